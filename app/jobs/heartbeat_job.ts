@@ -1,0 +1,11 @@
+import { defineJob } from '#services/queue/job'
+import HeartbeatService from '#services/system/heartbeat_service'
+
+/** Proves the queue end to end: scheduled by the worker, processed by it. */
+export default defineJob<{ role: 'worker' }>({
+  name: 'system.heartbeat',
+  queue: 'system',
+  async handle(payload) {
+    await new HeartbeatService().beat(payload.role)
+  },
+})

@@ -1,0 +1,52 @@
+import { DateTime } from 'luxon'
+import hash from '@adonisjs/core/services/hash'
+import { compose } from '@adonisjs/core/helpers'
+import { BaseModel, belongsTo, column } from '@adonisjs/lucid/orm'
+import type { BelongsTo } from '@adonisjs/lucid/types/relations'
+import { withAuthFinder } from '@adonisjs/auth/mixins/lucid'
+import { DbRememberMeTokensProvider } from '@adonisjs/auth/session'
+import Tenant from '#models/tenant'
+
+const AuthFinder = withAuthFinder(() => hash.use('scrypt'), {
+  uids: ['account'],
+  passwordColumnName: 'password',
+})
+
+/** A back-office user of one tenant. */
+export default class Staff extends compose(BaseModel, AuthFinder) {
+  static table = 'staff'
+  static rememberMeTokens = DbRememberMeTokensProvider.forModel(Staff)
+
+  @column({ isPrimary: true })
+  declare id: number
+
+  @column()
+  declare tenantId: number
+
+  @column()
+  declare account: string
+
+  @column()
+  declare name: string
+
+  @column({ serializeAs: null })
+  declare password: string
+
+  @column()
+  declare status: 'active' | 'disabled'
+
+  @column()
+  declare mustChangePassword: boolean
+
+  @column.dateTime()
+  declare lastLoginAt: DateTime | null
+
+  @belongsTo(() => Tenant)
+  declare tenant: BelongsTo<typeof Tenant>
+
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+
+  @column.dateTime({ autoCreate: true, autoUpdate: true })
+  declare updatedAt: DateTime
+}

