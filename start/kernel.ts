@@ -13,6 +13,13 @@ router.use([
   () => import('@adonisjs/core/bodyparser_middleware'),
   () => import('@adonisjs/session/session_middleware'),
   () => import('@adonisjs/shield/shield_middleware'),
+  () => import('@adonisjs/auth/initialize_auth_middleware'),
+  () => import('#middleware/detect_user_locale_middleware'),
+  () => import('#middleware/silent_auth_middleware'),
+  () => import('#middleware/inertia_middleware'),
 ])
 
-export const middleware = router.named({})
+export const middleware = router.named({
+  guest: () => import('#middleware/guest_middleware'),
+  auth: () => import('#middleware/auth_middleware'),
+})

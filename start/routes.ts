@@ -1,3 +1,43 @@
+import app from '@adonisjs/core/services/app'
 import router from '@adonisjs/core/services/router'
+import env from '#start/env'
+import { middleware } from '#start/kernel'
+import { unbuiltPages } from '#services/navigation'
+
+const SessionController = () => import('#controllers/session_controller')
+const CaptchaController = () => import('#controllers/captcha_controller')
+const LocaleController = () => import('#controllers/locale_controller')
+const HomeController = () => import('#controllers/home_controller')
+const PlaceholderController = () => import('#controllers/placeholder_controller')
 
 router.get('/healthz', () => ({ ok: true }))
+
+router
+  .group(() => {
+    router.get('/login', [SessionController, 'create']).as('login')
+    router.post('/login', [SessionController, 'store']).as('login.store')
+  })
+  .use(middleware.guest())
+
+router.get('/captcha', [CaptchaController, 'show']).as('captcha')
+router.post('/locale', [LocaleController, 'update']).as('locale.update')
+
+router
+  .group(() => {
+    router.get('/', [HomeController, 'show']).as('home')
+    router.post('/logout', [SessionController, 'destroy']).as('logout')
+
+    const built = new Set(['/'])
+    for (const page of unbuiltPages(built)) {
+      router.get(page.path, [PlaceholderController, 'show']).as(`unbuilt.${page.section}.${page.item}`)
+    }
+  })
+  .use(middleware.auth())
+
+/*
+| Test-only seams: registered only when tests ask for them, and never in
+| production whatever the environment says.
+*/
+if (!app.inProduction && (app.inTest || env.get('TEST_SEAMS'))) {
+  router.get('/__test__/captcha', [CaptchaController, 'answer'])
+}

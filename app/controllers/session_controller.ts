@@ -1,0 +1,43 @@
+import { inject } from '@adonisjs/core'
+import { DateTime } from 'luxon'
+import type { HttpContext } from '@adonisjs/core/http'
+import { loginValidator } from '#validators/session_validator'
+import LoginService, { LoginFailure } from '#services/auth/login_service'
+
+@inject()
+export default class SessionController {
+  constructor(protected logins: LoginService) {}
+
+  async create({ inertia }: HttpContext) {
+    return inertia.render('auth/login', {})
+  }
+
+  async store({ request, response, session, auth, i18n }: HttpContext) {
+    const { account, password, captcha, remember } = await request.validateUsing(loginValidator)
+    try {
+      const staff = await this.logins.attempt({
+        session,
+        ip: request.ip(),
+        account,
+        password,
+        captcha,
+      })
+      await auth.use('web').login(staff, Boolean(remember))
+      staff.lastLoginAt = DateTime.now()
+      await staff.save()
+      return response.redirect('/')
+    } catch (error) {
+      if (!(error instanceof LoginFailure)) throw error
+      const minutes = Math.max(1, Math.ceil(error.retryAfterSeconds / 60))
+      session.flash('error', i18n.t(`auth.${error.reason}`, { minutes }))
+      session.flashOnly(['account'])
+      if (error.reason === 'tooManyAttempts') response.status(429)
+      return response.redirect().back()
+    }
+  }
+
+  async destroy({ auth, response }: HttpContext) {
+    await auth.use('web').logout()
+    return response.redirect('/login')
+  }
+}

@@ -1,0 +1,73 @@
+import { inject } from '@adonisjs/core'
+import { Exception } from '@adonisjs/core/exceptions'
+import limiter from '@adonisjs/limiter/services/main'
+import type { Session } from '@adonisjs/session'
+import Staff from '#models/staff'
+import CaptchaService from '#services/auth/captcha_service'
+
+export const LOGIN_ATTEMPTS = { requests: 5, duration: '15 mins', blockDuration: '15 mins' }
+
+export type LoginFailureReason =
+  | 'invalidCaptcha'
+  | 'expiredCaptcha'
+  | 'invalidCredentials'
+  | 'tenantSuspended'
+  | 'tooManyAttempts'
+
+/** A refused login; `reason` is an i18n key under `auth.` */
+export class LoginFailure extends Exception {
+  constructor(
+    public reason: LoginFailureReason,
+    public retryAfterSeconds = 0
+  ) {
+    super(reason, { status: reason === 'tooManyAttempts' ? 429 : 400 })
+  }
+}
+
+export interface LoginAttempt {
+  session: Session
+  ip: string
+  account: string
+  password: string
+  captcha: string
+}
+
+/**
+ * Checks a login: the captcha first, then the credentials and the account's
+ * standing. Every failure counts against the IP and account; past the limit
+ * the caller is refused until the block expires, whatever it sends.
+ */
+@inject()
+export default class LoginService {
+  constructor(protected captchas: CaptchaService) {}
+
+  async attempt(attempt: LoginAttempt): Promise<Staff> {
+    const attempts = limiter.use(LOGIN_ATTEMPTS)
+    const key = `login_${attempt.ip}_${attempt.account.toLowerCase()}`
+
+    const [throttled, staff] = await attempts.penalize(key, () => this.#verify(attempt))
+    if (throttled) {
+      throw new LoginFailure('tooManyAttempts', throttled.response.availableIn)
+    }
+    return staff
+  }
+
+  async #verify({ session, account, password, captcha }: LoginAttempt) {
+    const captchaCheck = this.captchas.check(session, captcha)
+    if (captchaCheck === 'expired') throw new LoginFailure('expiredCaptcha')
+    if (captchaCheck === 'invalid') throw new LoginFailure('invalidCaptcha')
+
+    let staff: Staff
+    try {
+      staff = await Staff.verifyCredentials(account, password)
+    } catch {
+      throw new LoginFailure('invalidCredentials')
+    }
+    // A disabled account reads like a wrong password: no hint that it exists.
+    if (staff.status !== 'active') throw new LoginFailure('invalidCredentials')
+
+    await staff.load('tenant')
+    if (staff.tenant.status !== 'active') throw new LoginFailure('tenantSuspended')
+    return staff
+  }
+}

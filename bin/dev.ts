@@ -1,0 +1,91 @@
+/*
+| `npm run dev`: one command for the whole platform on one machine.
+| Starts the embedded PostgreSQL (unless DATABASE_URL is set), migrates,
+| seeds the demo tenant, then runs the web, worker and gateway roles with
+| their output prefixed, until Ctrl+C.
+*/
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { parseEnv } from 'node:util'
+import { createInterface } from 'node:readline'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { ensureDatabase, stopDatabase } from './database.js'
+import { ensureEnvFile } from './env_file.js'
+import { DEMO_LOGINS } from '../database/demo_logins.js'
+
+const ROOT = new URL('../', import.meta.url)
+const children: ChildProcess[] = []
+
+function run(role: string, args: string[]) {
+  const child = spawn(process.execPath, ['ace', ...args], {
+    cwd: ROOT,
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream! }).on('line', (line) => console.log(`[${role}] ${line}`))
+  }
+  children.push(child)
+  return child
+}
+
+function finished(child: ChildProcess) {
+  return new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)))
+}
+
+async function step(role: string, args: string[]) {
+  const code = await finished(run(role, args))
+  if (code !== 0) throw new Error(`"node ace ${args.join(' ')}" failed with exit code ${code}`)
+}
+
+async function waitForHttp(url: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url)
+      if (response.ok) return true
+    } catch {}
+    await sleep(300)
+  }
+  return false
+}
+
+let stopping = false
+async function shutdown() {
+  if (stopping) return
+  stopping = true
+  for (const child of children) {
+    // `ace serve` forwards SIGINT to the server it runs, not SIGTERM.
+    if (child.exitCode === null) child.kill('SIGINT')
+  }
+  await Promise.all(children.filter((child) => child.exitCode === null).map(finished))
+  await stopDatabase()
+  process.exit(0)
+}
+process.on('SIGINT', shutdown)
+process.on('SIGTERM', shutdown)
+
+const startedAt = Date.now()
+await ensureEnvFile()
+const settings = { ...parseEnv(await readFile(new URL('.env', ROOT), 'utf8')), ...process.env }
+await ensureDatabase()
+await step('migrate', ['migration:run', '--force'])
+await step('seed', ['db:seed'])
+
+const web = run('web', ['serve', '--hmr'])
+run('worker', ['worker'])
+run('gateway', ['gateway'])
+
+const url = `http://${settings.HOST ?? 'localhost'}:${settings.PORT ?? 3333}`
+if (await waitForHttp(`${url}/login`, 120_000)) {
+  const seconds = ((Date.now() - startedAt) / 1000).toFixed(1)
+  console.log('')
+  console.log(`  PileHub is running at ${url}  (ready in ${seconds} s)`)
+  for (const login of DEMO_LOGINS) {
+    console.log(`  demo login: ${login.account} / ${login.password}`)
+  }
+  console.log('  Ctrl+C stops everything.')
+  console.log('')
+} else if (web.exitCode === null) {
+  console.error(`[dev] the web server did not answer at ${url} within 120 s`)
+}

@@ -1,0 +1,41 @@
+import { BaseSeeder } from '@adonisjs/lucid/seeders'
+import Tenant from '#models/tenant'
+import Project from '#models/project'
+import Staff from '#models/staff'
+import { DEMO_LOGINS } from '#database/demo_logins'
+
+
+/**
+ * The demo tenant: an operator running 正商集团's sites as a project, plus a
+ * second project. Safe to run again: rows are matched by their codes.
+ */
+export default class MainSeeder extends BaseSeeder {
+  async run() {
+    const tenant = await Tenant.updateOrCreate(
+      { code: 'zxb' },
+      { name: '河南正小伴网络技术有限公司', status: 'active' }
+    )
+
+    await Project.updateOrCreateMany(
+      ['tenantId', 'code'],
+      [
+        { tenantId: tenant.id, code: 'zhengshang', name: '正商集团', status: 'active' },
+        { tenantId: tenant.id, code: 'kangqiao', name: '康桥社区', status: 'active' },
+      ]
+    )
+
+    for (const login of DEMO_LOGINS) {
+      const existing = await Staff.findBy('account', login.account)
+      if (!existing) {
+        await Staff.create({
+          tenantId: tenant.id,
+          account: login.account,
+          name: login.name,
+          password: login.password,
+          status: 'active',
+          mustChangePassword: false,
+        })
+      }
+    }
+  }
+}

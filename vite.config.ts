@@ -1,0 +1,30 @@
+import { defineConfig } from 'vite'
+import vue from '@vitejs/plugin-vue'
+import vuetify from 'vite-plugin-vuetify'
+import adonisjs from '@adonisjs/vite/client'
+import { fileURLToPath } from 'node:url'
+
+export default defineConfig({
+  plugins: [
+    vue(),
+    vuetify({ autoImport: true }),
+    adonisjs({
+      entryPoints: ['resources/app.ts'],
+      reload: ['resources/views/**/*.edge'],
+    }),
+  ],
+  resolve: {
+    alias: {
+      '~/': fileURLToPath(new URL('./resources/', import.meta.url)),
+    },
+  },
+  // The client bundle is all we ship: no SSR environment.
+  builder: {
+    async buildApp(builder) {
+      await builder.build(builder.environments.client)
+    },
+  },
+  server: {
+    watch: { ignored: ['**/tmp/**'] },
+  },
+})
