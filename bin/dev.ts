@@ -21,6 +21,8 @@ function run(role: string, args: string[]) {
     cwd: ROOT,
     env: process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group: stopping a role stops the processes it spawned too.
+    detached: true,
   })
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream! }).on('line', (line) => console.log(`[${role}] ${line}`))
@@ -50,15 +52,23 @@ async function waitForHttp(url: string, timeoutMs: number) {
   return false
 }
 
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
+  try {
+    process.kill(-child.pid!, signal)
+  } catch {}
+}
+
 let stopping = false
 async function shutdown() {
   if (stopping) return
   stopping = true
-  for (const child of children) {
-    // `ace serve` forwards SIGINT to the server it runs, not SIGTERM.
-    if (child.exitCode === null) child.kill('SIGINT')
-  }
-  await Promise.all(children.filter((child) => child.exitCode === null).map(finished))
+  const running = children.filter((child) => child.exitCode === null)
+  for (const child of running) signalGroup(child, 'SIGTERM')
+  const allExited = Promise.all(running.map(finished))
+  // Without a terminal, `ace serve` ignores signals: its group gets a SIGKILL.
+  const grace = sleep(5000).then(() => running.forEach((child) => signalGroup(child, 'SIGKILL')))
+  await Promise.race([allExited, grace])
+  await allExited
   await stopDatabase()
   process.exit(0)
 }

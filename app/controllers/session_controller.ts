@@ -32,7 +32,7 @@ export default class SessionController {
       session.flash('error', i18n.t(`auth.${error.reason}`, { minutes }))
       session.flashOnly(['account'])
       if (error.reason === 'tooManyAttempts') response.status(429)
-      return response.redirect().back()
+      return response.redirect().toRoute('login')
     }
   }
 

@@ -1,0 +1,26 @@
+process.env.NODE_ENV = 'test'
+
+import { configure, processCLIArgs, run } from '@japa/runner'
+import { prettyPrintError } from '@adonisjs/core'
+import { createIgnitor } from './boot.js'
+import { ensureDatabase } from './database.js'
+
+await ensureDatabase('pilehub_test')
+
+createIgnitor()
+  .testRunner()
+  .configure(async (app) => {
+    const { runnerHooks, ...config } = await import('../tests/bootstrap.js')
+    processCLIArgs(process.argv.splice(2))
+    configure({
+      ...app.rcFile.tests,
+      ...config,
+      setup: runnerHooks.setup,
+      teardown: [...runnerHooks.teardown, () => app.terminate()],
+    })
+  })
+  .run(() => run())
+  .catch((error) => {
+    process.exitCode = 1
+    prettyPrintError(error)
+  })
