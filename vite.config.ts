@@ -24,6 +24,12 @@ export default defineConfig({
       await builder.build(builder.environments.client)
     },
   },
+  // Scan every page up front and leave Vuetify's auto-imported components
+  // unbundled: otherwise the first visit of a page re-optimises and reloads.
+  optimizeDeps: {
+    entries: ['resources/app.ts', 'resources/pages/**/*.vue'],
+    exclude: ['vuetify'],
+  },
   server: {
     watch: { ignored: ['**/tmp/**'] },
   },

@@ -3,21 +3,18 @@ import { apiClient } from '@japa/api-client'
 import { browserClient } from '@japa/browser-client'
 import { pluginAdonisJS } from '@japa/plugin-adonisjs'
 import { chromium } from 'playwright'
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import app from '@adonisjs/core/services/app'
 import testUtils from '@adonisjs/core/services/test_utils'
 import type { Config } from '@japa/runner/types'
 
 /*
 | Browser tests drive Debian's chromium (no browser download is possible
-| here); the flags keep it from reaching out to the network.
+| here); the flags keep it from reaching out to the network. Playwright
+| gives every launch a fresh, empty profile.
 */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 async function launchChromium(options: { headless?: boolean }) {
-  const profile = await mkdtemp(join(tmpdir(), 'pilehub-chromium-'))
   return chromium.launch({
     ...options,
     executablePath: CHROMIUM,
@@ -29,7 +26,6 @@ async function launchChromium(options: { headless?: boolean }) {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      `--user-data-dir=${profile}`,
     ],
   })
 }
