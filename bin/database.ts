@@ -62,7 +62,7 @@ async function canConnect(url: string) {
 async function reachableByOtherUsers(path: string) {
   let current = path
   while (true) {
-    const mode = (await stat(current)).mode
+    const { mode } = await stat(current)
     if ((mode & 0o001) === 0) return false
     const parent = dirname(current)
     if (parent === current || current === parse(current).root) return true

@@ -11,7 +11,10 @@ import { messagesByLocale } from '~/utils/locale'
 createInertiaApp({
   title: (title) => (title ? `${title} - PileHub` : 'PileHub'),
   resolve: (name) =>
-    resolvePageComponent(`./pages/${name}.vue`, import.meta.glob<DefineComponent>('./pages/**/*.vue')),
+    resolvePageComponent(
+      `./pages/${name}.vue`,
+      import.meta.glob<DefineComponent>('./pages/**/*.vue')
+    ),
   setup({ el, App, props, plugin }) {
     const locale = (props.initialPage.props.locale as string) ?? 'zh-CN'
     const i18n = createI18n({

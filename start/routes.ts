@@ -29,7 +29,9 @@ router
 
     const built = new Set(['/'])
     for (const page of unbuiltPages(built)) {
-      router.get(page.path, [PlaceholderController, 'show']).as(`unbuilt.${page.section}.${page.item}`)
+      router
+        .get(page.path, [PlaceholderController, 'show'])
+        .as(`unbuilt.${page.section}.${page.item}`)
     }
   })
   .use(middleware.auth())

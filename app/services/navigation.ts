@@ -3,12 +3,13 @@
 | side menu. Labels are i18n keys (nav.<section>, menu.<section>.<item>).
 | Pages that later work fills in are served by a "not yet available" page.
 */
-export interface NavigationItem {
+// Type aliases, not interfaces: Inertia props must be plain JSON types.
+export type NavigationItem = {
   key: string
   path: string
 }
 
-export interface NavigationSection {
+export type NavigationSection = {
   key: string
   path: string
   items: NavigationItem[]

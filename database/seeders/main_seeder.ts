@@ -4,7 +4,6 @@ import Project from '#models/project'
 import Staff from '#models/staff'
 import { DEMO_LOGINS } from '#database/demo_logins'
 
-
 /**
  * The demo tenant: an operator running 正商集团's sites as a project, plus a
  * second project. Safe to run again: rows are matched by their codes.

@@ -16,11 +16,11 @@ test.group('Login page', (group) => {
     await page.getByLabel('账号', { exact: true }).fill(staff.account)
     await page.getByLabel('密码', { exact: true }).fill(password)
     // The image is what the server generated for this browser's session.
-    await page.waitForFunction(() => {
-      const image = document.querySelector<HTMLImageElement>('[data-testid=captcha-image]')
-      return image?.complete && image.naturalWidth > 0
-    })
-    const { answer } = await (await page.request.get('/__test__/captcha')).json()
+    await page.waitForFunction(
+      "document.querySelector('[data-testid=captcha-image]')?.naturalWidth > 0"
+    )
+    const seam = await page.request.get('/__test__/captcha')
+    const { answer } = await seam.json()
     await page.getByLabel('验证码', { exact: true }).fill(answer)
     await page.getByRole('button', { name: '登录' }).click()
 

@@ -19,7 +19,11 @@ export class BrowserSession {
   #cookies = new Map<string, string>()
   #baseUrl = `http://${env.get('HOST')}:${env.get('PORT')}`
 
-  async #send(method: 'GET' | 'POST', path: string, form?: Record<string, string>): Promise<PageResponse> {
+  async #send(
+    method: 'GET' | 'POST',
+    path: string,
+    form?: Record<string, string>
+  ): Promise<PageResponse> {
     const headers: Record<string, string> = {}
     if (this.#cookies.size) {
       headers.cookie = [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ')
@@ -61,7 +65,8 @@ export class BrowserSession {
   async captcha() {
     const image = await this.get('/captcha')
     if (!image.text.startsWith('<svg')) throw new Error(`No captcha image: ${image.status}`)
-    return JSON.parse((await this.get('/__test__/captcha')).text).answer as string
+    const seam = await this.get('/__test__/captcha')
+    return JSON.parse(seam.text).answer as string
   }
 
   /** Opens the login page and posts the form with a fresh captcha. */

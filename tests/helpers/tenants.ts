@@ -5,7 +5,9 @@ import Staff from '#models/staff'
 let sequence = 0
 
 /** A tenant with one project and one active staff member, for tests. */
-export async function createTenantWithStaff(options: { password?: string; tenantStatus?: 'active' | 'suspended' } = {}) {
+export async function createTenantWithStaff(
+  options: { password?: string; tenantStatus?: 'active' | 'suspended' } = {}
+) {
   sequence += 1
   const suffix = `${process.pid}_${sequence}`
   const tenant = await Tenant.create({

@@ -8,11 +8,7 @@ import CaptchaService from '#services/auth/captcha_service'
 export const LOGIN_ATTEMPTS = { requests: 5, duration: '15 mins', blockDuration: '15 mins' }
 
 export type LoginFailureReason =
-  | 'invalidCaptcha'
-  | 'expiredCaptcha'
-  | 'invalidCredentials'
-  | 'tenantSuspended'
-  | 'tooManyAttempts'
+  'invalidCaptcha' | 'expiredCaptcha' | 'invalidCredentials' | 'tenantSuspended' | 'tooManyAttempts'
 
 /** A refused login; `reason` is an i18n key under `auth.` */
 export class LoginFailure extends Exception {

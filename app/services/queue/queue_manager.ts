@@ -62,7 +62,12 @@ export default class QueueManager {
 
     for (const [queueName, handlers] of byQueue) {
       const [options, backend] = this.#backendArgs()
-      const processor = async (job: { name: string; data: unknown; attemptsMade: number; id?: string }) => {
+      const processor = async (job: {
+        name: string
+        data: unknown
+        attemptsMade: number
+        id?: string
+      }) => {
         const handler = handlers.get(job.name)
         if (!handler) throw new Error(`No handler for job "${job.name}" on queue "${queueName}"`)
         return handler.handle(job.data, { attempt: job.attemptsMade + 1, jobId: job.id })

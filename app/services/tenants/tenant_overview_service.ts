@@ -9,7 +9,9 @@ export default class TenantOverviewService {
       .where('id', tenantId)
       .preload('projects', (query) => query.orderBy('id'))
       .firstOrFail()
-    const [{ $extras: counts }] = await Staff.query().where('tenant_id', tenantId).count('* as total')
+    const [{ $extras: counts }] = await Staff.query()
+      .where('tenant_id', tenantId)
+      .count('* as total')
     const beats = await new HeartbeatService().lastBeats()
 
     return {

@@ -82,7 +82,10 @@ test.group('Login', (group) => {
       const data = JSON.parse(row.data)
       if (data.message.login_captcha) {
         data.message.login_captcha.expiresAt = Date.now() - 1000
-        await db.from('sessions').where('id', row.id).update({ data: JSON.stringify(data) })
+        await db
+          .from('sessions')
+          .where('id', row.id)
+          .update({ data: JSON.stringify(data) })
       }
     }
 
@@ -102,7 +105,9 @@ test.group('Login', (group) => {
     assert.isNull(staff.lastLoginAt)
   })
 
-  test('after repeated failures the login is blocked, even with the right password', async ({ assert }) => {
+  test('after repeated failures the login is blocked, even with the right password', async ({
+    assert,
+  }) => {
     const { staff, password } = await createTenantWithStaff()
     const browser = new BrowserSession()
 
@@ -188,13 +193,25 @@ test.group('Admin shell', (group) => {
     await createTenantWithStaff()
     const browser = new BrowserSession()
     await browser.login({ account: staff.account, password })
-    const props = (await browser.get('/')).page!.props
+    const home = await browser.get('/')
+    const props = home.page!.props
     assert.equal(props.tenant.name, tenant.name)
     assert.deepEqual(props.projects, [{ id: project.id, name: project.name }])
     assert.equal(props.staffCount, 1)
     assert.deepEqual(
       props.navigation.map((section: { key: string }) => section.key),
-      ['home', 'riders', 'orders', 'finance', 'cards', 'operations', 'data', 'permissions', 'settings', 'logs']
+      [
+        'home',
+        'riders',
+        'orders',
+        'finance',
+        'cards',
+        'operations',
+        'data',
+        'permissions',
+        'settings',
+        'logs',
+      ]
     )
   })
 
