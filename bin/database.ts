@@ -165,6 +165,9 @@ let started: { stop(): Promise<void> } | undefined
  */
 export async function ensureDatabase(database = defaultDatabaseName()) {
   if (usesExternalDatabase()) return
+  if (process.env.NODE_ENV === 'production') {
+    throw new Error('Production needs a real PostgreSQL: set DATABASE_URL (or DB_HOST and DB_*).')
+  }
 
   if (!(await canConnect(embeddedUrl('postgres')))) {
     const location = await embeddedLocation()

@@ -7,6 +7,8 @@ server.use([
   () => import('#middleware/container_bindings_middleware'),
   () => import('@adonisjs/static/static_middleware'),
   () => import('@adonisjs/vite/vite_middleware'),
+  // Server-wide so status pages (a 404 without a route) can render too.
+  () => import('#middleware/inertia_middleware'),
 ])
 
 router.use([
@@ -16,7 +18,6 @@ router.use([
   () => import('@adonisjs/auth/initialize_auth_middleware'),
   () => import('#middleware/detect_user_locale_middleware'),
   () => import('#middleware/silent_auth_middleware'),
-  () => import('#middleware/inertia_middleware'),
 ])
 
 export const middleware = router.named({
