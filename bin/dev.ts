@@ -79,8 +79,8 @@ const startedAt = Date.now()
 await ensureEnvFile()
 const settings = { ...parseEnv(await readFile(new URL('.env', ROOT), 'utf8')), ...process.env }
 await ensureDatabase()
-await step('migrate', ['migration:run', '--force'])
-await step('seed', ['db:seed'])
+await step('migrate', ['migration:run', '--force', '--connection=owner'])
+await step('seed', ['db:seed', '--connection=owner'])
 
 const web = run('web', ['serve', '--hmr'])
 run('worker', ['worker'])

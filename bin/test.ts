@@ -5,7 +5,7 @@ import { prettyPrintError } from '@adonisjs/core'
 import { createIgnitor } from './boot.js'
 import { ensureDatabase } from './database.js'
 
-await ensureDatabase('pilehub_test')
+await ensureDatabase()
 
 createIgnitor()
   .testRunner()

@@ -1,32 +1,46 @@
 import env from '#start/env'
 import { defineConfig } from '@adonisjs/lucid'
 
-const databaseUrl = env.get('DATABASE_URL')
+/*
+| Two connections to the same database:
+| - `app`, the default: the role tenant queries run as. It owns no table, so
+|   PostgreSQL row-level security applies to it (the second tenant wall).
+| - `owner`: the role that owns the schema. Migrations and seeders run as it,
+|   and so do the few platform-level reads that happen before a tenant is
+|   known (finding the staff member who logs in).
+| With only DATABASE_URL set, both use it.
+*/
+function connectionSettings(url: string | undefined) {
+  if (url) return { connectionString: url }
+  return {
+    host: env.get('DB_HOST'),
+    port: env.get('DB_PORT', 5432),
+    user: env.get('DB_USER'),
+    password: env.get('DB_PASSWORD'),
+    database: env.get('DB_DATABASE'),
+  }
+}
+
+const shared = {
+  client: 'pg' as const,
+  migrations: { naturalSort: true, paths: ['database/migrations'] },
+  // Models are written by hand, with their relations and types beside them.
+  schemaGeneration: { enabled: false },
+  seeders: { paths: ['database/seeders'] },
+}
 
 const dbConfig = defineConfig({
-  connection: 'postgres',
+  connection: 'app',
   connections: {
-    postgres: {
-      client: 'pg',
-      connection: databaseUrl
-        ? { connectionString: databaseUrl }
-        : {
-            host: env.get('DB_HOST'),
-            port: env.get('DB_PORT', 5432),
-            user: env.get('DB_USER'),
-            password: env.get('DB_PASSWORD'),
-            database: env.get('DB_DATABASE'),
-          },
+    app: {
+      ...shared,
+      connection: connectionSettings(env.get('DATABASE_URL')),
       pool: { min: 0, max: 10 },
-      migrations: {
-        naturalSort: true,
-        paths: ['database/migrations'],
-      },
-      // Models are written by hand, with their relations and types beside them.
-      schemaGeneration: { enabled: false },
-      seeders: {
-        paths: ['database/seeders'],
-      },
+    },
+    owner: {
+      ...shared,
+      connection: connectionSettings(env.get('DATABASE_OWNER_URL') ?? env.get('DATABASE_URL')),
+      pool: { min: 0, max: 4 },
     },
   },
 })

@@ -7,7 +7,7 @@ import env from '#start/env'
 const queueConfig = {
   backend: env.get('QUEUE_BACKEND', 'postgres'),
   postgres: {
-    connectionString: env.get('DATABASE_URL'),
+    connectionString: env.get('DATABASE_OWNER_URL') ?? env.get('DATABASE_URL'),
     host: env.get('DB_HOST'),
     port: env.get('DB_PORT', 5432),
     user: env.get('DB_USER'),

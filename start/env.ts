@@ -16,6 +16,8 @@ export default await Env.create(new URL('../', import.meta.url), {
   SESSION_DRIVER: Env.schema.enum(['cookie', 'database', 'memory'] as const),
 
   DATABASE_URL: Env.schema.string.optional(),
+  DATABASE_OWNER_URL: Env.schema.string.optional(),
+  TEST_DATABASE_NAME: Env.schema.string.optional(),
   DB_HOST: Env.schema.string.optional({ format: 'host' }),
   DB_PORT: Env.schema.number.optional(),
   DB_USER: Env.schema.string.optional(),

@@ -23,4 +23,5 @@ router.use([
 export const middleware = router.named({
   guest: () => import('#middleware/guest_middleware'),
   auth: () => import('#middleware/auth_middleware'),
+  tenant: () => import('#middleware/tenant_context_middleware'),
 })

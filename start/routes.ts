@@ -34,7 +34,7 @@ router
         .as(`unbuilt.${page.section}.${page.item}`)
     }
   })
-  .use(middleware.auth())
+  .use([middleware.auth(), middleware.tenant()])
 
 /*
 | Test-only seams: registered only when tests ask for them, and never in

@@ -6,8 +6,7 @@ import TenantOverviewService from '#services/tenants/tenant_overview_service'
 export default class HomeController {
   constructor(protected overview: TenantOverviewService) {}
 
-  async show({ inertia, auth }: HttpContext) {
-    const staff = auth.getUserOrFail()
-    return inertia.render('home', await this.overview.forTenant(staff.tenantId))
+  async show({ inertia }: HttpContext) {
+    return inertia.render('home', await this.overview.show())
   }
 }

@@ -9,10 +9,15 @@ import { DEMO_LOGINS } from '#database/demo_logins'
  * second project. Safe to run again: rows are matched by their codes.
  */
 export default class MainSeeder extends BaseSeeder {
+  static environment = ['development', 'test']
+
   async run() {
+    // Seeding spans tenants: it runs as the owner (`db:seed --connection=owner`).
+    const options = { client: this.client }
     const tenant = await Tenant.updateOrCreate(
       { code: 'zxb' },
-      { name: '河南正小伴网络技术有限公司', status: 'active' }
+      { name: '河南正小伴网络技术有限公司', status: 'active' },
+      options
     )
 
     await Project.updateOrCreateMany(
@@ -20,20 +25,24 @@ export default class MainSeeder extends BaseSeeder {
       [
         { tenantId: tenant.id, code: 'zhengshang', name: '正商集团', status: 'active' },
         { tenantId: tenant.id, code: 'kangqiao', name: '康桥社区', status: 'active' },
-      ]
+      ],
+      options
     )
 
     for (const login of DEMO_LOGINS) {
-      const existing = await Staff.findBy('account', login.account)
+      const existing = await Staff.findBy('account', login.account, options)
       if (!existing) {
-        await Staff.create({
-          tenantId: tenant.id,
-          account: login.account,
-          name: login.name,
-          password: login.password,
-          status: 'active',
-          mustChangePassword: false,
-        })
+        await Staff.create(
+          {
+            tenantId: tenant.id,
+            account: login.account,
+            name: login.name,
+            password: login.password,
+            status: 'active',
+            mustChangePassword: false,
+          },
+          options
+        )
       }
     }
   }

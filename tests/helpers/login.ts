@@ -82,3 +82,9 @@ export class BrowserSession {
     return page.page?.props.flash?.error as string | undefined
   }
 }
+
+/** Forgets every counted login attempt (the app role may not truncate). */
+export async function resetLoginLimits() {
+  const { default: db } = await import('@adonisjs/lucid/services/db')
+  await db.connection('owner').from('rate_limits').delete()
+}

@@ -1,5 +1,6 @@
 import { inject } from '@adonisjs/core'
 import { Exception } from '@adonisjs/core/exceptions'
+import hash from '@adonisjs/core/services/hash'
 import limiter from '@adonisjs/limiter/services/main'
 import type { Session } from '@adonisjs/session'
 import Staff from '#models/staff'
@@ -53,10 +54,14 @@ export default class LoginService {
     if (captchaCheck === 'expired') throw new LoginFailure('expiredCaptcha')
     if (captchaCheck === 'invalid') throw new LoginFailure('invalidCaptcha')
 
-    let staff: Staff
-    try {
-      staff = await Staff.verifyCredentials(account, password)
-    } catch {
+    // No tenant is known yet: this one lookup reads through the owner connection.
+    const staff = await Staff.query({ connection: 'owner' }).where('account', account).first()
+    if (!staff) {
+      // Spend the same time as a real check, so timing does not tell accounts apart.
+      await hash.make(password)
+      throw new LoginFailure('invalidCredentials')
+    }
+    if (!(await hash.verify(staff.password, password))) {
       throw new LoginFailure('invalidCredentials')
     }
     // A disabled account reads like a wrong password: no hint that it exists.

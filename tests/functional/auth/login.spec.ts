@@ -1,8 +1,7 @@
 import { test } from '@japa/runner'
 import testUtils from '@adonisjs/core/services/test_utils'
-import limiter from '@adonisjs/limiter/services/main'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
-import { BrowserSession } from '#tests/helpers/login'
+import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
 import { LOGIN_ATTEMPTS } from '#services/auth/login_service'
 import Staff from '#models/staff'
 import db from '@adonisjs/lucid/services/db'
@@ -10,7 +9,7 @@ import env from '#start/env'
 
 test.group('Login', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
-  group.each.setup(() => limiter.clear())
+  group.each.setup(() => resetLoginLimits())
 
   test('right account, password and captcha sign the staff member in', async ({ assert }) => {
     const { staff, password } = await createTenantWithStaff()
@@ -125,7 +124,7 @@ test.group('Login', (group) => {
 
   test('a disabled account cannot sign in and is not told why', async ({ assert }) => {
     const { staff, password } = await createTenantWithStaff()
-    await Staff.query().where('id', staff.id).update({ status: 'disabled' })
+    await Staff.query({ connection: 'owner' }).where('id', staff.id).update({ status: 'disabled' })
     const browser = new BrowserSession()
     await browser.login({ account: staff.account, password })
     assert.equal(await browser.flashedError(), '账号或密码错误')
