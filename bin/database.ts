@@ -176,6 +176,30 @@ async function createDatabaseIfMissing(name: string) {
   }
 }
 
+/**
+ * Another checkout's embedded server may already listen on our port: using
+ * it would silently mix two projects' data, so stop with a clear message.
+ */
+async function assertServesDataDir(dataDir: string) {
+  const client = new pg.Client({ connectionString: embeddedUrl('postgres') })
+  await client.connect()
+  try {
+    const { rows } = await client.query('SHOW data_directory')
+    const served = rows[0].data_directory as string
+    if (
+      (await realpath(served).catch(() => served)) !==
+      (await realpath(dataDir).catch(() => dataDir))
+    ) {
+      throw new Error(
+        `Port ${EMBEDDED_DEFAULTS.port} is taken by another PostgreSQL (data in ${served}). ` +
+          `Stop it, or pick another port for this checkout with EMBEDDED_PG_PORT.`
+      )
+    }
+  } finally {
+    await client.end()
+  }
+}
+
 let started: { stop(): Promise<void> } | undefined
 
 /**
@@ -188,8 +212,10 @@ export async function ensureDatabase(database = defaultDatabaseName()) {
     throw new Error('Production needs a real PostgreSQL: set DATABASE_URL (or DB_HOST and DB_*).')
   }
 
-  if (!(await canConnect(embeddedUrl('postgres')))) {
-    const location = await embeddedLocation()
+  const location = await embeddedLocation()
+  if (await canConnect(embeddedUrl('postgres'))) {
+    await assertServesDataDir(location.dataDir)
+  } else {
     const { default: EmbeddedPostgres } = await import(location.moduleUrl)
     const server = new EmbeddedPostgres({
       databaseDir: location.dataDir,

@@ -1,2 +1,9 @@
+import type { BuiltinRoleKey } from '#services/access/permissions'
+
 /** Demo logins of the seeded tenant; `npm run dev` prints them. */
-export const DEMO_LOGINS = [{ account: 'admin', password: 'pilehub123', name: '胡语' }]
+export const DEMO_LOGINS: {
+  account: string
+  password: string
+  name: string
+  role: BuiltinRoleKey
+}[] = [{ account: 'admin', password: 'pilehub123', name: '胡语', role: 'super_admin' }]

@@ -1,13 +1,14 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import type { NextFn } from '@adonisjs/core/types/http'
 import BaseInertiaMiddleware from '@adonisjs/inertia/inertia_middleware'
-import { NAVIGATION } from '#services/navigation'
+import { navigationFor } from '#services/navigation'
 
 export default class InertiaMiddleware extends BaseInertiaMiddleware {
   share(ctx: HttpContext) {
     // A page may render before session or auth ran (a 404, say).
-    const { session, auth, i18n } = ctx as Partial<HttpContext>
+    const { session, auth, i18n, tenant } = ctx as Partial<HttpContext>
     const staff = auth?.user
+    const permissions = tenant ? [...tenant.permissions] : []
 
     return {
       errors: ctx.inertia.always(this.getValidationErrors(ctx)),
@@ -19,7 +20,8 @@ export default class InertiaMiddleware extends BaseInertiaMiddleware {
       staff: ctx.inertia.always(
         staff ? { id: staff.id, name: staff.name, account: staff.account } : null
       ),
-      navigation: ctx.inertia.always(staff ? NAVIGATION : []),
+      permissions: ctx.inertia.always(permissions),
+      navigation: ctx.inertia.always(tenant ? navigationFor((p) => tenant.can(p)) : []),
     }
   }
 

@@ -2,11 +2,16 @@
 | The admin's menus, as in the old system: ten top sections, each with its
 | side menu. Labels are i18n keys (nav.<section>, menu.<section>.<item>).
 | Pages that later work fills in are served by a "not yet available" page.
+| Each page names the permission it needs; the menu shows a staff member
+| only what they may open, and the server refuses the rest anyway.
 */
+import type { Permission } from '#services/access/permissions'
+
 // Type aliases, not interfaces: Inertia props must be plain JSON types.
 export type NavigationItem = {
   key: string
   path: string
+  permission: Permission | null
 }
 
 export type NavigationSection = {
@@ -15,54 +20,79 @@ export type NavigationSection = {
   items: NavigationItem[]
 }
 
-function section(key: string, path: string, items: Record<string, string>): NavigationSection {
-  return {
-    key,
+function section(
+  key: string,
+  items: Record<string, [path: string, permission: Permission | null]>
+): NavigationSection {
+  const entries = Object.entries(items).map(([itemKey, [path, permission]]) => ({
+    key: itemKey,
     path,
-    items: Object.entries(items).map(([itemKey, itemPath]) => ({ key: itemKey, path: itemPath })),
-  }
+    permission,
+  }))
+  return { key, path: entries[0].path, items: entries }
 }
 
 export const NAVIGATION: NavigationSection[] = [
-  section('home', '/', { overview: '/' }),
-  section('riders', '/riders', {
-    list: '/riders',
-    cards: '/riders/cards',
-    ledger: '/riders/ledger',
+  section('home', { overview: ['/', null] }),
+  section('riders', {
+    list: ['/riders', 'riders.view'],
+    cards: ['/riders/cards', 'cards.view'],
+    ledger: ['/riders/ledger', 'ledger.view'],
   }),
-  section('orders', '/orders', { list: '/orders', abnormal: '/orders/abnormal' }),
-  section('finance', '/finance/payments', {
-    payments: '/finance/payments',
-    refunds: '/finance/refunds',
-    reconciliation: '/finance/reconciliation',
-    summary: '/finance/summary',
-    downloads: '/finance/downloads',
+  section('orders', {
+    list: ['/orders', 'orders.view'],
+    abnormal: ['/orders/abnormal', 'orders.view'],
   }),
-  section('cards', '/cards', { inventory: '/cards' }),
-  section('operations', '/operations/stations', {
-    stations: '/operations/stations',
-    piles: '/operations/piles',
-    vendors: '/operations/vendors',
+  section('finance', {
+    payments: ['/finance/payments', 'finance.view'],
+    refunds: ['/finance/refunds', 'finance.view'],
+    reconciliation: ['/finance/reconciliation', 'finance.reconcile'],
+    summary: ['/finance/summary', 'finance.view'],
+    downloads: ['/finance/downloads', 'finance.export'],
   }),
-  section('data', '/data', { charts: '/data' }),
-  section('permissions', '/permissions/staff', {
-    staff: '/permissions/staff',
-    roles: '/permissions/roles',
+  section('cards', { inventory: ['/cards', 'cards.view'] }),
+  section('operations', {
+    stations: ['/operations/stations', 'devices.view'],
+    piles: ['/operations/piles', 'devices.view'],
+    vendors: ['/operations/vendors', 'devices.manage'],
   }),
-  section('settings', '/settings/projects', {
-    projects: '/settings/projects',
-    packages: '/settings/packages',
-    tariffs: '/settings/tariffs',
-    payment: '/settings/payment',
+  section('data', { charts: ['/data', 'data.view'] }),
+  section('permissions', {
+    staff: ['/permissions/staff', 'staff.manage'],
+    roles: ['/permissions/roles', 'roles.manage'],
   }),
-  section('logs', '/logs/operations', { operations: '/logs/operations', logins: '/logs/logins' }),
+  section('settings', {
+    projects: ['/settings/projects', 'settings.manage'],
+    packages: ['/settings/packages', 'settings.manage'],
+    tariffs: ['/settings/tariffs', 'settings.manage'],
+    payment: ['/settings/payment', 'settings.manage'],
+  }),
+  section('logs', {
+    operations: ['/logs/operations', 'audit.view'],
+    logins: ['/logs/logins', 'audit.view'],
+  }),
 ]
+
+/** The menu as one staff member sees it: only pages they may open. */
+export function navigationFor(can: (permission: Permission) => boolean) {
+  return NAVIGATION.map((navSection) => {
+    const items = navSection.items.filter(
+      (item) => item.permission === null || can(item.permission)
+    )
+    return { ...navSection, path: items[0]?.path ?? navSection.path, items }
+  }).filter((navSection) => navSection.items.length > 0)
+}
 
 /** Pages named in the menu that no feature serves yet. */
 export function unbuiltPages(builtPaths: Set<string>) {
   return NAVIGATION.flatMap((navSection) =>
     navSection.items
       .filter((item) => !builtPaths.has(item.path))
-      .map((item) => ({ section: navSection.key, item: item.key, path: item.path }))
+      .map((item) => ({
+        section: navSection.key,
+        item: item.key,
+        path: item.path,
+        permission: item.permission,
+      }))
   )
 }

@@ -3,6 +3,7 @@ import Tenant from '#models/tenant'
 import Project from '#models/project'
 import Staff from '#models/staff'
 import { DEMO_LOGINS } from '#database/demo_logins'
+import AccessControlService from '#services/access/access_control_service'
 
 /**
  * The demo tenant: an operator running 正商集团's sites as a project, plus a
@@ -29,10 +30,13 @@ export default class MainSeeder extends BaseSeeder {
       options
     )
 
+    const access = new AccessControlService()
+    const roles = await access.installBuiltinRoles(tenant.id, this.client)
+
     for (const login of DEMO_LOGINS) {
-      const existing = await Staff.findBy('account', login.account, options)
-      if (!existing) {
-        await Staff.create(
+      let staff = await Staff.findBy('account', login.account, options)
+      if (!staff) {
+        staff = await Staff.create(
           {
             tenantId: tenant.id,
             account: login.account,
@@ -44,6 +48,7 @@ export default class MainSeeder extends BaseSeeder {
           options
         )
       }
+      await access.grantRole(tenant.id, staff.id, roles.get(login.role)!.id, this.client)
     }
   }
 }

@@ -1,6 +1,9 @@
 import Tenant from '#models/tenant'
 import Project from '#models/project'
 import Staff from '#models/staff'
+import db from '@adonisjs/lucid/services/db'
+import AccessControlService from '#services/access/access_control_service'
+import type { BuiltinRoleKey } from '#services/access/permissions'
 
 const OWNER = { connection: 'owner' }
 let sequence = 0
@@ -11,7 +14,11 @@ let sequence = 0
  * committed and visible to the app role's requests.
  */
 export async function createTenantWithStaff(
-  options: { password?: string; tenantStatus?: 'active' | 'suspended' } = {}
+  options: {
+    password?: string
+    tenantStatus?: 'active' | 'suspended'
+    roles?: BuiltinRoleKey[]
+  } = {}
 ) {
   sequence += 1
   const suffix = `${process.pid}_${sequence}`
@@ -44,5 +51,11 @@ export async function createTenantWithStaff(
     },
     OWNER
   )
-  return { tenant, project, staff, password }
+  const owner = db.connection('owner')
+  const access = new AccessControlService()
+  const roles = await access.installBuiltinRoles(tenant.id, owner)
+  for (const key of options.roles ?? ['super_admin']) {
+    await access.grantRole(tenant.id, staff.id, roles.get(key)!.id, owner)
+  }
+  return { tenant, project, staff, password, roles }
 }

@@ -2,10 +2,11 @@ import db from '@adonisjs/lucid/services/db'
 import type { LucidModel } from '@adonisjs/lucid/types/model'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { ModelQueryBuilderContract } from '@adonisjs/lucid/types/model'
+import type { Permission } from '#services/access/permissions'
 
 /**
- * Who a piece of work runs for: a tenant, optionally a staff member and the
- * projects that staff member is limited to (null: all of the tenant's).
+ * Who a piece of work runs for: a tenant, optionally a staff member with
+ * their permissions and the projects they are limited to (null: all).
  *
  * Tenant data is read and written only inside `run`: a transaction on the
  * app role with `app.tenant_id` set, so row-level security holds even where
@@ -15,8 +16,13 @@ export default class TenantContext {
   constructor(
     readonly tenantId: number,
     readonly staffId: number | null = null,
-    readonly projectIds: number[] | null = null
+    readonly projectIds: number[] | null = null,
+    readonly permissions: ReadonlySet<Permission> = new Set()
   ) {}
+
+  can(permission: Permission) {
+    return this.permissions.has(permission)
+  }
 
   /** The context a queued job runs in: its payload carries the tenant id. */
   static forJob(tenantId: number) {
