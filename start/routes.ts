@@ -9,6 +9,7 @@ const CaptchaController = () => import('#controllers/captcha_controller')
 const LocaleController = () => import('#controllers/locale_controller')
 const HomeController = () => import('#controllers/home_controller')
 const PlaceholderController = () => import('#controllers/placeholder_controller')
+const AuditLogsController = () => import('#controllers/audit_logs_controller')
 
 router.get('/healthz', () => ({ ok: true }))
 
@@ -27,7 +28,10 @@ router
     router.get('/', [HomeController, 'show']).as('home')
     router.post('/logout', [SessionController, 'destroy']).as('logout')
 
-    const built = new Set(['/'])
+    router.get('/logs/operations', [AuditLogsController, 'operations']).as('logs.operations')
+    router.get('/logs/logins', [AuditLogsController, 'logins']).as('logs.logins')
+
+    const built = new Set(['/', '/logs/operations', '/logs/logins'])
     for (const page of unbuiltPages(built)) {
       router
         .get(page.path, [PlaceholderController, 'show'])

@@ -3,16 +3,21 @@ import { DateTime } from 'luxon'
 import type { HttpContext } from '@adonisjs/core/http'
 import { loginValidator } from '#validators/session_validator'
 import LoginService, { LoginFailure } from '#services/auth/login_service'
+import LoginAudit from '#services/audit/login_audit'
 
 @inject()
 export default class SessionController {
-  constructor(protected logins: LoginService) {}
+  constructor(
+    protected logins: LoginService,
+    protected loginAudit: LoginAudit
+  ) {}
 
   async create({ inertia }: HttpContext) {
     return inertia.render('auth/login', {})
   }
 
-  async store({ request, response, session, auth, i18n }: HttpContext) {
+  async store(ctx: HttpContext) {
+    const { request, response, session, auth, i18n } = ctx
     const { account, password, captcha, remember } = await request.validateUsing(loginValidator)
     try {
       const staff = await this.logins.attempt({
@@ -25,9 +30,11 @@ export default class SessionController {
       await auth.use('web').login(staff, Boolean(remember))
       staff.lastLoginAt = DateTime.now()
       await staff.save()
+      await this.loginAudit.succeeded(ctx, staff)
       return response.redirect('/')
     } catch (error) {
       if (!(error instanceof LoginFailure)) throw error
+      await this.loginAudit.failed(ctx, account, error.reason)
       const minutes = Math.max(1, Math.ceil(error.retryAfterSeconds / 60))
       session.flash('error', i18n.t(`auth.${error.reason}`, { minutes }))
       session.flashOnly(['account'])
@@ -36,7 +43,9 @@ export default class SessionController {
     }
   }
 
-  async destroy({ auth, response }: HttpContext) {
+  async destroy(ctx: HttpContext) {
+    const { auth, response } = ctx
+    await this.loginAudit.loggedOut(ctx, auth.getUserOrFail())
     await auth.use('web').logout()
     return response.redirect('/login')
   }

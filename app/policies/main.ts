@@ -4,4 +4,5 @@
 */
 export const policies = {
   MenuPolicy: () => import('#policies/menu_policy'),
+  AuditPolicy: () => import('#policies/audit_policy'),
 }
