@@ -9,6 +9,7 @@ const CaptchaController = () => import('#controllers/captcha_controller')
 const LocaleController = () => import('#controllers/locale_controller')
 const HomeController = () => import('#controllers/home_controller')
 const PlaceholderController = () => import('#controllers/placeholder_controller')
+const SsoController = () => import('#controllers/sso_controller')
 const AuditLogsController = () => import('#controllers/audit_logs_controller')
 
 router.get('/healthz', () => ({ ok: true }))
@@ -17,6 +18,12 @@ router
   .group(() => {
     router.get('/login', [SessionController, 'create']).as('login')
     router.post('/login', [SessionController, 'store']).as('login.store')
+    router
+      .get('/sso/:tenantCode/:provider/redirect', [SsoController, 'redirect'])
+      .as('sso.redirect')
+    router
+      .get('/sso/:tenantCode/:provider/callback', [SsoController, 'callback'])
+      .as('sso.callback')
   })
   .use(middleware.guest())
 
@@ -27,6 +34,8 @@ router
   .group(() => {
     router.get('/', [HomeController, 'show']).as('home')
     router.post('/logout', [SessionController, 'destroy']).as('logout')
+    router.post('/sso/identities', [SsoController, 'linkIdentity']).as('sso.identities.link')
+    router.post('/sso/apps', [SsoController, 'configureApp']).as('sso.apps.configure')
 
     router.get('/logs/operations', [AuditLogsController, 'operations']).as('logs.operations')
     router.get('/logs/logins', [AuditLogsController, 'logins']).as('logs.logins')

@@ -3,6 +3,7 @@ import { DateTime } from 'luxon'
 import type { HttpContext } from '@adonisjs/core/http'
 import { loginValidator } from '#validators/session_validator'
 import LoginService, { LoginFailure } from '#services/auth/login_service'
+import SsoLoginService from '#services/auth/sso/sso_login_service'
 import LoginAudit from '#services/audit/login_audit'
 
 @inject()
@@ -12,8 +13,11 @@ export default class SessionController {
     protected loginAudit: LoginAudit
   ) {}
 
-  async create({ inertia }: HttpContext) {
-    return inertia.render('auth/login', {})
+  /** `?tenant=<code>` adds that tenant's company-account sign-in buttons. */
+  async create({ inertia, request }: HttpContext) {
+    const tenantCode = String(request.qs().tenant ?? '')
+    const providers = tenantCode ? await new SsoLoginService().enabledProviders(tenantCode) : []
+    return inertia.render('auth/login', { sso: { tenantCode, providers } })
   }
 
   async store(ctx: HttpContext) {

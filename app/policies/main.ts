@@ -4,5 +4,6 @@
 */
 export const policies = {
   MenuPolicy: () => import('#policies/menu_policy'),
+  SsoPolicy: () => import('#policies/sso_policy'),
   AuditPolicy: () => import('#policies/audit_policy'),
 }

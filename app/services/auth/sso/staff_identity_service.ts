@@ -1,0 +1,98 @@
+import { Exception } from '@adonisjs/core/exceptions'
+import type { HttpContext } from '@adonisjs/core/http'
+import Staff from '#models/staff'
+import StaffIdentity from '#models/staff_identity'
+import TenantSsoProvider from '#models/tenant_sso_provider'
+import type TenantContext from '#services/tenancy/tenant_context'
+import type { SsoProvider } from '#services/auth/sso/providers'
+
+export type SsoAdminRefusalReason = 'staffNotFound' | 'identityTaken' | 'agentIdRequired'
+
+/**
+ * An admin action on SSO refused, nothing changed: the page gets the
+ * translated reason (an i18n key under `sso.`), an API client a 422.
+ */
+export class SsoAdminRefusal extends Exception {
+  constructor(public reason: SsoAdminRefusalReason) {
+    super(reason, { status: 422, code: 'E_SSO_REFUSED' })
+  }
+
+  async handle(error: this, ctx: HttpContext) {
+    const message = ctx.i18n.t(`sso.${error.reason}`)
+    if (ctx.request.accepts(['html', 'json']) === 'json') {
+      return ctx.response.status(422).send({ errors: [{ message, code: error.reason }] })
+    }
+    ctx.session.flash('error', message)
+    return ctx.response.redirect().back()
+  }
+}
+
+export interface SsoAppSettings {
+  provider: SsoProvider
+  clientId: string
+  agentId?: string | null
+  clientSecret: string
+  enabled: boolean
+}
+
+/**
+ * The admin side of staff SSO, inside the admin's tenant context: a tenant
+ * sets up its DingTalk or WeCom app, and links a staff member to the
+ * external account allowed to sign in as them. Callers authorise first
+ * (SsoPolicy): linking needs `staff.manage`, app settings `settings.manage`.
+ */
+export default class StaffIdentityService {
+  /** Links (or re-links) a staff member's account at a provider. */
+  async linkIdentity(
+    tenant: TenantContext,
+    staffId: number,
+    provider: SsoProvider,
+    externalId: string
+  ): Promise<StaffIdentity> {
+    return tenant.run(async (trx) => {
+      const staff = await tenant.query(Staff, trx).where('id', staffId).first()
+      if (!staff) throw new SsoAdminRefusal('staffNotFound')
+
+      const holder = await tenant
+        .query(StaffIdentity, trx)
+        .where('provider', provider)
+        .where('external_id', externalId)
+        .first()
+      if (holder && holder.staffId !== staff.id) throw new SsoAdminRefusal('identityTaken')
+
+      const identity =
+        (await tenant
+          .query(StaffIdentity, trx)
+          .where('provider', provider)
+          .where('staff_id', staff.id)
+          .first()) ?? new StaffIdentity()
+      identity.useTransaction(trx)
+      identity.merge({ tenantId: tenant.tenantId, staffId: staff.id, provider, externalId })
+      await identity.save()
+      return identity
+    })
+  }
+
+  /** Sets a tenant's app for a provider; the secret is stored encrypted. */
+  async configureApp(tenant: TenantContext, settings: SsoAppSettings): Promise<TenantSsoProvider> {
+    if (settings.provider === 'wecom' && !settings.agentId) {
+      throw new SsoAdminRefusal('agentIdRequired')
+    }
+    return tenant.run(async (trx) => {
+      const app =
+        (await tenant.query(TenantSsoProvider, trx).where('provider', settings.provider).first()) ??
+        new TenantSsoProvider()
+      app.useTransaction(trx)
+      app.merge({
+        tenantId: tenant.tenantId,
+        provider: settings.provider,
+        clientId: settings.clientId,
+        agentId: settings.agentId ?? null,
+        enabled: settings.enabled,
+      })
+      app.clientSecret = settings.clientSecret
+      await app.save()
+      return app
+    })
+  }
+}
