@@ -4,6 +4,7 @@ import env from '#start/env'
 import SsoPolicy from '#policies/sso_policy'
 import SsoLoginService, { SsoFailure, type SsoTarget } from '#services/auth/sso/sso_login_service'
 import StaffIdentityService from '#services/auth/sso/staff_identity_service'
+import LoginAudit from '#services/audit/login_audit'
 import { configureSsoAppValidator, linkIdentityValidator } from '#validators/sso_validator'
 
 /**
@@ -15,7 +16,8 @@ import { configureSsoAppValidator, linkIdentityValidator } from '#validators/sso
 export default class SsoController {
   constructor(
     protected logins: SsoLoginService,
-    protected identities: StaffIdentityService
+    protected identities: StaffIdentityService,
+    protected loginAudit: LoginAudit
   ) {}
 
   /** GET /sso/:tenantCode/:provider/redirect: off to the provider's login page. */
@@ -52,6 +54,7 @@ export default class SsoController {
       }
       const staff = await this.logins.staffFor(target, externalId)
       await ctx.auth.use('web').login(staff)
+      await this.loginAudit.succeeded(ctx, staff)
       return ctx.response.redirect('/')
     } catch (error) {
       return this.#refuse(ctx, error)
@@ -59,19 +62,21 @@ export default class SsoController {
   }
 
   /** POST /sso/identities: an admin links a staff member to their company account. */
-  async linkIdentity({ request, bouncer, tenant, session, response, i18n }: HttpContext) {
+  async linkIdentity(ctx: HttpContext) {
+    const { request, bouncer, tenant, session, response, i18n } = ctx
     await bouncer.with(SsoPolicy).authorize('linkIdentity')
     const { staffId, provider, externalId } = await request.validateUsing(linkIdentityValidator)
-    await this.identities.linkIdentity(tenant, staffId, provider, externalId)
+    await this.identities.linkIdentity(tenant, staffId, provider, externalId, ctx)
     session.flash('success', i18n.t('sso.identityLinked'))
     return response.redirect().back()
   }
 
   /** POST /sso/apps: an admin sets the tenant's DingTalk or WeCom app. */
-  async configureApp({ request, bouncer, tenant, session, response, i18n }: HttpContext) {
+  async configureApp(ctx: HttpContext) {
+    const { request, bouncer, tenant, session, response, i18n } = ctx
     await bouncer.with(SsoPolicy).authorize('configureApp')
     const settings = await request.validateUsing(configureSsoAppValidator)
-    await this.identities.configureApp(tenant, settings)
+    await this.identities.configureApp(tenant, settings, ctx)
     session.flash('success', i18n.t('sso.appSaved'))
     return response.redirect().back()
   }

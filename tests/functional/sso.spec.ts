@@ -1,4 +1,5 @@
 import { test } from '@japa/runner'
+import app from '@adonisjs/core/services/app'
 import testUtils from '@adonisjs/core/services/test_utils'
 import db from '@adonisjs/lucid/services/db'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
@@ -27,7 +28,7 @@ const fakes = {
 async function tenantWithSso() {
   const fixture = await createTenantWithStaff()
   const admin = new TenantContext(fixture.tenant.id, fixture.staff.id, null, new Set(PERMISSIONS))
-  const service = new StaffIdentityService()
+  const service = await app.container.make(StaffIdentityService)
   for (const provider of ['dingtalk', 'wecom'] as const) {
     await service.configureApp(admin, { provider, ...fakes[provider].app, enabled: true })
   }
@@ -38,6 +39,14 @@ async function tenantWithSso() {
 async function locationOf(browser: BrowserSession, path: string) {
   const response = await browser.get(path)
   return response.location
+}
+
+/** The tenant's audit trail, oldest first. */
+async function auditActions(tenantId: number) {
+  const rows = await new TenantContext(tenantId).run((trx) =>
+    trx.from('audit_logs').orderBy('chain_seq').select('action')
+  )
+  return rows.map((row) => row.action as string)
 }
 
 async function staffCount(tenantId: number) {
@@ -89,6 +98,12 @@ for (const provider of SSO_PROVIDERS) {
       const home = await browser.get('/')
       assert.equal(home.page?.component, 'home')
       assert.equal(home.page?.props.staff.name, staff.name)
+      assert.deepEqual(await auditActions(tenant.id), [
+        'sso.configure_app',
+        'sso.configure_app',
+        'sso.link_identity',
+        'auth.login',
+      ])
     })
 
     test('an account nobody linked is refused and creates no staff', async ({ assert }) => {

@@ -1,10 +1,13 @@
+import { inject } from '@adonisjs/core'
 import { Exception } from '@adonisjs/core/exceptions'
 import type { HttpContext } from '@adonisjs/core/http'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Staff from '#models/staff'
 import StaffIdentity from '#models/staff_identity'
 import TenantSsoProvider from '#models/tenant_sso_provider'
 import type TenantContext from '#services/tenancy/tenant_context'
 import type { SsoProvider } from '#services/auth/sso/providers'
+import AuditService, { actorOf, requestDetails } from '#services/audit/audit_service'
 
 export type SsoAdminRefusalReason = 'staffNotFound' | 'identityTaken' | 'agentIdRequired'
 
@@ -35,19 +38,32 @@ export interface SsoAppSettings {
   enabled: boolean
 }
 
+interface SsoAuditEntry {
+  action: 'sso.link_identity' | 'sso.configure_app'
+  target: { type: string; id: number }
+  before: unknown
+  after: unknown
+}
+
 /**
  * The admin side of staff SSO, inside the admin's tenant context: a tenant
  * sets up its DingTalk or WeCom app, and links a staff member to the
  * external account allowed to sign in as them. Callers authorise first
  * (SsoPolicy): linking needs `staff.manage`, app settings `settings.manage`.
+ * Every change is audited in the same transaction; `request`, when given,
+ * adds who (by name) and from where.
  */
+@inject()
 export default class StaffIdentityService {
+  constructor(protected audit: AuditService) {}
+
   /** Links (or re-links) a staff member's account at a provider. */
   async linkIdentity(
     tenant: TenantContext,
     staffId: number,
     provider: SsoProvider,
-    externalId: string
+    externalId: string,
+    request?: HttpContext
   ): Promise<StaffIdentity> {
     return tenant.run(async (trx) => {
       const staff = await tenant.query(Staff, trx).where('id', staffId).first()
@@ -66,15 +82,26 @@ export default class StaffIdentityService {
           .where('provider', provider)
           .where('staff_id', staff.id)
           .first()) ?? new StaffIdentity()
+      const before = identity.$isPersisted ? { provider, externalId: identity.externalId } : null
       identity.useTransaction(trx)
       identity.merge({ tenantId: tenant.tenantId, staffId: staff.id, provider, externalId })
       await identity.save()
+      await this.#audit(tenant, trx, request, {
+        action: 'sso.link_identity',
+        target: { type: 'staff', id: staff.id },
+        before,
+        after: { provider, externalId },
+      })
       return identity
     })
   }
 
   /** Sets a tenant's app for a provider; the secret is stored encrypted. */
-  async configureApp(tenant: TenantContext, settings: SsoAppSettings): Promise<TenantSsoProvider> {
+  async configureApp(
+    tenant: TenantContext,
+    settings: SsoAppSettings,
+    request?: HttpContext
+  ): Promise<TenantSsoProvider> {
     if (settings.provider === 'wecom' && !settings.agentId) {
       throw new SsoAdminRefusal('agentIdRequired')
     }
@@ -82,6 +109,14 @@ export default class StaffIdentityService {
       const app =
         (await tenant.query(TenantSsoProvider, trx).where('provider', settings.provider).first()) ??
         new TenantSsoProvider()
+      // The secret itself never reaches the audit log.
+      const shown = () => ({
+        provider: app.provider,
+        clientId: app.clientId,
+        agentId: app.agentId,
+        enabled: app.enabled,
+      })
+      const before = app.$isPersisted ? shown() : null
       app.useTransaction(trx)
       app.merge({
         tenantId: tenant.tenantId,
@@ -92,7 +127,30 @@ export default class StaffIdentityService {
       })
       app.clientSecret = settings.clientSecret
       await app.save()
+      await this.#audit(tenant, trx, request, {
+        action: 'sso.configure_app',
+        target: { type: 'tenant_sso_provider', id: app.id },
+        before,
+        after: shown(),
+      })
       return app
     })
+  }
+
+  #audit(
+    tenant: TenantContext,
+    trx: TransactionClientContract,
+    request: HttpContext | undefined,
+    entry: SsoAuditEntry
+  ) {
+    return this.audit.record(
+      {
+        ...entry,
+        tenantId: tenant.tenantId,
+        actor: request ? actorOf(request) : { staffId: tenant.staffId, account: null, name: null },
+        request: request ? requestDetails(request) : null,
+      },
+      trx
+    )
   }
 }
