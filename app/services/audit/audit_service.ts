@@ -61,6 +61,11 @@ export function actorOf(ctx: HttpContext): AuditActor | null {
   return staff ? { staffId: staff.id, account: staff.account, name: staff.name } : null
 }
 
+// Ids may arrive as text (BIGINT) or numbers: the hash must see one form.
+function id(value: number | string | null | undefined) {
+  return value === null || value === undefined ? null : Number(value)
+}
+
 function clip(value: string | null | undefined, length: number) {
   return value === null || value === undefined ? null : value.slice(0, length)
 }
@@ -100,12 +105,12 @@ export default class AuditService {
       .first()
 
     const content: HashedContent = {
-      tenantId: entry.tenantId,
+      tenantId: id(entry.tenantId),
       chainSeq: last ? Number(last.chain_seq) + 1 : 1,
-      staffId: entry.actor?.staffId ?? null,
+      staffId: id(entry.actor?.staffId),
       actorAccount: clip(entry.actor?.account, 64),
       actorName: clip(entry.actor?.name, 64),
-      projectId: entry.projectId ?? null,
+      projectId: id(entry.projectId),
       action: entry.action,
       kind: entry.kind ?? 'operation',
       targetType: clip(entry.target?.type, 64),

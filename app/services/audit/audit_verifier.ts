@@ -1,6 +1,11 @@
 import db from '@adonisjs/lucid/services/db'
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
-import { GENESIS_HASH, recordHash, type JsonValue } from '#services/audit/audit_hash'
+import {
+  GENESIS_HASH,
+  recordHash,
+  type HashedContent,
+  type JsonValue,
+} from '#services/audit/audit_hash'
 
 export interface ChainBreak {
   id: number
@@ -19,6 +24,31 @@ const PAGE = 1000
 
 function idOrNull(value: unknown) {
   return value === null ? null : Number(value)
+}
+
+/** The hashed content of a stored `audit_logs` row, as AuditService hashed it. */
+export function hashedContentOf(row: Record<string, any>): HashedContent {
+  return {
+    tenantId: idOrNull(row.tenant_id),
+    chainSeq: Number(row.chain_seq),
+    staffId: idOrNull(row.staff_id),
+    actorAccount: row.actor_account,
+    actorName: row.actor_name,
+    projectId: idOrNull(row.project_id),
+    action: row.action,
+    kind: row.kind,
+    targetType: row.target_type,
+    targetId: row.target_id,
+    before: row.before as JsonValue,
+    after: row.after as JsonValue,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    requestId: row.request_id,
+    result: row.result,
+    reason: row.reason,
+    occurredAt: new Date(row.occurred_at).toISOString(),
+    prevHash: row.prev_hash,
+  }
 }
 
 /**
@@ -100,27 +130,7 @@ export default class AuditVerifier {
     if (row.prev_hash !== prevHash) {
       return 'prev_hash does not match the hash of the record before it'
     }
-    const hash = recordHash({
-      tenantId: idOrNull(row.tenant_id),
-      chainSeq,
-      staffId: idOrNull(row.staff_id),
-      actorAccount: row.actor_account,
-      actorName: row.actor_name,
-      projectId: idOrNull(row.project_id),
-      action: row.action,
-      kind: row.kind,
-      targetType: row.target_type,
-      targetId: row.target_id,
-      before: row.before as JsonValue,
-      after: row.after as JsonValue,
-      ip: row.ip,
-      userAgent: row.user_agent,
-      requestId: row.request_id,
-      result: row.result,
-      reason: row.reason,
-      occurredAt: new Date(row.occurred_at).toISOString(),
-      prevHash: row.prev_hash,
-    })
+    const hash = recordHash(hashedContentOf(row))
     return hash === row.hash ? null : 'hash does not match the record content'
   }
 }
