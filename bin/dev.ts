@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ensureDatabase, stopDatabase } from './database.js'
 import { ensureEnvFile } from './env_file.js'
-import { DEMO_LOGINS } from '../database/demo_logins.js'
+import { DEMO_LOGINS, DEMO_PLATFORM_LOGIN } from '../database/demo_logins.js'
 
 const ROOT = new URL('../', import.meta.url)
 const children: ChildProcess[] = []
@@ -94,6 +94,9 @@ if (await waitForHttp(`${url}/login`, 120_000)) {
   for (const login of DEMO_LOGINS) {
     console.log(`  demo login: ${login.account} / ${login.password}`)
   }
+  console.log(
+    `  platform console: ${url}/platform  login: ${DEMO_PLATFORM_LOGIN.account} / ${DEMO_PLATFORM_LOGIN.password}`
+  )
   console.log('  Ctrl+C stops everything.')
   console.log('')
 } else if (web.exitCode === null) {

@@ -25,4 +25,6 @@ export const middleware = router.named({
   guest: () => import('#middleware/guest_middleware'),
   auth: () => import('#middleware/auth_middleware'),
   tenant: () => import('#middleware/tenant_context_middleware'),
+  platformSession: () => import('#middleware/platform_session_middleware'),
+  platformAuth: () => import('#middleware/platform_auth_middleware'),
 })

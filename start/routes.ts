@@ -9,6 +9,8 @@ const CaptchaController = () => import('#controllers/captcha_controller')
 const LocaleController = () => import('#controllers/locale_controller')
 const HomeController = () => import('#controllers/home_controller')
 const PlaceholderController = () => import('#controllers/placeholder_controller')
+const PlatformSessionController = () => import('#controllers/platform/session_controller')
+const PlatformTenantsController = () => import('#controllers/platform/tenants_controller')
 const SsoController = () => import('#controllers/sso_controller')
 const AuditLogsController = () => import('#controllers/audit_logs_controller')
 
@@ -48,6 +50,32 @@ router
     }
   })
   .use([middleware.auth(), middleware.tenant()])
+
+// The platform console: platform admins only, on a guard of their own.
+router
+  .group(() => {
+    router.get('/login', [PlatformSessionController, 'create']).as('login')
+    router.post('/login', [PlatformSessionController, 'store']).as('login.store')
+    router
+      .group(() => {
+        router.post('/logout', [PlatformSessionController, 'destroy']).as('logout')
+        router.get('/tenants', [PlatformTenantsController, 'index']).as('tenants.index')
+        router.post('/tenants', [PlatformTenantsController, 'store']).as('tenants.store')
+        router
+          .post('/tenants/:id/suspend', [PlatformTenantsController, 'suspend'])
+          .where('id', router.matchers.number())
+          .as('tenants.suspend')
+        router
+          .post('/tenants/:id/activate', [PlatformTenantsController, 'activate'])
+          .where('id', router.matchers.number())
+          .as('tenants.activate')
+      })
+      .use(middleware.platformAuth())
+  })
+  .prefix('/platform')
+  .as('platform')
+  .use(middleware.platformSession())
+router.on('/platform').redirectToPath('/platform/tenants')
 
 /*
 | Test-only seams: registered only when tests ask for them, and never in

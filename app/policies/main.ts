@@ -4,6 +4,7 @@
 */
 export const policies = {
   MenuPolicy: () => import('#policies/menu_policy'),
+  PlatformTenantPolicy: () => import('#policies/platform_tenant_policy'),
   SsoPolicy: () => import('#policies/sso_policy'),
   AuditPolicy: () => import('#policies/audit_policy'),
 }

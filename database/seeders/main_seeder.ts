@@ -2,7 +2,8 @@ import { BaseSeeder } from '@adonisjs/lucid/seeders'
 import Tenant from '#models/tenant'
 import Project from '#models/project'
 import Staff from '#models/staff'
-import { DEMO_LOGINS } from '#database/demo_logins'
+import PlatformAdmin from '#models/platform_admin'
+import { DEMO_LOGINS, DEMO_PLATFORM_LOGIN } from '#database/demo_logins'
 import AccessControlService from '#services/access/access_control_service'
 
 /**
@@ -49,6 +50,10 @@ export default class MainSeeder extends BaseSeeder {
         )
       }
       await access.grantRole(tenant.id, staff.id, roles.get(login.role)!.id, this.client)
+    }
+
+    if (!(await PlatformAdmin.findBy('account', DEMO_PLATFORM_LOGIN.account, options))) {
+      await PlatformAdmin.create({ ...DEMO_PLATFORM_LOGIN, status: 'active' }, options)
     }
   }
 }

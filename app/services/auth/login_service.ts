@@ -38,22 +38,36 @@ export interface LoginAttempt {
 export default class LoginService {
   constructor(protected captchas: CaptchaService) {}
 
+  /** A tenant staff member's login (the /login form). */
   async attempt(attempt: LoginAttempt): Promise<Staff> {
-    const attempts = limiter.use(LOGIN_ATTEMPTS)
-    const key = `login_${attempt.ip}_${attempt.account.toLowerCase()}`
+    return this.guarded('login', attempt, () => this.#verifyStaff(attempt))
+  }
 
-    const [throttled, staff] = await attempts.penalize(key, () => this.#verify(attempt))
+  /**
+   * The captcha and the attempt limit around any login form's credentials
+   * check; `scope` keeps each form's attempt counts apart.
+   */
+  async guarded<User>(
+    scope: string,
+    attempt: LoginAttempt,
+    verifyCredentials: () => Promise<User>
+  ): Promise<User> {
+    const attempts = limiter.use(LOGIN_ATTEMPTS)
+    const key = `${scope}_${attempt.ip}_${attempt.account.toLowerCase()}`
+
+    const [throttled, user] = await attempts.penalize(key, async () => {
+      const captchaCheck = this.captchas.check(attempt.session, attempt.captcha)
+      if (captchaCheck === 'expired') throw new LoginFailure('expiredCaptcha')
+      if (captchaCheck === 'invalid') throw new LoginFailure('invalidCaptcha')
+      return verifyCredentials()
+    })
     if (throttled) {
       throw new LoginFailure('tooManyAttempts', throttled.response.availableIn)
     }
-    return staff
+    return user
   }
 
-  async #verify({ session, account, password, captcha }: LoginAttempt) {
-    const captchaCheck = this.captchas.check(session, captcha)
-    if (captchaCheck === 'expired') throw new LoginFailure('expiredCaptcha')
-    if (captchaCheck === 'invalid') throw new LoginFailure('invalidCaptcha')
-
+  async #verifyStaff({ account, password }: LoginAttempt) {
     // No tenant is known yet: this one lookup reads through the owner connection.
     const staff = await Staff.query({ connection: 'owner' }).where('account', account).first()
     if (!staff) {

@@ -1,0 +1,44 @@
+import { inject } from '@adonisjs/core'
+import type { HttpContext } from '@adonisjs/core/http'
+import PlatformTenantPolicy from '#policies/platform_tenant_policy'
+import PlatformTenantService from '#services/platform/platform_tenant_service'
+import { createTenantValidator } from '#validators/platform_validator'
+
+/** The platform console's tenant list: create, suspend, activate. */
+@inject()
+export default class PlatformTenantsController {
+  constructor(protected tenants: PlatformTenantService) {}
+
+  async index({ inertia, platformAuth }: HttpContext) {
+    const admin = platformAuth.getUserOrFail()
+    return inertia.render('platform/tenants', {
+      admin: { name: admin.name, account: admin.account },
+      tenants: await this.tenants.list(),
+    })
+  }
+
+  async store({ request, response, session, i18n, platformBouncer }: HttpContext) {
+    await platformBouncer.with(PlatformTenantPolicy).authorize('manage')
+    const input = await request.validateUsing(createTenantValidator)
+    const { tenant, admin } = await this.tenants.create(input)
+    session.flash(
+      'success',
+      i18n.t('platform.tenantCreated', { name: tenant.name, account: admin.account })
+    )
+    return response.redirect().toRoute('platform.tenants.index')
+  }
+
+  async suspend({ params, response, session, i18n, platformBouncer }: HttpContext) {
+    await platformBouncer.with(PlatformTenantPolicy).authorize('manage')
+    const tenant = await this.tenants.suspend(Number(params.id))
+    session.flash('success', i18n.t('platform.tenantSuspended', { name: tenant.name }))
+    return response.redirect().toRoute('platform.tenants.index')
+  }
+
+  async activate({ params, response, session, i18n, platformBouncer }: HttpContext) {
+    await platformBouncer.with(PlatformTenantPolicy).authorize('manage')
+    const tenant = await this.tenants.activate(Number(params.id))
+    session.flash('success', i18n.t('platform.tenantActivated', { name: tenant.name }))
+    return response.redirect().toRoute('platform.tenants.index')
+  }
+}

@@ -1,0 +1,117 @@
+import db from '@adonisjs/lucid/services/db'
+import Tenant, { type TenantStatus } from '#models/tenant'
+import Project from '#models/project'
+import Staff from '#models/staff'
+import AccessControlService from '#services/access/access_control_service'
+import { PlatformRefusal } from '#services/platform/platform_refusal'
+import type { CreateTenantInput } from '#validators/platform_validator'
+
+/** The project every new tenant starts with; the tenant renames or adds more later. */
+const FIRST_PROJECT_CODE = 'default'
+
+/** Which unique constraint a duplicate hit, to name the field in the refusal. */
+const UNIQUE_CONSTRAINTS: Record<string, 'tenantCodeTaken' | 'accountTaken'> = {
+  tenants_code_unique: 'tenantCodeTaken',
+  staff_account_unique: 'accountTaken',
+}
+
+export interface TenantSummary {
+  id: number
+  code: string
+  name: string
+  status: TenantStatus
+  projectCount: number
+  staffCount: number
+  createdAt: string
+}
+
+/**
+ * Tenants as the platform sees them: across all tenants, so every read and
+ * write goes through the owner connection, each write in one transaction.
+ */
+export default class PlatformTenantService {
+  async list(): Promise<TenantSummary[]> {
+    const rows = await db
+      .connection('owner')
+      .from('tenants')
+      .select('id', 'code', 'name', 'status', 'created_at')
+      .select(
+        db.raw('(SELECT count(*) FROM projects WHERE projects.tenant_id = tenants.id) AS projects')
+      )
+      .select(db.raw('(SELECT count(*) FROM staff WHERE staff.tenant_id = tenants.id) AS staff'))
+      .orderBy('id', 'desc')
+    return rows.map((row) => ({
+      id: Number(row.id),
+      code: row.code,
+      name: row.name,
+      status: row.status,
+      projectCount: Number(row.projects),
+      staffCount: Number(row.staff),
+      createdAt: new Date(row.created_at).toISOString(),
+    }))
+  }
+
+  /** A tenant with its built-in roles, first project and first super admin. */
+  async create(input: CreateTenantInput) {
+    try {
+      return await db.connection('owner').transaction(async (trx) => {
+        const client = { client: trx }
+        const tenant = await Tenant.create(
+          { code: input.tenantCode, name: input.tenantName, status: 'active' },
+          client
+        )
+        await Project.create(
+          {
+            tenantId: tenant.id,
+            code: FIRST_PROJECT_CODE,
+            name: input.projectName,
+            status: 'active',
+          },
+          client
+        )
+        const access = new AccessControlService()
+        const roles = await access.installBuiltinRoles(tenant.id, trx)
+        const admin = await Staff.create(
+          {
+            tenantId: tenant.id,
+            account: input.adminAccount,
+            name: input.adminName,
+            password: input.adminPassword,
+            status: 'active',
+            // The platform chose this password: its owner replaces it at first login.
+            mustChangePassword: true,
+          },
+          client
+        )
+        await access.grantRole(tenant.id, admin.id, roles.get('super_admin')!.id, trx)
+        return { tenant, admin }
+      })
+    } catch (error) {
+      const reason = UNIQUE_CONSTRAINTS[(error as { constraint?: string }).constraint ?? '']
+      if ((error as { code?: string }).code === '23505' && reason) {
+        throw new PlatformRefusal(reason)
+      }
+      throw error
+    }
+  }
+
+  async suspend(tenantId: number) {
+    return this.#setStatus(tenantId, 'suspended')
+  }
+
+  async activate(tenantId: number) {
+    return this.#setStatus(tenantId, 'active')
+  }
+
+  async #setStatus(tenantId: number, status: TenantStatus) {
+    return db.connection('owner').transaction(async (trx) => {
+      // No SELECT ... FOR UPDATE: it would wait on every open transaction that merely
+      // references the tenant (a foreign key's KEY SHARE lock); the UPDATE does not.
+      const tenant = await Tenant.query({ client: trx }).where('id', tenantId).first()
+      if (!tenant) throw new PlatformRefusal('tenantNotFound')
+      tenant.status = status
+      await tenant.save()
+      return tenant
+    })
+  }
+}
