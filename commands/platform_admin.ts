@@ -1,9 +1,6 @@
 import { BaseCommand, args, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
 import { errors as vineErrors } from '@vinejs/vine'
-import i18nManager from '@adonisjs/i18n/services/main'
-import { platformAdminValidator } from '#validators/platform_validator'
-import PlatformAdminService from '#services/platform/platform_admin_service'
 
 /**
  * `node ace platform:admin <account> --name <name> --password <password>`:
@@ -25,6 +22,12 @@ export default class PlatformAdminCommand extends BaseCommand {
   declare password: string
 
   async run() {
+    // Imported here, not at the top: ace reads every command file before the app
+    // boots, and the validator's database rules exist only once Lucid has booted.
+    const { platformAdminValidator } = await import('#validators/platform_validator')
+    const { default: PlatformAdminService } =
+      await import('#services/platform/platform_admin_service')
+    const { default: i18nManager } = await import('@adonisjs/i18n/services/main')
     const i18n = i18nManager.locale(i18nManager.defaultLocale)
     let input
     try {
