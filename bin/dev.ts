@@ -92,7 +92,9 @@ if (await waitForHttp(`${url}/login`, 120_000)) {
   console.log('')
   console.log(`  PileHub is running at ${url}  (ready in ${seconds} s)`)
   for (const login of DEMO_LOGINS) {
-    console.log(`  demo login: ${login.account} / ${login.password}`)
+    console.log(
+      `  demo login: ${login.account} / ${login.password}  (${login.tenant}, ${login.role})`
+    )
   }
   console.log(
     `  platform console: ${url}/platform  login: ${DEMO_PLATFORM_LOGIN.account} / ${DEMO_PLATFORM_LOGIN.password}`

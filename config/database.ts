@@ -1,5 +1,17 @@
+import pg from 'pg'
 import env from '#start/env'
 import { defineConfig } from '@adonisjs/lucid'
+
+/*
+| BIGINT (ids, money in fen) arrives from PostgreSQL as text by default.
+| Read it as a number: every value we store is far below 2^53, and one
+| that is not is refused rather than silently rounded.
+*/
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => {
+  const parsed = Number(value)
+  if (!Number.isSafeInteger(parsed)) throw new RangeError(`BIGINT ${value} exceeds 2^53`)
+  return parsed
+})
 
 /*
 | Two connections to the same database:

@@ -27,4 +27,5 @@ export const middleware = router.named({
   tenant: () => import('#middleware/tenant_context_middleware'),
   platformSession: () => import('#middleware/platform_session_middleware'),
   platformAuth: () => import('#middleware/platform_auth_middleware'),
+  passwordChange: () => import('#middleware/password_change_middleware'),
 })

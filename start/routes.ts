@@ -13,6 +13,10 @@ const PlatformSessionController = () => import('#controllers/platform/session_co
 const PlatformTenantsController = () => import('#controllers/platform/tenants_controller')
 const SsoController = () => import('#controllers/sso_controller')
 const AuditLogsController = () => import('#controllers/audit_logs_controller')
+const ProjectsController = () => import('#controllers/projects_controller')
+const StaffController = () => import('#controllers/staff_controller')
+const RolesController = () => import('#controllers/roles_controller')
+const PasswordController = () => import('#controllers/password_controller')
 
 router.get('/healthz', () => ({ ok: true }))
 
@@ -38,18 +42,44 @@ router
     router.post('/logout', [SessionController, 'destroy']).as('logout')
     router.post('/sso/identities', [SsoController, 'linkIdentity']).as('sso.identities.link')
     router.post('/sso/apps', [SsoController, 'configureApp']).as('sso.apps.configure')
+    router.get('/password', [PasswordController, 'edit']).as('password.edit')
+    router.post('/password', [PasswordController, 'update']).as('password.update')
+
+    router.get('/settings/projects', [ProjectsController, 'index']).as('projects.index')
+    router.post('/settings/projects', [ProjectsController, 'store']).as('projects.store')
+    router.put('/settings/projects/:id', [ProjectsController, 'update']).as('projects.update')
+
+    router.get('/permissions/staff', [StaffController, 'index']).as('staff.index')
+    router.post('/permissions/staff', [StaffController, 'store']).as('staff.store')
+    router.put('/permissions/staff/:id', [StaffController, 'update']).as('staff.update')
+    router.put('/permissions/staff/:id/status', [StaffController, 'status']).as('staff.status')
+    router
+      .put('/permissions/staff/:id/password', [StaffController, 'resetPassword'])
+      .as('staff.password')
+
+    router.get('/permissions/roles', [RolesController, 'index']).as('roles.index')
+    router.post('/permissions/roles', [RolesController, 'store']).as('roles.store')
+    router.put('/permissions/roles/:id', [RolesController, 'update']).as('roles.update')
+    router.delete('/permissions/roles/:id', [RolesController, 'destroy']).as('roles.destroy')
 
     router.get('/logs/operations', [AuditLogsController, 'operations']).as('logs.operations')
     router.get('/logs/logins', [AuditLogsController, 'logins']).as('logs.logins')
 
-    const built = new Set(['/', '/logs/operations', '/logs/logins'])
+    const built = new Set([
+      '/',
+      '/settings/projects',
+      '/permissions/staff',
+      '/permissions/roles',
+      '/logs/operations',
+      '/logs/logins',
+    ])
     for (const page of unbuiltPages(built)) {
       router
         .get(page.path, [PlaceholderController, 'show'])
         .as(`unbuilt.${page.section}.${page.item}`)
     }
   })
-  .use([middleware.auth(), middleware.tenant()])
+  .use([middleware.auth(), middleware.passwordChange(), middleware.tenant()])
 
 // The platform console: platform admins only, on a guard of their own.
 router

@@ -41,8 +41,20 @@ export const plugins: Config['plugins'] = [
   }),
 ]
 
+/** The tenant-wall tests mean nothing against a role that bypasses the walls. */
+async function assertDatabaseRolesWallTenants() {
+  const { appRoleProblems } = await import('#services/tenancy/database_roles')
+  const problems = await appRoleProblems()
+  if (problems.length) {
+    throw new Error(
+      `Tests need two database roles: ${problems.join('; ')}. Set DATABASE_URL to a ` +
+        'non-owner role without BYPASSRLS and DATABASE_OWNER_URL to the owner (see README).'
+    )
+  }
+}
+
 export const runnerHooks: Required<Pick<Config, 'setup' | 'teardown'>> = {
-  setup: [() => testUtils.db('owner').migrate()],
+  setup: [assertDatabaseRolesWallTenants, () => testUtils.db('owner').migrate()],
   teardown: [],
 }
 

@@ -1,6 +1,7 @@
 import app from '@adonisjs/core/services/app'
 import { type HttpContext, ExceptionHandler } from '@adonisjs/core/http'
 import type { StatusPageRange, StatusPageRenderer } from '@adonisjs/core/types/http'
+import { errors as bouncerErrors } from '@adonisjs/bouncer'
 
 export default class HttpExceptionHandler extends ExceptionHandler {
   protected debug = !app.inProduction
@@ -13,6 +14,14 @@ export default class HttpExceptionHandler extends ExceptionHandler {
   }
 
   async handle(error: unknown, ctx: HttpContext) {
+    // A refused permission is a 403 with an honest page, never a silent redirect.
+    if (error instanceof bouncerErrors.E_AUTHORIZATION_FAILURE) {
+      ctx.response.status(403)
+      if (ctx.request.accepts(['html', 'json']) === 'json' && !ctx.request.header('x-inertia')) {
+        return ctx.response.send({ errors: [{ message: ctx.i18n.t('errors.forbidden') }] })
+      }
+      return ctx.response.send(await ctx.inertia.render('errors/forbidden', {}))
+    }
     return super.handle(error, ctx)
   }
 

@@ -4,7 +4,9 @@
 */
 export const policies = {
   MenuPolicy: () => import('#policies/menu_policy'),
-  PlatformTenantPolicy: () => import('#policies/platform_tenant_policy'),
   SsoPolicy: () => import('#policies/sso_policy'),
+  PlatformTenantPolicy: () => import('#policies/platform_tenant_policy'),
   AuditPolicy: () => import('#policies/audit_policy'),
+  SettingsPolicy: () => import('#policies/settings_policy'),
+  StaffPolicy: () => import('#policies/staff_policy'),
 }

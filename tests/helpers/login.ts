@@ -20,9 +20,9 @@ export class BrowserSession {
   #baseUrl = `http://${env.get('HOST')}:${env.get('PORT')}`
 
   async #send(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
-    form?: Record<string, string>
+    body?: { form: Record<string, string> } | { json: unknown }
   ): Promise<PageResponse> {
     const headers: Record<string, string> = {}
     if (this.#cookies.size) {
@@ -30,12 +30,17 @@ export class BrowserSession {
     }
     const xsrf = this.#cookies.get('XSRF-TOKEN')
     if (xsrf) headers['x-xsrf-token'] = xsrf
-    if (form) headers['content-type'] = 'application/x-www-form-urlencoded'
+    if (body && 'form' in body) headers['content-type'] = 'application/x-www-form-urlencoded'
+    if (body && 'json' in body) headers['content-type'] = 'application/json'
 
     const response = await fetch(`${this.#baseUrl}${path}`, {
       method,
       headers,
-      body: form ? new URLSearchParams(form).toString() : undefined,
+      body: !body
+        ? undefined
+        : 'form' in body
+          ? new URLSearchParams(body.form).toString()
+          : JSON.stringify(body.json),
       redirect: 'manual',
     })
     for (const cookie of response.headers.getSetCookie()) {
@@ -58,7 +63,19 @@ export class BrowserSession {
   }
 
   post(path: string, form: Record<string, string> = {}) {
-    return this.#send('POST', path, form)
+    return this.#send('POST', path, { form })
+  }
+
+  /** The Inertia props of a page (null when it answers without one). */
+  async props(path: string): Promise<Record<string, any>> {
+    const response = await this.get(path)
+    if (!response.page) throw new Error(`${path} answered ${response.status} without a page`)
+    return response.page.props
+  }
+
+  /** A JSON request, as the admin's Inertia forms send them. */
+  send(method: 'POST' | 'PUT' | 'DELETE', path: string, json: unknown = {}) {
+    return this.#send(method, path, { json })
   }
 
   /** Loads a captcha image and reads its answer through the test-only seam. */

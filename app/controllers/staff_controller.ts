@@ -1,0 +1,65 @@
+import { inject } from '@adonisjs/core'
+import type { HttpContext } from '@adonisjs/core/http'
+import StaffService from '#services/staff/staff_service'
+import RoleService from '#services/roles/role_service'
+import ProjectService from '#services/projects/project_service'
+import StaffPolicy from '#policies/staff_policy'
+import {
+  createStaffValidator,
+  resetPasswordValidator,
+  staffStatusValidator,
+  updateStaffValidator,
+} from '#validators/staff_validator'
+
+@inject()
+export default class StaffController {
+  constructor(
+    protected staff: StaffService,
+    protected roles: RoleService,
+    protected projects: ProjectService
+  ) {}
+
+  async index({ inertia, bouncer }: HttpContext) {
+    await bouncer.with(StaffPolicy).authorize('manage')
+    const [staff, roles, projects] = [
+      await this.staff.list(),
+      await this.roles.list(),
+      await this.projects.list(),
+    ]
+    return inertia.render('permissions/staff', {
+      staff,
+      roles: roles.map((role) => ({ id: role.id, name: role.name })),
+      projects: projects.map((project) => ({ id: project.id, name: project.name })),
+    })
+  }
+
+  async store({ request, response, session, bouncer, i18n }: HttpContext) {
+    await bouncer.with(StaffPolicy).authorize('manage')
+    await this.staff.create(await request.validateUsing(createStaffValidator))
+    session.flash('success', i18n.t('staff.created'))
+    return response.redirect().back()
+  }
+
+  async update({ params, request, response, session, bouncer, i18n }: HttpContext) {
+    await bouncer.with(StaffPolicy).authorize('manage')
+    await this.staff.update(Number(params.id), await request.validateUsing(updateStaffValidator))
+    session.flash('success', i18n.t('staff.updated'))
+    return response.redirect().back()
+  }
+
+  async status({ params, request, response, session, bouncer, i18n }: HttpContext) {
+    await bouncer.with(StaffPolicy).authorize('manage')
+    const { status } = await request.validateUsing(staffStatusValidator)
+    await this.staff.setStatus(Number(params.id), status)
+    session.flash('success', i18n.t('staff.updated'))
+    return response.redirect().back()
+  }
+
+  async resetPassword({ params, request, response, session, bouncer, i18n }: HttpContext) {
+    await bouncer.with(StaffPolicy).authorize('manage')
+    const { password } = await request.validateUsing(resetPasswordValidator)
+    await this.staff.resetPassword(Number(params.id), password)
+    session.flash('success', i18n.t('staff.passwordReset'))
+    return response.redirect().back()
+  }
+}

@@ -1,0 +1,138 @@
+import { test } from '@japa/runner'
+import router from '@adonisjs/core/services/router'
+import db from '@adonisjs/lucid/services/db'
+import Role from '#models/role'
+import { createTenantWithStaff } from '#tests/helpers/tenants'
+import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
+
+type Victim = Awaited<ReturnType<typeof createTenantWithStaff>> & { customRoleId: number }
+
+/**
+ * Every route whose URL carries a parameter, and how to aim it at another
+ * tenant's object: the id to put in the URL, a valid body (so validation
+ * passes and the lookup itself is what refuses), and how to check that the
+ * object did not change.
+ */
+const TENANT_ID_ROUTES: Record<
+  string,
+  {
+    id: (victim: Victim) => number
+    body?: (victim: Victim) => Record<string, unknown>
+    unchanged?: (victim: Victim) => Promise<unknown>
+  }
+> = {
+  'PUT /settings/projects/:id': {
+    id: (victim) => victim.project.id,
+    body: () => ({ code: 'stolen', name: '被改名', status: 'archived' }),
+    unchanged: (victim) => ownerColumn('projects', victim.project.id, 'name'),
+  },
+  'PUT /permissions/staff/:id': {
+    id: (victim) => victim.staff.id,
+    body: (victim) => ({
+      name: '被改名',
+      roleIds: [victim.roles.get('super_admin')!.id],
+      projectIds: [],
+    }),
+    unchanged: (victim) => ownerColumn('staff', victim.staff.id, 'name'),
+  },
+  'PUT /permissions/staff/:id/status': {
+    id: (victim) => victim.staff.id,
+    body: () => ({ status: 'disabled' }),
+    unchanged: (victim) => ownerColumn('staff', victim.staff.id, 'status'),
+  },
+  'PUT /permissions/staff/:id/password': {
+    id: (victim) => victim.staff.id,
+    body: () => ({ password: 'new-password-1' }),
+    unchanged: (victim) => ownerColumn('staff', victim.staff.id, 'password'),
+  },
+  'PUT /permissions/roles/:id': {
+    id: (victim) => victim.customRoleId,
+    body: () => ({ name: '被改名', permissions: [] }),
+    unchanged: (victim) => ownerColumn('roles', victim.customRoleId, 'name'),
+  },
+  'DELETE /permissions/roles/:id': {
+    id: (victim) => victim.customRoleId,
+    unchanged: (victim) => ownerColumn('roles', victim.customRoleId, 'id'),
+  },
+}
+
+/** A column of a row as committed, read through the owner connection. */
+async function ownerColumn(table: string, id: number, column: string) {
+  const row = await db.connection('owner').from(table).where('id', id).first()
+  return row?.[column]
+}
+
+/** Routes with parameters that do not name a tenant's object, and why. */
+const NOT_TENANT_OBJECTS: Record<string, string> = {
+  'GET /sso/:tenantCode/:provider/':
+    'the public SSO entry of a tenant: it names a tenant code and a provider, no object (SSO tests)',
+  'POST /platform/tenants/:id/':
+    'the platform console, behind the platform guard that tenant staff never pass (platform tests)',
+}
+
+function parameterisedRoutes() {
+  return Object.values(router.toJSON())
+    .flat()
+    .filter((route) => route.pattern.includes(':'))
+    .flatMap((route) =>
+      route.methods
+        .filter((method) => method !== 'HEAD')
+        .map((method) => `${method} ${route.pattern}`)
+    )
+}
+
+test.group('Tenant walls: routes', (group) => {
+  // No global transaction: checks read through the owner connection, which
+  // must see what the requests really committed.
+  group.each.setup(() => resetLoginLimits())
+
+  test('every route taking a parameter is covered by this test', ({ assert }) => {
+    const uncovered = parameterisedRoutes().filter(
+      (route) =>
+        !(route in TENANT_ID_ROUTES) &&
+        !Object.keys(NOT_TENANT_OBJECTS).some((prefix) => route.startsWith(prefix))
+    )
+    assert.deepEqual(uncovered, [], 'add each new route to TENANT_ID_ROUTES (or explain why not)')
+  })
+
+  test("staff of tenant A get 404 on tenant B's objects, and nothing changes", async ({
+    assert,
+  }) => {
+    const attacker = await createTenantWithStaff({ roles: ['super_admin'] })
+    const victimBase = await createTenantWithStaff({ roles: ['super_admin'] })
+    const customRole = await Role.create(
+      { tenantId: victimBase.tenant.id, name: '自定义', builtinKey: null },
+      { connection: 'owner' }
+    )
+    const victim: Victim = { ...victimBase, customRoleId: customRole.id }
+
+    const browser = new BrowserSession()
+    await browser.login({ account: attacker.staff.account, password: attacker.password })
+
+    for (const [route, fixture] of Object.entries(TENANT_ID_ROUTES)) {
+      const [method, pattern] = route.split(' ') as ['PUT' | 'DELETE', string]
+      const before = await fixture.unchanged?.(victim)
+      const response = await browser.send(
+        method,
+        pattern.replace(':id', String(fixture.id(victim))),
+        fixture.body?.(victim) ?? {}
+      )
+      assert.equal(response.status, 404, `${route} answered ${response.status}`)
+      assert.deepEqual(await fixture.unchanged?.(victim), before, `${route} changed the object`)
+    }
+  })
+
+  test("tenant A's lists never show tenant B's rows", async ({ assert }) => {
+    const attacker = await createTenantWithStaff()
+    const victim = await createTenantWithStaff()
+    const browser = new BrowserSession()
+    await browser.login({ account: attacker.staff.account, password: attacker.password })
+
+    const projects = await browser.get('/settings/projects')
+    assert.notInclude(projects.text, victim.project.name)
+    const staff = await browser.get('/permissions/staff')
+    assert.notInclude(staff.text, victim.staff.account)
+    const home = await browser.get('/')
+    assert.notInclude(home.text, victim.tenant.name)
+  })
+})
