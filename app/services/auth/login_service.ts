@@ -6,7 +6,15 @@ import type { Session } from '@adonisjs/session'
 import Staff from '#models/staff'
 import CaptchaService from '#services/auth/captcha_service'
 
+/*
+| Failed logins are counted three ways, each blocking for 15 minutes once
+| exhausted: one account from one IP (a mistyping clerk), one account from
+| anywhere (a distributed guess at one password), one IP for any account
+| (one machine trying many accounts). The refusal names none of them.
+*/
 export const LOGIN_ATTEMPTS = { requests: 5, duration: '15 mins', blockDuration: '15 mins' }
+export const ACCOUNT_ATTEMPTS = { requests: 20, duration: '15 mins', blockDuration: '15 mins' }
+export const IP_ATTEMPTS = { requests: 50, duration: '15 mins', blockDuration: '15 mins' }
 
 export type LoginFailureReason =
   'invalidCaptcha' | 'expiredCaptcha' | 'invalidCredentials' | 'tenantSuspended' | 'tooManyAttempts'
@@ -31,8 +39,8 @@ export interface LoginAttempt {
 
 /**
  * Checks a login: the captcha first, then the credentials and the account's
- * standing. Every failure counts against the IP and account; past the limit
- * the caller is refused until the block expires, whatever it sends.
+ * standing. Every failure counts (see the limits above); past a limit the
+ * caller is refused until the block expires, whatever it sends.
  */
 @inject()
 export default class LoginService {
@@ -52,19 +60,39 @@ export default class LoginService {
     attempt: LoginAttempt,
     verifyCredentials: () => Promise<User>
   ): Promise<User> {
-    const attempts = limiter.use(LOGIN_ATTEMPTS)
-    const key = `${scope}_${attempt.ip}_${attempt.account.toLowerCase()}`
+    const account = attempt.account.toLowerCase()
+    const counters = [
+      { limits: LOGIN_ATTEMPTS, key: `${scope}_${attempt.ip}_${account}` },
+      { limits: ACCOUNT_ATTEMPTS, key: `${scope}_account_${account}` },
+      { limits: IP_ATTEMPTS, key: `${scope}_ip_${attempt.ip}` },
+    ].map(({ limits, key }) => ({ limiter: limiter.use(limits), key, limits }))
 
-    const [throttled, user] = await attempts.penalize(key, async () => {
+    for (const counter of counters) {
+      const state = await counter.limiter.get(counter.key)
+      if (state && state.remaining <= 0) {
+        throw new LoginFailure('tooManyAttempts', state.availableIn)
+      }
+    }
+
+    try {
       const captchaCheck = this.captchas.check(attempt.session, attempt.captcha)
       if (captchaCheck === 'expired') throw new LoginFailure('expiredCaptcha')
       if (captchaCheck === 'invalid') throw new LoginFailure('invalidCaptcha')
-      return verifyCredentials()
-    })
-    if (throttled) {
-      throw new LoginFailure('tooManyAttempts', throttled.response.availableIn)
+      const user = await verifyCredentials()
+      // A success forgets this account's misses from this IP, not the wider counts.
+      await counters[0].limiter.delete(counters[0].key)
+      return user
+    } catch (error) {
+      if (error instanceof LoginFailure) {
+        for (const counter of counters) {
+          const state = await counter.limiter.increment(counter.key)
+          if (state.consumed >= state.limit) {
+            await counter.limiter.block(counter.key, counter.limits.blockDuration)
+          }
+        }
+      }
+      throw error
     }
-    return user
   }
 
   async #verifyStaff({ account, password }: LoginAttempt) {

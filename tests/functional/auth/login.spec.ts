@@ -2,7 +2,14 @@ import { test } from '@japa/runner'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
-import { LOGIN_ATTEMPTS } from '#services/auth/login_service'
+import app from '@adonisjs/core/services/app'
+import LoginService, {
+  ACCOUNT_ATTEMPTS,
+  IP_ATTEMPTS,
+  LOGIN_ATTEMPTS,
+  LoginFailure,
+} from '#services/auth/login_service'
+import CaptchaService from '#services/auth/captcha_service'
 import Staff from '#models/staff'
 import db from '@adonisjs/lucid/services/db'
 import env from '#start/env'
@@ -228,3 +235,58 @@ test.group('Admin shell', (group) => {
     assert.match(english.text, /<html lang="en">/)
   })
 })
+
+test.group('Login limits beyond one account from one IP', (group) => {
+  group.each.setup(() => resetLoginLimits())
+
+  test('one IP trying many accounts is blocked, even for an account it never tried', async ({
+    assert,
+  }) => {
+    const { staff, password } = await createTenantWithStaff()
+    const browser = new BrowserSession()
+    for (let attempt = 0; attempt < IP_ATTEMPTS.requests; attempt++) {
+      await browser.login({ account: `nobody_${attempt}`, password: 'guess' })
+    }
+    const blocked = await browser.login({ account: staff.account, password })
+    assert.equal(blocked.status, 429)
+    assert.equal(await browser.flashedError(), '登录尝试过于频繁，请 15 分钟后再试')
+  }).timeout(120_000)
+
+  test('one account guessed from many IPs is blocked for every IP', async ({ assert }) => {
+    const { staff, password } = await createTenantWithStaff()
+    const logins = await app.container.make(LoginService)
+    const session = memorySession()
+    const tryFrom = async (ip: string, secret: string) => {
+      const captcha = new CaptchaService()
+      captcha.issue(session)
+      return logins.attempt({
+        session,
+        ip,
+        account: staff.account,
+        password: secret,
+        captcha: captcha.peek(session)!,
+      })
+    }
+
+    for (let attempt = 0; attempt < ACCOUNT_ATTEMPTS.requests; attempt++) {
+      await assert.rejects(() => tryFrom(`10.0.${attempt}.1`, 'guess'))
+    }
+    const error = await tryFrom('10.9.9.9', password).catch((failure) => failure)
+    assert.instanceOf(error, LoginFailure)
+    assert.equal(error.reason, 'tooManyAttempts')
+  })
+})
+
+/** The slice of a session the captcha service uses, kept in a Map. */
+function memorySession() {
+  const values = new Map<string, unknown>()
+  return {
+    put: (key: string, value: unknown) => values.set(key, value),
+    get: (key: string) => values.get(key),
+    pull: (key: string) => {
+      const value = values.get(key)
+      values.delete(key)
+      return value
+    },
+  } as any
+}
