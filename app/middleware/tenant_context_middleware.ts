@@ -2,6 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import type { NextFn } from '@adonisjs/core/types/http'
 import TenantContext from '#services/tenancy/tenant_context'
 import AccessControlService from '#services/access/access_control_service'
+import { actorOf, requestDetails } from '#services/audit/audit_service'
 
 /**
  * Puts a signed-in staff member's request in their tenant's context: the
@@ -21,7 +22,10 @@ export default class TenantContextMiddleware {
         permissions: await new AccessControlService().permissionsOf(staff.id, trx),
       }
     })
-    const tenant = new TenantContext(staff.tenantId, staff.id, projectIds, permissions)
+    const tenant = new TenantContext(staff.tenantId, staff.id, projectIds, permissions, {
+      actor: actorOf(ctx),
+      request: requestDetails(ctx),
+    })
     ctx.tenant = tenant
     ctx.containerResolver.bindValue(TenantContext, tenant)
     return next()

@@ -1,4 +1,5 @@
 import db from '@adonisjs/lucid/services/db'
+import type TenantContext from '#services/tenancy/tenant_context'
 import type { HttpContext } from '@adonisjs/core/http'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { AuditKind, AuditResult } from '#models/audit_log'
@@ -163,6 +164,26 @@ export default class AuditService {
     return db
       .connection('owner')
       .transaction((trx) => this.record({ ...entry, tenantId: null }, trx))
+  }
+
+  /**
+   * Appends a record of work done in a tenant context (its actor and
+   * request travel with it), inside that work's transaction.
+   */
+  async recordInContext(
+    tenant: TenantContext,
+    entry: Omit<AuditEntry, 'tenantId' | 'actor' | 'request'>,
+    trx: TransactionClientContract
+  ): Promise<AuditRecordRef> {
+    return this.record(
+      {
+        ...entry,
+        tenantId: tenant.tenantId,
+        actor: tenant.origin.actor,
+        request: tenant.origin.request,
+      },
+      trx
+    )
   }
 
   /**

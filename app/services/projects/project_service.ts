@@ -1,12 +1,17 @@
 import { inject } from '@adonisjs/core'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Project from '#models/project'
 import TenantContext from '#services/tenancy/tenant_context'
 import type { ProjectInput } from '#validators/project_validator'
+import AuditService from '#services/audit/audit_service'
 
 /** A tenant's projects (配置 → 项目管理). */
 @inject()
 export default class ProjectService {
-  constructor(protected tenant: TenantContext) {}
+  constructor(
+    protected tenant: TenantContext,
+    protected audit: AuditService
+  ) {}
 
   list() {
     return this.tenant.run((trx) =>
@@ -26,13 +31,29 @@ export default class ProjectService {
   update(id: number, input: ProjectInput & { status?: 'active' | 'archived' }) {
     return this.tenant.run(async (trx) => {
       const project = await this.#find(id, trx)
+      const before = project.serialize()
       project.merge(input)
       await project.save()
+      await this.#audit('projects.update', project, before, trx)
       return project
     })
   }
 
-  async #find(id: number, trx: Parameters<Parameters<TenantContext['run']>[0]>[0]) {
+  #audit(action: string, project: Project, before: unknown, trx: TransactionClientContract) {
+    return this.audit.recordInContext(
+      this.tenant,
+      {
+        action,
+        projectId: project.id,
+        target: { type: 'project', id: project.id },
+        before,
+        after: project.serialize(),
+      },
+      trx
+    )
+  }
+
+  async #find(id: number, trx: TransactionClientContract) {
     return this.tenant
       .limitToProjects(this.tenant.query(Project, trx), 'id')
       .where('id', id)

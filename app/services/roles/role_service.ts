@@ -4,6 +4,7 @@ import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Role from '#models/role'
 import TenantContext from '#services/tenancy/tenant_context'
 import type { RoleInput } from '#validators/role_validator'
+import AuditService from '#services/audit/audit_service'
 
 export class RoleChangeRefused extends DomainRefusal<'builtinRole' | 'roleInUse'> {
   constructor(reason: RoleChangeRefused['reason']) {
@@ -14,7 +15,10 @@ export class RoleChangeRefused extends DomainRefusal<'builtinRole' | 'roleInUse'
 /** A tenant's roles (权限 → 角色权限): the built-in ones are fixed, own ones editable. */
 @inject()
 export default class RoleService {
-  constructor(protected tenant: TenantContext) {}
+  constructor(
+    protected tenant: TenantContext,
+    protected audit: AuditService
+  ) {}
 
   list() {
     return this.tenant.run(async (trx) => {
@@ -44,6 +48,7 @@ export default class RoleService {
         { client: trx }
       )
       await this.#setPermissions(role, input.permissions, trx)
+      await this.#audit('roles.create', role.id, null, input, trx)
       return role
     })
   }
@@ -51,9 +56,11 @@ export default class RoleService {
   update(id: number, input: RoleInput) {
     return this.tenant.run(async (trx) => {
       const role = await this.#findOwn(id, trx)
+      const before = { name: role.name, permissions: await this.#permissionsOf(role.id, trx) }
       role.name = input.name
       await role.save()
       await this.#setPermissions(role, input.permissions, trx)
+      await this.#audit('roles.update', role.id, before, input, trx)
       return role
     })
   }
@@ -63,8 +70,29 @@ export default class RoleService {
       const role = await this.#findOwn(id, trx)
       const holder = await trx.from('staff_roles').where('role_id', role.id).first()
       if (holder) throw new RoleChangeRefused('roleInUse')
+      const before = { name: role.name, permissions: await this.#permissionsOf(role.id, trx) }
       await role.delete()
+      await this.#audit('roles.delete', role.id, before, null, trx)
     })
+  }
+
+  async #permissionsOf(roleId: number, trx: TransactionClientContract) {
+    const rows = await trx.from('role_permissions').where('role_id', roleId).select('permission')
+    return rows.map((row) => row.permission as string)
+  }
+
+  #audit(
+    action: string,
+    roleId: number,
+    before: unknown,
+    after: unknown,
+    trx: TransactionClientContract
+  ) {
+    return this.audit.recordInContext(
+      this.tenant,
+      { action, target: { type: 'role', id: roleId }, before, after },
+      trx
+    )
   }
 
   async #findOwn(id: number, trx: TransactionClientContract) {

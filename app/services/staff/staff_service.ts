@@ -7,6 +7,7 @@ import Role from '#models/role'
 import Project from '#models/project'
 import TenantContext from '#services/tenancy/tenant_context'
 import type { CreateStaffInput, UpdateStaffInput } from '#validators/staff_validator'
+import AuditService from '#services/audit/audit_service'
 
 /** A refused staff change; the reason is an i18n key under `staff.` */
 export class StaffChangeRefused extends DomainRefusal<
@@ -20,7 +21,10 @@ export class StaffChangeRefused extends DomainRefusal<
 /** A tenant's staff accounts (权限 → 管理员). */
 @inject()
 export default class StaffService {
-  constructor(protected tenant: TenantContext) {}
+  constructor(
+    protected tenant: TenantContext,
+    protected audit: AuditService
+  ) {}
 
   list() {
     return this.tenant.run(async (trx) => {
@@ -59,6 +63,7 @@ export default class StaffService {
         { client: trx }
       )
       await this.#assign(staff.id, input, trx)
+      await this.#audit('staff.create', staff.id, null, await this.#snapshot(staff.id, trx), trx)
       return staff
     })
   }
@@ -67,9 +72,11 @@ export default class StaffService {
     return this.tenant.run(async (trx) => {
       const staff = await this.#find(id, trx)
       await this.#assertOwnRolesAndProjects(input, trx)
+      const before = await this.#snapshot(staff.id, trx)
       staff.name = input.name
       await staff.save()
       await this.#assign(staff.id, input, trx)
+      await this.#audit('staff.update', staff.id, before, await this.#snapshot(staff.id, trx), trx)
       return staff
     })
   }
@@ -78,8 +85,16 @@ export default class StaffService {
     if (id === this.tenant.staffId) throw new StaffChangeRefused('notYourself')
     return this.tenant.run(async (trx) => {
       const staff = await this.#find(id, trx)
+      const before = { status: staff.status }
       staff.status = status
       await staff.save()
+      await this.#audit(
+        `staff.${status === 'active' ? 'enable' : 'disable'}`,
+        staff.id,
+        before,
+        { status },
+        trx
+      )
       return staff
     })
   }
@@ -91,6 +106,7 @@ export default class StaffService {
       staff.password = password
       staff.mustChangePassword = true
       await staff.save()
+      await this.#audit('staff.reset_password', staff.id, null, { mustChangePassword: true }, trx)
       return staff
     })
   }
@@ -104,8 +120,40 @@ export default class StaffService {
       staff.password = password
       staff.mustChangePassword = false
       await staff.save()
+      await this.#audit('staff.change_own_password', staff.id, null, null, trx)
       return staff
     })
+  }
+
+  /** What an audit record shows of a staff member: no password, ever. */
+  async #snapshot(staffId: number, trx: TransactionClientContract) {
+    const staff = await this.#find(staffId, trx)
+    const roles = await trx.from('staff_roles').where('staff_id', staffId).select('role_id')
+    const projects = await trx
+      .from('staff_projects')
+      .where('staff_id', staffId)
+      .select('project_id')
+    return {
+      account: staff.account,
+      name: staff.name,
+      status: staff.status,
+      roleIds: roles.map((row) => row.role_id),
+      projectIds: projects.map((row) => row.project_id),
+    }
+  }
+
+  #audit(
+    action: string,
+    staffId: number,
+    before: unknown,
+    after: unknown,
+    trx: TransactionClientContract
+  ) {
+    return this.audit.recordInContext(
+      this.tenant,
+      { action, target: { type: 'staff', id: staffId }, before, after },
+      trx
+    )
   }
 
   #find(id: number, trx: TransactionClientContract) {

@@ -3,6 +3,13 @@ import type { LucidModel } from '@adonisjs/lucid/types/model'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { ModelQueryBuilderContract } from '@adonisjs/lucid/types/model'
 import type { Permission } from '#services/access/permissions'
+import type { AuditActor, AuditRequestDetails } from '#services/audit/audit_service'
+
+/** Who acts and from where, for the audit records of the work. */
+export interface WorkOrigin {
+  actor: AuditActor | null
+  request: AuditRequestDetails | null
+}
 
 /**
  * Who a piece of work runs for: a tenant, optionally a staff member with
@@ -17,7 +24,8 @@ export default class TenantContext {
     readonly tenantId: number,
     readonly staffId: number | null = null,
     readonly projectIds: number[] | null = null,
-    readonly permissions: ReadonlySet<Permission> = new Set()
+    readonly permissions: ReadonlySet<Permission> = new Set(),
+    readonly origin: WorkOrigin = { actor: null, request: null }
   ) {}
 
   can(permission: Permission) {

@@ -140,3 +140,49 @@ test.group('Staff management', (group) => {
     assert.notEqual(row.password, 'hijack-pass-1')
   })
 })
+
+test.group('Staff management: audit', (group) => {
+  group.each.setup(() => resetLoginLimits())
+
+  test('each change lands in the tenant audit chain with who, where and what, never a password', async ({
+    assert,
+  }) => {
+    const admin = await createTenantWithStaff()
+    const browser = new BrowserSession()
+    await browser.login({ account: admin.staff.account, password: admin.password })
+    const account = `audited_${admin.tenant.id}`
+
+    await browser.send('POST', '/permissions/staff', {
+      account,
+      name: '被审计',
+      password: 'initial-pass-1',
+      roleIds: [admin.roles.get('support')!.id],
+      projectIds: [],
+    })
+    const member = await ownerRow('staff', { account })
+    await browser.send('PUT', `/permissions/staff/${member.id}/status`, { status: 'disabled' })
+    await browser.send('POST', '/permissions/roles', {
+      name: '审计员',
+      permissions: ['audit.view'],
+    })
+
+    const rows = await db
+      .connection('owner')
+      .from('audit_logs')
+      .where('tenant_id', admin.tenant.id)
+      .whereIn('action', ['staff.create', 'staff.disable', 'roles.create'])
+      .orderBy('chain_seq')
+    assert.deepEqual(
+      rows.map((row) => row.action),
+      ['staff.create', 'staff.disable', 'roles.create']
+    )
+    const created = rows[0]
+    assert.equal(created.staff_id, admin.staff.id)
+    assert.equal(created.target_id, String(member.id))
+    assert.equal(created.after.account, account)
+    assert.notInclude(JSON.stringify(rows), 'initial-pass-1')
+    assert.isNotNull(created.ip)
+    assert.isNotNull(created.request_id)
+    assert.deepEqual(rows[1].before, { status: 'active' })
+  })
+})
