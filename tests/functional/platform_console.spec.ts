@@ -148,7 +148,8 @@ test.group('Platform console: login', (group) => {
 })
 
 test.group('Platform console: tenants', (group) => {
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  // No global transaction: platform writes commit through the owner
+  // connection, and staff requests must see (and audit next to) them.
   group.each.setup(() => resetLoginLimits())
 
   test('pages and actions need a signed-in platform admin', async ({ assert }) => {
@@ -208,7 +209,7 @@ test.group('Platform console: tenants', (group) => {
   })
 
   test('suspend: its staff cannot sign in; activate: they can again', async ({ assert }) => {
-    const { browser } = await signedInPlatformAdmin()
+    const { browser, admin } = await signedInPlatformAdmin()
     const { tenant, staff, password } = await createTenantWithStaff()
     const statuses = new TenantStatusService()
     assert.isTrue(await statuses.isActive(tenant.id))
@@ -229,6 +230,20 @@ test.group('Platform console: tenants', (group) => {
     assert.isTrue(await statuses.isActive(tenant.id))
     const login = await staffBrowser.login({ account: staff.account, password })
     assert.equal(login.location, '/')
+
+    const audited = await db
+      .connection('owner')
+      .from('audit_logs')
+      .where('tenant_id', tenant.id)
+      .where('action', 'like', 'platform.%')
+      .orderBy('chain_seq')
+    assert.deepEqual(
+      audited.map((row) => [row.action, row.actor_account]),
+      [
+        ['platform.tenant_suspend', `platform:${admin.account}`],
+        ['platform.tenant_activate', `platform:${admin.account}`],
+      ]
+    )
   })
 
   test('the gateway check: unknown tenants are not active', async ({ assert }) => {
@@ -293,7 +308,7 @@ test.group('Platform console: tenants', (group) => {
     // Past the validator (as when two admins submit at once): the constraint decides.
     await assert.rejects(async () => {
       try {
-        await new PlatformTenantService().create(form)
+        await new PlatformTenantService().create(form, { actor: null, request: null })
       } catch (error) {
         assert.instanceOf(error, PlatformRefusal)
         assert.equal((error as PlatformRefusal).reason, 'accountTaken')

@@ -5,6 +5,8 @@ import Staff from '#models/staff'
 import AccessControlService from '#services/access/access_control_service'
 import { PlatformRefusal } from '#services/platform/platform_refusal'
 import type { CreateTenantInput } from '#validators/platform_validator'
+import AuditService from '#services/audit/audit_service'
+import type { WorkOrigin } from '#services/tenancy/tenant_context'
 
 /** The project every new tenant starts with; the tenant renames or adds more later. */
 const FIRST_PROJECT_CODE = 'default'
@@ -52,7 +54,7 @@ export default class PlatformTenantService {
   }
 
   /** A tenant with its built-in roles, first project and first super admin. */
-  async create(input: CreateTenantInput) {
+  async create(input: CreateTenantInput, origin: WorkOrigin) {
     try {
       return await db.connection('owner').transaction(async (trx) => {
         const client = { client: trx }
@@ -84,6 +86,18 @@ export default class PlatformTenantService {
           client
         )
         await access.grantRole(tenant.id, admin.id, roles.get('super_admin')!.id, trx)
+        // The tenant's chain starts with its own creation, by the platform.
+        await new AuditService().record(
+          {
+            tenantId: tenant.id,
+            action: 'platform.tenant_create',
+            actor: origin.actor,
+            request: origin.request,
+            target: { type: 'tenant', id: tenant.id },
+            after: { code: tenant.code, name: tenant.name, adminAccount: admin.account },
+          },
+          trx
+        )
         return { tenant, admin }
       })
     } catch (error) {
@@ -95,22 +109,35 @@ export default class PlatformTenantService {
     }
   }
 
-  async suspend(tenantId: number) {
-    return this.#setStatus(tenantId, 'suspended')
+  async suspend(tenantId: number, origin: WorkOrigin) {
+    return this.#setStatus(tenantId, 'suspended', origin)
   }
 
-  async activate(tenantId: number) {
-    return this.#setStatus(tenantId, 'active')
+  async activate(tenantId: number, origin: WorkOrigin) {
+    return this.#setStatus(tenantId, 'active', origin)
   }
 
-  async #setStatus(tenantId: number, status: TenantStatus) {
+  async #setStatus(tenantId: number, status: TenantStatus, origin: WorkOrigin) {
     return db.connection('owner').transaction(async (trx) => {
       // No SELECT ... FOR UPDATE: it would wait on every open transaction that merely
       // references the tenant (a foreign key's KEY SHARE lock); the UPDATE does not.
       const tenant = await Tenant.query({ client: trx }).where('id', tenantId).first()
       if (!tenant) throw new PlatformRefusal('tenantNotFound')
+      const before = { status: tenant.status }
       tenant.status = status
       await tenant.save()
+      await new AuditService().record(
+        {
+          tenantId,
+          action: status === 'active' ? 'platform.tenant_activate' : 'platform.tenant_suspend',
+          actor: origin.actor,
+          request: origin.request,
+          target: { type: 'tenant', id: tenantId },
+          before,
+          after: { status },
+        },
+        trx
+      )
       return tenant
     })
   }

@@ -186,3 +186,42 @@ test.group('Staff management: audit', (group) => {
     assert.deepEqual(rows[1].before, { status: 'active' })
   })
 })
+
+test.group('Standing of open sessions', (group) => {
+  group.each.setup(() => resetLoginLimits())
+
+  test('suspending a tenant ends its staff sessions already open', async ({ assert }) => {
+    const { staff, password, tenant } = await createTenantWithStaff()
+    const browser = new BrowserSession()
+    await browser.login({ account: staff.account, password })
+    const before = await browser.get('/')
+    assert.equal(before.status, 200)
+
+    await db
+      .connection('owner')
+      .from('tenants')
+      .where('id', tenant.id)
+      .update({ status: 'suspended' })
+    const next = await browser.get('/')
+    assert.equal(next.location, '/login')
+    assert.equal(await browser.flashedError(), '所属运营商已停用，请联系平台')
+    await db.connection('owner').from('tenants').where('id', tenant.id).update({ status: 'active' })
+    const after = await browser.get('/')
+    assert.equal(after.location, '/login')
+  })
+
+  test('disabling a staff member ends their session at the next request', async ({ assert }) => {
+    const admin = await createTenantWithStaff()
+    const browser = new BrowserSession()
+    await browser.login({ account: admin.staff.account, password: admin.password })
+
+    await db
+      .connection('owner')
+      .from('staff')
+      .where('id', admin.staff.id)
+      .update({ status: 'disabled' })
+    const next = await browser.get('/')
+    assert.equal(next.location, '/login')
+    assert.equal(await browser.flashedError(), '您的账号已被停用，请联系管理员')
+  })
+})
