@@ -21,13 +21,13 @@ export default class StaffController {
 
   async index({ inertia, bouncer }: HttpContext) {
     await bouncer.with(StaffPolicy).authorize('manage')
-    const [staff, roles, projects] = [
+    const [members, roles, projects] = [
       await this.staff.list(),
       await this.roles.list(),
       await this.projects.list(),
     ]
     return inertia.render('permissions/staff', {
-      staff,
+      members,
       roles: roles.map((role) => ({ id: role.id, name: role.name })),
       projects: projects.map((project) => ({ id: project.id, name: project.name })),
     })

@@ -40,6 +40,8 @@ test.group('Tenant walls in the browser', (group) => {
 
       await page.goto('/permissions/staff')
       await page.assertTextContains(page.getByTestId('staff-table'), mine.staff.account)
+      // The page's own props must not hide the shared ones the top bar shows.
+      await page.assertText(page.getByTestId('staff-name'), mine.staff.name)
       assert.notInclude(await page.getByTestId('staff-table').innerText(), theirs.staff.account)
       await page.getByTestId('logout').click()
       await page.assertPath('/login')

@@ -84,7 +84,7 @@ test.group('Staff management', (group) => {
     const browser = new BrowserSession()
     await browser.login({ account: admin.staff.account, password: admin.password })
     const list = await browser.props('/permissions/staff')
-    assert.lengthOf(list.staff, 1)
+    assert.lengthOf(list.members, 1)
 
     await browser.send('POST', '/permissions/staff', {
       account: `reset_${admin.tenant.id}`,
