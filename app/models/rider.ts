@@ -1,0 +1,42 @@
+import { DateTime } from 'luxon'
+import { BaseModel, column, hasOne } from '@adonisjs/lucid/orm'
+import type { HasOne } from '@adonisjs/lucid/types/relations'
+import Wallet from '#models/wallet'
+
+export type RiderStatus = 'normal' | 'frozen'
+export type RiderSource = 'online' | 'offline'
+
+/** A rider (用户) of one tenant, identified by phone. */
+export default class Rider extends BaseModel {
+  @column({ isPrimary: true })
+  declare id: number
+
+  @column()
+  declare tenantId: number
+
+  @column()
+  declare name: string
+
+  @column()
+  declare phone: string
+
+  /** 正常 / 冻结: a frozen rider can neither top up nor charge. */
+  @column()
+  declare status: RiderStatus
+
+  /** 线上 (signed up in the app) / 线下 (opened at the counter). */
+  @column()
+  declare source: RiderSource
+
+  @column.dateTime()
+  declare registeredAt: DateTime
+
+  @hasOne(() => Wallet)
+  declare wallet: HasOne<typeof Wallet>
+
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+
+  @column.dateTime({ autoCreate: true, autoUpdate: true })
+  declare updatedAt: DateTime
+}
