@@ -260,16 +260,19 @@ export default class WalletService {
         return { ...none, bonusIn: posting.bonusAmount }
       case 'charge_settlement': {
         const { amount } = posting
-        if (amount > wallet.realBalance + wallet.bonusBalance + rules.overdraftLimit) {
-          throw new WalletRefusal('insufficientBalance')
-        }
         // What real money takes before bonus in real-first order: only what is above zero.
         const realFirst =
           rules.deductionOrder === 'real_first'
             ? Math.min(Math.max(wallet.realBalance, 0), amount)
             : 0
         const bonusOut = Math.min(wallet.bonusBalance, amount - realFirst)
-        return { ...none, realOut: amount - bonusOut, bonusOut }
+        const realOut = amount - bonusOut
+        // Only real money may go below zero, and only as far as the project allows; a
+        // wallet already overdrawn elsewhere may still spend its bonus.
+        if (realOut > 0 && wallet.realBalance - realOut < -rules.overdraftLimit) {
+          throw new WalletRefusal('insufficientBalance')
+        }
+        return { ...none, realOut, bonusOut }
       }
       case 'refund':
         if (posting.amount > wallet.realBalance) throw new WalletRefusal('refundExceedsBalance')
