@@ -32,6 +32,7 @@ export default defineConfig({
     () => import('@adonisjs/bouncer/bouncer_provider'),
     () => import('@adonisjs/ally/ally_provider'),
     () => import('#providers/queue_provider'),
+    () => import('#providers/plugins_provider'),
   ],
 
   preloads: [() => import('#start/routes'), () => import('#start/kernel')],

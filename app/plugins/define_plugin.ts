@@ -1,0 +1,100 @@
+import { VineObject, VineValidator } from '@vinejs/vine'
+import type { Infer, SchemaTypes } from '@vinejs/vine/types'
+import {
+  PLUGIN_KINDS,
+  type PluginContext,
+  type PluginDefinition,
+  type PluginInstances,
+  type PluginKind,
+} from '#plugins/contracts'
+
+/** What a plugin's index.ts passes to definePlugin. */
+export interface PluginDeclaration<
+  Kind extends PluginKind,
+  Schema extends SchemaTypes,
+  Instance extends PluginInstances[Kind],
+> {
+  /** kebab-case, equal to the plugin's folder name. */
+  id: string
+  kind: Kind
+  /** Semantic version, e.g. `1.0.0`. */
+  version: string
+  /** `vine.create({...})`: the config a tenant stores for the plugin. */
+  config: VineValidator<Schema, any>
+  secrets: readonly (keyof Infer<Schema> & string)[]
+  capabilities: readonly string[]
+  developmentOnly?: boolean
+  create(config: Infer<Schema>, context: PluginContext): Instance | Promise<Instance>
+}
+
+export class PluginDefinitionError extends Error {
+  constructor(id: unknown, problem: string) {
+    super(`Plugin ${typeof id === 'string' ? `"${id}"` : '(without id)'}: ${problem}`)
+    this.name = 'PluginDefinitionError'
+  }
+}
+
+const ID = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/
+const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/
+const defined = new WeakSet<object>()
+
+/** True for what definePlugin returned (the registry refuses anything else). */
+export function isPluginDefinition(value: unknown): value is PluginDefinition {
+  return typeof value === 'object' && value !== null && defined.has(value)
+}
+
+/**
+ * Declares a plugin. The declaration is checked here, so a broken plugin
+ * fails at boot with its id and the problem rather than at first use.
+ */
+export function definePlugin<
+  Kind extends PluginKind,
+  Schema extends SchemaTypes,
+  Instance extends PluginInstances[Kind],
+>(
+  declaration: PluginDeclaration<Kind, Schema, Instance>
+): PluginDefinition<Kind, Infer<Schema>, Instance> {
+  const { id } = declaration
+  const refuse = (problem: string) => new PluginDefinitionError(id, problem)
+
+  if (typeof id !== 'string' || !ID.test(id)) throw refuse('id must be kebab-case')
+  if (!PLUGIN_KINDS.includes(declaration.kind)) {
+    throw refuse(`kind must be one of ${PLUGIN_KINDS.join(', ')}`)
+  }
+  if (typeof declaration.version !== 'string' || !SEMVER.test(declaration.version)) {
+    throw refuse('version must be a semantic version such as 1.0.0')
+  }
+  if (!(declaration.config instanceof VineValidator)) {
+    throw refuse('config must be a VineJS validator: vine.create({...})')
+  }
+  const schema: unknown = declaration.config.schema
+  if (!(schema instanceof VineObject)) throw refuse('config must validate an object')
+  const configFields = Object.keys(schema.getProperties())
+
+  const secrets = [...declaration.secrets]
+  for (const secret of secrets) {
+    if (!configFields.includes(secret)) throw refuse(`secret "${secret}" is not a config field`)
+  }
+  if (new Set(secrets).size !== secrets.length) throw refuse('secrets are listed twice')
+
+  const capabilities = [...declaration.capabilities]
+  if (capabilities.some((capability) => typeof capability !== 'string' || !capability)) {
+    throw refuse('capabilities must be non-empty strings')
+  }
+  if (typeof declaration.create !== 'function') throw refuse('create must be a function')
+
+  const validator = declaration.config
+  const definition: PluginDefinition<Kind, Infer<Schema>, Instance> = Object.freeze({
+    id,
+    kind: declaration.kind,
+    version: declaration.version,
+    configFields: Object.freeze(configFields),
+    secrets: Object.freeze(secrets),
+    capabilities: Object.freeze(capabilities),
+    developmentOnly: declaration.developmentOnly ?? false,
+    validateConfig: (raw: unknown) => validator.validate(raw) as Promise<Infer<Schema>>,
+    create: declaration.create,
+  })
+  defined.add(definition)
+  return definition
+}

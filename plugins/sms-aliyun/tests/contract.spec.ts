@@ -1,0 +1,90 @@
+import { test } from '@japa/runner'
+import logger from '@adonisjs/core/services/logger'
+import smsAliyun from '../index.js'
+import { PluginProviderError } from '#plugins/contracts'
+import { smsSenderContract } from '#tests/contracts/sms_contract'
+import { startFakeDysmsapi, type FakeDysmsapi } from './fake_dysmsapi.js'
+
+const KEY_ID = 'LTAI5tTestKeyId0001'
+const KEY_SECRET = 'test-access-key-secret-0001'
+let aliyun: FakeDysmsapi
+
+async function startAliyun() {
+  aliyun = await startFakeDysmsapi({ [KEY_ID]: KEY_SECRET })
+  return () => aliyun.close()
+}
+
+const BASE = {
+  accessKeyId: KEY_ID,
+  accessKeySecret: KEY_SECRET,
+  signName: '桩行天下',
+  templateCode: 'SMS_154950909',
+  endpoint: 'http://127.0.0.1:1/',
+}
+
+/** A working config, aimed at the local stand-in started by the group. */
+function config(overrides: Record<string, unknown> = {}) {
+  return { ...BASE, endpoint: aliyun.url, ...overrides }
+}
+
+smsSenderContract({
+  plugin: smsAliyun,
+  setup: startAliyun,
+  validConfig: () => config(),
+  invalidConfigs: [
+    {},
+    { ...BASE, accessKeySecret: '' },
+    { ...BASE, templateCode: 'not-a-template' },
+    { ...BASE, endpoint: 'ftp://example.com' },
+  ],
+  secrets: ['accessKeySecret'],
+  received: (phone) => aliyun.receivedCode(phone),
+})
+
+test.group('sms-aliyun', (group) => {
+  group.setup(startAliyun)
+
+  test('a wrong secret is refused by the signature check, and the error says so', async ({
+    assert,
+  }) => {
+    const sender = await smsAliyun.create(config({ accessKeySecret: 'wrong' }), {
+      tenantId: null,
+      logger,
+    })
+    const error = await sender.sendVerificationCode({ phone: '13700137000', code: '123456' }).then(
+      () => null,
+      (reason: unknown) => reason
+    )
+    assert.instanceOf(error, PluginProviderError)
+    assert.equal((error as PluginProviderError).providerCode, 'SignatureDoesNotMatch')
+    assert.match((error as PluginProviderError).message, /^sms-aliyun: SignatureDoesNotMatch: /)
+    assert.isNotNull((error as PluginProviderError).requestId)
+    assert.isNull(aliyun.receivedCode('13700137000'))
+  })
+
+  test('values that need percent-encoding (Chinese, spaces, *) sign right', async ({ assert }) => {
+    const sender = await smsAliyun.create(config({ signName: '桩 行*天下(测试)' }), {
+      tenantId: null,
+      logger,
+    })
+    await sender.sendVerificationCode({
+      phone: '13700137001',
+      code: '654321',
+      templateParams: { product: "e-bike ~ 'charge'!" },
+    })
+    assert.equal(aliyun.receivedCode('13700137001'), '654321')
+  })
+
+  test('an unreachable endpoint is a clear provider error', async ({ assert }) => {
+    const sender = await smsAliyun.create(config({ endpoint: 'http://127.0.0.1:9/' }), {
+      tenantId: null,
+      logger,
+    })
+    const error = await sender.sendVerificationCode({ phone: '13700137002', code: '123456' }).then(
+      () => null,
+      (reason: unknown) => reason
+    )
+    assert.instanceOf(error, PluginProviderError)
+    assert.equal((error as PluginProviderError).providerCode, 'Unreachable')
+  })
+})

@@ -1,0 +1,34 @@
+import { test } from '@japa/runner'
+import smsLog from '../index.js'
+import PluginRegistry from '#plugins/registry'
+import logger from '@adonisjs/core/services/logger'
+import { smsSenderContract } from '#tests/contracts/sms_contract'
+
+smsSenderContract({
+  plugin: smsLog,
+  validConfig: () => ({}),
+  invalidConfigs: [null, 'text'],
+  secrets: [],
+  async received(phone) {
+    const sender = await smsLog.create({}, { tenantId: null, logger })
+    return sender.lastDelivered(phone)?.code ?? null
+  },
+})
+
+test.group('sms-log', () => {
+  test('keeps the last code per tenant and phone', async ({ assert }) => {
+    const first = await smsLog.create({}, { tenantId: 1, logger })
+    const second = await smsLog.create({}, { tenantId: 2, logger })
+    await first.sendVerificationCode({ phone: '13900139000', code: '111111' })
+    await first.sendVerificationCode({ phone: '13900139000', code: '222222' })
+    assert.equal(first.lastDelivered('13900139000')?.code, '222222')
+    assert.isNull(second.lastDelivered('13900139000'))
+  })
+
+  test('never loads in production', async ({ assert }) => {
+    const registry = new PluginRegistry({ production: true, logger })
+    registry.register(smsLog)
+    assert.isNull(registry.find('sms-log', 'sms'))
+    assert.lengthOf(registry.list('sms'), 0)
+  })
+})
