@@ -68,6 +68,10 @@ export default class PluginRegistry {
     return kind ? all.filter((plugin) => plugin.kind === kind) : all
   }
 
+  get(id: string): PluginDefinition | null {
+    return this.#plugins.get(id) ?? null
+  }
+
   find<Kind extends PluginKind>(id: string, kind: Kind): PluginDefinition<Kind> | null {
     const plugin = this.#plugins.get(id)
     return plugin && plugin.kind === kind ? (plugin as PluginDefinition<Kind>) : null

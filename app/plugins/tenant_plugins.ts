@@ -1,0 +1,122 @@
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import DomainRefusal from '#exceptions/domain_refusal'
+import TenantPlugin from '#models/tenant_plugin'
+import type PluginRegistry from '#plugins/registry'
+import type { PluginInstances, PluginKind } from '#plugins/contracts'
+import type TenantContext from '#services/tenancy/tenant_context'
+
+/** A refused plugin setting; the reason is an i18n key under `plugins.` */
+export class PluginSettingRefused extends DomainRefusal<'unknownPlugin'> {
+  constructor(reason: PluginSettingRefused['reason']) {
+    super('plugins', reason)
+  }
+}
+
+export interface PluginSettingInput {
+  pluginId: string
+  /** null: the whole tenant. */
+  projectId: number | null
+  enabled: boolean
+  /** Raw config; a secret left out or empty keeps the stored one. */
+  config: Record<string, unknown>
+}
+
+/**
+ * The plugins each tenant enabled and their config. Config is validated with
+ * the plugin's own schema; secrets go to an encrypted column and come back
+ * only masked, except to the plugin itself.
+ */
+export default class TenantPluginService {
+  constructor(protected registry: PluginRegistry) {}
+
+  async save(tenant: TenantContext, input: PluginSettingInput) {
+    const plugin = this.registry.get(input.pluginId)
+    if (!plugin) throw new PluginSettingRefused('unknownPlugin')
+
+    return tenant.run(async (trx) => {
+      const existing = await this.#scoped(tenant, trx, input.projectId)
+        .where('plugin_id', plugin.id)
+        .forUpdate()
+        .first()
+      const kept = existing?.secrets ?? {}
+      const merged: Record<string, unknown> = { ...existing?.settings, ...input.config }
+      for (const secret of plugin.secrets) {
+        if (merged[secret] === undefined || merged[secret] === '') merged[secret] = kept[secret]
+      }
+      const config = await plugin.validateConfig(merged)
+      const { settings, secrets } = this.registry.splitSecrets(plugin, config)
+
+      const row = existing ?? new TenantPlugin()
+      row.useTransaction(trx)
+      row.merge({
+        tenantId: tenant.tenantId,
+        projectId: input.projectId,
+        pluginId: plugin.id,
+        kind: plugin.kind,
+        settings,
+        enabled: input.enabled,
+      })
+      row.secrets = secrets
+      await row.save()
+      return { id: row.id, ...this.#describe(row) }
+    })
+  }
+
+  /** The tenant's plugin settings, secrets masked: safe to show or return. */
+  list(tenant: TenantContext) {
+    return tenant.run(async (trx) => {
+      const rows = await tenant.query(TenantPlugin, trx).orderBy('id')
+      return rows.map((row) => ({ id: row.id, ...this.#describe(row) }))
+    })
+  }
+
+  /**
+   * The enabled plugin of `kind` for a project (its own first, then the
+   * tenant-wide one), built with its config; null when none is enabled.
+   */
+  async resolve<Kind extends PluginKind>(
+    tenant: TenantContext,
+    kind: Kind,
+    projectId: number | null = null
+  ): Promise<{ pluginId: string; instance: PluginInstances[Kind] } | null> {
+    const rows = await tenant.run((trx) =>
+      tenant
+        .query(TenantPlugin, trx)
+        .where('kind', kind)
+        .where('enabled', true)
+        .where((scope) => {
+          scope.whereNull('project_id')
+          if (projectId !== null) scope.orWhere('project_id', projectId)
+        })
+        .orderByRaw('project_id NULLS LAST, updated_at DESC')
+    )
+    for (const row of rows) {
+      const plugin = this.registry.find(row.pluginId, kind)
+      if (!plugin) continue
+      const instance = await this.registry.instantiate(
+        plugin,
+        { ...row.settings, ...row.secrets },
+        { tenantId: tenant.tenantId }
+      )
+      return { pluginId: plugin.id, instance }
+    }
+    return null
+  }
+
+  #scoped(tenant: TenantContext, trx: TransactionClientContract, projectId: number | null) {
+    const query = tenant.query(TenantPlugin, trx)
+    return projectId === null ? query.whereNull('project_id') : query.where('project_id', projectId)
+  }
+
+  #describe(row: TenantPlugin) {
+    const plugin = this.registry.get(row.pluginId)
+    const config = { ...row.settings, ...row.secrets }
+    return {
+      pluginId: row.pluginId,
+      kind: row.kind,
+      projectId: row.projectId,
+      enabled: row.enabled,
+      config: plugin ? this.registry.maskConfig(plugin, config) : row.settings,
+    }
+  }
+}
