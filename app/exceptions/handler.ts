@@ -8,9 +8,8 @@ export default class HttpExceptionHandler extends ExceptionHandler {
   protected renderStatusPages = app.inProduction
 
   protected statusPages: Record<StatusPageRange, StatusPageRenderer> = {
-    '404': (error, { inertia }) => inertia.render('errors/not_found', { error: error.message }),
-    '500..599': (error, { inertia }) =>
-      inertia.render('errors/server_error', { error: error.message }),
+    '404': (_error, { inertia }) => inertia.render('errors/status', { status: 404 }),
+    '500..599': (_error, { inertia }) => inertia.render('errors/status', { status: 500 }),
   }
 
   async handle(error: unknown, ctx: HttpContext) {
@@ -20,7 +19,7 @@ export default class HttpExceptionHandler extends ExceptionHandler {
       if (ctx.request.accepts(['html', 'json']) === 'json' && !ctx.request.header('x-inertia')) {
         return ctx.response.send({ errors: [{ message: ctx.i18n.t('errors.forbidden') }] })
       }
-      return ctx.response.send(await ctx.inertia.render('errors/forbidden', {}))
+      return ctx.response.send(await ctx.inertia.render('errors/status', { status: 403 }))
     }
     return super.handle(error, ctx)
   }

@@ -3,6 +3,7 @@ import testUtils from '@adonisjs/core/services/test_utils'
 import { DateTime } from 'luxon'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { resetLoginLimits } from '#tests/helpers/login'
+import { logIn } from '#tests/helpers/browser'
 import TenantContext from '#services/tenancy/tenant_context'
 
 test.group('Audit log pages', (group) => {
@@ -13,17 +14,7 @@ test.group('Audit log pages', (group) => {
     visit,
   }) => {
     const { staff, password, tenant } = await createTenantWithStaff()
-    const page = await visit('/login')
-    await page.getByLabel('账号', { exact: true }).fill(staff.account)
-    await page.getByLabel('密码', { exact: true }).fill(password)
-    await page.waitForFunction(
-      "document.querySelector('[data-testid=captcha-image]')?.naturalWidth > 0"
-    )
-    const seam = await page.request.get('/__test__/captcha')
-    const { answer } = await seam.json()
-    await page.getByLabel('验证码', { exact: true }).fill(answer)
-    await page.getByRole('button', { name: '登录' }).click()
-    await page.assertPath('/')
+    const page = await logIn(visit, staff.account, password)
 
     await page.getByTestId('top-nav').getByText('日志').click()
     await page.assertPath('/logs/operations')

@@ -2,6 +2,7 @@ import { test } from '@japa/runner'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { resetLoginLimits } from '#tests/helpers/login'
+import { fillLoginForm } from '#tests/helpers/browser'
 
 const TOP_MENUS = ['首页', '用户', '订单', '财务', '卡片', '运维', '数据', '权限', '配置', '日志']
 
@@ -13,16 +14,7 @@ test.group('Login page', (group) => {
     const { staff, password, tenant } = await createTenantWithStaff()
     const page = await visit('/login')
 
-    await page.getByLabel('账号', { exact: true }).fill(staff.account)
-    await page.getByLabel('密码', { exact: true }).fill(password)
-    // The image is what the server generated for this browser's session.
-    await page.waitForFunction(
-      "document.querySelector('[data-testid=captcha-image]')?.naturalWidth > 0"
-    )
-    const seam = await page.request.get('/__test__/captcha')
-    const { answer } = await seam.json()
-    await page.getByLabel('验证码', { exact: true }).fill(answer)
-    await page.getByRole('button', { name: '登录' }).click()
+    await fillLoginForm(page, staff.account, password)
 
     await page.assertPath('/')
     await page.assertText(page.getByTestId('staff-name'), staff.name)

@@ -1,21 +1,7 @@
 import { test } from '@japa/runner'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { resetLoginLimits } from '#tests/helpers/login'
-
-async function logIn(visit: any, account: string, password: string) {
-  const page = await visit('/login')
-  await page.getByLabel('账号', { exact: true }).fill(account)
-  await page.getByLabel('密码', { exact: true }).fill(password)
-  await page.waitForFunction(
-    "document.querySelector('[data-testid=captcha-image]')?.naturalWidth > 0"
-  )
-  const seam = await page.request.get('/__test__/captcha')
-  const { answer } = await seam.json()
-  await page.getByLabel('验证码', { exact: true }).fill(answer)
-  await page.getByRole('button', { name: '登录' }).click()
-  await page.assertPath('/')
-  return page
-}
+import { logIn } from '#tests/helpers/browser'
 
 test.group('Tenant walls in the browser', (group) => {
   group.each.setup(() => resetLoginLimits())

@@ -1,4 +1,5 @@
 import { test } from '@japa/runner'
+import { memorySession } from '#tests/helpers/browser'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
@@ -276,17 +277,3 @@ test.group('Login limits beyond one account from one IP', (group) => {
     assert.equal(error.reason, 'tooManyAttempts')
   })
 })
-
-/** The slice of a session the captcha service uses, kept in a Map. */
-function memorySession() {
-  const values = new Map<string, unknown>()
-  return {
-    put: (key: string, value: unknown) => values.set(key, value),
-    get: (key: string) => values.get(key),
-    pull: (key: string) => {
-      const value = values.get(key)
-      values.delete(key)
-      return value
-    },
-  } as any
-}

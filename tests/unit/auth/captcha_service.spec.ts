@@ -1,19 +1,6 @@
 import { test } from '@japa/runner'
+import { memorySession } from '#tests/helpers/browser'
 import CaptchaService, { CAPTCHA_TTL_MS } from '#services/auth/captcha_service'
-
-/** The slice of a session the captcha service uses, kept in a Map. */
-function memorySession() {
-  const values = new Map<string, unknown>()
-  return {
-    put: (key: string, value: unknown) => values.set(key, value),
-    get: (key: string) => values.get(key),
-    pull: (key: string) => {
-      const value = values.get(key)
-      values.delete(key)
-      return value
-    },
-  } as any
-}
 
 test.group('CaptchaService', () => {
   test('issues an SVG image and accepts its answer once, in any letter case', ({ assert }) => {

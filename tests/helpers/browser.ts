@@ -1,0 +1,41 @@
+import type { Page } from 'playwright'
+
+/** Fills the staff login page as a clerk would, reading the captcha through the test seam. */
+export async function fillLoginForm(page: Page, account: string, password: string) {
+  await page.getByLabel('账号', { exact: true }).fill(account)
+  await page.getByLabel('密码', { exact: true }).fill(password)
+  // The image is what the server generated for this browser's session.
+  await page.waitForFunction(
+    "document.querySelector('[data-testid=captcha-image]')?.naturalWidth > 0"
+  )
+  const seam = await page.request.get('/__test__/captcha')
+  const { answer } = await seam.json()
+  await page.getByLabel('验证码', { exact: true }).fill(answer)
+  await page.getByRole('button', { name: '登录' }).click()
+}
+
+/** Opens /login and signs in; resolves on the home page. */
+export async function logIn(
+  visit: (path: string) => Promise<Page & { assertPath(path: string): Promise<void> }>,
+  account: string,
+  password: string
+) {
+  const page = await visit('/login')
+  await fillLoginForm(page, account, password)
+  await page.assertPath('/')
+  return page
+}
+
+/** The slice of a session the captcha service uses, kept in a Map (for service-level tests). */
+export function memorySession() {
+  const values = new Map<string, unknown>()
+  return {
+    put: (key: string, value: unknown) => values.set(key, value),
+    get: (key: string) => values.get(key),
+    pull: (key: string) => {
+      const value = values.get(key)
+      values.delete(key)
+      return value
+    },
+  } as any
+}
