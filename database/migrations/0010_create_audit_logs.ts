@@ -1,6 +1,6 @@
 import { BaseSchema } from '@adonisjs/lucid/schema'
-import env from '#start/env'
-import { appRoleName, enableTenantIsolation } from '#database/tenant_isolation'
+import { enableTenantIsolation } from '#database/tenant_isolation'
+import { dropInsertOnlyGuard, makeInsertOnly } from '#database/append_only'
 
 /**
  * The audit log: one hash chain per tenant (plus the "platform" chain of
@@ -51,30 +51,7 @@ export default class extends BaseSchema {
         `ALTER TABLE audit_logs ADD CONSTRAINT audit_logs_chain_position
            UNIQUE NULLS NOT DISTINCT (tenant_id, chain_seq)`
       )
-      await db.rawQuery(
-        `CREATE FUNCTION audit_logs_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-         BEGIN
-           RAISE EXCEPTION 'audit_logs is insert-only (% refused)', TG_OP
-             USING ERRCODE = 'insufficient_privilege';
-         END $$`
-      )
-      await db.rawQuery(
-        `CREATE TRIGGER audit_logs_insert_only BEFORE UPDATE OR DELETE ON audit_logs
-           FOR EACH ROW EXECUTE FUNCTION audit_logs_refuse_change()`
-      )
-      await db.rawQuery(
-        `CREATE TRIGGER audit_logs_no_truncate BEFORE TRUNCATE ON audit_logs
-           FOR EACH STATEMENT EXECUTE FUNCTION audit_logs_refuse_change()`
-      )
-
-      const appRole = appRoleName(env.get('DATABASE_URL'), env.get('DB_USER'))
-      const { rows } = await db.rawQuery('SELECT current_user AS owner')
-      if (appRole && appRole !== rows[0].owner) {
-        // Default privileges (migration 0006) granted UPDATE and DELETE too.
-        await db.rawQuery(`REVOKE ALL ON audit_logs FROM ${appRole}`)
-        await db.rawQuery(`GRANT SELECT, INSERT ON audit_logs TO ${appRole}`)
-        await db.rawQuery(`GRANT USAGE, SELECT ON SEQUENCE audit_logs_id_seq TO ${appRole}`)
-      }
+      await makeInsertOnly(db, 'audit_logs')
       await enableTenantIsolation(db, 'audit_logs')
     })
   }
@@ -82,7 +59,7 @@ export default class extends BaseSchema {
   async down() {
     this.schema.dropTable(this.tableName)
     this.defer(async (db) => {
-      await db.rawQuery('DROP FUNCTION IF EXISTS audit_logs_refuse_change()')
+      await dropInsertOnlyGuard(db, 'audit_logs')
     })
   }
 }

@@ -1,6 +1,6 @@
 import { BaseSchema } from '@adonisjs/lucid/schema'
-import env from '#start/env'
-import { appRoleName, enableTenantIsolation } from '#database/tenant_isolation'
+import { enableTenantIsolation } from '#database/tenant_isolation'
+import { dropInsertOnlyGuard, makeInsertOnly } from '#database/append_only'
 
 /**
  * The account ledger (账户流水): every change of a wallet, append-only.
@@ -66,29 +66,7 @@ export default class extends BaseSchema {
     })
 
     this.defer(async (db) => {
-      await db.rawQuery(
-        `CREATE FUNCTION ledger_entries_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-         BEGIN
-           RAISE EXCEPTION 'ledger_entries is insert-only (% refused)', TG_OP
-             USING ERRCODE = 'insufficient_privilege';
-         END $$`
-      )
-      await db.rawQuery(
-        `CREATE TRIGGER ledger_entries_insert_only BEFORE UPDATE OR DELETE ON ledger_entries
-           FOR EACH ROW EXECUTE FUNCTION ledger_entries_refuse_change()`
-      )
-      await db.rawQuery(
-        `CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON ledger_entries
-           FOR EACH STATEMENT EXECUTE FUNCTION ledger_entries_refuse_change()`
-      )
-
-      const appRole = appRoleName(env.get('DATABASE_URL'), env.get('DB_USER'))
-      const { rows } = await db.rawQuery('SELECT current_user AS owner')
-      if (appRole && appRole !== rows[0].owner) {
-        // Default privileges (migration 0006) granted UPDATE and DELETE too.
-        await db.rawQuery(`REVOKE ALL ON ledger_entries FROM ${appRole}`)
-        await db.rawQuery(`GRANT SELECT, INSERT ON ledger_entries TO ${appRole}`)
-      }
+      await makeInsertOnly(db, 'ledger_entries')
       await enableTenantIsolation(db, 'ledger_entries')
     })
   }
@@ -97,7 +75,7 @@ export default class extends BaseSchema {
     this.schema.dropTable(this.tableName)
     this.schema.raw('DROP SEQUENCE IF EXISTS ledger_entry_no_seq')
     this.defer(async (db) => {
-      await db.rawQuery('DROP FUNCTION IF EXISTS ledger_entries_refuse_change()')
+      await dropInsertOnlyGuard(db, 'ledger_entries')
     })
   }
 }
