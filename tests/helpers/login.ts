@@ -46,7 +46,10 @@ export class BrowserSession {
     for (const cookie of response.headers.getSetCookie()) {
       const [pair] = cookie.split(';')
       const separator = pair.indexOf('=')
-      this.#cookies.set(pair.slice(0, separator), pair.slice(separator + 1))
+      const name = pair.slice(0, separator)
+      // A cookie set to expire at once is deleted, as a browser does.
+      if (/;\s*max-age=0\b/i.test(cookie)) this.#cookies.delete(name)
+      else this.#cookies.set(name, pair.slice(separator + 1))
     }
     const text = await response.text()
     const pageJson = PAGE_SCRIPT.exec(text)?.[1]
@@ -87,10 +90,20 @@ export class BrowserSession {
   }
 
   /** Opens the login page and posts the form with a fresh captcha. */
-  async login(form: { account: string; password: string; captcha?: string }) {
+  async login(form: { account: string; password: string; captcha?: string; remember?: string }) {
     await this.get('/login')
     const answer = await this.captcha()
     return this.post('/login', { ...form, captcha: form.captcha ?? answer })
+  }
+
+  /** The names of the cookies this browser holds. */
+  cookieNames() {
+    return [...this.#cookies.keys()]
+  }
+
+  /** Forgets the session cookie, as a browser does when it is closed. */
+  closeBrowser(sessionCookie = 'pilehub-session') {
+    this.#cookies.delete(sessionCookie)
   }
 
   /** The error the login page shows after a refused attempt. */

@@ -161,6 +161,25 @@ test.group('Login', (group) => {
     assert.isNull(staff.lastLoginAt)
   })
 
+  test('remember-me keeps the staff member signed in after the browser is closed', async ({
+    assert,
+  }) => {
+    const { staff, password } = await createTenantWithStaff()
+    const remembered = new BrowserSession()
+    await remembered.login({ account: staff.account, password, remember: 'true' })
+    assert.include(remembered.cookieNames(), 'remember_web')
+    remembered.closeBrowser()
+    const home = await remembered.get('/')
+    assert.equal(home.status, 200)
+
+    const forgotten = new BrowserSession()
+    await forgotten.login({ account: staff.account, password })
+    assert.notInclude(forgotten.cookieNames(), 'remember_web')
+    forgotten.closeBrowser()
+    const again = await forgotten.get('/')
+    assert.equal(again.location, '/login')
+  })
+
   test('logging out ends the session on the server', async ({ assert }) => {
     const { staff, password } = await createTenantWithStaff()
     const browser = new BrowserSession()
