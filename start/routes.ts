@@ -17,6 +17,7 @@ const ProjectsController = () => import('#controllers/projects_controller')
 const StaffController = () => import('#controllers/staff_controller')
 const RolesController = () => import('#controllers/roles_controller')
 const PasswordController = () => import('#controllers/password_controller')
+const RidersController = () => import('#controllers/riders_controller')
 
 router.get('/healthz', () => ({ ok: true }))
 
@@ -62,6 +63,19 @@ router
     router.put('/permissions/roles/:id', [RolesController, 'update']).as('roles.update')
     router.delete('/permissions/roles/:id', [RolesController, 'destroy']).as('roles.destroy')
 
+    router.get('/riders', [RidersController, 'index']).as('riders.index')
+    router.post('/riders', [RidersController, 'store']).as('riders.store')
+    router.post('/riders/sms-code', [RidersController, 'sendCode']).as('riders.smsCode')
+    router.post('/riders/status', [RidersController, 'status']).as('riders.status')
+    router
+      .put('/riders/:id', [RidersController, 'update'])
+      .where('id', router.matchers.number())
+      .as('riders.update')
+    router
+      .put('/riders/:id/phone', [RidersController, 'changePhone'])
+      .where('id', router.matchers.number())
+      .as('riders.phone')
+
     router.get('/logs/operations', [AuditLogsController, 'operations']).as('logs.operations')
     router.get('/logs/logins', [AuditLogsController, 'logins']).as('logs.logins')
 
@@ -70,6 +84,7 @@ router
       '/settings/projects',
       '/permissions/staff',
       '/permissions/roles',
+      '/riders',
       '/logs/operations',
       '/logs/logins',
     ])

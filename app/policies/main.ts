@@ -9,4 +9,5 @@ export const policies = {
   AuditPolicy: () => import('#policies/audit_policy'),
   SettingsPolicy: () => import('#policies/settings_policy'),
   StaffPolicy: () => import('#policies/staff_policy'),
+  RiderPolicy: () => import('#policies/rider_policy'),
 }

@@ -1,11 +1,16 @@
 import { test } from '@japa/runner'
+import { DateTime } from 'luxon'
 import router from '@adonisjs/core/services/router'
 import db from '@adonisjs/lucid/services/db'
 import Role from '#models/role'
+import Rider from '#models/rider'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
 
-type Victim = Awaited<ReturnType<typeof createTenantWithStaff>> & { customRoleId: number }
+type Victim = Awaited<ReturnType<typeof createTenantWithStaff>> & {
+  customRoleId: number
+  riderId: number
+}
 
 /**
  * Every route whose URL carries a parameter, and how to aim it at another
@@ -53,6 +58,16 @@ const TENANT_ID_ROUTES: Record<
   'DELETE /permissions/roles/:id': {
     id: (victim) => victim.customRoleId,
     unchanged: (victim) => ownerColumn('roles', victim.customRoleId, 'id'),
+  },
+  'PUT /riders/:id': {
+    id: (victim) => victim.riderId,
+    body: () => ({ name: '被改名' }),
+    unchanged: (victim) => ownerColumn('riders', victim.riderId, 'name'),
+  },
+  'PUT /riders/:id/phone': {
+    id: (victim) => victim.riderId,
+    body: () => ({ phone: '13700000000', code: '123456' }),
+    unchanged: (victim) => ownerColumn('riders', victim.riderId, 'phone'),
   },
 }
 
@@ -104,7 +119,18 @@ test.group('Tenant walls: routes', (group) => {
       { tenantId: victimBase.tenant.id, name: '自定义', builtinKey: null },
       { connection: 'owner' }
     )
-    const victim: Victim = { ...victimBase, customRoleId: customRole.id }
+    const rider = await Rider.create(
+      {
+        tenantId: victimBase.tenant.id,
+        name: '别家用户',
+        phone: '13600000000',
+        status: 'normal',
+        source: 'offline',
+        registeredAt: DateTime.utc(),
+      },
+      { connection: 'owner' }
+    )
+    const victim: Victim = { ...victimBase, customRoleId: customRole.id, riderId: rider.id }
 
     const browser = new BrowserSession()
     await browser.login({ account: attacker.staff.account, password: attacker.password })
