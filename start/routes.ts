@@ -17,6 +17,9 @@ const ProjectsController = () => import('#controllers/projects_controller')
 const StaffController = () => import('#controllers/staff_controller')
 const RolesController = () => import('#controllers/roles_controller')
 const PasswordController = () => import('#controllers/password_controller')
+const LedgerController = () => import('#controllers/ledger_controller')
+const TopupController = () => import('#controllers/topup_controller')
+const TopupPackagesController = () => import('#controllers/topup_packages_controller')
 const RidersController = () => import('#controllers/riders_controller')
 
 router.get('/healthz', () => ({ ok: true }))
@@ -79,6 +82,20 @@ router
     router.get('/logs/operations', [AuditLogsController, 'operations']).as('logs.operations')
     router.get('/logs/logins', [AuditLogsController, 'logins']).as('logs.logins')
 
+    router.get('/riders/ledger', [LedgerController, 'index']).as('ledger.index')
+    router.get('/riders/topup', [TopupController, 'show']).as('topup.show')
+    router.post('/riders/topup', [TopupController, 'store']).as('topup.store')
+    router.get('/settings/packages', [TopupPackagesController, 'index']).as('packages.index')
+    router.post('/settings/packages', [TopupPackagesController, 'store']).as('packages.store')
+    router
+      .put('/settings/packages/:id', [TopupPackagesController, 'update'])
+      .where('id', router.matchers.number())
+      .as('packages.update')
+    router
+      .delete('/settings/packages/:id', [TopupPackagesController, 'destroy'])
+      .where('id', router.matchers.number())
+      .as('packages.destroy')
+
     const built = new Set([
       '/',
       '/settings/projects',
@@ -87,6 +104,8 @@ router
       '/riders',
       '/logs/operations',
       '/logs/logins',
+      '/riders/ledger',
+      '/settings/packages',
     ])
     for (const page of unbuiltPages(built)) {
       router

@@ -9,5 +9,6 @@ export const policies = {
   AuditPolicy: () => import('#policies/audit_policy'),
   SettingsPolicy: () => import('#policies/settings_policy'),
   StaffPolicy: () => import('#policies/staff_policy'),
+  WalletPolicy: () => import('#policies/wallet_policy'),
   RiderPolicy: () => import('#policies/rider_policy'),
 }

@@ -9,3 +9,15 @@ export function formatFen(fen: number): string {
   const cents = String(magnitude % 100).padStart(2, '0')
   return `¥${fen < 0 ? '-' : ''}${yuan}.${cents}`
 }
+
+/**
+ * A yuan amount as typed ("12.34", "50", "0.5") to integer fen (1234, 5000,
+ * 50), read digit by digit so no float ever rounds a fen. Null for anything
+ * else: signs, more than two decimals, empty input, or beyond safe integers.
+ */
+export function parseYuan(text: string): number | null {
+  const match = /^(\d+)(?:\.(\d{1,2}))?$/.exec(text.trim())
+  if (!match) return null
+  const fen = Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'))
+  return Number.isSafeInteger(fen) ? fen : null
+}

@@ -4,12 +4,14 @@ import router from '@adonisjs/core/services/router'
 import db from '@adonisjs/lucid/services/db'
 import Role from '#models/role'
 import Rider from '#models/rider'
+import TopupPackage from '#models/topup_package'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
 
 type Victim = Awaited<ReturnType<typeof createTenantWithStaff>> & {
   customRoleId: number
   riderId: number
+  topupPackageId: number
 }
 
 /**
@@ -68,6 +70,21 @@ const TENANT_ID_ROUTES: Record<
     id: (victim) => victim.riderId,
     body: () => ({ phone: '13700000000', code: '123456' }),
     unchanged: (victim) => ownerColumn('riders', victim.riderId, 'phone'),
+  },
+  'PUT /settings/packages/:id': {
+    id: (victim) => victim.topupPackageId,
+    body: (victim) => ({
+      projectId: victim.project.id,
+      amount: 1,
+      bonus: 0,
+      sortOrder: 0,
+      enabled: false,
+    }),
+    unchanged: (victim) => ownerColumn('topup_packages', victim.topupPackageId, 'amount'),
+  },
+  'DELETE /settings/packages/:id': {
+    id: (victim) => victim.topupPackageId,
+    unchanged: (victim) => ownerColumn('topup_packages', victim.topupPackageId, 'id'),
   },
 }
 
@@ -130,7 +147,23 @@ test.group('Tenant walls: routes', (group) => {
       },
       { connection: 'owner' }
     )
-    const victim: Victim = { ...victimBase, customRoleId: customRole.id, riderId: rider.id }
+    const topupPackage = await TopupPackage.create(
+      {
+        tenantId: victimBase.tenant.id,
+        projectId: victimBase.project.id,
+        amount: 5000,
+        bonus: 0,
+        sortOrder: 0,
+        enabled: true,
+      },
+      { connection: 'owner' }
+    )
+    const victim: Victim = {
+      ...victimBase,
+      customRoleId: customRole.id,
+      riderId: rider.id,
+      topupPackageId: topupPackage.id,
+    }
 
     const browser = new BrowserSession()
     await browser.login({ account: attacker.staff.account, password: attacker.password })

@@ -1,0 +1,31 @@
+import { inject } from '@adonisjs/core'
+import type { HttpContext } from '@adonisjs/core/http'
+import WalletPolicy from '#policies/wallet_policy'
+import CounterTopupService from '#services/topup/counter_topup_service'
+import { counterTopupValidator, topupLookupValidator } from '#validators/topup_validator'
+
+/** 用户 → 充值: look a rider up by phone and take cash at the counter. */
+@inject()
+export default class TopupController {
+  constructor(protected desk: CounterTopupService) {}
+
+  async show({ request, inertia, bouncer }: HttpContext) {
+    await bouncer.with(WalletPolicy).authorize('topUp')
+    const filters = await request.validateUsing(topupLookupValidator)
+    const desk = await this.desk.desk(filters)
+    return inertia.render('riders/topup', {
+      ...desk,
+      phone: filters.phone ?? null,
+    })
+  }
+
+  async store({ request, response, session, bouncer, i18n }: HttpContext) {
+    await bouncer.with(WalletPolicy).authorize('topUp')
+    const input = await request.validateUsing(counterTopupValidator, {
+      messagesProvider: i18n.createMessagesProvider('topup.validation'),
+    })
+    const { duplicate } = await this.desk.topUp(input)
+    session.flash('success', i18n.t(duplicate ? 'topup.alreadyPosted' : 'topup.posted'))
+    return response.redirect().back()
+  }
+}

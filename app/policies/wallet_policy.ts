@@ -1,0 +1,19 @@
+import { inject } from '@adonisjs/core'
+import { BasePolicy } from '@adonisjs/bouncer'
+import TenantContext from '#services/tenancy/tenant_context'
+
+/** Riders' money: reading the account ledger (账户流水) and counter top-ups (充值). */
+@inject()
+export default class WalletPolicy extends BasePolicy {
+  constructor(protected tenant: TenantContext) {
+    super()
+  }
+
+  viewLedger() {
+    return this.tenant.can('ledger.view')
+  }
+
+  topUp() {
+    return this.tenant.can('wallet.topup')
+  }
+}

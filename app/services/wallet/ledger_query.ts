@@ -1,0 +1,139 @@
+import { inject } from '@adonisjs/core'
+import { DateTime } from 'luxon'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import type { LedgerDetailType } from '#models/ledger_entry'
+import TenantContext from '#services/tenancy/tenant_context'
+import type { LedgerFilters } from '#validators/ledger_validator'
+
+export const LEDGER_PAGE_SIZE = 20
+const DISPLAY_ZONE = 'Asia/Shanghai'
+
+// Type alias, not an interface: Inertia props must be plain JSON types.
+export type LedgerRow = {
+  id: number
+  entryNo: string
+  riderName: string
+  phone: string
+  detailType: LedgerDetailType
+  realIn: number
+  bonusIn: number
+  realOut: number
+  bonusOut: number
+  realAfter: number
+  bonusAfter: number
+  project: string
+  operator: string | null
+  occurredAt: string
+}
+
+function escapeLike(text: string) {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`)
+}
+
+/**
+ * Reads the account ledger (账户流水) of one tenant: newest first, filtered
+ * and paged in SQL by keyset on (occurred_at, id), so a page costs the same
+ * on the first and the ten-thousandth page (no OFFSET, no COUNT over a
+ * million rows). Staff limited to projects see only those projects' rows.
+ */
+@inject()
+export default class LedgerQuery {
+  constructor(protected tenant: TenantContext) {}
+
+  page(filters: LedgerFilters) {
+    return this.tenant.run(async (trx) => {
+      const query = this.#filtered(filters, trx)
+      // Paging back reads the other way from the anchor, then turns the rows round.
+      const backwards = filters.after !== undefined && filters.before === undefined
+      const anchor = backwards ? filters.after : filters.before
+      const direction = backwards ? 'asc' : 'desc'
+      if (anchor !== undefined) {
+        query.whereRaw(
+          `(e.occurred_at, e.id) ${backwards ? '>' : '<'}
+             (SELECT occurred_at, id FROM ledger_entries WHERE id = ? AND tenant_id = ?)`,
+          [anchor, this.tenant.tenantId]
+        )
+      }
+      const found = await query
+        .orderBy('e.occurred_at', direction)
+        .orderBy('e.id', direction)
+        .limit(LEDGER_PAGE_SIZE + 1)
+        .select(
+          'e.id',
+          'e.entry_no',
+          'e.detail_type',
+          'e.real_in',
+          'e.bonus_in',
+          'e.real_out',
+          'e.bonus_out',
+          'e.real_after',
+          'e.bonus_after',
+          'e.occurred_at',
+          'r.name as rider_name',
+          'r.phone',
+          'p.name as project_name',
+          's.name as operator_name'
+        )
+      const more = found.length > LEDGER_PAGE_SIZE
+      const rows = found.slice(0, LEDGER_PAGE_SIZE)
+      if (backwards) rows.reverse()
+      // Reading back from an anchor, there are always older rows: the anchor itself.
+      const hasNewer = backwards ? more : anchor !== undefined
+      const hasOlder = backwards || more
+      return {
+        rows: rows.map((row): LedgerRow => ({
+          id: Number(row.id),
+          entryNo: row.entry_no,
+          riderName: row.rider_name,
+          phone: row.phone,
+          detailType: row.detail_type,
+          realIn: row.real_in,
+          bonusIn: row.bonus_in,
+          realOut: row.real_out,
+          bonusOut: row.bonus_out,
+          realAfter: row.real_after,
+          bonusAfter: row.bonus_after,
+          project: row.project_name,
+          operator: row.operator_name,
+          occurredAt: new Date(row.occurred_at).toISOString(),
+        })),
+        // Anchors of the neighbouring pages (`after` and `before`); null where there is none.
+        newer: hasNewer && rows.length ? Number(rows[0].id) : null,
+        older: hasOlder && rows.length ? Number(rows[rows.length - 1].id) : null,
+      }
+    })
+  }
+
+  #filtered(filters: LedgerFilters, trx: TransactionClientContract) {
+    const tenantId = this.tenant.tenantId
+    const query = trx
+      .from('ledger_entries as e')
+      .join('riders as r', 'r.id', 'e.rider_id')
+      .join('projects as p', 'p.id', 'e.project_id')
+      .leftJoin('staff as s', 's.id', 'e.operator_staff_id')
+      .where('e.tenant_id', tenantId)
+    this.tenant.limitToProjects(query, 'e.project_id')
+
+    // Name and phone pick riders first, so the ledger is read by rider through its index.
+    if (filters.name || filters.phone) {
+      query.whereIn('e.rider_id', (riders) => {
+        riders.from('riders').where('tenant_id', tenantId).select('id')
+        if (filters.name) riders.whereILike('name', `%${escapeLike(filters.name)}%`)
+        if (filters.phone) riders.whereLike('phone', `${escapeLike(filters.phone)}%`)
+      })
+    }
+    if (filters.entryNo) query.where('e.entry_no', filters.entryNo)
+    if (filters.projectId) query.where('e.project_id', filters.projectId)
+    if (filters.detailType) query.where('e.detail_type', filters.detailType)
+    // Dates are calendar days in Shanghai; `to` includes its whole day.
+    if (filters.from) {
+      const from = DateTime.fromISO(filters.from, { zone: DISPLAY_ZONE }).startOf('day')
+      query.where('e.occurred_at', '>=', from.toUTC().toISO()!)
+    }
+    if (filters.to) {
+      const to = DateTime.fromISO(filters.to, { zone: DISPLAY_ZONE }).plus({ days: 1 })
+      query.where('e.occurred_at', '<', to.startOf('day').toUTC().toISO()!)
+    }
+    return query
+  }
+}
