@@ -233,6 +233,18 @@ function leaveHandledSignalsToCaller(before: ReturnType<typeof signalListeners>)
   }
 }
 
+/**
+ * The same hook also answers `beforeExit` with process.exit(0), which would
+ * throw away the exit code a process set (a failed test run would exit 0).
+ * Every entry point stops the database itself when the app terminates, so
+ * that listener is always taken off.
+ */
+function keepExitCode(before: Function[]) {
+  for (const listener of process.listeners('beforeExit')) {
+    if (!before.includes(listener)) process.removeListener('beforeExit', listener)
+  }
+}
+
 let started: { stop(): Promise<void> } | undefined
 
 /**
@@ -250,8 +262,10 @@ export async function ensureDatabase(database = defaultDatabaseName()) {
     await assertServesDataDir(location.dataDir)
   } else {
     const listenersBefore = signalListeners()
+    const beforeExitListeners = process.listeners('beforeExit')
     const { default: EmbeddedPostgres } = await import(location.moduleUrl)
     leaveHandledSignalsToCaller(listenersBefore)
+    keepExitCode(beforeExitListeners)
     const server = new EmbeddedPostgres({
       databaseDir: location.dataDir,
       port: EMBEDDED_DEFAULTS.port,
