@@ -24,8 +24,9 @@ export default class TopupController {
     const input = await request.validateUsing(counterTopupValidator, {
       messagesProvider: i18n.createMessagesProvider('topup.validation'),
     })
-    const { duplicate } = await this.desk.topUp(input)
+    const { duplicate, phone } = await this.desk.topUp(input)
     session.flash('success', i18n.t(duplicate ? 'topup.alreadyPosted' : 'topup.posted'))
-    return response.redirect().back()
+    // Back to the same rider, whose balances now show the top-up.
+    return response.redirect().withQs({ phone, projectId: input.projectId }).toPath('/riders/topup')
   }
 }

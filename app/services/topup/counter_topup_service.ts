@@ -86,7 +86,7 @@ export default class CounterTopupService {
     const { realAmount, bonusAmount } = input.packageId
       ? await this.#package(input.packageId, input.projectId)
       : { realAmount: input.realAmount!, bonusAmount: 0 }
-    return this.wallet.topUpCash(this.tenant, {
+    const result = await this.wallet.topUpCash(this.tenant, {
       riderId: input.riderId,
       projectId: input.projectId,
       realAmount,
@@ -94,6 +94,10 @@ export default class CounterTopupService {
       // Namespaced: keys of other channels can never meet the page's keys.
       idempotencyKey: `counter:${input.idempotencyKey}`,
     })
+    const rider = await this.tenant.run((trx) =>
+      this.tenant.query(Rider, trx).where('id', input.riderId).firstOrFail()
+    )
+    return { duplicate: result.duplicate, phone: rider.phone }
   }
 
   #package(packageId: number, projectId: number) {
