@@ -54,10 +54,21 @@ export default class LedgerQuery {
           [anchor, this.tenant.tenantId]
         )
       }
-      const found = await query
+      // The page is picked from ledger_entries alone, in index order; only its
+      // rows are then joined to names, so the joins never see a million rows.
+      const pageRows = query
         .orderBy('e.occurred_at', direction)
         .orderBy('e.id', direction)
         .limit(LEDGER_PAGE_SIZE + 1)
+        .select('e.*')
+      const found = await trx
+        .query()
+        .from(pageRows.as('e'))
+        .join('riders as r', 'r.id', 'e.rider_id')
+        .join('projects as p', 'p.id', 'e.project_id')
+        .leftJoin('staff as s', 's.id', 'e.operator_staff_id')
+        .orderBy('e.occurred_at', direction)
+        .orderBy('e.id', direction)
         .select(
           'e.id',
           'e.entry_no',
@@ -106,12 +117,7 @@ export default class LedgerQuery {
 
   #filtered(filters: LedgerFilters, trx: TransactionClientContract) {
     const tenantId = this.tenant.tenantId
-    const query = trx
-      .from('ledger_entries as e')
-      .join('riders as r', 'r.id', 'e.rider_id')
-      .join('projects as p', 'p.id', 'e.project_id')
-      .leftJoin('staff as s', 's.id', 'e.operator_staff_id')
-      .where('e.tenant_id', tenantId)
+    const query = trx.from('ledger_entries as e').where('e.tenant_id', tenantId)
     this.tenant.limitToProjects(query, 'e.project_id')
 
     // Name and phone pick riders first, so the ledger is read by rider through its index.
