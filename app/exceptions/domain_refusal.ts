@@ -21,6 +21,7 @@ export default class DomainRefusal<Reason extends string = string> extends Excep
       return ctx.response.status(422).send({ errors: [{ message, code: error.reason }] })
     }
     ctx.session.flash('error', message)
-    return ctx.response.redirect().back()
+    // Back to the page the form was on, its query string (the looked-up rider...) included.
+    return ctx.response.redirect().withQs().back()
   }
 }

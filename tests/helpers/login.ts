@@ -22,9 +22,10 @@ export class BrowserSession {
   async #send(
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
-    body?: { form: Record<string, string> } | { json: unknown }
+    body?: { form: Record<string, string> } | { json: unknown },
+    extraHeaders: Record<string, string> = {}
   ): Promise<PageResponse> {
-    const headers: Record<string, string> = {}
+    const headers: Record<string, string> = { ...extraHeaders }
     if (this.#cookies.size) {
       headers.cookie = [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ')
     }
@@ -77,8 +78,12 @@ export class BrowserSession {
   }
 
   /** A JSON request, as the admin's Inertia forms send them. */
-  send(method: 'POST' | 'PUT' | 'DELETE', path: string, json: unknown = {}) {
-    return this.#send(method, path, { json })
+  send(method: 'POST' | 'PUT' | 'DELETE', path: string, json: unknown = {}, fromPage?: string) {
+    // A browser names the page a form was sent from; `back()` redirects there.
+    const headers: Record<string, string> = fromPage
+      ? { referer: `${this.#baseUrl}${fromPage}` }
+      : {}
+    return this.#send(method, path, { json }, headers)
   }
 
   /** Loads a captcha image and reads its answer through the test-only seam. */

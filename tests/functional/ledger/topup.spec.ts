@@ -122,14 +122,22 @@ test.group('充值 page: counter cash top-up', (group) => {
     const fixture = await ledgerFixture()
     const rider = await createRider(fixture.tenant.id, 'frozen')
     const { browser } = await fixture.staffSession('operator')
-    await browser.get(`/riders/topup?phone=${rider.phone}`)
-    await browser.send('POST', '/riders/topup', {
-      riderId: rider.id,
-      projectId: fixture.projectA.id,
-      realAmount: 5000,
-      idempotencyKey: key('frozen'),
-    })
-    const page = await browser.props(`/riders/topup?phone=${rider.phone}`)
+    const lookup = `/riders/topup?phone=${rider.phone}`
+    await browser.get(lookup)
+    const refused = await browser.send(
+      'POST',
+      '/riders/topup',
+      {
+        riderId: rider.id,
+        projectId: fixture.projectA.id,
+        realAmount: 5000,
+        idempotencyKey: key('frozen'),
+      },
+      lookup
+    )
+    // Back on the same lookup, so the clerk still sees the rider.
+    assert.equal(new URL(refused.location!).pathname + new URL(refused.location!).search, lookup)
+    const page = await browser.props(lookup)
     assert.equal(page.flash.error, '用户已冻结，不能充值或扣费')
     assert.equal(page.rider.status, 'frozen')
     assert.lengthOf(await entriesOf(rider.id), 0)
