@@ -14,9 +14,9 @@ createIgnitor()
     processCLIArgs(process.argv.splice(2))
     configure({
       ...app.rcFile.tests,
-      // Browser tests get one retry: a full run once saw a request fail with
-      // "Client was closed and is not queryable" (cause not found yet; see the
-      // session notes). Assertions are unchanged; a test must pass on a retry.
+      // Browser tests get one retry against leftover timing flakes. The one
+      // seen ("Client was closed and is not queryable") came from browser tests
+      // in a global transaction, now removed. Assertions are unchanged.
       suites: app.rcFile.tests.suites.map((suite) =>
         suite.name === 'browser' ? { ...suite, retries: 1 } : suite
       ),

@@ -9,7 +9,10 @@ import type { Config } from '@japa/runner/types'
 
 /*
 | Browser tests drive Debian's chromium (no browser download is possible
-| here); the flags keep it from reaching out to the network. Playwright
+| here); the flags keep it from reaching out to the network. They never run
+| in a global transaction: a browser sends concurrent and late requests that
+| one transaction connection cannot serve (it left a closed client in the
+| pool); their data is uniquely named instead. Playwright
 | gives every launch a fresh, empty profile.
 */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'

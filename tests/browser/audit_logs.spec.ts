@@ -1,5 +1,4 @@
 import { test } from '@japa/runner'
-import testUtils from '@adonisjs/core/services/test_utils'
 import { DateTime } from 'luxon'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { resetLoginLimits } from '#tests/helpers/login'
@@ -7,7 +6,6 @@ import { logIn } from '#tests/helpers/browser'
 import TenantContext from '#services/tenancy/tenant_context'
 
 test.group('Audit log pages', (group) => {
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
   group.each.setup(() => resetLoginLimits())
 
   test('the login log lists the sign-in in Shanghai time and filters it away', async ({

@@ -1,5 +1,4 @@
 import { test } from '@japa/runner'
-import testUtils from '@adonisjs/core/services/test_utils'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { resetLoginLimits } from '#tests/helpers/login'
 import { fillLoginForm } from '#tests/helpers/browser'
@@ -7,7 +6,6 @@ import { fillLoginForm } from '#tests/helpers/browser'
 const TOP_MENUS = ['首页', '用户', '订单', '财务', '卡片', '运维', '数据', '权限', '配置', '日志']
 
 test.group('Login page', (group) => {
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
   group.each.setup(() => resetLoginLimits())
 
   test('staff sign in through the real page and see the Chinese menus', async ({ visit }) => {

@@ -1,11 +1,9 @@
 import { test } from '@japa/runner'
-import testUtils from '@adonisjs/core/services/test_utils'
 import Staff from '#models/staff'
 import { resetLoginLimits } from '#tests/helpers/login'
 import PlatformAdminService from '#services/platform/platform_admin_service'
 
 test.group('Platform console page', (group) => {
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
   group.each.setup(() => resetLoginLimits())
 
   test('a platform admin signs in and creates a tenant through the dialog', async ({

@@ -1,6 +1,5 @@
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
-import testUtils from '@adonisjs/core/services/test_utils'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { FakeDingTalk, useFakeVendor } from '#tests/helpers/oauth_server'
 import TenantContext from '#services/tenancy/tenant_context'
@@ -19,7 +18,6 @@ test.group('SSO login page', (group) => {
       await dingtalk.stop()
     }
   })
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
 
   test('钉钉登录 signs a linked staff member in', async ({ visit }) => {
     const { tenant, staff } = await createTenantWithStaff()
