@@ -118,8 +118,8 @@ export class BrowserSession {
   }
 }
 
-/** Forgets every counted login attempt (the app role may not truncate). */
+/** Forgets every counted login attempt (tests count them in memory, see .env.test). */
 export async function resetLoginLimits() {
-  const { default: db } = await import('@adonisjs/lucid/services/db')
-  await db.connection('owner').from('rate_limits').delete()
+  const { default: limiter } = await import('@adonisjs/limiter/services/main')
+  await limiter.clear(['memory'])
 }
