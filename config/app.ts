@@ -5,6 +5,15 @@ import { defineConfig } from '@adonisjs/core/http'
 
 export const appKey = new Secret(env.get('APP_KEY').release())
 
+/**
+ * Where PileHub is reached from outside (payment notify URLs, QR pages):
+ * APP_URL when set, else this server's own address.
+ */
+export const publicUrl = (
+  env.get('APP_URL') ??
+  `http://${['0.0.0.0', '::'].includes(env.get('HOST')) ? 'localhost' : env.get('HOST')}:${env.get('PORT')}`
+).replace(/\/+$/, '')
+
 export const http = defineConfig({
   generateRequestId: true,
   allowMethodSpoofing: false,

@@ -14,7 +14,12 @@ export default class PluginsProvider {
   register() {
     this.app.container.singleton('plugins', async () => {
       const logger = await this.app.container.make('logger')
-      const registry = new PluginRegistry({ production: this.app.inProduction, logger })
+      const { publicUrl } = await import('#config/app')
+      const registry = new PluginRegistry({
+        production: this.app.inProduction,
+        logger,
+        publicUrl,
+      })
       await registry.discover(this.app.makePath('plugins'))
       return registry
     })

@@ -194,6 +194,31 @@ export interface PluginContext {
   /** The tenant the instance works for; null outside a tenant (contract tests, tools). */
   tenantId: number | null
   logger: Logger
+  /** Where this PileHub is reached from outside, without a trailing slash. */
+  publicUrl: string
+}
+
+/**
+ * A request to a plugin's own HTTP endpoints, served at
+ * `/plugins/<id>/...` without login: pages and callbacks of the outside
+ * service a plugin stands for (e.g. the sandbox gateway's payer page).
+ */
+export interface PluginHttpRequest {
+  method: string
+  /** The path below `/plugins/<id>`, starting with `/`. */
+  path: string
+  query: Record<string, string>
+  /** Lower-cased names. */
+  headers: Record<string, string | undefined>
+  rawBody: string
+  /** The public URL of `/plugins/<id>`. */
+  baseUrl: string
+}
+
+export interface PluginHttpResponse {
+  status: number
+  headers?: Record<string, string>
+  body: string
 }
 
 /** A plugin as the registry holds it: definePlugin's output. */
@@ -215,6 +240,7 @@ export interface PluginDefinition<
   /** Validates raw config with the plugin's VineJS schema; throws a VineJS ValidationError. */
   validateConfig(raw: unknown): Promise<Config>
   create(config: Config, context: PluginContext): Instance | Promise<Instance>
+  http?(request: PluginHttpRequest): Promise<PluginHttpResponse>
 }
 
 /**

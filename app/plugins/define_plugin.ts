@@ -4,6 +4,8 @@ import {
   PLUGIN_KINDS,
   type PluginContext,
   type PluginDefinition,
+  type PluginHttpRequest,
+  type PluginHttpResponse,
   type PluginInstances,
   type PluginKind,
 } from '#plugins/contracts'
@@ -24,6 +26,8 @@ export interface PluginDeclaration<
   secrets: readonly (keyof Infer<Schema> & string)[]
   capabilities: readonly string[]
   developmentOnly?: boolean
+  /** Endpoints the plugin serves itself, at `/plugins/<id>/...`, without login. */
+  http?(request: PluginHttpRequest): Promise<PluginHttpResponse>
   create(config: Infer<Schema>, context: PluginContext): Instance | Promise<Instance>
 }
 
@@ -82,6 +86,9 @@ export function definePlugin<
     throw refuse('capabilities must be non-empty strings')
   }
   if (typeof declaration.create !== 'function') throw refuse('create must be a function')
+  if (declaration.http !== undefined && typeof declaration.http !== 'function') {
+    throw refuse('http must be a function')
+  }
 
   const validator = declaration.config
   const definition: PluginDefinition<Kind, Infer<Schema>, Instance> = Object.freeze({
@@ -94,6 +101,7 @@ export function definePlugin<
     developmentOnly: declaration.developmentOnly ?? false,
     validateConfig: (raw: unknown) => validator.validate(raw) as Promise<Infer<Schema>>,
     create: declaration.create,
+    http: declaration.http,
   })
   defined.add(definition)
   return definition

@@ -23,7 +23,7 @@ export function maskSecret(value: unknown) {
 export default class PluginRegistry {
   #plugins = new Map<string, PluginDefinition>()
 
-  constructor(protected options: { production: boolean; logger: Logger }) {}
+  constructor(protected options: { production: boolean; logger: Logger; publicUrl: string }) {}
 
   /** Loads each plugin folder of `directory`; a broken plugin stops the boot. */
   async discover(directory: string) {
@@ -102,11 +102,11 @@ export default class PluginRegistry {
   async instantiate<Kind extends PluginKind>(
     plugin: PluginDefinition<Kind>,
     config: unknown,
-    context: Omit<PluginContext, 'logger'>
+    context: Omit<PluginContext, 'logger' | 'publicUrl'>
   ): Promise<PluginInstances[Kind]> {
     const valid = await plugin.validateConfig(config)
     const logger = this.options.logger.child({ plugin: plugin.id, tenantId: context.tenantId })
-    return plugin.create(valid, { ...context, logger })
+    return plugin.create(valid, { ...context, logger, publicUrl: this.options.publicUrl })
   }
 }
 

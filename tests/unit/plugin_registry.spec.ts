@@ -48,7 +48,8 @@ test.group('Plugin registry', (group) => {
     await mkdir(join(folder, name), { recursive: true })
     await writeFile(join(folder, name, 'index.ts'), source)
   }
-  const registry = () => new PluginRegistry({ production: false, logger })
+  const registry = () =>
+    new PluginRegistry({ production: false, logger, publicUrl: 'http://localhost:3333' })
   const declaration = (id: string) => `
     import vine from '@vinejs/vine'
     import { definePlugin } from '#plugins/define_plugin'

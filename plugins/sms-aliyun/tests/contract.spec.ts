@@ -1,5 +1,6 @@
 import { test } from '@japa/runner'
 import logger from '@adonisjs/core/services/logger'
+import { publicUrl } from '#config/app'
 import smsAliyun from '../index.js'
 import { PluginProviderError } from '#plugins/contracts'
 import { smsSenderContract } from '#tests/contracts/sms_contract'
@@ -50,6 +51,7 @@ test.group('sms-aliyun', (group) => {
     const sender = await smsAliyun.create(config({ accessKeySecret: 'wrong' }), {
       tenantId: null,
       logger,
+      publicUrl,
     })
     const error = await sender.sendVerificationCode({ phone: '13700137000', code: '123456' }).then(
       () => null,
@@ -66,6 +68,7 @@ test.group('sms-aliyun', (group) => {
     const sender = await smsAliyun.create(config({ signName: '桩 行*天下(测试)' }), {
       tenantId: null,
       logger,
+      publicUrl,
     })
     await sender.sendVerificationCode({
       phone: '13700137001',
@@ -79,6 +82,7 @@ test.group('sms-aliyun', (group) => {
     const sender = await smsAliyun.create(config({ endpoint: 'http://127.0.0.1:9/' }), {
       tenantId: null,
       logger,
+      publicUrl,
     })
     const error = await sender.sendVerificationCode({ phone: '13700137002', code: '123456' }).then(
       () => null,

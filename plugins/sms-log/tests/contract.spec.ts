@@ -3,6 +3,7 @@ import smsLog from '../index.js'
 import PluginRegistry from '#plugins/registry'
 import logger from '@adonisjs/core/services/logger'
 import { smsSenderContract } from '#tests/contracts/sms_contract'
+import { publicUrl } from '#config/app'
 
 smsSenderContract({
   plugin: smsLog,
@@ -10,15 +11,15 @@ smsSenderContract({
   invalidConfigs: [null, 'text'],
   secrets: [],
   async received(phone) {
-    const sender = await smsLog.create({}, { tenantId: null, logger })
+    const sender = await smsLog.create({}, { tenantId: null, logger, publicUrl })
     return sender.lastDelivered(phone)?.code ?? null
   },
 })
 
 test.group('sms-log', () => {
   test('keeps the last code per tenant and phone', async ({ assert }) => {
-    const first = await smsLog.create({}, { tenantId: 1, logger })
-    const second = await smsLog.create({}, { tenantId: 2, logger })
+    const first = await smsLog.create({}, { tenantId: 1, logger, publicUrl })
+    const second = await smsLog.create({}, { tenantId: 2, logger, publicUrl })
     await first.sendVerificationCode({ phone: '13900139000', code: '111111' })
     await first.sendVerificationCode({ phone: '13900139000', code: '222222' })
     assert.equal(first.lastDelivered('13900139000')?.code, '222222')
@@ -26,7 +27,7 @@ test.group('sms-log', () => {
   })
 
   test('never loads in production', async ({ assert }) => {
-    const registry = new PluginRegistry({ production: true, logger })
+    const registry = new PluginRegistry({ production: true, logger, publicUrl })
     registry.register(smsLog)
     assert.isNull(registry.find('sms-log', 'sms'))
     assert.lengthOf(registry.list('sms'), 0)

@@ -1,0 +1,212 @@
+import vine from '@vinejs/vine'
+import { definePlugin } from '#plugins/define_plugin'
+import {
+  PaymentWebhookRejected,
+  PluginProviderError,
+  type PaymentProvider,
+  type PaymentQueryResult,
+  type RefundResult,
+} from '#plugins/contracts'
+import { sandboxGateway } from './gateway.js'
+import { sign, signatureProblem } from './signature.js'
+
+/*
+| The default payment provider of the demo and the tests: the sandbox
+| gateway served by this plugin at /plugins/payment-sandbox (gateway.ts).
+| It speaks to it over HTTP with signed requests and checks its signed
+| notifications, exactly as the real providers' plugins do with theirs.
+*/
+
+const ID = 'payment-sandbox'
+
+const config = vine.create({
+  merchantId: vine.string().regex(/^[A-Za-z0-9_-]{4,32}$/),
+  signingKey: vine.string().minLength(16).maxLength(128),
+  /** Another PileHub's sandbox, or this one's when left out. */
+  gatewayUrl: vine.string().url({ require_tld: false }).optional(),
+  notifyDuplicates: vine.number().withoutDecimals().range([0, 20]).optional(),
+  notifyDelayMs: vine.number().withoutDecimals().range([0, 600_000]).optional(),
+  dropNotifications: vine.boolean().optional(),
+})
+
+type SandboxConfig = Awaited<ReturnType<typeof config.validate>>
+
+function provider(settings: SandboxConfig, publicUrl: string): PaymentProvider {
+  const base = (settings.gatewayUrl ?? `${publicUrl}/plugins/${ID}`).replace(/\/+$/, '')
+  const merchant = { merchantId: settings.merchantId, appId: null }
+
+  async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
+    const raw = body === undefined ? '' : JSON.stringify(body)
+    const response = await fetch(`${base}/api${path}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        'x-sandbox-merchant': settings.merchantId,
+        ...sign(settings.signingKey, raw),
+      },
+      body: method === 'POST' ? raw : undefined,
+      signal: AbortSignal.timeout(10_000),
+    }).catch((error: Error) => {
+      throw new PluginProviderError(ID, 'NETWORK', error.message, null, { cause: error })
+    })
+    const answer = (await response.json().catch(() => ({}))) as Record<string, any>
+    return { status: response.status, answer }
+  }
+
+  function failure(answer: Record<string, any>, status: number) {
+    return new PluginProviderError(ID, answer.code ?? `HTTP_${status}`, answer.message ?? 'refused')
+  }
+
+  function refundResult(answer: Record<string, any>): RefundResult {
+    return {
+      outRefundNo: answer.out_refund_no,
+      status: answer.status === 'succeeded' ? 'succeeded' : 'pending',
+      providerRefundNo: answer.refund_id ?? null,
+      raw: answer,
+    }
+  }
+
+  return {
+    merchant,
+
+    async createQrPayment(request) {
+      const { status, answer } = await call('POST', '/orders', {
+        merchant_key: settings.signingKey,
+        out_trade_no: request.outTradeNo,
+        amount: request.amount,
+        description: request.description,
+        notify_url: request.notifyUrl,
+        expires_at: request.expiresAt.toISOString(),
+        notify: {
+          duplicates: settings.notifyDuplicates ?? 0,
+          delay_ms: settings.notifyDelayMs ?? 0,
+          drop: settings.dropNotifications ?? false,
+        },
+      })
+      if (status !== 200) throw failure(answer, status)
+      return { codeUrl: `${base}${answer.code_path}`, raw: answer }
+    },
+
+    async query(outTradeNo): Promise<PaymentQueryResult> {
+      const { status, answer } = await call('GET', `/orders/${encodeURIComponent(outTradeNo)}`)
+      if (status === 404) {
+        return {
+          outTradeNo,
+          status: 'not_found',
+          amount: null,
+          providerTradeNo: null,
+          paidAt: null,
+          merchant: null,
+          raw: answer,
+        }
+      }
+      if (status !== 200) throw failure(answer, status)
+      return {
+        outTradeNo,
+        status: answer.status,
+        amount: answer.amount,
+        providerTradeNo: answer.trade_no,
+        paidAt: answer.paid_at ? new Date(answer.paid_at) : null,
+        merchant: { merchantId: answer.merchant_id, appId: null },
+        raw: answer,
+      }
+    },
+
+    async close(outTradeNo) {
+      const { status, answer } = await call(
+        'POST',
+        `/orders/${encodeURIComponent(outTradeNo)}/close`
+      )
+      if (status !== 200 && status !== 404) throw failure(answer, status)
+    },
+
+    async refund(request) {
+      const { status, answer } = await call('POST', '/refunds', {
+        out_trade_no: request.outTradeNo,
+        out_refund_no: request.outRefundNo,
+        amount: request.amount,
+        notify_url: request.notifyUrl,
+      })
+      if (status !== 200) throw failure(answer, status)
+      return refundResult(answer)
+    },
+
+    async queryRefund(_outTradeNo, outRefundNo) {
+      const { status, answer } = await call('GET', `/refunds/${encodeURIComponent(outRefundNo)}`)
+      if (status !== 200) throw failure(answer, status)
+      return refundResult(answer)
+    },
+
+    async parseWebhook({ headers, rawBody }) {
+      const problem = signatureProblem(settings.signingKey, headers, rawBody)
+      if (problem) throw new PaymentWebhookRejected(ID, problem)
+      let body: Record<string, any>
+      try {
+        body = JSON.parse(rawBody)
+      } catch {
+        throw new PaymentWebhookRejected(ID, 'body is not JSON')
+      }
+      const notified = { merchantId: String(body.merchant_id), appId: null }
+      if (body.event === 'payment.paid') {
+        return {
+          kind: 'payment',
+          outTradeNo: String(body.out_trade_no),
+          status: 'paid',
+          amount: Number(body.amount),
+          providerTradeNo: body.trade_no ?? null,
+          paidAt: body.paid_at ? new Date(body.paid_at) : null,
+          merchant: notified,
+          raw: body,
+        }
+      }
+      if (body.event === 'refund.succeeded') {
+        return {
+          kind: 'refund',
+          outTradeNo: String(body.out_trade_no),
+          outRefundNo: String(body.out_refund_no),
+          status: 'succeeded',
+          amount: Number(body.amount),
+          providerRefundNo: body.refund_id ?? null,
+          merchant: notified,
+          raw: body,
+        }
+      }
+      return null
+    },
+
+    webhookReply(accepted, message) {
+      return accepted
+        ? { status: 204, body: '' }
+        : {
+            status: 400,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ code: 'FAIL', message: message ?? 'refused' }),
+          }
+    },
+
+    async downloadBill(date) {
+      const { status, answer } = await call('GET', `/bills/${encodeURIComponent(date)}`)
+      if (status !== 200) throw failure(answer, status)
+      return (answer.rows as any[]).map((row) => ({
+        kind: row.type,
+        outTradeNo: row.out_trade_no,
+        outRefundNo: row.out_refund_no,
+        providerTradeNo: row.trade_no,
+        amount: row.amount,
+        occurredAt: new Date(row.time),
+      }))
+    },
+  }
+}
+
+export default definePlugin({
+  id: ID,
+  kind: 'payment',
+  version: '1.0.0',
+  config,
+  secrets: ['signingKey'],
+  capabilities: ['qr-payment', 'refund', 'refund-notification', 'bill'],
+  developmentOnly: true,
+  http: (request) => sandboxGateway.handle(request),
+  create: (settings, { publicUrl }) => provider(settings, publicUrl),
+})
