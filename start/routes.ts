@@ -21,6 +21,7 @@ const LedgerController = () => import('#controllers/ledger_controller')
 const TopupController = () => import('#controllers/topup_controller')
 const TopupPackagesController = () => import('#controllers/topup_packages_controller')
 const RidersController = () => import('#controllers/riders_controller')
+const CardsController = () => import('#controllers/cards_controller')
 
 router.get('/healthz', () => ({ ok: true }))
 
@@ -96,6 +97,24 @@ router
       .where('id', router.matchers.number())
       .as('packages.destroy')
 
+    router.get('/cards', [CardsController, 'inventory']).as('cards.inventory')
+    router.post('/cards/import', [CardsController, 'import']).as('cards.import')
+    router.get('/riders/cards', [CardsController, 'index']).as('cards.index')
+    router.get('/riders/cards/issue', [CardsController, 'issue']).as('cards.issue')
+    router.post('/riders/cards/issue', [CardsController, 'storeIssue']).as('cards.issue.store')
+    router
+      .post('/riders/cards/:id/replace', [CardsController, 'replace'])
+      .where('id', router.matchers.number())
+      .as('cards.replace')
+    router
+      .post('/riders/cards/:id/lost', [CardsController, 'reportLost'])
+      .where('id', router.matchers.number())
+      .as('cards.lost')
+    router
+      .post('/riders/cards/:id/found', [CardsController, 'cancelLost'])
+      .where('id', router.matchers.number())
+      .as('cards.found')
+
     const built = new Set([
       '/',
       '/settings/projects',
@@ -106,6 +125,8 @@ router
       '/logs/logins',
       '/riders/ledger',
       '/settings/packages',
+      '/cards',
+      '/riders/cards',
     ])
     for (const page of unbuiltPages(built)) {
       router

@@ -17,6 +17,7 @@ export default class ProjectsController {
         code: project.code,
         name: project.name,
         status: project.status,
+        cardFee: project.cardFee,
       })),
     })
   }

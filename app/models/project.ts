@@ -17,6 +17,10 @@ export default class Project extends BaseModel {
   @column()
   declare status: 'active' | 'archived'
 
+  /** The 开卡 card fee (工本费) in fen; 0 binds at once without a payment. */
+  @column()
+  declare cardFee: number
+
   @column.dateTime({ autoCreate: true })
   declare createdAt: DateTime
 

@@ -11,4 +11,5 @@ export const policies = {
   StaffPolicy: () => import('#policies/staff_policy'),
   WalletPolicy: () => import('#policies/wallet_policy'),
   RiderPolicy: () => import('#policies/rider_policy'),
+  CardPolicy: () => import('#policies/card_policy'),
 }

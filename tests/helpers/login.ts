@@ -22,7 +22,7 @@ export class BrowserSession {
   async #send(
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
-    body?: { form: Record<string, string> } | { json: unknown },
+    body?: { form: Record<string, string> } | { json: unknown } | { multipart: FormData },
     extraHeaders: Record<string, string> = {}
   ): Promise<PageResponse> {
     const headers: Record<string, string> = { ...extraHeaders }
@@ -37,11 +37,14 @@ export class BrowserSession {
     const response = await fetch(`${this.#baseUrl}${path}`, {
       method,
       headers,
+      // fetch sets the multipart content type with its boundary itself.
       body: !body
         ? undefined
         : 'form' in body
           ? new URLSearchParams(body.form).toString()
-          : JSON.stringify(body.json),
+          : 'multipart' in body
+            ? body.multipart
+            : JSON.stringify(body.json),
       redirect: 'manual',
     })
     for (const cookie of response.headers.getSetCookie()) {
@@ -84,6 +87,18 @@ export class BrowserSession {
       ? { referer: `${this.#baseUrl}${fromPage}` }
       : {}
     return this.#send(method, path, { json }, headers)
+  }
+
+  /** A multipart form with one file, as a file input sends it. */
+  upload(
+    path: string,
+    fields: Record<string, string>,
+    file: { field: string; name: string; type: string; content: Uint8Array }
+  ) {
+    const form = new FormData()
+    for (const [name, value] of Object.entries(fields)) form.append(name, value)
+    form.append(file.field, new Blob([file.content], { type: file.type }), file.name)
+    return this.#send('POST', path, { multipart: form })
   }
 
   /** Loads a captcha image and reads its answer through the test-only seam. */

@@ -85,6 +85,13 @@ export const BUILTIN_ROLES: Record<
   },
   support: {
     name: '客服',
-    permissions: ['riders.view', 'riders.freeze', 'cards.view', 'ledger.view', 'orders.view'],
+    permissions: [
+      'riders.view',
+      'riders.freeze',
+      'cards.view',
+      'cards.issue',
+      'ledger.view',
+      'orders.view',
+    ],
   },
 }

@@ -29,6 +29,8 @@ export type RiderRow = {
   realBalance: number
   bonusBalance: number
   totalBalance: number
+  /** Cards bound to the rider, lost ones included (they may be found again). */
+  cardCount: number
 }
 
 export const RIDER_PAGE_SIZE = 20
@@ -97,7 +99,11 @@ export default class RiderService {
           'r.source',
           'r.registered_at',
           trx.raw('COALESCE(w.real_balance, 0) AS real_balance'),
-          trx.raw('COALESCE(w.bonus_balance, 0) AS bonus_balance')
+          trx.raw('COALESCE(w.bonus_balance, 0) AS bonus_balance'),
+          trx.raw(
+            `(SELECT count(*) FROM cards c WHERE c.tenant_id = r.tenant_id AND c.rider_id = r.id
+               AND c.status IN ('bound', 'lost')) AS card_count`
+          )
         )
         // The id breaks ties, so a page never repeats or skips a rider.
         .orderByRaw(`${SORT_COLUMNS[filters.sortBy ?? 'registeredAt']} ${direction}`)
@@ -115,6 +121,7 @@ export default class RiderService {
           realBalance: Number(row.real_balance),
           bonusBalance: Number(row.bonus_balance),
           totalBalance: Number(row.real_balance) + Number(row.bonus_balance),
+          cardCount: Number(row.card_count),
         })),
         pagination: { page, perPage, total: Number(total) },
       }

@@ -5,6 +5,7 @@ import db from '@adonisjs/lucid/services/db'
 import Role from '#models/role'
 import Rider from '#models/rider'
 import TopupPackage from '#models/topup_package'
+import Card from '#models/card'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
 
@@ -12,6 +13,7 @@ type Victim = Awaited<ReturnType<typeof createTenantWithStaff>> & {
   customRoleId: number
   riderId: number
   topupPackageId: number
+  cardId: number
 }
 
 /**
@@ -86,6 +88,19 @@ const TENANT_ID_ROUTES: Record<
     id: (victim) => victim.topupPackageId,
     unchanged: (victim) => ownerColumn('topup_packages', victim.topupPackageId, 'id'),
   },
+  'POST /riders/cards/:id/replace': {
+    id: (victim) => victim.cardId,
+    body: () => ({ newCardNo: '0A0B0C0D' }),
+    unchanged: (victim) => ownerColumn('cards', victim.cardId, 'status'),
+  },
+  'POST /riders/cards/:id/lost': {
+    id: (victim) => victim.cardId,
+    unchanged: (victim) => ownerColumn('cards', victim.cardId, 'status'),
+  },
+  'POST /riders/cards/:id/found': {
+    id: (victim) => victim.cardId,
+    unchanged: (victim) => ownerColumn('cards', victim.cardId, 'status'),
+  },
 }
 
 /** A column of a row as committed, read through the owner connection. */
@@ -158,18 +173,29 @@ test.group('Tenant walls: routes', (group) => {
       },
       { connection: 'owner' }
     )
+    const card = await Card.create(
+      {
+        tenantId: victimBase.tenant.id,
+        projectId: victimBase.project.id,
+        cardNo: '0A0B0C0E',
+        status: 'bound',
+        riderId: rider.id,
+      },
+      { connection: 'owner' }
+    )
     const victim: Victim = {
       ...victimBase,
       customRoleId: customRole.id,
       riderId: rider.id,
       topupPackageId: topupPackage.id,
+      cardId: card.id,
     }
 
     const browser = new BrowserSession()
     await browser.login({ account: attacker.staff.account, password: attacker.password })
 
     for (const [route, fixture] of Object.entries(TENANT_ID_ROUTES)) {
-      const [method, pattern] = route.split(' ') as ['PUT' | 'DELETE', string]
+      const [method, pattern] = route.split(' ') as ['POST' | 'PUT' | 'DELETE', string]
       const before = await fixture.unchanged?.(victim)
       const response = await browser.send(
         method,
