@@ -58,17 +58,9 @@ const config = vine.create({
     .use(pem((text) => createPublicKey(text)))
     .optional()
     .requiredIfExists('platformPublicKeyId'),
-  /** Older merchants verify with platform certificates (平台证书) instead: one per serial. */
+  /** Older merchants verify with platform certificates (平台证书): PEMs, found by their serial. */
   platformCertificates: vine
-    .array(
-      vine.object({
-        serialNo: vine
-          .string()
-          .trim()
-          .regex(/^[0-9A-Fa-f]{8,64}$/),
-        certificate: vine.string().use(pem((text) => new X509Certificate(text))),
-      })
-    )
+    .array(vine.string().use(pem((text) => new X509Certificate(text))))
     .minLength(1)
     .optional(),
   baseUrl: vine

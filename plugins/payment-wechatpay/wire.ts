@@ -53,18 +53,24 @@ export class PlatformKeys {
   constructor(config: {
     platformPublicKeyId?: string
     platformPublicKey?: string
-    platformCertificates?: { serialNo: string; certificate: string }[]
+    platformCertificates?: string[]
   }) {
     if (config.platformPublicKeyId && config.platformPublicKey) {
       this.#keys.set(config.platformPublicKeyId, createPublicKey(config.platformPublicKey))
     }
-    for (const { serialNo, certificate } of config.platformCertificates ?? []) {
-      this.#keys.set(serialNo.toUpperCase(), new X509Certificate(certificate).publicKey)
+    for (const pem of config.platformCertificates ?? []) {
+      const certificate = new X509Certificate(pem)
+      this.#keys.set(PlatformKeys.#serial(certificate.serialNumber), certificate.publicKey)
     }
   }
 
+  /** Certificate serials compare as hex numbers: case and leading zeros vary between tools. */
+  static #serial(text: string) {
+    return /^[0-9A-Fa-f]+$/.test(text) ? text.toUpperCase().replace(/^0+(?=.)/, '') : text
+  }
+
   get(serial: string) {
-    return this.#keys.get(serial) ?? this.#keys.get(serial.toUpperCase()) ?? null
+    return this.#keys.get(serial) ?? this.#keys.get(PlatformKeys.#serial(serial)) ?? null
   }
 }
 

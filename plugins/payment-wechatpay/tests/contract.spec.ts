@@ -1,4 +1,8 @@
-import { generateKeyPairSync } from 'node:crypto'
+import { execFileSync } from 'node:child_process'
+import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import { DateTime } from 'luxon'
@@ -176,6 +180,58 @@ test.group('payment-wechatpay', (group) => {
     assert.match((error as Error).message, /unknown platform key serial/)
     const other = gateway.notification('MCHTRANSFER.BILL.FINISHED', { out_bill_no: 'X' })
     assert.isNull(await provider.parseWebhook(other))
+  })
+
+  test('platform certificates (平台证书) verify what is signed with their key, by serial', async ({
+    assert,
+  }) => {
+    // A self-signed certificate stands in for one WeChat Pay issued; node:crypto cannot make one.
+    const folder = await mkdtemp(join(tmpdir(), 'wechatpay-'))
+    execFileSync(
+      'openssl',
+      [
+        ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1'],
+        ...[
+          '-subj',
+          '/CN=Tenpay.com',
+          '-keyout',
+          join(folder, 'key.pem'),
+          '-out',
+          join(folder, 'cert.pem'),
+        ],
+      ],
+      { stdio: 'ignore' }
+    )
+    const certificate = await readFile(join(folder, 'cert.pem'), 'utf8')
+    const key = createPrivateKey(await readFile(join(folder, 'key.pem'), 'utf8'))
+    await rm(folder, { recursive: true })
+    const serial = new X509Certificate(certificate).serialNumber.toLowerCase()
+
+    const resource = {
+      mchid: '1900009191',
+      out_trade_no: 'WX5',
+      trade_state: 'SUCCESS',
+      amount: { total: 1 },
+    }
+    const byCertificate = gateway.notification('TRANSACTION.SUCCESS', resource, { key, serial })
+    const both = await instantiate({ ...gateway.config(), platformCertificates: [certificate] })
+    assert.deepInclude(await both.parseWebhook(byCertificate), { outTradeNo: 'WX5' })
+    assert.isNotNull(await both.parseWebhook(gateway.notification('TRANSACTION.SUCCESS', resource)))
+
+    const only = await instantiate({
+      ...gateway.config(),
+      platformPublicKeyId: undefined,
+      platformPublicKey: undefined,
+      platformCertificates: [certificate],
+    })
+    assert.isNotNull(await only.parseWebhook(byCertificate))
+    const error = await failure(
+      only.parseWebhook({
+        ...byCertificate,
+        headers: { ...byCertificate.headers, 'wechatpay-serial': `${serial}0` },
+      })
+    )
+    assert.instanceOf(error, PaymentWebhookRejected)
   })
 
   test('refund notifications that did not succeed map to failed', async ({ assert }) => {

@@ -63,6 +63,8 @@ export interface NotificationOptions {
   key?: KeyObject
   /** Unix seconds for Wechatpay-Timestamp (default now). */
   timestamp?: number
+  /** Wechatpay-Serial to send (default the 微信支付公钥 id). */
+  serial?: string
   /** Flip a bit of the GCM tag after encrypting (the signature stays valid). */
   tamperTag?: boolean
 }
@@ -123,14 +125,14 @@ export async function startFakeWechatpay(): Promise<FakeWechatpay> {
   let corruptHash = false
   let baseUrl = ''
 
-  function signatureHeaders(body: string, key: KeyObject, timestamp: number) {
+  function signatureHeaders(body: string, key: KeyObject, timestamp: number, serial = publicKeyId) {
     const nonce = alnum(32)
     const signature = sign('sha256', Buffer.from(`${timestamp}\n${nonce}\n${body}\n`), key)
     return {
       'wechatpay-nonce': nonce,
       'wechatpay-signature': signature.toString('base64'),
       'wechatpay-timestamp': String(timestamp),
-      'wechatpay-serial': publicKeyId,
+      'wechatpay-serial': serial,
       'wechatpay-signature-type': SIGNATURE_TYPE,
     }
   }
@@ -494,7 +496,8 @@ export async function startFakeWechatpay(): Promise<FakeWechatpay> {
       ...signatureHeaders(
         rawBody,
         options.key ?? platform.privateKey,
-        options.timestamp ?? Math.floor(Date.now() / 1000)
+        options.timestamp ?? Math.floor(Date.now() / 1000),
+        options.serial
       ),
     }
     return { url: '', headers, rawBody }
