@@ -179,7 +179,7 @@ export default definePlugin({
         return {
           outTradeNo: body.out_trade_no,
           status,
-          amount: settled ? body.amount.total : null,
+          amount: settled ? (body.amount?.total ?? null) : null,
           providerTradeNo: body.transaction_id ?? null,
           paidAt: timeOrNull(body.success_time),
           merchant: { merchantId: body.mchid, appId: body.appid ?? null },
