@@ -2,6 +2,7 @@ import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
 import { jobs } from '#jobs/registry'
 import heartbeatJob from '#jobs/heartbeat_job'
+import { followUpPaymentsJob, reconcilePaymentsJob } from '#jobs/payment_jobs'
 
 /** The worker role: runs every BullMQ job of the registry. */
 export default class WorkerCommand extends BaseCommand {
@@ -15,6 +16,9 @@ export default class WorkerCommand extends BaseCommand {
   @flags.number({ description: 'Seconds between heartbeat jobs', default: 60 })
   declare heartbeatEvery: number
 
+  @flags.number({ description: 'Seconds between payment follow-ups', default: 30 })
+  declare paymentsEvery: number
+
   async run() {
     const queue = await this.app.container.make('queue')
     const workers = queue.startWorkers(jobs, this.concurrency)
@@ -26,6 +30,22 @@ export default class WorkerCommand extends BaseCommand {
         'worker-heartbeat',
         { every: this.heartbeatEvery * 1000 },
         { name: heartbeatJob.name, data: { role: 'worker' } }
+      )
+    // Lost notifications settle and expired QR codes close within a minute or so.
+    await queue
+      .queue(followUpPaymentsJob.queue)
+      .upsertJobScheduler(
+        'payments-follow-up',
+        { every: this.paymentsEvery * 1000 },
+        { name: followUpPaymentsJob.name, data: {} }
+      )
+    // WeChat Pay and Alipay publish yesterday's bill after 10:00 Beijing time.
+    await queue
+      .queue(reconcilePaymentsJob.queue)
+      .upsertJobScheduler(
+        'payments-reconcile',
+        { pattern: '30 10 * * *', tz: 'Asia/Shanghai' },
+        { name: reconcilePaymentsJob.name, data: {} }
       )
 
     this.logger.info(

@@ -8,7 +8,8 @@ const shieldConfig = defineConfig({
   },
   csrf: {
     enabled: true,
-    exceptRoutes: [],
+    // Providers' notifications and plugins' own endpoints are verified by signature instead.
+    exceptRoutes: (ctx) => /^\/(webhooks|plugins)\//.test(ctx.request.url()),
     enableXsrfCookie: true,
     methods: ['POST', 'PUT', 'PATCH', 'DELETE'],
   },

@@ -22,8 +22,17 @@ const TopupController = () => import('#controllers/topup_controller')
 const TopupPackagesController = () => import('#controllers/topup_packages_controller')
 const RidersController = () => import('#controllers/riders_controller')
 const CardsController = () => import('#controllers/cards_controller')
+const PaymentsController = () => import('#controllers/payments_controller')
+const PaymentWebhooksController = () => import('#controllers/payment_webhooks_controller')
+const PluginEndpointsController = () => import('#controllers/plugin_endpoints_controller')
 
 router.get('/healthz', () => ({ ok: true }))
+
+// Called by outside services: no session or CSRF (config/shield.ts); their signatures are checked.
+router
+  .post('/webhooks/payments/:settingId', [PaymentWebhooksController, 'receive'])
+  .as('webhooks.payments')
+router.any('/plugins/:pluginId/*', [PluginEndpointsController, 'handle']).as('plugins.endpoints')
 
 router
   .group(() => {
@@ -86,6 +95,11 @@ router
     router.get('/riders/ledger', [LedgerController, 'index']).as('ledger.index')
     router.get('/riders/topup', [TopupController, 'show']).as('topup.show')
     router.post('/riders/topup', [TopupController, 'store']).as('topup.store')
+    router.post('/riders/topup/qr', [TopupController, 'payByQr']).as('topup.payByQr')
+    router
+      .get('/payments/:id', [PaymentsController, 'show'])
+      .where('id', router.matchers.number())
+      .as('payments.show')
     router.get('/settings/packages', [TopupPackagesController, 'index']).as('packages.index')
     router.post('/settings/packages', [TopupPackagesController, 'store']).as('packages.store')
     router

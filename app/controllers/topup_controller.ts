@@ -3,20 +3,43 @@ import type { HttpContext } from '@adonisjs/core/http'
 import WalletPolicy from '#policies/wallet_policy'
 import CounterTopupService from '#services/topup/counter_topup_service'
 import { counterTopupValidator, topupLookupValidator } from '#validators/topup_validator'
+import { paymentQueryValidator } from '#validators/payment_validator'
+import PaymentService from '#services/payments/payment_service'
+import { qrPaymentView } from '#services/payments/payment_view'
+import TenantContext from '#services/tenancy/tenant_context'
 
-/** 用户 → 充值: look a rider up by phone and take cash at the counter. */
+/** 用户 → 充值: look a rider up by phone and take cash at the counter or a QR payment. */
 @inject()
 export default class TopupController {
-  constructor(protected desk: CounterTopupService) {}
+  constructor(
+    protected desk: CounterTopupService,
+    protected payments: PaymentService,
+    protected tenant: TenantContext
+  ) {}
 
   async show({ request, inertia, bouncer }: HttpContext) {
     await bouncer.with(WalletPolicy).authorize('topUp')
     const filters = await request.validateUsing(topupLookupValidator)
     const desk = await this.desk.desk(filters)
+    const { payment } = await paymentQueryValidator.validate(request.qs())
     return inertia.render('riders/topup', {
       ...desk,
       phone: filters.phone ?? null,
+      payment: payment ? await qrPaymentView(await this.payments.find(this.tenant, payment)) : null,
     })
+  }
+
+  /** 立即充值: opens the QR payment and shows its dialog on the same page. */
+  async payByQr({ request, response, bouncer, i18n }: HttpContext) {
+    await bouncer.with(WalletPolicy).authorize('topUp')
+    const input = await request.validateUsing(counterTopupValidator, {
+      messagesProvider: i18n.createMessagesProvider('topup.validation'),
+    })
+    const { paymentId, phone } = await this.desk.payByQr(input)
+    return response
+      .redirect()
+      .withQs({ phone, projectId: input.projectId, payment: paymentId })
+      .toPath('/riders/topup')
   }
 
   async store({ request, response, session, bouncer, i18n }: HttpContext) {

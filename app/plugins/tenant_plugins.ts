@@ -78,7 +78,7 @@ export default class TenantPluginService {
     tenant: TenantContext,
     kind: Kind,
     projectId: number | null = null
-  ): Promise<{ pluginId: string; instance: PluginInstances[Kind] } | null> {
+  ): Promise<{ settingId: number; pluginId: string; instance: PluginInstances[Kind] } | null> {
     const rows = await tenant.run((trx) =>
       tenant
         .query(TenantPlugin, trx)
@@ -98,9 +98,30 @@ export default class TenantPluginService {
         { ...row.settings, ...row.secrets },
         { tenantId: tenant.tenantId }
       )
-      return { pluginId: plugin.id, instance }
+      return { settingId: row.id, pluginId: plugin.id, instance }
     }
     return null
+  }
+
+  /**
+   * The instance of one stored setting, enabled or not: a payment opened
+   * under a setting is followed up (notified, queried, refunded) with it.
+   */
+  async instanceOf<Kind extends PluginKind>(
+    tenant: TenantContext,
+    kind: Kind,
+    settingId: number
+  ): Promise<PluginInstances[Kind] | null> {
+    const row = await tenant.run((trx) =>
+      tenant.query(TenantPlugin, trx).where({ id: settingId, kind }).first()
+    )
+    const plugin = row && this.registry.find(row.pluginId, kind)
+    if (!row || !plugin) return null
+    return this.registry.instantiate(
+      plugin,
+      { ...row.settings, ...row.secrets },
+      { tenantId: tenant.tenantId }
+    )
   }
 
   #scoped(tenant: TenantContext, trx: TransactionClientContract, projectId: number | null) {

@@ -12,4 +12,5 @@ export const policies = {
   WalletPolicy: () => import('#policies/wallet_policy'),
   RiderPolicy: () => import('#policies/rider_policy'),
   CardPolicy: () => import('#policies/card_policy'),
+  PaymentPolicy: () => import('#policies/payment_policy'),
 }

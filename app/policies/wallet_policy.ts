@@ -2,7 +2,7 @@ import { inject } from '@adonisjs/core'
 import { BasePolicy } from '@adonisjs/bouncer'
 import TenantContext from '#services/tenancy/tenant_context'
 
-/** Riders' money: reading the account ledger (账户流水) and counter top-ups (充值). */
+/** Riders' money: reading the account ledger (账户流水) and top-ups (充值) and refunds (退款). */
 @inject()
 export default class WalletPolicy extends BasePolicy {
   constructor(protected tenant: TenantContext) {
@@ -15,5 +15,9 @@ export default class WalletPolicy extends BasePolicy {
 
   topUp() {
     return this.tenant.can('wallet.topup')
+  }
+
+  refund() {
+    return this.tenant.can('wallet.refund')
   }
 }

@@ -1,4 +1,5 @@
 import vine from '@vinejs/vine'
+import { formatYuan } from '#services/wallet/money'
 
 /** No single posting moves more than 1,000,000 yuan, whatever a project allows. */
 export const MAX_POSTING_FEN = 100_000_000
@@ -8,7 +9,7 @@ const withinProjectCap = vine.createRule((value, _, field) => {
   const cap = field.meta.cap
   if (typeof value === 'number' && typeof cap === 'number' && value > cap) {
     field.report('{field} exceeds the limit', 'projectCap', field, {
-      limit: (cap / 100).toFixed(2),
+      limit: formatYuan(cap),
     })
   }
 })

@@ -22,6 +22,7 @@ export interface NotifyBehaviour {
 
 export interface PayOptions {
   notify?: boolean
+  deliver?: boolean
   forgeSignature?: boolean
   amount?: number
   merchantId?: string
@@ -147,7 +148,10 @@ export class SandboxGateway {
       merchant_id: options.merchantId ?? trade.merchantId,
       paid_at: trade.paidAt!.toISOString(),
     })
-    return this.#notify(trade, trade.notifyUrl, body, options.forgeSignature ?? false)
+    return this.#notify(trade, trade.notifyUrl, body, {
+      forge: options.forgeSignature ?? false,
+      deliver: options.deliver ?? true,
+    })
   }
 
   cancel(merchantId: string, outTradeNo: string) {
@@ -176,17 +180,23 @@ export class SandboxGateway {
         amount: refund.amount,
         merchant_id: trade.merchantId,
       })
-      return this.#notify(trade, refund.notifyUrl, body, false)
+      return this.#notify(trade, refund.notifyUrl, body, { forge: false, deliver: true })
     }
     throw new Error(`sandbox: no refund ${outRefundNo}`)
   }
 
-  async #notify(trade: Trade, url: string, body: string, forge: boolean) {
+  async #notify(
+    trade: Trade,
+    url: string,
+    body: string,
+    options: { forge: boolean; deliver: boolean }
+  ) {
     const headers = {
       'content-type': 'application/json',
-      ...sign(forge ? FORGED_KEY : trade.key, body),
+      ...sign(options.forge ? FORGED_KEY : trade.key, body),
     }
     const sent = { url, headers, rawBody: body }
+    if (!options.deliver) return sent
     const deliver = (attempt: number): Promise<void> =>
       fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(5000) })
         .then((response) => response.ok)

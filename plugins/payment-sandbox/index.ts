@@ -205,7 +205,8 @@ export default definePlugin({
   version: '1.0.0',
   config,
   secrets: ['signingKey'],
-  capabilities: ['qr-payment', 'refund', 'refund-notification', 'bill'],
+  // payer-page-link: staff may open the payer page on their own screen (there is no phone).
+  capabilities: ['qr-payment', 'refund', 'refund-notification', 'bill', 'payer-page-link'],
   developmentOnly: true,
   http: (request) => sandboxGateway.handle(request),
   create: (settings, { publicUrl }) => provider(settings, publicUrl),

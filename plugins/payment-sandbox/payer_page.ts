@@ -1,3 +1,5 @@
+import { formatYuan } from '#services/wallet/money'
+
 /*
 | The payer's side of the sandbox: what a rider's phone shows after
 | scanning. It stands for the provider's own page, so its few words live
@@ -10,10 +12,6 @@ const RESULTS = {
   unavailable: '订单已关闭或已过期',
   notFound: '订单不存在',
 } as const
-
-function yuan(fen: number) {
-  return `${Math.trunc(fen / 100)}.${String(fen % 100).padStart(2, '0')}`
-}
 
 function escape(text: string) {
   return text.replace(
@@ -41,7 +39,7 @@ export function payerPage(trade: {
   if (trade.status === 'paid') return frame(`<h2>${RESULTS.paid}</h2>`)
   if (trade.status === 'closed' || trade.expired) return frame(`<h2>${RESULTS.unavailable}</h2>`)
   return frame(`<p>${escape(trade.description)}</p>
-<div class="amount" data-testid="amount">¥${yuan(trade.amount)}</div>
+<div class="amount" data-testid="amount">¥${formatYuan(trade.amount)}</div>
 <form method="post">
 <button class="pay" name="action" value="pay">支付</button>
 <button name="action" value="cancel">取消</button>

@@ -6,6 +6,9 @@ import Wallet from '#models/wallet'
 import TenantContext from '#services/tenancy/tenant_context'
 import TopupRefusal from '#services/topup/topup_refusal'
 import WalletService from '#services/wallet/wallet_service'
+import PaymentService from '#services/payments/payment_service'
+import i18nManager from '@adonisjs/i18n/services/main'
+import { formatYuan } from '#services/wallet/money'
 import type { CounterTopupInput } from '#validators/topup_validator'
 
 // Type aliases, not interfaces: Inertia props must be plain JSON types.
@@ -22,13 +25,15 @@ export type TopupPackageOption = { id: number; amount: number; bonus: number }
 
 /**
  * The 充值 page: find a rider by phone, offer the project's enabled
- * packages, and take cash at the counter (线下充值) through the wallet.
+ * packages, and take cash at the counter (线下充值) through the wallet or
+ * open a QR payment (立即充值) that credits it once paid.
  */
 @inject()
 export default class CounterTopupService {
   constructor(
     protected tenant: TenantContext,
-    protected wallet: WalletService
+    protected wallet: WalletService,
+    protected payments: PaymentService
   ) {}
 
   /** The projects the staff member may top up in, the chosen one's packages, and the rider. */
@@ -83,9 +88,7 @@ export default class CounterTopupService {
 
   /** 线下充值: a package or a custom amount, posted once per idempotency key. */
   async topUp(input: CounterTopupInput) {
-    const { realAmount, bonusAmount } = input.packageId
-      ? await this.#package(input.packageId, input.projectId)
-      : { realAmount: input.realAmount!, bonusAmount: 0 }
+    const { realAmount, bonusAmount } = await this.#amounts(input)
     const result = await this.wallet.topUpCash(this.tenant, {
       riderId: input.riderId,
       projectId: input.projectId,
@@ -98,6 +101,39 @@ export default class CounterTopupService {
       this.tenant.query(Rider, trx).where('id', input.riderId).firstOrFail()
     )
     return { duplicate: result.duplicate, phone: rider.phone }
+  }
+
+  /** 立即充值: a QR payment of the package or amount; the wallet is credited when it is paid. */
+  async payByQr(input: CounterTopupInput) {
+    const { realAmount, bonusAmount } = await this.#amounts(input)
+    await this.wallet.checkTopUp(this.tenant, {
+      riderId: input.riderId,
+      projectId: input.projectId,
+      realAmount,
+      bonusAmount: bonusAmount || undefined,
+    })
+    const order = await this.payments.startQrPayment(this.tenant, {
+      purpose: 'topup',
+      projectId: input.projectId,
+      riderId: input.riderId,
+      amount: realAmount,
+      bonusAmount,
+      purposeData: input.packageId ? { packageId: input.packageId } : {},
+      description: i18nManager
+        .locale(i18nManager.defaultLocale)
+        .t('payments.topupDescription', { amount: formatYuan(realAmount) }),
+      idempotencyKey: `qr:${input.idempotencyKey}`,
+    })
+    const rider = await this.tenant.run((trx) =>
+      this.tenant.query(Rider, trx).where('id', input.riderId).firstOrFail()
+    )
+    return { paymentId: order.id, phone: rider.phone }
+  }
+
+  #amounts(input: CounterTopupInput) {
+    return input.packageId
+      ? this.#package(input.packageId, input.projectId)
+      : Promise.resolve({ realAmount: input.realAmount!, bonusAmount: 0 })
   }
 
   #package(packageId: number, projectId: number) {

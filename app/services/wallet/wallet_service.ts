@@ -104,15 +104,17 @@ export default class WalletService {
   /** 扫码充值: credited by the payment core once a payment is paid; keyed by the payment. */
   topUpQr(
     tenant: TenantContext,
-    input: Target & { paymentId: string | number; realAmount: number; bonusAmount?: number }
+    input: Target & { paymentId: string | number; realAmount: number; bonusAmount?: number },
+    trx?: TransactionClientContract
   ) {
     const { paymentId, ...rest } = input
-    return this.post(tenant, {
+    const posting: Posting = {
       ...rest,
       type: 'qr_topup',
       idempotencyKey: `payment:${paymentId}`,
       reference: String(paymentId),
-    })
+    }
+    return trx ? this.postWithin(tenant, posting, trx) : this.post(tenant, posting)
   }
 
   /** 赠送: bonus money only. */
@@ -149,100 +151,118 @@ export default class WalletService {
     return this.post(tenant, { ...input, type: 'correction' })
   }
 
-  post(tenant: TenantContext, posting: Posting): Promise<PostingResult> {
+  /** Checks a top-up against the project's rules without posting it: a QR payment opens first. */
+  checkTopUp(tenant: TenantContext, input: Target & { realAmount: number; bonusAmount?: number }) {
     return tenant.run(async (trx) => {
-      const original =
-        posting.type === 'correction'
-          ? await this.#entryToCorrect(tenant, posting.entryId, trx)
-          : null
-      const target: Target = original ?? (posting as Target)
-      const rules = await this.#projectRules(tenant, target.projectId, trx)
-      await this.#validate(posting, rules)
-      if (STAFF_POSTINGS.has(posting.type) && tenant.staffId === null) {
-        throw new WalletRefusal('operatorRequired')
-      }
-      const idempotencyKey =
-        posting.type === 'correction' ? `correction:${posting.entryId}` : posting.idempotencyKey
-
-      const wallet = await this.#lockWallet(tenant, target.riderId, trx)
-      // Checked under the wallet lock: a retry of the same posting waited for it.
-      const earlier = await this.#entryByKey(tenant, idempotencyKey, trx)
-      if (earlier) return this.#duplicate(earlier, target, posting.type)
-
-      if (wallet.riderStatus === 'frozen' && FROZEN_REFUSED.has(posting.type)) {
-        throw new WalletRefusal('riderFrozen')
-      }
-      const split = this.#split(posting, wallet, rules, original)
-      const realAfter = wallet.realBalance + split.realIn - split.realOut
-      const bonusAfter = wallet.bonusBalance + split.bonusIn - split.bonusOut
-
-      const rows = await trx
-        .knexQuery()
-        .table('ledger_entries')
-        .insert({
-          tenant_id: tenant.tenantId,
-          project_id: target.projectId,
-          wallet_id: wallet.id,
-          rider_id: target.riderId,
-          // Settlement rows carry the charging order's number; others get the column default.
-          entry_no: posting.type === 'charge_settlement' ? posting.orderNo : undefined,
-          detail_type: posting.type,
-          real_in: split.realIn,
-          bonus_in: split.bonusIn,
-          real_out: split.realOut,
-          bonus_out: split.bonusOut,
-          real_after: realAfter,
-          bonus_after: bonusAfter,
-          operator_staff_id: tenant.staffId,
-          reason: 'reason' in posting ? (posting.reason ?? null) : null,
-          reference: this.#reference(posting, original),
-          corrects_entry_id: original?.id ?? null,
-          idempotency_key: idempotencyKey,
-          occurred_at: (posting.type === 'charge_settlement' && posting.occurredAt
-            ? posting.occurredAt
-            : DateTime.now()
-          ).toJSDate(),
-        })
-        .onConflict(['tenant_id', 'idempotency_key'])
-        .ignore()
-        .returning('*')
-      if (rows.length === 0) {
-        // The same key committed on another wallet's lock meanwhile: nothing to change.
-        return this.#duplicate(
-          (await this.#entryByKey(tenant, idempotencyKey, trx))!,
-          target,
-          posting.type
-        )
-      }
-      await trx
-        .from('wallets')
-        .where('id', wallet.id)
-        .update({ real_balance: realAfter, bonus_balance: bonusAfter, updated_at: new Date() })
-
-      const entry = LedgerEntry.$createFromAdapterResult(rows[0])!
-      const action = AUDIT_ACTIONS[posting.type]
-      if (action) {
-        // Last in the transaction: the audit chain's lock is held until commit.
-        await this.audit.recordInContext(
-          tenant,
-          {
-            action,
-            projectId: target.projectId,
-            target: { type: 'wallet', id: wallet.id },
-            before: { realBalance: wallet.realBalance, bonusBalance: wallet.bonusBalance },
-            after: {
-              realBalance: realAfter,
-              bonusBalance: bonusAfter,
-              entryNo: entry.entryNo,
-              ...split,
-              reason: entry.reason,
-            },
-          },
-          trx
-        )
-      }
-      return { entry, duplicate: false }
+      const rules = await this.#projectRules(tenant, input.projectId, trx)
+      await this.#validate({ ...input, type: 'qr_topup', idempotencyKey: 'check' }, rules)
     })
+  }
+
+  post(tenant: TenantContext, posting: Posting): Promise<PostingResult> {
+    return tenant.run((trx) => this.postWithin(tenant, posting, trx))
+  }
+
+  /**
+   * `post` inside the caller's transaction, for a posting that must commit
+   * with other work (a payment's pending → paid, a refund's record).
+   */
+  async postWithin(
+    tenant: TenantContext,
+    posting: Posting,
+    trx: TransactionClientContract
+  ): Promise<PostingResult> {
+    const original =
+      posting.type === 'correction'
+        ? await this.#entryToCorrect(tenant, posting.entryId, trx)
+        : null
+    const target: Target = original ?? (posting as Target)
+    const rules = await this.#projectRules(tenant, target.projectId, trx)
+    await this.#validate(posting, rules)
+    if (STAFF_POSTINGS.has(posting.type) && tenant.staffId === null) {
+      throw new WalletRefusal('operatorRequired')
+    }
+    const idempotencyKey =
+      posting.type === 'correction' ? `correction:${posting.entryId}` : posting.idempotencyKey
+
+    const wallet = await this.#lockWallet(tenant, target.riderId, trx)
+    // Checked under the wallet lock: a retry of the same posting waited for it.
+    const earlier = await this.#entryByKey(tenant, idempotencyKey, trx)
+    if (earlier) return this.#duplicate(earlier, target, posting.type)
+
+    if (wallet.riderStatus === 'frozen' && FROZEN_REFUSED.has(posting.type)) {
+      throw new WalletRefusal('riderFrozen')
+    }
+    const split = this.#split(posting, wallet, rules, original)
+    const realAfter = wallet.realBalance + split.realIn - split.realOut
+    const bonusAfter = wallet.bonusBalance + split.bonusIn - split.bonusOut
+
+    const rows = await trx
+      .knexQuery()
+      .table('ledger_entries')
+      .insert({
+        tenant_id: tenant.tenantId,
+        project_id: target.projectId,
+        wallet_id: wallet.id,
+        rider_id: target.riderId,
+        // Settlement rows carry the charging order's number; others get the column default.
+        entry_no: posting.type === 'charge_settlement' ? posting.orderNo : undefined,
+        detail_type: posting.type,
+        real_in: split.realIn,
+        bonus_in: split.bonusIn,
+        real_out: split.realOut,
+        bonus_out: split.bonusOut,
+        real_after: realAfter,
+        bonus_after: bonusAfter,
+        operator_staff_id: tenant.staffId,
+        reason: 'reason' in posting ? (posting.reason ?? null) : null,
+        reference: this.#reference(posting, original),
+        corrects_entry_id: original?.id ?? null,
+        idempotency_key: idempotencyKey,
+        occurred_at: (posting.type === 'charge_settlement' && posting.occurredAt
+          ? posting.occurredAt
+          : DateTime.now()
+        ).toJSDate(),
+      })
+      .onConflict(['tenant_id', 'idempotency_key'])
+      .ignore()
+      .returning('*')
+    if (rows.length === 0) {
+      // The same key committed on another wallet's lock meanwhile: nothing to change.
+      return this.#duplicate(
+        (await this.#entryByKey(tenant, idempotencyKey, trx))!,
+        target,
+        posting.type
+      )
+    }
+    await trx
+      .from('wallets')
+      .where('id', wallet.id)
+      .update({ real_balance: realAfter, bonus_balance: bonusAfter, updated_at: new Date() })
+
+    const entry = LedgerEntry.$createFromAdapterResult(rows[0])!
+    const action = AUDIT_ACTIONS[posting.type]
+    if (action) {
+      // Last in the transaction: the audit chain's lock is held until commit.
+      await this.audit.recordInContext(
+        tenant,
+        {
+          action,
+          projectId: target.projectId,
+          target: { type: 'wallet', id: wallet.id },
+          before: { realBalance: wallet.realBalance, bonusBalance: wallet.bonusBalance },
+          after: {
+            realBalance: realAfter,
+            bonusBalance: bonusAfter,
+            entryNo: entry.entryNo,
+            ...split,
+            reason: entry.reason,
+          },
+        },
+        trx
+      )
+    }
+    return { entry, duplicate: false }
   }
 
   #split(

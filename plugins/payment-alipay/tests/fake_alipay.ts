@@ -211,6 +211,7 @@ export async function startFakeAlipay(): Promise<FakeAlipay> {
     const sign = rsa2(signContent(params, ['sign', 'sign_type']), key)
     const rawBody = new URLSearchParams({ ...params, sign_type: 'RSA2', sign }).toString()
     const headers = { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }
+    if (overrides.deliver === false) return { url: trade.notifyUrl, headers, rawBody }
     const response = await fetch(trade.notifyUrl, { method: 'POST', headers, body: rawBody })
     const sent = { url: trade.notifyUrl, headers, rawBody }
     notifications.push({ ...sent, reply: { status: response.status, body: await response.text() } })

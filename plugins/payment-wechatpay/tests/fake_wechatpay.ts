@@ -539,6 +539,7 @@ export async function startFakeWechatpay(): Promise<FakeWechatpay> {
       const sent = notification('TRANSACTION.SUCCESS', transaction(order, options), {
         key: options.forgeSignature ? forger.privateKey : undefined,
       })
+      if (options.deliver === false) return { ...sent, url: order.notifyUrl }
       return deliver(order.notifyUrl, sent)
     },
     async settleRefund(outRefundNo, options = {}) {

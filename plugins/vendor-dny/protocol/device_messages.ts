@@ -317,7 +317,7 @@ function resultReply<const Type extends string>(
   return defineMessage({
     command,
     type,
-    schema: vine.object({ type: vine.literal(type), result: rules.code(codes) }),
+    schema: vine.object({ type: vine.literal(type as string), result: rules.code(codes) }),
     read: (reader) => ({ result: reader.u8('result') }),
     write: (writer, message) => {
       writer.u8(message.result)

@@ -28,7 +28,7 @@ function ack<const Type extends string>(command: number, type: Type) {
   return defineMessage({
     command,
     type,
-    schema: vine.object({ type: vine.literal(type), result: rules.u8() }),
+    schema: vine.object({ type: vine.literal(type as string), result: rules.u8() }),
     read: (reader) => ({ result: reader.u8('result') }),
     write: (writer, message) => {
       writer.u8(message.result)

@@ -14,6 +14,7 @@ type Victim = Awaited<ReturnType<typeof createTenantWithStaff>> & {
   riderId: number
   topupPackageId: number
   cardId: number
+  paymentId: number
 }
 
 /**
@@ -93,6 +94,10 @@ const TENANT_ID_ROUTES: Record<
     body: () => ({ newCardNo: '0A0B0C0D' }),
     unchanged: (victim) => ownerColumn('cards', victim.cardId, 'status'),
   },
+  'GET /payments/:id': {
+    id: (victim) => victim.paymentId,
+    unchanged: (victim) => ownerColumn('payment_orders', victim.paymentId, 'status'),
+  },
   'POST /riders/cards/:id/lost': {
     id: (victim) => victim.cardId,
     unchanged: (victim) => ownerColumn('cards', victim.cardId, 'status'),
@@ -101,6 +106,45 @@ const TENANT_ID_ROUTES: Record<
     id: (victim) => victim.cardId,
     unchanged: (victim) => ownerColumn('cards', victim.cardId, 'status'),
   },
+}
+
+/** A pending QR payment of the victim, under a sandbox setting of theirs. */
+async function victimPayment(tenantId: number, projectId: number, riderId: number) {
+  const owner = db.connection('owner')
+  const now = new Date()
+  const [setting] = await owner
+    .insertQuery()
+    .table('tenant_plugins')
+    .insert({
+      tenant_id: tenantId,
+      plugin_id: 'payment-sandbox',
+      kind: 'payment',
+      settings: { merchantId: 'victim-merchant' },
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+  const [payment] = await owner
+    .insertQuery()
+    .table('payment_orders')
+    .insert({
+      tenant_id: tenantId,
+      project_id: projectId,
+      rider_id: riderId,
+      payment_no: `PV${Date.now()}${process.pid}`,
+      tenant_plugin_id: setting.id,
+      plugin_id: 'payment-sandbox',
+      merchant_id: 'victim-merchant',
+      purpose: 'topup',
+      amount: 100,
+      status: 'pending',
+      idempotency_key: `victim-${Date.now()}`,
+      expires_at: new Date(Date.now() + 300_000),
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+  return payment.id as number
 }
 
 /** A column of a row as committed, read through the owner connection. */
@@ -115,6 +159,14 @@ const NOT_TENANT_OBJECTS: Record<string, string> = {
     'the public SSO entry of a tenant: it names a tenant code and a provider, no object (SSO tests)',
   'POST /platform/tenants/:id/':
     'the platform console, behind the platform guard that tenant staff never pass (platform tests)',
+  'POST /webhooks/payments/:settingId':
+    "a provider's notification: no session; only that setting's keys verify it (payment tests)",
+  ...Object.fromEntries(
+    ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].map((method) => [
+      `${method} /plugins/:pluginId/`,
+      "a plugin's own public endpoints (the sandbox gateway), no tenant data (payment tests)",
+    ])
+  ),
 }
 
 function parameterisedRoutes() {
@@ -189,19 +241,20 @@ test.group('Tenant walls: routes', (group) => {
       riderId: rider.id,
       topupPackageId: topupPackage.id,
       cardId: card.id,
+      paymentId: await victimPayment(victimBase.tenant.id, victimBase.project.id, rider.id),
     }
 
     const browser = new BrowserSession()
     await browser.login({ account: attacker.staff.account, password: attacker.password })
 
     for (const [route, fixture] of Object.entries(TENANT_ID_ROUTES)) {
-      const [method, pattern] = route.split(' ') as ['POST' | 'PUT' | 'DELETE', string]
+      const [method, pattern] = route.split(' ') as ['GET' | 'POST' | 'PUT' | 'DELETE', string]
       const before = await fixture.unchanged?.(victim)
-      const response = await browser.send(
-        method,
-        pattern.replace(':id', String(fixture.id(victim))),
-        fixture.body?.(victim) ?? {}
-      )
+      const path = pattern.replace(':id', String(fixture.id(victim)))
+      const response =
+        method === 'GET'
+          ? await browser.get(path)
+          : await browser.send(method, path, fixture.body?.(victim) ?? {})
       assert.equal(response.status, 404, `${route} answered ${response.status}`)
       assert.deepEqual(await fixture.unchanged?.(victim), before, `${route} changed the object`)
     }

@@ -1,0 +1,63 @@
+import { DateTime } from 'luxon'
+import { BaseModel, column } from '@adonisjs/lucid/orm'
+
+export type RefundCause = 'rider_refund' | 'late_payment' | 'unfulfilled'
+export type RefundStatus = 'pending' | 'succeeded' | 'failed'
+
+/** Money going back through a payment's provider; its own record and states. */
+export default class PaymentRefund extends BaseModel {
+  @column({ isPrimary: true })
+  declare id: number
+
+  @column()
+  declare tenantId: number
+
+  @column()
+  declare projectId: number
+
+  @column()
+  declare paymentOrderId: number
+
+  /** Our refund number at the provider (out_refund_no), reused on every retry. */
+  @column()
+  declare refundNo: string
+
+  @column()
+  declare amount: number
+
+  @column()
+  declare cause: RefundCause
+
+  @column()
+  declare status: RefundStatus
+
+  @column()
+  declare reason: string
+
+  @column()
+  declare providerRefundNo: string | null
+
+  @column({ serializeAs: null })
+  declare providerData: Record<string, unknown>
+
+  @column()
+  declare attempts: number
+
+  @column()
+  declare failure: string | null
+
+  @column()
+  declare ledgerEntryId: number | null
+
+  @column()
+  declare operatorStaffId: number | null
+
+  @column.dateTime()
+  declare settledAt: DateTime | null
+
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+
+  @column.dateTime({ autoCreate: true, autoUpdate: true })
+  declare updatedAt: DateTime
+}
