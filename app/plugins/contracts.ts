@@ -1,4 +1,5 @@
 import type { Logger } from '@adonisjs/core/logger'
+import type { MessagesProviderContact } from '@vinejs/vine/types'
 
 /*
 | What the core expects of a plugin. A plugin is a folder under plugins/
@@ -221,6 +222,15 @@ export interface PluginHttpResponse {
   body: string
 }
 
+/** A config field as its schema types it, so a settings form can offer the right input. */
+export interface PluginConfigField {
+  name: string
+  /** `list`: an array of texts (e.g. several PEM certificates). */
+  type: 'string' | 'number' | 'boolean' | 'list' | 'other'
+  /** Optional in the schema (it may still be required together with another field). */
+  optional: boolean
+}
+
 /** A plugin as the registry holds it: definePlugin's output. */
 export interface PluginDefinition<
   Kind extends PluginKind = PluginKind,
@@ -232,13 +242,21 @@ export interface PluginDefinition<
   readonly version: string
   /** Config fields, in schema order. */
   readonly configFields: readonly string[]
+  /** The same fields with their types, in schema order. */
+  readonly configSchema: readonly PluginConfigField[]
   /** Config fields that are credentials: stored encrypted, never shown in full. */
   readonly secrets: readonly string[]
   readonly capabilities: readonly string[]
   /** A development aid that must never load in production. */
   readonly developmentOnly: boolean
-  /** Validates raw config with the plugin's VineJS schema; throws a VineJS ValidationError. */
-  validateConfig(raw: unknown): Promise<Config>
+  /**
+   * Validates raw config with the plugin's VineJS schema; throws a VineJS
+   * ValidationError, its messages from `messagesProvider` when given.
+   */
+  validateConfig(
+    raw: unknown,
+    options?: { messagesProvider?: MessagesProviderContact }
+  ): Promise<Config>
   create(config: Config, context: PluginContext): Instance | Promise<Instance>
   http?(request: PluginHttpRequest): Promise<PluginHttpResponse>
 }

@@ -1,7 +1,8 @@
 import { VineObject, VineValidator } from '@vinejs/vine'
-import type { Infer, SchemaTypes } from '@vinejs/vine/types'
+import type { Infer, MessagesProviderContact, SchemaTypes } from '@vinejs/vine/types'
 import {
   PLUGIN_KINDS,
+  type PluginConfigField,
   type PluginContext,
   type PluginDefinition,
   type PluginHttpRequest,
@@ -36,6 +37,22 @@ export class PluginDefinitionError extends Error {
     super(`Plugin ${typeof id === 'string' ? `"${id}"` : '(without id)'}: ${problem}`)
     this.name = 'PluginDefinitionError'
   }
+}
+
+/** Each config field's type, read from the compiled schema. */
+function describeConfig(validator: VineValidator<any, any>): PluginConfigField[] {
+  const root = validator.toJSON().schema.schema
+  if (root.type !== 'object') return []
+  return root.properties.map((node) => {
+    // VineJS names a literal's type in `subtype`, which the compiler's types leave out.
+    const subtype = (node as { subtype?: string }).subtype
+    const literal = subtype === 'string' || subtype === 'number' || subtype === 'boolean'
+    return {
+      name: node.fieldName,
+      type: node.type === 'array' ? 'list' : node.type === 'literal' && literal ? subtype : 'other',
+      optional: 'isOptional' in node && node.isOptional,
+    }
+  })
 }
 
 const ID = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/
@@ -74,6 +91,7 @@ export function definePlugin<
   const schema: unknown = declaration.config.schema
   if (!(schema instanceof VineObject)) throw refuse('config must validate an object')
   const configFields = Object.keys(schema.getProperties())
+  const configSchema = describeConfig(declaration.config)
 
   const secrets = [...declaration.secrets]
   for (const secret of secrets) {
@@ -96,10 +114,12 @@ export function definePlugin<
     kind: declaration.kind,
     version: declaration.version,
     configFields: Object.freeze(configFields),
+    configSchema: Object.freeze(configSchema),
     secrets: Object.freeze(secrets),
     capabilities: Object.freeze(capabilities),
     developmentOnly: declaration.developmentOnly ?? false,
-    validateConfig: (raw: unknown) => validator.validate(raw) as Promise<Infer<Schema>>,
+    validateConfig: (raw: unknown, options?: { messagesProvider?: MessagesProviderContact }) =>
+      validator.validate(raw, options) as Promise<Infer<Schema>>,
     create: declaration.create,
     http: declaration.http,
   })

@@ -1,4 +1,5 @@
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import type { MessagesProviderContact } from '@vinejs/vine/types'
 import DomainRefusal from '#exceptions/domain_refusal'
 import TenantPlugin from '#models/tenant_plugin'
 import type PluginRegistry from '#plugins/registry'
@@ -29,11 +30,20 @@ export interface PluginSettingInput {
 export default class TenantPluginService {
   constructor(protected registry: PluginRegistry) {}
 
-  async save(tenant: TenantContext, input: PluginSettingInput) {
+  /**
+   * Creates or updates the tenant's setting of a plugin for one scope. With
+   * `trx` (from `tenant.run`) it joins the caller's transaction, so the
+   * caller can audit the change in it.
+   */
+  async save(
+    tenant: TenantContext,
+    input: PluginSettingInput,
+    options: { trx?: TransactionClientContract; messagesProvider?: MessagesProviderContact } = {}
+  ) {
     const plugin = this.registry.get(input.pluginId)
     if (!plugin) throw new PluginSettingRefused('unknownPlugin')
 
-    return tenant.run(async (trx) => {
+    const work = async (trx: TransactionClientContract) => {
       const existing = await this.#scoped(tenant, trx, input.projectId)
         .where('plugin_id', plugin.id)
         .forUpdate()
@@ -43,7 +53,9 @@ export default class TenantPluginService {
       for (const secret of plugin.secrets) {
         if (merged[secret] === undefined || merged[secret] === '') merged[secret] = kept[secret]
       }
-      const config = await plugin.validateConfig(merged)
+      const config = await plugin.validateConfig(merged, {
+        messagesProvider: options.messagesProvider,
+      })
       const { settings, secrets } = this.registry.splitSecrets(plugin, config)
 
       const row = existing ?? new TenantPlugin()
@@ -58,15 +70,16 @@ export default class TenantPluginService {
       })
       row.secrets = secrets
       await row.save()
-      return { id: row.id, ...this.#describe(row) }
-    })
+      return { id: row.id, ...this.describe(row) }
+    }
+    return options.trx ? work(options.trx) : tenant.run(work)
   }
 
   /** The tenant's plugin settings, secrets masked: safe to show or return. */
   list(tenant: TenantContext) {
     return tenant.run(async (trx) => {
       const rows = await tenant.query(TenantPlugin, trx).orderBy('id')
-      return rows.map((row) => ({ id: row.id, ...this.#describe(row) }))
+      return rows.map((row) => ({ id: row.id, ...this.describe(row) }))
     })
   }
 
@@ -129,7 +142,8 @@ export default class TenantPluginService {
     return projectId === null ? query.whereNull('project_id') : query.where('project_id', projectId)
   }
 
-  #describe(row: TenantPlugin) {
+  /** A stored setting as it may be shown or audited: secrets masked. */
+  describe(row: TenantPlugin) {
     const plugin = this.registry.get(row.pluginId)
     const config = { ...row.settings, ...row.secrets }
     return {
