@@ -3,6 +3,7 @@ import type { CommandOptions } from '@adonisjs/core/types/ace'
 import { jobs } from '#jobs/registry'
 import heartbeatJob from '#jobs/heartbeat_job'
 import { followUpPaymentsJob, reconcilePaymentsJob } from '#jobs/payment_jobs'
+import { offlineSweepJob } from '#jobs/device_jobs'
 
 /** The worker role: runs every BullMQ job of the registry. */
 export default class WorkerCommand extends BaseCommand {
@@ -18,6 +19,9 @@ export default class WorkerCommand extends BaseCommand {
 
   @flags.number({ description: 'Seconds between payment follow-ups', default: 30 })
   declare paymentsEvery: number
+
+  @flags.number({ description: 'Seconds between offline sweeps of piles', default: 60 })
+  declare offlineSweepEvery: number
 
   async run() {
     const queue = await this.app.container.make('queue')
@@ -38,6 +42,14 @@ export default class WorkerCommand extends BaseCommand {
         'payments-follow-up',
         { every: this.paymentsEvery * 1000 },
         { name: followUpPaymentsJob.name, data: {} }
+      )
+    // A pile that stopped heartbeating shows offline within a minute of its grace running out.
+    await queue
+      .queue(offlineSweepJob.queue)
+      .upsertJobScheduler(
+        'devices-offline-sweep',
+        { every: this.offlineSweepEvery * 1000 },
+        { name: offlineSweepJob.name, data: {} }
       )
     // WeChat Pay and Alipay publish yesterday's bill after 10:00 Beijing time.
     await queue

@@ -25,6 +25,7 @@ const CardsController = () => import('#controllers/cards_controller')
 const PaymentsController = () => import('#controllers/payments_controller')
 const PaymentWebhooksController = () => import('#controllers/payment_webhooks_controller')
 const PluginEndpointsController = () => import('#controllers/plugin_endpoints_controller')
+const DevicesController = () => import('#controllers/devices_controller')
 
 router.get('/healthz', () => ({ ok: true }))
 
@@ -129,6 +130,38 @@ router
       .where('id', router.matchers.number())
       .as('cards.found')
 
+    router.get('/operations/vendors', [DevicesController, 'vendors']).as('vendors.index')
+    router.post('/operations/vendors', [DevicesController, 'storeVendor']).as('vendors.store')
+    router
+      .put('/operations/vendors/:id', [DevicesController, 'updateVendor'])
+      .where('id', router.matchers.number())
+      .as('vendors.update')
+    router.get('/operations/stations', [DevicesController, 'stations']).as('stations.index')
+    router.post('/operations/stations', [DevicesController, 'storeStation']).as('stations.store')
+    router
+      .put('/operations/stations/:id', [DevicesController, 'updateStation'])
+      .where('id', router.matchers.number())
+      .as('stations.update')
+    router.get('/operations/piles', [DevicesController, 'piles']).as('piles.index')
+    router.post('/operations/piles', [DevicesController, 'storePile']).as('piles.store')
+    router.post('/operations/piles/claim', [DevicesController, 'claimPile']).as('piles.claim')
+    router
+      .get('/operations/piles/:id', [DevicesController, 'showPile'])
+      .where('id', router.matchers.number())
+      .as('piles.show')
+    router
+      .get('/operations/piles/:id/state', [DevicesController, 'pileState'])
+      .where('id', router.matchers.number())
+      .as('piles.state')
+    router
+      .put('/operations/piles/:id', [DevicesController, 'updatePile'])
+      .where('id', router.matchers.number())
+      .as('piles.update')
+    router
+      .post('/operations/piles/:id/commands', [DevicesController, 'command'])
+      .where('id', router.matchers.number())
+      .as('piles.command')
+
     const built = new Set([
       '/',
       '/settings/projects',
@@ -141,6 +174,9 @@ router
       '/settings/packages',
       '/cards',
       '/riders/cards',
+      '/operations/stations',
+      '/operations/piles',
+      '/operations/vendors',
     ])
     for (const page of unbuiltPages(built)) {
       router

@@ -1,4 +1,5 @@
 import heartbeatJob from '#jobs/heartbeat_job'
+import { offlineSweepJob } from '#jobs/device_jobs'
 import {
   applyPaymentEventJob,
   followUpPaymentsJob,
@@ -13,4 +14,5 @@ export const jobs = [
   sendRefundJob,
   followUpPaymentsJob,
   reconcilePaymentsJob,
+  offlineSweepJob,
 ]

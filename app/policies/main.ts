@@ -13,4 +13,6 @@ export const policies = {
   RiderPolicy: () => import('#policies/rider_policy'),
   CardPolicy: () => import('#policies/card_policy'),
   PaymentPolicy: () => import('#policies/payment_policy'),
+  FinancePolicy: () => import('#policies/finance_policy'),
+  DevicePolicy: () => import('#policies/device_policy'),
 }

@@ -15,6 +15,7 @@ type Victim = Awaited<ReturnType<typeof createTenantWithStaff>> & {
   topupPackageId: number
   cardId: number
   paymentId: number
+  devices: { vendorId: number; stationId: number; pileId: number }
 }
 
 /**
@@ -98,6 +99,43 @@ const TENANT_ID_ROUTES: Record<
     id: (victim) => victim.paymentId,
     unchanged: (victim) => ownerColumn('payment_orders', victim.paymentId, 'status'),
   },
+  'PUT /operations/vendors/:id': {
+    id: (victim) => victim.devices.vendorId,
+    body: () => ({ name: '被改名', pluginId: 'vendor-juy' }),
+    unchanged: (victim) => ownerColumn('vendors', victim.devices.vendorId, 'name'),
+  },
+  'PUT /operations/stations/:id': {
+    id: (victim) => victim.devices.stationId,
+    body: (victim) => ({ projectId: victim.project.id, name: '被改名', status: 'disabled' }),
+    unchanged: (victim) => ownerColumn('stations', victim.devices.stationId, 'name'),
+  },
+  'GET /operations/piles/:id': {
+    id: (victim) => victim.devices.pileId,
+  },
+  'GET /operations/piles/:id/state': {
+    id: (victim) => victim.devices.pileId,
+  },
+  'PUT /operations/piles/:id': {
+    id: (victim) => victim.devices.pileId,
+    body: (victim) => ({
+      stationId: victim.devices.stationId,
+      vendorId: victim.devices.vendorId,
+      name: '被改名',
+      portCount: 1,
+      status: 'disabled',
+    }),
+    unchanged: (victim) => ownerColumn('piles', victim.devices.pileId, 'name'),
+  },
+  'POST /operations/piles/:id/commands': {
+    id: (victim) => victim.devices.pileId,
+    body: () => ({ command: 'reboot' }),
+    unchanged: (victim) =>
+      db
+        .connection('owner')
+        .from('device_commands')
+        .where('pile_id', victim.devices.pileId)
+        .count('* as n'),
+  },
   'POST /riders/cards/:id/lost': {
     id: (victim) => victim.cardId,
     unchanged: (victim) => ownerColumn('cards', victim.cardId, 'status'),
@@ -145,6 +183,65 @@ async function victimPayment(tenantId: number, projectId: number, riderId: numbe
     })
     .returning('id')
   return payment.id as number
+}
+
+/** A vendor, a station and a 2-port pile of the victim. */
+async function victimDevices(tenantId: number, projectId: number) {
+  const owner = db.connection('owner')
+  const now = new Date()
+  const [vendor] = await owner
+    .insertQuery()
+    .table('vendors')
+    .insert({
+      tenant_id: tenantId,
+      name: '别家厂商',
+      plugin_id: 'vendor-dny',
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+  const [station] = await owner
+    .insertQuery()
+    .table('stations')
+    .insert({
+      tenant_id: tenantId,
+      project_id: projectId,
+      name: '别家站点',
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+  const [pile] = await owner
+    .insertQuery()
+    .table('piles')
+    .insert({
+      tenant_id: tenantId,
+      project_id: projectId,
+      station_id: station.id,
+      vendor_id: vendor.id,
+      plugin_id: 'vendor-dny',
+      device_key: `04${(process.pid % 0xffffff).toString(16).toUpperCase().padStart(6, '0')}`,
+      name: '别家的桩',
+      port_count: 2,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+  return {
+    vendorId: vendor.id as number,
+    stationId: station.id as number,
+    pileId: pile.id as number,
+  }
+}
+
+/** The sandbox setting victimPayment stored (its payment refers to it). */
+async function victimPaymentSetting(tenantId: number) {
+  const row = await db
+    .connection('owner')
+    .from('tenant_plugins')
+    .where('tenant_id', tenantId)
+    .first()
+  return row.id as number
 }
 
 /** A column of a row as committed, read through the owner connection. */
@@ -242,6 +339,7 @@ test.group('Tenant walls: routes', (group) => {
       topupPackageId: topupPackage.id,
       cardId: card.id,
       paymentId: await victimPayment(victimBase.tenant.id, victimBase.project.id, rider.id),
+      devices: await victimDevices(victimBase.tenant.id, victimBase.project.id),
     }
 
     const browser = new BrowserSession()

@@ -1,0 +1,11 @@
+import { defineJob } from '#services/queue/job'
+import DeviceEventService from '#services/devices/device_event_service'
+
+/** Piles that missed their heartbeats go offline, ports included (every tenant). */
+export const offlineSweepJob = defineJob<{ missedBeats?: number }>({
+  name: 'devices.offline-sweep',
+  queue: 'devices',
+  async handle({ missedBeats }) {
+    return new DeviceEventService().sweepOffline(new Date(), missedBeats)
+  },
+})

@@ -1,0 +1,69 @@
+import { DateTime } from 'luxon'
+import { BaseModel, column } from '@adonisjs/lucid/orm'
+
+/** A pile registered to a tenant is active or disabled; one nobody registered waits in `pending_piles`. */
+export const PILE_STATUSES = ['active', 'disabled'] as const
+export type PileStatus = (typeof PILE_STATUSES)[number]
+
+/** A charging pile (充电桩), found platform-wide by (pluginId, deviceKey). */
+export default class Pile extends BaseModel {
+  @column({ isPrimary: true })
+  declare id: number
+
+  @column()
+  declare tenantId: number
+
+  /** Always the station's project (a composite foreign key holds it). */
+  @column()
+  declare projectId: number
+
+  @column()
+  declare stationId: number
+
+  @column()
+  declare vendorId: number
+
+  /** Copied from the vendor (a composite foreign key holds it). */
+  @column()
+  declare pluginId: string
+
+  /** Normalised by #services/devices/device_keys. */
+  @column()
+  declare deviceKey: string
+
+  @column()
+  declare name: string
+
+  @column()
+  declare portCount: number
+
+  @column()
+  declare firmware: string | null
+
+  @column()
+  declare iccid: string | null
+
+  @column()
+  declare protocolVersion: string | null
+
+  @column()
+  declare status: PileStatus
+
+  @column()
+  declare online: boolean
+
+  @column()
+  declare heartbeatIntervalSeconds: number
+
+  @column.dateTime()
+  declare lastHeartbeatAt: DateTime | null
+
+  @column()
+  declare lastSeenIp: string | null
+
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+
+  @column.dateTime({ autoCreate: true, autoUpdate: true })
+  declare updatedAt: DateTime
+}

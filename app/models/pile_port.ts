@@ -1,0 +1,37 @@
+import { DateTime } from 'luxon'
+import { BaseModel, column } from '@adonisjs/lucid/orm'
+
+export const PORT_STATES = ['idle', 'charging', 'plugged', 'full', 'fault', 'offline'] as const
+export type PortState = (typeof PORT_STATES)[number]
+
+/** A port (插座) of a pile, numbered from 1, with its live state. */
+export default class PilePort extends BaseModel {
+  @column({ isPrimary: true })
+  declare id: number
+
+  @column()
+  declare tenantId: number
+
+  @column()
+  declare pileId: number
+
+  @column()
+  declare portNo: number
+
+  @column()
+  declare state: PortState
+
+  /** Power in 0.1 W, as the DNY protocol reports it. */
+  @column()
+  declare currentPowerDeciwatts: number
+
+  @column()
+  declare faultCode: string | null
+
+  @column()
+  declare currentOrderNo: string | null
+
+  /** When the state last changed. */
+  @column.dateTime()
+  declare updatedAt: DateTime
+}

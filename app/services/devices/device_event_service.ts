@@ -1,0 +1,273 @@
+import db from '@adonisjs/lucid/services/db'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybuilder'
+import type { DeviceCommandStatus } from '#models/device_command'
+import { PORT_STATES, type PortState } from '#models/pile_port'
+import { normalizeDeviceKey } from '#services/devices/device_keys'
+import TenantContext from '#services/tenancy/tenant_context'
+
+export type PortReport = {
+  portNo: number
+  state: Exclude<PortState, 'offline'>
+  /** 0.1 W. */
+  powerDeciwatts?: number
+  faultCode?: string | null
+}
+
+export type HeartbeatReport = {
+  ports?: PortReport[]
+  ip?: string | null
+  firmware?: string | null
+  iccid?: string | null
+  protocolVersion?: string | null
+  /** Ports the pile says it has; used for a pile nobody registered yet. */
+  portCount?: number | null
+  at?: Date
+}
+
+/**
+ * What the gateway learns about a pile: registered to a tenant (active or
+ * disabled: the gateway refuses a disabled one), waiting for staff to claim
+ * it (unassigned), or a key its plugin would never produce (invalid).
+ */
+export type PileLookup =
+  | { status: 'active' | 'disabled'; tenantId: number; pileId: number }
+  | { status: 'unassigned' }
+  | { status: 'invalid' }
+
+/** Piles are offline after this many heartbeat intervals without one. */
+export const MISSED_HEARTBEATS = 3
+
+/**
+ * The gateway's entry points into the device registry. A frame names a pile
+ * by (plugin id, device key) only, so the pile and its tenant are found
+ * through the owner connection; the change itself runs walled in the
+ * tenant's context (TenantContext.forJob). Every entry point is idempotent:
+ * a resent frame leaves the same state, and a port's `updated_at` moves
+ * only when something about it changed.
+ */
+export default class DeviceEventService {
+  /** Finds a pile without knowing its tenant (platform-level, owner connection). */
+  async lookup(pluginId: string, rawKey: string): Promise<PileLookup & { deviceKey?: string }> {
+    const deviceKey = normalizeDeviceKey(pluginId, rawKey)
+    if (!deviceKey) return { status: 'invalid' }
+    const pile = await db
+      .connection('owner')
+      .from('piles')
+      .where({ plugin_id: pluginId, device_key: deviceKey })
+      .select('id', 'tenant_id', 'status')
+      .first()
+    if (!pile) return { status: 'unassigned', deviceKey }
+    return { status: pile.status, tenantId: pile.tenant_id, pileId: pile.id, deviceKey }
+  }
+
+  /**
+   * A heartbeat (or login): the pile is online, its ports take the reported
+   * states. An unknown pile is kept in pending_piles for staff to claim.
+   */
+  async recordHeartbeat(
+    pluginId: string,
+    rawKey: string,
+    report: HeartbeatReport = {}
+  ): Promise<PileLookup> {
+    const found = await this.lookup(pluginId, rawKey)
+    const at = report.at ?? new Date()
+    if (found.status === 'unassigned') {
+      await this.#rememberPending(pluginId, found.deviceKey!, report, at)
+      return { status: 'unassigned' }
+    }
+    if (found.status !== 'active') return strip(found)
+    await TenantContext.forJob(found.tenantId).run(async (trx) => {
+      await trx
+        .from('piles')
+        .where('id', found.pileId)
+        .update({
+          online: true,
+          // A heartbeat delivered late never moves the clock back.
+          last_heartbeat_at: trx.raw('GREATEST(COALESCE(last_heartbeat_at, ?), ?)', [at, at]),
+          ...definedOnly({
+            last_seen_ip: report.ip,
+            firmware: report.firmware,
+            iccid: report.iccid,
+            protocol_version: report.protocolVersion,
+          }),
+          updated_at: new Date(),
+        })
+      for (const port of report.ports ?? []) await this.#setPort(trx, found.pileId, port)
+    })
+    return strip(found)
+  }
+
+  /** One port's state (a status notification between heartbeats). */
+  async applyPortStatus(pluginId: string, rawKey: string, port: PortReport) {
+    const found = await this.lookup(pluginId, rawKey)
+    if (found.status !== 'active') return { applied: false, lookup: strip(found) }
+    const applied = await TenantContext.forJob(found.tenantId).run((trx) =>
+      this.#setPort(trx, found.pileId, port)
+    )
+    return { applied, lookup: strip(found) }
+  }
+
+  /** The connection closed: the pile and its ports are offline (orders on them are kept). */
+  async markOffline(pluginId: string, rawKey: string) {
+    const found = await this.lookup(pluginId, rawKey)
+    if (found.status === 'invalid' || found.status === 'unassigned') return false
+    await TenantContext.forJob(found.tenantId).run((trx) => this.#takeOffline(trx, [found.pileId]))
+    return true
+  }
+
+  /**
+   * The offline sweep: piles believed online whose last heartbeat is older
+   * than MISSED_HEARTBEATS × their interval go offline, ports included.
+   * Candidates are found across tenants by the owner; each tenant's piles
+   * are then changed in its own context, re-checking the condition so a
+   * heartbeat that arrived meanwhile wins.
+   */
+  async sweepOffline(now = new Date(), missedBeats = MISSED_HEARTBEATS) {
+    const late = <Query extends DatabaseQueryBuilderContract>(query: Query) =>
+      query
+        .where('online', true)
+        .whereRaw(
+          'last_heartbeat_at < ?::timestamptz - make_interval(secs => heartbeat_interval_seconds * ?)',
+          [now, missedBeats]
+        )
+    const candidates: { id: number; tenant_id: number }[] = await late(
+      db.connection('owner').from('piles')
+    ).select('id', 'tenant_id')
+    const byTenant = new Map<number, number[]>()
+    for (const pile of candidates) {
+      byTenant.set(pile.tenant_id, [...(byTenant.get(pile.tenant_id) ?? []), pile.id])
+    }
+    let marked = 0
+    for (const [tenantId, ids] of byTenant) {
+      marked += await TenantContext.forJob(tenantId).run(async (trx) => {
+        const rows: { id: number }[] = await late(trx.from('piles').whereIn('id', ids)).select('id')
+        await this.#takeOffline(
+          trx,
+          rows.map((row) => row.id)
+        )
+        return rows.length
+      })
+    }
+    return { marked }
+  }
+
+  /**
+   * The gateway's answer about a command: sent, then acked, failed or timed
+   * out. A finished command keeps its first outcome (resent answers change nothing).
+   */
+  async recordCommandResult(
+    commandId: number,
+    status: Exclude<DeviceCommandStatus, 'pending'>,
+    result: Record<string, unknown> | null = null
+  ) {
+    const command = await db
+      .connection('owner')
+      .from('device_commands')
+      .where('id', commandId)
+      .select('tenant_id')
+      .first()
+    if (!command) return false
+    return TenantContext.forJob(command.tenant_id).run(async (trx) => {
+      const now = new Date()
+      const open = trx
+        .from('device_commands')
+        .where('id', commandId)
+        .whereIn('status', status === 'sent' ? ['pending'] : ['pending', 'sent'])
+      const changed = await open.update(
+        status === 'sent'
+          ? { status, sent_at: now, updated_at: now }
+          : {
+              status,
+              result: result === null ? null : JSON.stringify(result),
+              sent_at: trx.raw('COALESCE(sent_at, ?)', [now]),
+              finished_at: now,
+              updated_at: now,
+            }
+      )
+      return Number(changed) > 0
+    })
+  }
+
+  async #setPort(trx: TransactionClientContract, pileId: number, port: PortReport) {
+    if (!(PORT_STATES as readonly string[]).includes(port.state)) return false
+    const power = port.powerDeciwatts ?? 0
+    const fault = port.faultCode ?? null
+    const changed = await trx
+      .from('pile_ports')
+      .where({ pile_id: pileId, port_no: port.portNo })
+      .where((scope) =>
+        scope
+          .whereRaw('state IS DISTINCT FROM ?', [port.state])
+          .orWhereRaw('current_power_deciwatts IS DISTINCT FROM ?', [power])
+          .if(
+            fault === null,
+            (query) => query.orWhereNotNull('fault_code'),
+            (query) => query.orWhereRaw('fault_code IS DISTINCT FROM ?', [fault!])
+          )
+      )
+      .update({
+        state: port.state,
+        current_power_deciwatts: power,
+        fault_code: fault,
+        updated_at: new Date(),
+      })
+    return Number(changed) > 0
+  }
+
+  async #takeOffline(trx: TransactionClientContract, pileIds: number[]) {
+    if (pileIds.length === 0) return
+    const now = new Date()
+    await trx.from('piles').whereIn('id', pileIds).where('online', true).update({
+      online: false,
+      updated_at: now,
+    })
+    await trx
+      .from('pile_ports')
+      .whereIn('pile_id', pileIds)
+      .whereNot('state', 'offline')
+      .update({ state: 'offline', current_power_deciwatts: 0, updated_at: now })
+  }
+
+  async #rememberPending(pluginId: string, deviceKey: string, report: HeartbeatReport, at: Date) {
+    // Through knex itself: Lucid's raw bindings do not take NULL.
+    await db
+      .connection('owner')
+      .getWriteClient()
+      .raw(
+        `INSERT INTO pending_piles (plugin_id, device_key, port_count, firmware, iccid,
+         protocol_version, last_seen_ip, first_seen_at, last_seen_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (plugin_id, device_key) DO UPDATE SET
+         port_count = COALESCE(EXCLUDED.port_count, pending_piles.port_count),
+         firmware = COALESCE(EXCLUDED.firmware, pending_piles.firmware),
+         iccid = COALESCE(EXCLUDED.iccid, pending_piles.iccid),
+         protocol_version = COALESCE(EXCLUDED.protocol_version, pending_piles.protocol_version),
+         last_seen_ip = COALESCE(EXCLUDED.last_seen_ip, pending_piles.last_seen_ip),
+         last_seen_at = GREATEST(EXCLUDED.last_seen_at, pending_piles.last_seen_at)`,
+        [
+          pluginId,
+          deviceKey,
+          report.portCount ?? report.ports?.length ?? null,
+          report.firmware ?? null,
+          report.iccid ?? null,
+          report.protocolVersion ?? null,
+          report.ip ?? null,
+          at,
+          at,
+        ]
+      )
+  }
+}
+
+function strip(found: PileLookup & { deviceKey?: string }): PileLookup {
+  if (found.status === 'active' || found.status === 'disabled') {
+    return { status: found.status, tenantId: found.tenantId, pileId: found.pileId }
+  }
+  return { status: found.status }
+}
+
+/** The fields a report carried: what it left out keeps its stored value. */
+function definedOnly(fields: Record<string, string | null | undefined>) {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined))
+}

@@ -1,0 +1,98 @@
+import db from '@adonisjs/lucid/services/db'
+import AuditService from '#services/audit/audit_service'
+import DeviceRegistryService from '#services/devices/device_registry_service'
+import TenantContext from '#services/tenancy/tenant_context'
+import { PERMISSIONS, type BuiltinRoleKey } from '#services/access/permissions'
+import { createTenantWithStaff } from '#tests/helpers/tenants'
+import { BrowserSession } from '#tests/helpers/login'
+
+/*
+| Helpers of the device tests. Fixtures are committed (no global
+| transaction): the requests and the owner-side checks must see them.
+*/
+
+export const owner = () => db.connection('owner')
+
+let sequence = 0
+
+/** A DNY physical id (8 hex digits) no other test of this run uses. */
+export function freshDnyKey() {
+  sequence += 1
+  return `05${((process.pid % 0xfff) * 0x1000 + sequence).toString(16).toUpperCase().padStart(6, '0')}`
+}
+
+/** A tenant with a signed-in staff member, a vendor, a station, and the registry as an admin. */
+export async function deviceFixture(roles: BuiltinRoleKey[] = ['super_admin']) {
+  const base = await createTenantWithStaff({ roles })
+  const asAdmin = new TenantContext(base.tenant.id, base.staff.id, null, new Set(PERMISSIONS), {
+    actor: { staffId: base.staff.id, account: base.staff.account, name: base.staff.name },
+    request: null,
+  })
+  const service = new DeviceRegistryService(asAdmin, new AuditService())
+  const vendor = await service.createVendor({ name: '科爵', pluginId: 'vendor-dny' })
+  const station = await service.createStation({
+    projectId: base.project.id,
+    name: '一号站',
+    status: 'active',
+  })
+  const browser = new BrowserSession()
+  await browser.login({ account: base.staff.account, password: base.password })
+  return { ...base, asAdmin, service, vendor, station, browser }
+}
+
+export function ports(pileId: number) {
+  return owner()
+    .from('pile_ports')
+    .where('pile_id', pileId)
+    .orderBy('port_no')
+    .select('port_no', 'state', 'current_power_deciwatts', 'fault_code', 'updated_at')
+}
+
+export function pileRow(pileId: number) {
+  return owner().from('piles').where('id', pileId).firstOrFail()
+}
+
+/** One column of a committed pile. */
+export async function pileColumn(pileId: number, column: string) {
+  const row = await pileRow(pileId)
+  return row[column]
+}
+
+/** The states of a pile's ports, by port number. */
+export async function portStates(pileId: number) {
+  const rows = await ports(pileId)
+  return rows.map((row) => row.state as string)
+}
+
+/** The device audit actions of a tenant, in chain order. */
+export async function actionNames(tenantId: number) {
+  const rows = await auditActions(tenantId)
+  return rows.map((row) => row.action as string)
+}
+
+/** The error a page shows after a refused request (its flash). */
+export async function flashError(browser: BrowserSession, path: string) {
+  const props = await browser.props(path)
+  return props.flash.error as string | undefined
+}
+
+export function auditActions(tenantId: number) {
+  return owner()
+    .from('audit_logs')
+    .where('tenant_id', tenantId)
+    .whereLike('action', 'devices.%')
+    .orderBy('chain_seq')
+    .select('action', 'target_id', 'after')
+}
+
+/** The refusal reason of a registry call, or 'ok'. */
+export async function outcome(work: Promise<unknown>) {
+  try {
+    await work
+    return 'ok'
+  } catch (error) {
+    const reason = (error as { reason?: string }).reason
+    if (reason) return reason
+    throw error
+  }
+}
