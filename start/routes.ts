@@ -21,6 +21,7 @@ const LedgerController = () => import('#controllers/ledger_controller')
 const TopupController = () => import('#controllers/topup_controller')
 const TopupPackagesController = () => import('#controllers/topup_packages_controller')
 const RidersController = () => import('#controllers/riders_controller')
+const RiderRefundsController = () => import('#controllers/rider_refunds_controller')
 const CardsController = () => import('#controllers/cards_controller')
 const PaymentsController = () => import('#controllers/payments_controller')
 const PaymentWebhooksController = () => import('#controllers/payment_webhooks_controller')
@@ -89,6 +90,10 @@ router
       .put('/riders/:id/phone', [RidersController, 'changePhone'])
       .where('id', router.matchers.number())
       .as('riders.phone')
+    router
+      .post('/riders/:id/refund', [RiderRefundsController, 'store'])
+      .where('id', router.matchers.number())
+      .as('riders.refund')
 
     router.get('/logs/operations', [AuditLogsController, 'operations']).as('logs.operations')
     router.get('/logs/logins', [AuditLogsController, 'logins']).as('logs.logins')

@@ -2,6 +2,7 @@ import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import RiderPolicy from '#policies/rider_policy'
 import RiderService from '#services/riders/rider_service'
+import ProjectService from '#services/projects/project_service'
 import {
   changePhoneValidator,
   openAccountValidator,
@@ -14,12 +15,16 @@ import {
 /** 用户 → 用户管理: the rider list, 开户, edits, phone changes, 冻结 / 解冻. */
 @inject()
 export default class RidersController {
-  constructor(protected riders: RiderService) {}
+  constructor(
+    protected riders: RiderService,
+    protected projects: ProjectService
+  ) {}
 
   async index({ request, inertia, bouncer, session }: HttpContext) {
     await bouncer.with(RiderPolicy).authorize('view')
     const filters = await request.validateUsing(riderListValidator)
     const { rows, pagination } = await this.riders.list(filters)
+    const projects = await this.projects.list()
     return inertia.render('riders/index', {
       riders: rows,
       pagination,
@@ -32,6 +37,10 @@ export default class RidersController {
         sortBy: filters.sortBy ?? 'registeredAt',
         sortOrder: filters.sortOrder ?? 'desc',
       },
+      // Where a refund can be posted (退款).
+      projects: projects
+        .filter((project) => project.status === 'active')
+        .map((project) => ({ id: project.id, name: project.name })),
       // Set only outside production, after a code went out through a test sender.
       devCode: (session.flashMessages.get('devCode') as { phone: string; code: string }) ?? null,
     })

@@ -1,4 +1,5 @@
 import PaymentOrder from '#models/payment_order'
+import Rider from '#models/rider'
 import PaymentService, { dispatchRefunds } from '#services/payments/payment_service'
 import PaymentRefusal from '#services/payments/payment_refusal'
 import type TenantContext from '#services/tenancy/tenant_context'
@@ -29,6 +30,8 @@ export default class RiderRefundService {
   async refund(tenant: TenantContext, input: RiderRefundInput) {
     const refundIds: number[] = []
     const result = await tenant.run(async (trx) => {
+      // Another tenant's rider, or none: a 404, before anything is posted.
+      await tenant.query(Rider, trx).where('id', input.riderId).firstOrFail()
       const posted = await this.wallet.postWithin(
         tenant,
         {

@@ -95,6 +95,22 @@ const TENANT_ID_ROUTES: Record<
     body: () => ({ newCardNo: '0A0B0C0D' }),
     unchanged: (victim) => ownerColumn('cards', victim.cardId, 'status'),
   },
+  'POST /riders/:id/refund': {
+    id: (victim) => victim.riderId,
+    body: (victim) => ({
+      projectId: victim.project.id,
+      amount: 1,
+      channel: 'cash',
+      reason: '越权退款',
+      idempotencyKey: 'cross-tenant-refund-0001',
+    }),
+    unchanged: (victim) =>
+      db
+        .connection('owner')
+        .from('ledger_entries')
+        .where('rider_id', victim.riderId)
+        .count('* as n'),
+  },
   'GET /payments/:id': {
     id: (victim) => victim.paymentId,
     unchanged: (victim) => ownerColumn('payment_orders', victim.paymentId, 'status'),
