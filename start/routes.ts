@@ -20,6 +20,7 @@ const PasswordController = () => import('#controllers/password_controller')
 const LedgerController = () => import('#controllers/ledger_controller')
 const TopupController = () => import('#controllers/topup_controller')
 const TopupPackagesController = () => import('#controllers/topup_packages_controller')
+const PaymentSettingsController = () => import('#controllers/payment_settings_controller')
 const RidersController = () => import('#controllers/riders_controller')
 const RiderRefundsController = () => import('#controllers/rider_refunds_controller')
 const CardsController = () => import('#controllers/cards_controller')
@@ -116,6 +117,24 @@ router
       .delete('/settings/packages/:id', [TopupPackagesController, 'destroy'])
       .where('id', router.matchers.number())
       .as('packages.destroy')
+    router
+      .get('/settings/payment', [PaymentSettingsController, 'index'])
+      .as('paymentSettings.index')
+    router
+      .post('/settings/payment', [PaymentSettingsController, 'store'])
+      .as('paymentSettings.store')
+    router
+      .put('/settings/payment/:id', [PaymentSettingsController, 'update'])
+      .where('id', router.matchers.number())
+      .as('paymentSettings.update')
+    router
+      .put('/settings/payment/:id/enabled', [PaymentSettingsController, 'enabled'])
+      .where('id', router.matchers.number())
+      .as('paymentSettings.enabled')
+    router
+      .delete('/settings/payment/:id', [PaymentSettingsController, 'destroy'])
+      .where('id', router.matchers.number())
+      .as('paymentSettings.destroy')
 
     router.get('/cards', [CardsController, 'inventory']).as('cards.inventory')
     router.post('/cards/import', [CardsController, 'import']).as('cards.import')
@@ -177,6 +196,7 @@ router
       '/logs/logins',
       '/riders/ledger',
       '/settings/packages',
+      '/settings/payment',
       '/cards',
       '/riders/cards',
       '/operations/stations',

@@ -15,6 +15,7 @@ type Victim = Awaited<ReturnType<typeof createTenantWithStaff>> & {
   topupPackageId: number
   cardId: number
   paymentId: number
+  paymentSettingId: number
   devices: { vendorId: number; stationId: number; pileId: number }
 }
 
@@ -89,6 +90,23 @@ const TENANT_ID_ROUTES: Record<
   'DELETE /settings/packages/:id': {
     id: (victim) => victim.topupPackageId,
     unchanged: (victim) => ownerColumn('topup_packages', victim.topupPackageId, 'id'),
+  },
+  'PUT /settings/payment/:id': {
+    id: (victim) => victim.paymentSettingId,
+    body: () => ({
+      enabled: true,
+      config: { merchantId: 'stolen-merchant', signingKey: 'stolen-signing-key-0001' },
+    }),
+    unchanged: (victim) => ownerColumn('tenant_plugins', victim.paymentSettingId, 'settings'),
+  },
+  'PUT /settings/payment/:id/enabled': {
+    id: (victim) => victim.paymentSettingId,
+    body: () => ({ enabled: false }),
+    unchanged: (victim) => ownerColumn('tenant_plugins', victim.paymentSettingId, 'enabled'),
+  },
+  'DELETE /settings/payment/:id': {
+    id: (victim) => victim.paymentSettingId,
+    unchanged: (victim) => ownerColumn('tenant_plugins', victim.paymentSettingId, 'id'),
   },
   'POST /riders/cards/:id/replace': {
     id: (victim) => victim.cardId,
@@ -355,6 +373,7 @@ test.group('Tenant walls: routes', (group) => {
       topupPackageId: topupPackage.id,
       cardId: card.id,
       paymentId: await victimPayment(victimBase.tenant.id, victimBase.project.id, rider.id),
+      paymentSettingId: await victimPaymentSetting(victimBase.tenant.id),
       devices: await victimDevices(victimBase.tenant.id, victimBase.project.id),
     }
 

@@ -1,0 +1,71 @@
+import vine from '@vinejs/vine'
+import type { Infer, FieldContext, MessagesProviderContact } from '@vinejs/vine/types'
+import type { I18n } from '@adonisjs/i18n'
+
+/*
+| 配置 → 支付. The page sends the plugin's config as an object of raw values;
+| the plugin's own schema checks them (TenantPluginService), so here it is
+| only an object.
+*/
+
+const config = vine.record(vine.any().optional())
+
+/** A new payment setting: which plugin, for the whole tenant or one project. */
+export const paymentSettingCreateValidator = vine.create({
+  pluginId: vine.string().trim().maxLength(64),
+  projectId: vine.number({ strict: true }).withoutDecimals().min(1).nullable(),
+  enabled: vine.boolean({ strict: true }),
+  config,
+})
+
+/** An edit: plugin and scope stay; a secret left empty keeps the stored one. */
+export const paymentSettingUpdateValidator = vine.create({
+  enabled: vine.boolean({ strict: true }),
+  config,
+})
+
+export const paymentSettingEnabledValidator = vine.create({
+  enabled: vine.boolean({ strict: true }),
+})
+
+export type PaymentSettingCreateInput = Infer<typeof paymentSettingCreateValidator>
+export type PaymentSettingUpdateInput = Infer<typeof paymentSettingUpdateValidator>
+
+/**
+ * Messages of a payment plugin's config schema in the staff's language:
+ * rule messages from `payment_settings.validation` (then the app's shared
+ * ones), field names from the page's labels of that plugin's fields.
+ */
+export class PluginConfigMessages implements MessagesProviderContact {
+  constructor(
+    protected i18n: I18n,
+    protected pluginId: string
+  ) {}
+
+  getMessage(
+    defaultMessage: string,
+    rule: string,
+    field: FieldContext,
+    meta?: Record<string, any>
+  ): string {
+    const data = {
+      ...meta,
+      field: this.#label(field.name),
+      ...(meta?.otherField ? { otherField: this.#label(meta.otherField) } : {}),
+    }
+    for (const key of [
+      `payment_settings.validation.${rule}`,
+      `validator.shared.messages.${rule}`,
+    ]) {
+      if (this.i18n.resolveIdentifier(key)) return this.i18n.t(key, data)
+    }
+    return defaultMessage.replace(/\{\{?\s*(\w+)\s*\}?\}/g, (text, name) =>
+      name in data ? String(data[name as keyof typeof data]) : text
+    )
+  }
+
+  #label(name: string | number) {
+    const key = `ui.paymentSettings.fields.${this.pluginId}.${name}`
+    return this.i18n.resolveIdentifier(key) ? this.i18n.t(key) : String(name)
+  }
+}
