@@ -25,6 +25,7 @@ const RidersController = () => import('#controllers/riders_controller')
 const RiderRefundsController = () => import('#controllers/rider_refunds_controller')
 const CardsController = () => import('#controllers/cards_controller')
 const PaymentsController = () => import('#controllers/payments_controller')
+const FinanceController = () => import('#controllers/finance_controller')
 const PaymentWebhooksController = () => import('#controllers/payment_webhooks_controller')
 const PluginEndpointsController = () => import('#controllers/plugin_endpoints_controller')
 const DevicesController = () => import('#controllers/devices_controller')
@@ -186,6 +187,17 @@ router
       .where('id', router.matchers.number())
       .as('piles.command')
 
+    router.get('/finance/payments', [FinanceController, 'payments']).as('finance.payments')
+    router.get('/finance/refunds', [FinanceController, 'refunds']).as('finance.refunds')
+    router
+      .post('/finance/refunds/:id/settle-offline', [FinanceController, 'settleRefundOffline'])
+      .where('id', router.matchers.number())
+      .as('finance.refunds.settleOffline')
+    router
+      .get('/finance/reconciliation', [FinanceController, 'reconciliation'])
+      .as('finance.reconciliation')
+    router.post('/finance/reconciliation', [FinanceController, 'reconcile']).as('finance.reconcile')
+
     const built = new Set([
       '/',
       '/settings/projects',
@@ -199,6 +211,9 @@ router
       '/settings/payment',
       '/cards',
       '/riders/cards',
+      '/finance/payments',
+      '/finance/refunds',
+      '/finance/reconciliation',
       '/operations/stations',
       '/operations/piles',
       '/operations/vendors',

@@ -55,6 +55,13 @@ export default class PaymentRefund extends BaseModel {
   @column.dateTime()
   declare settledAt: DateTime | null
 
+  /** 标记为线下已退: a failed refund staff paid back in cash (migration 0085). */
+  @column.dateTime()
+  declare settledOfflineAt: DateTime | null
+
+  @column()
+  declare settledOfflineBy: number | null
+
   @column.dateTime({ autoCreate: true })
   declare createdAt: DateTime
 

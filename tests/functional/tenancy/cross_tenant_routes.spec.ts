@@ -15,6 +15,7 @@ type Victim = Awaited<ReturnType<typeof createTenantWithStaff>> & {
   topupPackageId: number
   cardId: number
   paymentId: number
+  refundId: number
   paymentSettingId: number
   devices: { vendorId: number; stationId: number; pileId: number }
 }
@@ -128,6 +129,10 @@ const TENANT_ID_ROUTES: Record<
         .from('ledger_entries')
         .where('rider_id', victim.riderId)
         .count('* as n'),
+  },
+  'POST /finance/refunds/:id/settle-offline': {
+    id: (victim) => victim.refundId,
+    unchanged: (victim) => ownerColumn('payment_refunds', victim.refundId, 'settled_offline_at'),
   },
   'GET /payments/:id': {
     id: (victim) => victim.paymentId,
@@ -278,6 +283,29 @@ async function victimPaymentSetting(tenantId: number) {
   return row.id as number
 }
 
+/** A refund of the victim's payment that failed at the provider. */
+async function victimRefund(tenantId: number, projectId: number, paymentId: number) {
+  const now = new Date()
+  const [refund] = await db
+    .connection('owner')
+    .insertQuery()
+    .table('payment_refunds')
+    .insert({
+      tenant_id: tenantId,
+      project_id: projectId,
+      payment_order_id: paymentId,
+      refund_no: `RV${Date.now()}${process.pid}`,
+      amount: 100,
+      cause: 'rider_refund',
+      status: 'failed',
+      reason: '别家退款',
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+  return refund.id as number
+}
+
 /** A column of a row as committed, read through the owner connection. */
 async function ownerColumn(table: string, id: number, column: string) {
   const row = await db.connection('owner').from(table).where('id', id).first()
@@ -366,13 +394,15 @@ test.group('Tenant walls: routes', (group) => {
       },
       { connection: 'owner' }
     )
+    const paymentId = await victimPayment(victimBase.tenant.id, victimBase.project.id, rider.id)
     const victim: Victim = {
       ...victimBase,
       customRoleId: customRole.id,
       riderId: rider.id,
       topupPackageId: topupPackage.id,
       cardId: card.id,
-      paymentId: await victimPayment(victimBase.tenant.id, victimBase.project.id, rider.id),
+      paymentId,
+      refundId: await victimRefund(victimBase.tenant.id, victimBase.project.id, paymentId),
       paymentSettingId: await victimPaymentSetting(victimBase.tenant.id),
       devices: await victimDevices(victimBase.tenant.id, victimBase.project.id),
     }
