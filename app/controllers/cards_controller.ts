@@ -4,6 +4,10 @@ import CardPolicy from '#policies/card_policy'
 import { readCardColumn } from '#services/cards/card_import'
 import CardRefusal from '#services/cards/card_refusal'
 import CardService, { type ImportReport, type IssueCheck } from '#services/cards/card_service'
+import CardIssuePaymentService from '#services/cards/card_issue_payment_service'
+import PaymentService from '#services/payments/payment_service'
+import { qrPaymentView } from '#services/payments/payment_view'
+import { paymentQueryValidator } from '#validators/payment_validator'
 import {
   boundCardsValidator,
   cardImportValidator,
@@ -19,7 +23,11 @@ const MAX_IMPORT_FILE = '2mb'
 /** 卡片 (inventory and import), 用户 → 用卡管理 (换卡, 挂失, 解挂) and 开卡. */
 @inject()
 export default class CardsController {
-  constructor(protected cards: CardService) {}
+  constructor(
+    protected cards: CardService,
+    protected feePayments: CardIssuePaymentService,
+    protected payments: PaymentService
+  ) {}
 
   async inventory({ request, inertia, bouncer, session }: HttpContext) {
     await bouncer.with(CardPolicy).authorize('view')
@@ -91,11 +99,13 @@ export default class CardsController {
         lookupError = i18n.t(`cards.${error.reason}`)
       }
     }
+    const { payment } = await paymentQueryValidator.validate(request.qs())
     return inertia.render('riders/card_issue', {
       lookup: { cardNo: lookup.cardNo ?? null, phone: lookup.phone ?? null, projectId },
       check,
       lookupError,
       projectOptions,
+      payment: payment ? await qrPaymentView(await this.payments.find(tenant, payment)) : null,
     })
   }
 
@@ -104,7 +114,17 @@ export default class CardsController {
     const input = await request.validateUsing(issueCardValidator)
     const check = await this.cards.checkIssuable(tenant, input)
     if (check.project.cardFee > 0) {
-      await this.cards.requestIssue(input)
+      // The fee is paid by QR on this page; the card is bound when the payment lands.
+      const payment = await this.feePayments.start(input)
+      return response
+        .redirect()
+        .withQs({
+          cardNo: check.cardNo,
+          phone: check.rider.phone,
+          projectId: check.project.id,
+          payment: payment.id,
+        })
+        .toPath('/riders/cards/issue')
     }
     const card = await this.cards.issueWithoutFee(input)
     session.flash('success', i18n.t('cards.issued', { cardNo: card.cardNo }))

@@ -51,6 +51,11 @@ export const issueCardValidator = vine.create({
     .regex(/^1[3-9]\d{9}$/),
   projectId: vine.number({ strict: true }).withoutDecimals().min(1),
   feeAccepted: vine.accepted(),
+  // One per confirmation: a double click opens one fee payment.
+  idempotencyKey: vine
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9-]{16,64}$/),
 })
 
 /** 换卡: the new card's number, from the old card's project stock. */

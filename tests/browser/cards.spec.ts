@@ -5,6 +5,11 @@ import { join } from 'node:path'
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import Rider from '#models/rider'
+import Card from '#models/card'
+import app from '@adonisjs/core/services/app'
+import TenantPluginService from '#plugins/tenant_plugins'
+import TenantContext from '#services/tenancy/tenant_context'
+import { startPaymentWorker } from '#tests/functional/payments/helpers'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { resetLoginLimits } from '#tests/helpers/login'
 import { logIn } from '#tests/helpers/browser'
@@ -89,5 +94,66 @@ test.group('Cards pages', (group) => {
     await page.getByTestId('rider-cards').click()
     await page.waitForURL(`**/riders/cards?phone=${phone}`)
     await page.assertElementsCount(rows, 2)
+  })
+
+  test('开卡 with a 0.01 元 fee: the rider pays the QR code on the sandbox and the card is bound', async ({
+    visit,
+  }) => {
+    const queue = await startPaymentWorker()
+    try {
+      const { tenant, project, staff, password } = await createTenantWithStaff({
+        roles: ['operator'],
+      })
+      await db.connection('owner').from('projects').where('id', project.id).update({ card_fee: 1 })
+      const registry = await app.container.make('plugins')
+      await new TenantPluginService(registry).save(TenantContext.forJob(tenant.id), {
+        pluginId: 'payment-sandbox',
+        projectId: null,
+        enabled: true,
+        config: { merchantId: `bc-${tenant.id}`, signingKey: 'browser-test-signing-key' },
+      })
+      const cardNo = `D${String(process.pid % 10000000).padStart(7, '0')}`
+      await Card.create(
+        { tenantId: tenant.id, projectId: project.id, cardNo, status: 'in_stock' },
+        { connection: 'owner' }
+      )
+      const phone = `133${String(process.pid % 100000000).padStart(8, '0')}`
+      await Rider.create(
+        {
+          tenantId: tenant.id,
+          name: '周八',
+          phone,
+          status: 'normal',
+          source: 'offline',
+          registeredAt: DateTime.utc(),
+        },
+        { connection: 'owner' }
+      )
+      const page = await logIn(visit, staff.account, password)
+      await page.goto(`/riders/cards/issue?phone=${phone}`)
+      await page.getByLabel('卡号', { exact: true }).fill(cardNo)
+      await page.getByTestId('issue-lookup').click()
+      await page.assertText(page.getByTestId('issue-fee'), '¥0.01')
+      await page.getByTestId('issue-confirm').click()
+      await page.getByTestId('issue-agree').locator('input').check()
+      await page.getByTestId('issue-submit').click()
+
+      const dialog = page.getByTestId('qr-payment-dialog')
+      await page.assertText(dialog.getByTestId('qr-payment-amount'), '¥0.01')
+      const payerLink = await dialog.getByTestId('qr-payment-payer-link').getAttribute('href')
+      const phonePage = await page.context().newPage()
+      await phonePage.goto(payerLink!)
+      await phonePage.getByRole('button', { name: '支付' }).click()
+      await phonePage.getByText('支付成功').waitFor()
+
+      // Paid: the page goes on to 用卡管理, where the card is bound to the rider.
+      await page.waitForURL(`**/riders/cards?phone=${phone}`)
+      const rows = page.getByTestId('bound-cards-table').locator('tbody tr')
+      await page.assertElementsCount(rows, 1)
+      await page.assertTextContains(rows.first(), cardNo)
+      await page.assertText(rows.first().getByTestId('card-status'), '已绑定')
+    } finally {
+      await queue.close()
+    }
   })
 })

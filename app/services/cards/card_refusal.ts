@@ -13,7 +13,6 @@ export type CardRefusalReason =
   | 'riderNotFound'
   | 'riderFrozen'
   | 'projectNotFound'
-  | 'feePaymentUnavailable'
   | 'feeRequired'
   | 'importNotXlsx'
   | 'importTooLarge'

@@ -153,12 +153,6 @@ export default class CardService {
     })
   }
 
-  /** 开卡 with a card fee: the QR payment of the fee, which binds the card once paid. */
-  async requestIssue(input: { cardNo: string; phone: string; projectId: number }) {
-    await this.checkIssuable(this.tenant, input)
-    throw new CardRefusal('feePaymentUnavailable')
-  }
-
   /**
    * A pile's card swipe: the bound card's rider and wallet, or why not.
    * Read under a shared lock, so a 挂失 committed before this check refuses

@@ -1,4 +1,10 @@
 import { test } from '@japa/runner'
+import app from '@adonisjs/core/services/app'
+import db from '@adonisjs/lucid/services/db'
+import TenantPluginService from '#plugins/tenant_plugins'
+import PaymentService from '#services/payments/payment_service'
+import TenantContext from '#services/tenancy/tenant_context'
+import { sandboxGateway } from '../../../plugins/payment-sandbox/gateway.js'
 import { resetLoginLimits } from '#tests/helpers/login'
 import { normalizeCardNo } from '#services/cards/card_number'
 import {
@@ -199,7 +205,7 @@ test.group('Cards: 开卡', (group) => {
     assert.equal(await refusal(cardNo, frozen.phone), '用户已冻结，不能开卡或换卡')
   })
 
-  test('with a fee of 0 the card binds at once; with a fee the QR payment is not there yet', async ({
+  test('with a fee of 0 the card binds at once; with a fee it binds once the QR payment of the fee is paid', async ({
     assert,
   }) => {
     const { browser, tenant, project } = await cardFixture(['operator'])
@@ -213,6 +219,7 @@ test.group('Cards: 开卡', (group) => {
       phone: rider.phone,
       projectId: project.id,
       feeAccepted: true,
+      idempotencyKey: 'card-issue-key-00000000',
     })
     assert.equal(issued.status, 302)
     assert.equal(issued.location, `/riders/cards?phone=${rider.phone}`)
@@ -226,29 +233,67 @@ test.group('Cards: 开卡', (group) => {
     assert.equal(riders.riders[0].cardCount, 1)
 
     await setCardFee(project.id, 1)
-    const refused = await browser.send(
-      'POST',
-      '/riders/cards/issue',
-      { cardNo: paidCard, phone: rider.phone, projectId: project.id, feeAccepted: true },
-      '/riders/cards/issue'
-    )
+    const issue = (key: string) =>
+      browser.send(
+        'POST',
+        '/riders/cards/issue',
+        {
+          cardNo: paidCard,
+          phone: rider.phone,
+          projectId: project.id,
+          feeAccepted: true,
+          idempotencyKey: key,
+        },
+        '/riders/cards/issue'
+      )
+    // Without a payment channel the fee cannot be taken: refused, nothing bound.
+    const refused = await issue('card-issue-key-00000001')
     assert.equal(refused.status, 302)
     assert.equal(
       await flash(browser, '/riders/cards/issue', 'error'),
-      '扫码支付暂不可用，请稍后再试'
+      '该项目未启用扫码支付，请在 配置 → 支付 中启用'
     )
-    const paid = await cardRow(tenant.id, paidCard)
-    assert.equal(paid.status, 'in_stock')
+    assert.propertyVal(await cardRow(tenant.id, paidCard), 'status', 'in_stock')
+
+    // With the sandbox: a QR payment of the fee opens; once paid, the card is bound.
+    const merchantId = `cf-${tenant.id}`
+    const registry = await app.container.make('plugins')
+    await new TenantPluginService(registry).save(TenantContext.forJob(tenant.id), {
+      pluginId: 'payment-sandbox',
+      projectId: null,
+      enabled: true,
+      config: { merchantId, signingKey: 'cards-test-signing-key' },
+    })
+    const opened = await issue('card-issue-key-00000002')
+    assert.equal(opened.status, 302)
+    const paymentId = Number(new URL(opened.location!, 'http://x').searchParams.get('payment'))
+    const page = await browser.props(opened.location!)
+    assert.deepInclude(page.payment, { id: paymentId, amount: 1, status: 'pending' })
+    assert.propertyVal(await cardRow(tenant.id, paidCard), 'status', 'in_stock')
+
+    const payment = await db
+      .connection('owner')
+      .from('payment_orders')
+      .where('id', paymentId)
+      .first()
+    assert.deepInclude(payment, { purpose: 'card_fee', amount: 1, rider_id: rider.id })
+    await sandboxGateway.pay(merchantId, payment.payment_no, { notify: false })
+    await new PaymentService().followUp(TenantContext.forJob(tenant.id), paymentId)
+    const bound = await cardRow(tenant.id, paidCard)
+    assert.deepInclude(bound, { status: 'bound', rider_id: rider.id, payment_id: paymentId })
 
     // The rider must agree to the non-refundable fee.
+    const another = freshCardNo()
+    await stockCards(tenant.id, project.id, [another])
     const unagreed = await browser.send('POST', '/riders/cards/issue', {
-      cardNo: paidCard,
+      cardNo: another,
       phone: rider.phone,
       projectId: project.id,
       feeAccepted: false,
+      idempotencyKey: 'card-issue-key-00000003',
     })
     assert.equal(unagreed.status, 302)
-    const stillInStock = await cardRow(tenant.id, paidCard)
+    const stillInStock = await cardRow(tenant.id, another)
     assert.equal(stillInStock.status, 'in_stock')
   })
 
