@@ -180,13 +180,217 @@ export class PaymentWebhookRejected extends Error {
   }
 }
 
-/**
- * What each kind's factory returns. Vendor adapters get their contract with
- * their first plugins (issue 6); until then a vendor plugin cannot be defined.
- */
+/* ---------------------------------------------------------------------
+| Vendor adapters: a pile protocol (DNY over TCP, JUY over MQTT, OCPP over
+| WebSocket...). The gateway process creates each vendor plugin once, with
+| platform config (config/gateway.ts), and starts it with the core's event
+| sink. The adapter owns its listener or broker connection, framing,
+| checksums, acks and resends; it reports normalised events to the sink
+| and turns the core's commands into frames. It never writes money.
+--------------------------------------------------------------------- */
+
+/** A port's state as piles report it. Units are in the field names. */
+export interface VendorPortReport {
+  /** From 1. */
+  portNo: number
+  state: 'idle' | 'charging' | 'plugged' | 'full' | 'fault'
+  powerDeciwatts?: number
+  faultCode?: string | null
+}
+
+/** Who the pile is and what it says about itself, at login or heartbeat. */
+export interface VendorPileReport {
+  /** The pile's identity in its protocol (DNY physical id, JUY IMEI, OCPP chargeBoxId). */
+  deviceKey: string
+  ports?: VendorPortReport[]
+  portCount?: number | null
+  firmware?: string | null
+  iccid?: string | null
+  protocolVersion?: string | null
+  ip?: string | null
+  at?: Date
+}
+
+/** Whether the core lets the pile in: an unknown or disabled pile is kept out of charging. */
+export interface VendorPileDecision {
+  accepted: boolean
+  /** Only when accepted: seconds between heartbeats the core expects. */
+  heartbeatSeconds?: number
+}
+
+/** How a charge is to stop, as the pile is told. */
+export type VendorChargeLimit =
+  | { kind: 'full' }
+  | { kind: 'duration'; seconds: number }
+  | { kind: 'energy'; wattHours: number }
+  | { kind: 'amount'; fen: number }
+
+export type VendorCardDecision =
+  | {
+      authorised: true
+      /** Our order number for the charge the pile is to start (16 ASCII chars fit DNY). */
+      orderNo: string
+      balanceFen: number
+      limit: VendorChargeLimit
+      maxDurationSeconds: number
+    }
+  | {
+      authorised: false
+      reason:
+        | 'unknown_card'
+        | 'lost_card'
+        | 'frozen'
+        | 'insufficient_balance'
+        | 'port_busy'
+        | 'unknown_pile'
+    }
+
+/** Why a charge ended, normalised from each protocol's codes. */
+export type VendorStopReason =
+  | 'full'
+  | 'time_limit'
+  | 'energy_limit'
+  | 'amount_limit'
+  | 'unplugged'
+  | 'remote_stop'
+  | 'local_stop'
+  | 'overload'
+  | 'fault'
+  | 'power_loss'
+  | 'other'
+
+export interface VendorChargeEnd {
+  deviceKey: string
+  portNo: number
+  /** Our order number when the pile carries it; else the adapter's transaction reference. */
+  orderNo: string | null
+  transactionRef?: string | null
+  startedAt?: Date | null
+  endedAt: Date
+  durationSeconds: number
+  energyWattHours: number
+  maxPowerDeciwatts?: number | null
+  stopReason: VendorStopReason
+  /** The protocol's own code, kept with the order. */
+  rawStopCode?: string | null
+}
+
+/** The core's side, given to an adapter when the gateway starts it. */
+export interface VendorEventSink {
+  pileOnline(report: VendorPileReport): Promise<VendorPileDecision>
+  heartbeat(report: VendorPileReport): Promise<VendorPileDecision>
+  portStatus(deviceKey: string, port: VendorPortReport): Promise<void>
+  pileOffline(deviceKey: string): Promise<void>
+  /** A card swiped at a port: may the pile start, and with which order and limit? */
+  cardSwiped(event: {
+    deviceKey: string
+    portNo: number
+    cardNo: string
+    at?: Date
+  }): Promise<VendorCardDecision>
+  /**
+   * The pile confirms a charge started (after a swipe, a remote start, or
+   * on its own for BLE/offline charges). Returns our order number.
+   */
+  chargeStarted(event: {
+    deviceKey: string
+    portNo: number
+    orderNo: string | null
+    transactionRef?: string | null
+    idTag?: string | null
+    meterStartWattHours?: number | null
+    at: Date
+  }): Promise<{ orderNo: string; accepted: boolean }>
+  meterSample(event: {
+    deviceKey: string
+    portNo: number
+    orderNo: string | null
+    transactionRef?: string | null
+    powerDeciwatts: number
+    energyWattHours?: number | null
+    at: Date
+  }): Promise<void>
+  /**
+   * The settlement record. Idempotent: a pile resends it until acked, for
+   * days; the adapter acks once this resolves.
+   */
+  chargeEnded(event: VendorChargeEnd): Promise<{ orderNo: string | null; settled: boolean }>
+  /** The pile answered a command the core sent. */
+  commandResult(event: {
+    commandId: number
+    status: 'acked' | 'failed' | 'timeout'
+    result?: Record<string, unknown>
+  }): Promise<void>
+}
+
+/** What the core asks a pile to do. */
+export type VendorCommand =
+  | {
+      type: 'start'
+      portNo: number
+      orderNo: string
+      limit: VendorChargeLimit
+      maxDurationSeconds: number
+      balanceFen?: number
+    }
+  | { type: 'stop'; portNo: number; orderNo?: string | null }
+  | { type: 'reboot' }
+  | { type: 'set_parameters'; parameters: Record<string, string | number> }
+
+export interface VendorCommandOutcome {
+  status: 'acked' | 'failed' | 'timeout' | 'not_connected'
+  /** The pile's own answer, normalised where the protocol says (e.g. no charger plugged). */
+  detail?: string
+  result?: Record<string, unknown>
+}
+
+/** The contract of `vendor` plugins. */
+export interface VendorAdapter {
+  /** Opens the listener or broker connection; piles may connect from now on. */
+  start(sink: VendorEventSink): Promise<void>
+  stop(): Promise<void>
+  /** Where piles reach this adapter (e.g. `tcp://0.0.0.0:7001`), for logs and the README. */
+  endpoint(): string
+  /** Device keys of the piles connected now. */
+  connected(): string[]
+  send(deviceKey: string, command: VendorCommand): Promise<VendorCommandOutcome>
+}
+
+/** What `node ace pile:simulate` asks a vendor plugin's simulator to do. */
+export interface VendorSimulationOptions {
+  /** The adapter's endpoint to connect to. */
+  endpoint: string
+  piles: number
+  ports: number
+  durationSeconds: number
+  /** Device keys to use (the demo seeds piles with these); generated when absent. */
+  deviceKeys?: string[]
+  /** Card numbers the simulated riders swipe. */
+  cardNos?: string[]
+  /** Seconds of simulated time per real second (power curves, end conditions). */
+  speed?: number
+  seed?: number
+  logger: Logger
+}
+
+export interface VendorSimulationSummary {
+  piles: number
+  frames: { sent: number; received: number }
+  swipes: number
+  chargesStarted: number
+  chargesEnded: number
+  refusals: Record<string, number>
+  errors: number
+}
+
+export interface VendorSimulator {
+  run(options: VendorSimulationOptions): Promise<VendorSimulationSummary>
+}
+
+/** What each kind's factory returns. */
 export interface PluginInstances {
   sms: SmsSender
-  vendor: never
+  vendor: VendorAdapter
   payment: PaymentProvider
 }
 
@@ -259,6 +463,7 @@ export interface PluginDefinition<
   ): Promise<Config>
   create(config: Config, context: PluginContext): Instance | Promise<Instance>
   http?(request: PluginHttpRequest): Promise<PluginHttpResponse>
+  simulator?(): Promise<VendorSimulator>
 }
 
 /**

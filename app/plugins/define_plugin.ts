@@ -8,6 +8,7 @@ import {
   type PluginHttpRequest,
   type PluginHttpResponse,
   type PluginInstances,
+  type VendorSimulator,
   type PluginKind,
 } from '#plugins/contracts'
 
@@ -29,6 +30,8 @@ export interface PluginDeclaration<
   developmentOnly?: boolean
   /** Endpoints the plugin serves itself, at `/plugins/<id>/...`, without login. */
   http?(request: PluginHttpRequest): Promise<PluginHttpResponse>
+  /** Vendor plugins: the simulator speaking the plugin's wire protocol. */
+  simulator?(): Promise<VendorSimulator>
   create(config: Infer<Schema>, context: PluginContext): Instance | Promise<Instance>
 }
 
@@ -122,6 +125,7 @@ export function definePlugin<
       validator.validate(raw, options) as Promise<Infer<Schema>>,
     create: declaration.create,
     http: declaration.http,
+    simulator: declaration.simulator,
   })
   defined.add(definition)
   return definition

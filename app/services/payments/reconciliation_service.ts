@@ -2,6 +2,7 @@ import app from '@adonisjs/core/services/app'
 import { DateTime } from 'luxon'
 import type { BillRow } from '#plugins/contracts'
 import TenantPluginService from '#plugins/tenant_plugins'
+import PaymentRefusal from '#services/payments/payment_refusal'
 import type TenantContext from '#services/tenancy/tenant_context'
 
 export type DifferenceKind = 'missing_ours' | 'missing_theirs' | 'amount_mismatch'
@@ -79,10 +80,11 @@ export default class ReconciliationService {
       'payment',
       settingId
     )
+    // Only this tenant's settings resolve (RLS): another tenant's id writes nothing.
+    if (!provider) throw new PaymentRefusal('noProvider')
     let bill: BillRow[] | null = null
     let failure: string | null = null
     try {
-      if (!provider) throw new Error('payment setting without a plugin')
       bill = await provider.downloadBill(billDate)
     } catch (error) {
       failure = (error as Error).message.slice(0, 255)
