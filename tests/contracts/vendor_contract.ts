@@ -1,0 +1,200 @@
+import { test } from '@japa/runner'
+import app from '@adonisjs/core/services/app'
+import logger from '@adonisjs/core/services/logger'
+import type {
+  PluginDefinition,
+  VendorAdapter,
+  VendorCardDecision,
+  VendorChargeEnd,
+  VendorEventSink,
+  VendorPileReport,
+  VendorSimulationSummary,
+} from '#plugins/contracts'
+
+export interface VendorContractOptions {
+  plugin: PluginDefinition<'vendor'>
+  /** A platform config that listens on a free local port (e.g. port 0). */
+  config(): Record<string, unknown>
+  /** Ports per simulated pile the protocol supports (default 2). */
+  ports?: number
+}
+
+/** A card the recording core refuses, as it would a frozen rider's. */
+export const REFUSED_CARD = 'FFFFFFF0'
+export const GOOD_CARDS = ['0A0B0C01', '0A0B0C02', '0A0B0C03']
+
+/**
+ * The core's side as the contract tests play it: it records every event,
+ * accepts every pile, authorises the good cards with orders of its own and
+ * refuses the one card. It stands for the charging service, whose own tests
+ * use the real thing.
+ */
+export class RecordingSink implements VendorEventSink {
+  online: VendorPileReport[] = []
+  heartbeats: VendorPileReport[] = []
+  swipes: { deviceKey: string; portNo: number; cardNo: string }[] = []
+  starts: { deviceKey: string; portNo: number; orderNo: string | null }[] = []
+  samples = 0
+  ends: VendorChargeEnd[] = []
+  offline: string[] = []
+  issuedOrders = new Set<string>()
+  #sequence = 0
+
+  async pileOnline(report: VendorPileReport) {
+    this.online.push(report)
+    return { accepted: true, heartbeatSeconds: 60 }
+  }
+
+  async heartbeat(report: VendorPileReport) {
+    this.heartbeats.push(report)
+    return { accepted: true, heartbeatSeconds: 60 }
+  }
+
+  async portStatus() {}
+
+  async pileOffline(deviceKey: string) {
+    this.offline.push(deviceKey)
+  }
+
+  async cardSwiped(event: {
+    deviceKey: string
+    portNo: number
+    cardNo: string
+  }): Promise<VendorCardDecision> {
+    this.swipes.push(event)
+    if (event.cardNo.toUpperCase() === REFUSED_CARD) return { authorised: false, reason: 'frozen' }
+    return {
+      authorised: true,
+      orderNo: this.#newOrderNo(),
+      balanceFen: 10_000,
+      limit: { kind: 'full' },
+      maxDurationSeconds: 8 * 3600,
+    }
+  }
+
+  async chargeStarted(event: Parameters<VendorEventSink['chargeStarted']>[0]) {
+    this.starts.push(event)
+    const orderNo = event.orderNo ?? this.#newOrderNo()
+    return { orderNo, accepted: true }
+  }
+
+  async meterSample() {
+    this.samples += 1
+  }
+
+  async chargeEnded(event: VendorChargeEnd) {
+    this.ends.push(event)
+    return { orderNo: event.orderNo, settled: true }
+  }
+
+  async commandResult() {}
+
+  #newOrderNo() {
+    this.#sequence += 1
+    const orderNo = `CT${String(Date.now()).slice(-8)}${String(this.#sequence).padStart(6, '0')}`
+    this.issuedOrders.add(orderNo)
+    return orderNo
+  }
+}
+
+async function until(check: () => boolean, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs
+  while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+  return check()
+}
+
+/**
+ * The contract every `vendor` plugin passes: its adapter and its simulator
+ * speak the same wire protocol, and the adapter turns it into the core's
+ * events and commands. Each plugin's tests call this
+ * (plugins/<id>/tests/contract.spec.ts).
+ */
+export function vendorAdapterContract(options: VendorContractOptions) {
+  const { plugin } = options
+  const ports = options.ports ?? 2
+
+  test.group(`vendor contract: ${plugin.id}`, (group) => {
+    let adapter: VendorAdapter
+    let sink: RecordingSink
+
+    group.each.setup(async () => {
+      const registry = await app.container.make('plugins')
+      adapter = await registry.instantiate(plugin, options.config(), { tenantId: null })
+      sink = new RecordingSink()
+      await adapter.start(sink)
+      return () => adapter.stop()
+    })
+
+    const simulate = async (piles: number, durationSeconds: number, cardNos = GOOD_CARDS) => {
+      const simulator = await plugin.simulator!()
+      return simulator.run({
+        endpoint: adapter.endpoint().replace('0.0.0.0', '127.0.0.1'),
+        piles,
+        ports,
+        durationSeconds,
+        cardNos,
+        speed: 600,
+        seed: 7,
+        logger,
+      })
+    }
+
+    test('is found under plugins/ as a vendor adapter with a simulator', async ({ assert }) => {
+      const registry = await app.container.make('plugins')
+      assert.strictEqual(registry.find(plugin.id, 'vendor'), plugin)
+      assert.isFunction(plugin.simulator)
+      assert.match(adapter.endpoint(), /^[a-z]+:\/\//)
+    })
+
+    test('simulated piles log in, swipe, charge and settle through the core', async ({
+      assert,
+    }) => {
+      const summary: VendorSimulationSummary = await simulate(2, 6)
+      assert.equal(summary.piles, 2)
+      assert.equal(summary.errors, 0)
+      const keys = new Set(sink.online.map((report) => report.deviceKey))
+      assert.equal(keys.size, 2)
+      assert.isAtLeast(sink.swipes.length, 1)
+      assert.isAtLeast(sink.ends.length, 1)
+      assert.isAtLeast(summary.chargesEnded, 1)
+      // Every settlement names an order the core issued (resends included).
+      for (const end of sink.ends) {
+        assert.isTrue(
+          end.orderNo !== null && sink.issuedOrders.has(end.orderNo),
+          `unknown order ${end.orderNo}`
+        )
+        assert.isAtLeast(end.durationSeconds, 0)
+        assert.isAtLeast(end.energyWattHours, 0)
+      }
+    }).timeout(60_000)
+
+    test('a refused card starts no charge', async ({ assert }) => {
+      const summary = await simulate(1, 3, [REFUSED_CARD])
+      assert.isAtLeast(sink.swipes.length, 1)
+      assert.lengthOf(sink.ends, 0)
+      assert.equal(summary.chargesStarted, 0)
+      assert.isAtLeast(
+        Object.values(summary.refusals).reduce((sum, count) => sum + count, 0),
+        1
+      )
+    }).timeout(60_000)
+
+    test('commands reach a connected pile; an unknown pile is not connected', async ({
+      assert,
+    }) => {
+      const running = simulate(1, 4)
+      assert.isTrue(await until(() => adapter.connected().length > 0, 10_000))
+      const [deviceKey] = adapter.connected()
+      const outcome = await adapter.send(deviceKey, { type: 'stop', portNo: 1 })
+      assert.oneOf(outcome.status, ['acked', 'failed'])
+      assert.equal((await adapter.send('NO-SUCH-PILE', { type: 'reboot' })).status, 'not_connected')
+      await running
+    }).timeout(60_000)
+
+    test('piles that leave are reported offline', async ({ assert }) => {
+      await simulate(1, 2)
+      assert.isTrue(await until(() => sink.offline.length > 0, 10_000))
+      assert.deepEqual(adapter.connected(), [])
+    }).timeout(60_000)
+  })
+}
