@@ -187,7 +187,8 @@ export function vendorAdapterContract(options: VendorContractOptions) {
       const [deviceKey] = adapter.connected()
       const outcome = await adapter.send(deviceKey, { type: 'stop', portNo: 1 })
       assert.oneOf(outcome.status, ['acked', 'failed'])
-      assert.equal((await adapter.send('NO-SUCH-PILE', { type: 'reboot' })).status, 'not_connected')
+      const stranger = await adapter.send('NO-SUCH-PILE', { type: 'reboot' })
+      assert.equal(stranger.status, 'not_connected')
       await running
     }).timeout(60_000)
 
