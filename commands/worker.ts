@@ -4,6 +4,7 @@ import { jobs } from '#jobs/registry'
 import heartbeatJob from '#jobs/heartbeat_job'
 import { followUpPaymentsJob, reconcilePaymentsJob } from '#jobs/payment_jobs'
 import { offlineSweepJob } from '#jobs/device_jobs'
+import { chargingWatchdogJob } from '#jobs/charging_jobs'
 
 /** The worker role: runs every BullMQ job of the registry. */
 export default class WorkerCommand extends BaseCommand {
@@ -22,6 +23,9 @@ export default class WorkerCommand extends BaseCommand {
 
   @flags.number({ description: 'Seconds between offline sweeps of piles', default: 60 })
   declare offlineSweepEvery: number
+
+  @flags.number({ description: 'Seconds between charging watchdog runs', default: 60 })
+  declare chargingWatchdogEvery: number
 
   async run() {
     const queue = await this.app.container.make('queue')
@@ -50,6 +54,14 @@ export default class WorkerCommand extends BaseCommand {
         'devices-offline-sweep',
         { every: this.offlineSweepEvery * 1000 },
         { name: offlineSweepJob.name, data: {} }
+      )
+    // Stuck orders reach 异常订单 within a minute of their deadline.
+    await queue
+      .queue(chargingWatchdogJob.queue)
+      .upsertJobScheduler(
+        'charging-watchdog',
+        { every: this.chargingWatchdogEvery * 1000 },
+        { name: chargingWatchdogJob.name, data: {} }
       )
     // WeChat Pay and Alipay publish yesterday's bill after 10:00 Beijing time.
     await queue

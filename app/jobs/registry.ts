@@ -1,5 +1,6 @@
 import heartbeatJob from '#jobs/heartbeat_job'
 import { offlineSweepJob } from '#jobs/device_jobs'
+import { chargingWatchdogJob } from '#jobs/charging_jobs'
 import {
   applyPaymentEventJob,
   followUpPaymentsJob,
@@ -15,4 +16,5 @@ export const jobs = [
   followUpPaymentsJob,
   reconcilePaymentsJob,
   offlineSweepJob,
+  chargingWatchdogJob,
 ]
