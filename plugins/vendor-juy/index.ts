@@ -1,0 +1,73 @@
+import vine from '@vinejs/vine'
+import { definePlugin } from '#plugins/define_plugin'
+import { JuyAdapter } from './adapter.js'
+
+/*
+| JUY "5AA5" e-bike piles over MQTT (see README.md). The gateway runs one
+| instance for every tenant: by default on an embedded aedes broker, or as
+| a client of an external broker (EMQX...), sharing the device topics with
+| other gateways through an MQTT shared subscription.
+*/
+
+export default definePlugin({
+  id: 'vendor-juy',
+  kind: 'vendor',
+  version: '1.0.0',
+  config: vine.create({
+    mode: vine.enum(['embedded', 'external'] as const),
+    /** Embedded: the broker's listening address. */
+    host: vine.string().trim().minLength(1).optional(),
+    port: vine.number().withoutDecimals().range([0, 65535]).optional(),
+    /** External: the broker, e.g. mqtt://emqx.internal:1883 or mqtts://... */
+    url: vine
+      .string()
+      .url({ require_tld: false, protocols: ['mqtt', 'mqtts', 'tcp', 'tls', 'ws', 'wss'] })
+      .optional()
+      .requiredWhen('mode', '=', 'external'),
+    username: vine.string().maxLength(128).optional(),
+    password: vine.string().maxLength(256).optional(),
+    clientId: vine
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
+      .optional(),
+    /** EMQX shared subscription group: several gateways split the piles' messages. */
+    sharedGroup: vine
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .optional(),
+    /** How CMD is spelled in topics: 81 (hex), 0x81 or 129. */
+    commandFormat: vine.enum(['hex', 'hex_prefixed', 'decimal'] as const).optional(),
+    /** 0x85 tier data: (time, price) pairs or all times then all prices. */
+    tierLayout: vine.enum(['interleaved', 'grouped'] as const).optional(),
+    /** Energy on the wire: 0.01 kWh (the field tables) or 0.001 kWh (the V1.1 change log). */
+    energyUnit: vine.enum(['centi_kwh', 'milli_kwh'] as const).optional(),
+    heartbeatSeconds: vine.number().withoutDecimals().range([10, 250]).optional(),
+    commandTimeoutSeconds: vine.number().withoutDecimals().range([1, 120]).optional(),
+  }),
+  secrets: ['password'],
+  capabilities: ['card-swipe', 'remote-start', 'remote-stop', 'set-parameters', 'meter-samples'],
+  create(config, { logger }) {
+    return new JuyAdapter(
+      {
+        mode: config.mode,
+        host: config.host ?? '0.0.0.0',
+        port: config.port ?? 1883,
+        url: config.url,
+        username: config.username || undefined,
+        password: config.password || undefined,
+        clientId: config.clientId,
+        sharedGroup: config.sharedGroup,
+        commandFormat: config.commandFormat ?? 'hex',
+        tierLayout: config.tierLayout ?? 'interleaved',
+        energyUnit: config.energyUnit ?? 'centi_kwh',
+        heartbeatSeconds: config.heartbeatSeconds ?? 60,
+        commandTimeoutSeconds: config.commandTimeoutSeconds ?? 10,
+      },
+      logger.child({ plugin: 'vendor-juy' })
+    )
+  },
+  async simulator() {
+    const { JuySimulator } = await import('./simulator.js')
+    return new JuySimulator()
+  },
+})

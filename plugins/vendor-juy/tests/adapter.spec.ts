@@ -1,0 +1,351 @@
+import { test } from '@japa/runner'
+import type { VendorAdapter } from '#plugins/contracts'
+import juy from '../index.js'
+import { wireOrderNo } from '../mapping.js'
+import { JuySimulator } from '../simulator.js'
+import { RecordingSink, TestDevice, recordingLogger, startPlainBroker, waitFor } from './support.js'
+
+const IMEI = '861197062934387'
+
+async function startAdapter(config: Record<string, unknown> = {}) {
+  const { logger, lines } = recordingLogger()
+  const settings = await juy.validateConfig({
+    mode: 'embedded',
+    host: '127.0.0.1',
+    port: 0,
+    ...config,
+  })
+  const adapter = await juy.create(settings, {
+    tenantId: null,
+    logger,
+    publicUrl: 'http://localhost',
+  })
+  const sink = new RecordingSink()
+  await adapter.start(sink)
+  return { adapter, sink, lines }
+}
+
+test.group('vendor-juy adapter, embedded broker', (group) => {
+  let adapter: VendorAdapter
+  let sink: RecordingSink
+  let lines: Record<string, any>[]
+  let devices: TestDevice[] = []
+
+  group.each.setup(async () => {
+    ;({ adapter, sink, lines } = await startAdapter())
+    devices = []
+    return async () => {
+      await Promise.all(devices.map((each) => each.close()))
+      await adapter.stop()
+    }
+  })
+
+  async function device(imei = IMEI) {
+    const connected = await TestDevice.connect(adapter.endpoint(), imei)
+    devices.push(connected)
+    return connected
+  }
+
+  test('simulated piles: login, swipe, start, power, end, ack; offline when they leave', async ({
+    assert,
+  }) => {
+    const summary = await new JuySimulator().run({
+      endpoint: adapter.endpoint(),
+      piles: 1,
+      ports: 2,
+      durationSeconds: 5,
+      deviceKeys: [IMEI],
+      cardNos: ['12345678'],
+      speed: 600,
+      seed: 7,
+      logger: recordingLogger().logger,
+    })
+
+    assert.equal(summary.errors, 0)
+    assert.equal(sink.online[0].deviceKey, IMEI)
+    assert.equal(sink.online[0].portCount, 2)
+    assert.equal(sink.online[0].iccid?.length, 20)
+    assert.deepEqual(
+      sink.heartbeats[0].ports?.map((port) => port.state),
+      ['idle', 'idle']
+    )
+    assert.isAtLeast(summary.swipes, 1)
+    assert.equal(sink.swipes[0].cardNo, '12345678')
+
+    const [started] = sink.started
+    assert.match(started.orderNo!, /^JUY\d{6}$/)
+    assert.equal(started.transactionRef, String(wireOrderNo(started.orderNo!)))
+    const samples = sink.samples.filter((sample) => sample.orderNo === started.orderNo)
+    assert.isAtLeast(samples.length, 1)
+    assert.isTrue(samples.every((sample) => sample.powerDeciwatts > 0))
+
+    const ended = sink.ended.find((end) => end.orderNo === started.orderNo)!
+    assert.equal(ended.portNo, started.portNo)
+    assert.equal(ended.stopReason, 'time_limit')
+    assert.equal(ended.rawStopCode, 'time_used_up')
+    assert.closeTo(ended.durationSeconds, 1800, 2)
+    assert.isAbove(ended.energyWattHours, 0)
+    assert.equal(summary.chargesEnded, new Set(sink.ended.map((end) => end.orderNo)).size)
+    assert.equal(summary.chargesStarted, sink.started.length)
+
+    // The broker saw the pile's connection close.
+    await waitFor(() => sink.offline.includes(IMEI))
+    assert.notInclude(adapter.connected(), IMEI)
+  }).timeout(20_000)
+
+  test('an end report resent 3 times is acked each time, with the same order', async ({
+    assert,
+  }) => {
+    const pile = await device()
+    await pile.login()
+    assert.deepInclude(pile.of('login_reply')[0], { result: 0, heartbeatSeconds: 30 })
+    assert.deepEqual(adapter.connected(), [IMEI])
+
+    await pile.send({ type: 'card_auth', port: 2, cardNumber: 42, operation: 2 })
+    await waitFor(() => pile.of('start').length === 1)
+    const start = pile.of('start')[0]
+    assert.deepInclude(start, {
+      port: 2,
+      startMode: 2,
+      cardNumber: 42,
+      chargeType: 3,
+      durationSeconds: 1800,
+      availableFen: 5000,
+    })
+    await pile.send({
+      type: 'start_reply',
+      port: 2,
+      orderNo: start.orderNo,
+      startMode: 2,
+      result: 0,
+    })
+    await waitFor(() => sink.started.length === 1)
+
+    const report = {
+      type: 'end_report' as const,
+      port: 2,
+      orderNo: start.orderNo,
+      durationSeconds: 600,
+      energyWattHours: 50,
+      amountFen: 30,
+      stopReason: 6,
+      stopPowerWatts: 0,
+      cardNumber: 42,
+      tiers: [{ durationSeconds: 600, priceFen: 100 }],
+    }
+    for (let sent = 1; sent <= 4; sent++) {
+      await pile.send(report)
+      await waitFor(() => pile.of('end_report_ack').length === sent)
+    }
+
+    assert.lengthOf(sink.ended, 4)
+    for (const ended of sink.ended) {
+      assert.deepInclude(ended, {
+        orderNo: 'JUY000001',
+        transactionRef: String(start.orderNo),
+        portNo: 2,
+        stopReason: 'unplugged',
+        energyWattHours: 50,
+        durationSeconds: 600,
+      })
+    }
+    assert.isTrue(
+      pile.of('end_report_ack').every((ack) => ack.port === 2 && ack.orderNo === start.orderNo)
+    )
+  })
+
+  test('a refused swipe is answered with the refusal; a stop we sent ends as remote_stop', async ({
+    assert,
+  }) => {
+    const pile = await device()
+    await pile.login()
+    sink.decideCard = () => ({ authorised: false, reason: 'frozen' })
+    await pile.send({ type: 'card_auth', port: 1, cardNumber: 7, operation: 2 })
+    await waitFor(() => pile.of('card_auth_reply').length === 1)
+    assert.deepInclude(pile.of('card_auth_reply')[0], { port: 1, cardNumber: 7, result: 2 })
+
+    const stopping = adapter.send(IMEI, { type: 'stop', portNo: 1, orderNo: 'APP-9' })
+    await waitFor(() => pile.of('stop').length === 1)
+    const wire = wireOrderNo('APP-9')
+    assert.deepInclude(pile.of('stop')[0], { port: 1, orderNo: wire })
+    await pile.send({ type: 'stop_reply', port: 1, orderNo: wire, result: 0 })
+    assert.deepEqual(await stopping, { status: 'acked', detail: 'stopped' })
+
+    await pile.send({
+      type: 'end_report',
+      port: 1,
+      orderNo: wire,
+      durationSeconds: 60,
+      energyWattHours: 10,
+      amountFen: 2,
+      stopReason: 3,
+      stopPowerWatts: 180,
+      cardNumber: 0,
+      tiers: [],
+    })
+    await waitFor(() => sink.ended.length === 1)
+    assert.equal(sink.ended[0].stopReason, 'remote_stop')
+  })
+
+  test('garbage and malformed messages are logged and ignored; the pile goes on', async ({
+    assert,
+  }) => {
+    const pile = await device()
+    await pile.login()
+    const topic = `JUY/D2S/${IMEI}/82/DEV`
+    await pile.raw(topic, Buffer.from('not a frame at all'))
+    // A whole frame whose data is too short for a heartbeat: its sum holds.
+    await pile.raw(topic, Buffer.from('5AA5040082001BA1', 'hex'))
+    await pile.raw(`JUY/D2S/${IMEI}/zz/DEV`, Buffer.from('5AA5040082000086', 'hex'))
+    await pile.send({
+      type: 'heartbeat',
+      signal: 20,
+      temperatureCelsius: 30,
+      portCount: 2,
+      portStatuses: [1, 2],
+    })
+    await waitFor(() => sink.heartbeats.length === 1)
+
+    const refused = lines.filter((line) => /refused/.test(line.msg))
+    assert.deepEqual(
+      refused.map((line) => line.reason),
+      ['bad_header', 'truncated', 'bad_topic']
+    )
+    assert.deepEqual(sink.heartbeats[0].ports, [
+      { portNo: 1, state: 'charging' },
+      { portNo: 2, state: 'fault', faultCode: 'fuse_blown' },
+    ])
+    assert.deepEqual(adapter.connected(), [IMEI])
+  })
+
+  test('a pile the core refuses is told so and cannot be sent commands', async ({ assert }) => {
+    sink.accept = false
+    const pile = await device()
+    await pile.login()
+    assert.equal(pile.of('login_reply')[0].result, 1)
+    assert.deepEqual(adapter.connected(), [])
+    assert.deepEqual(await adapter.send(IMEI, { type: 'reboot' }), { status: 'not_connected' })
+  })
+
+  test('commands to a simulated pile: parameters, stop on an idle port, reboot; unknown pile', async ({
+    assert,
+  }) => {
+    sink.decideCard = () => ({ authorised: false, reason: 'insufficient_balance' })
+    const running = new JuySimulator().run({
+      endpoint: adapter.endpoint(),
+      piles: 1,
+      ports: 4,
+      durationSeconds: 3,
+      deviceKeys: [IMEI],
+      speed: 60,
+      seed: 3,
+      logger: recordingLogger().logger,
+    })
+    await waitFor(() => adapter.connected().includes(IMEI))
+
+    const set = await adapter.send(IMEI, {
+      type: 'set_parameters',
+      parameters: { volume: 3, tierPricesFen: '80,90,100,120,150,200,250,300', stopWhenFull: 0 },
+    })
+    assert.equal(set.status, 'acked')
+    assert.deepInclude(set.result!, { volume: 3, stopWhenFull: false })
+    assert.deepEqual(set.result!.tierPricesFen, [80, 90, 100, 120, 150, 200, 250, 300])
+
+    assert.deepEqual(
+      await adapter.send(IMEI, { type: 'set_parameters', parameters: { volume: 12 } }),
+      { status: 'failed', detail: 'volume: The volume field must not be greater than 9' }
+    )
+    assert.deepEqual(
+      await adapter.send(IMEI, { type: 'set_parameters', parameters: { colour: 'red' } }),
+      { status: 'failed', detail: 'unknown parameter colour' }
+    )
+    assert.deepEqual(await adapter.send(IMEI, { type: 'stop', portNo: 4 }), {
+      status: 'acked',
+      detail: 'already_idle',
+    })
+    assert.deepEqual(await adapter.send(IMEI, { type: 'reboot' }), {
+      status: 'failed',
+      detail: 'unsupported',
+    })
+    assert.deepEqual(await adapter.send('861234567890123', { type: 'stop', portNo: 1 }), {
+      status: 'not_connected',
+    })
+
+    const summary = await running
+    assert.equal(summary.errors, 0)
+    assert.equal(summary.chargesStarted, 0)
+    assert.equal(summary.refusals.insufficient, summary.swipes)
+  }).timeout(15_000)
+})
+
+test.group('vendor-juy adapter, external broker', () => {
+  test('connects as a client with credentials; piles on the same broker log in and take commands', async ({
+    assert,
+    cleanup,
+  }) => {
+    const broker = await startPlainBroker({ username: 'gateway', password: 's3cret' })
+    cleanup(() => broker.close())
+    const { adapter, sink } = await startAdapter({
+      mode: 'external',
+      url: broker.url,
+      username: 'gateway',
+      password: 's3cret',
+      clientId: 'pilehub-gateway-1',
+    })
+    cleanup(() => adapter.stop())
+    assert.equal(adapter.endpoint(), broker.url)
+
+    const pile = await TestDevice.connect(broker.url, IMEI)
+    cleanup(() => pile.close())
+    await pile.login(4)
+    assert.equal(sink.online[0].portCount, 4)
+
+    const stopping = adapter.send(IMEI, { type: 'stop', portNo: 3, orderNo: '4711' })
+    await waitFor(() => pile.of('stop').length === 1)
+    assert.deepInclude(pile.of('stop')[0], { port: 3, orderNo: 4711 })
+    await pile.send({ type: 'stop_reply', port: 3, orderNo: 4711, result: 2 })
+    assert.deepEqual(await stopping, { status: 'failed', detail: 'order_mismatch' })
+  })
+
+  test('a pile that does not answer a command times out', async ({ assert, cleanup }) => {
+    const broker = await startPlainBroker()
+    cleanup(() => broker.close())
+    const { adapter } = await startAdapter({
+      mode: 'external',
+      url: broker.url,
+      commandTimeoutSeconds: 1,
+    })
+    cleanup(() => adapter.stop())
+    const pile = await TestDevice.connect(broker.url, IMEI)
+    cleanup(() => pile.close())
+    await pile.login()
+    assert.deepEqual(await adapter.send(IMEI, { type: 'stop', portNo: 1 }), { status: 'timeout' })
+  })
+
+  test('with a shared-subscription group the device topics are taken as $share/<group>/...', async ({
+    assert,
+    cleanup,
+  }) => {
+    const broker = await startPlainBroker()
+    cleanup(() => broker.close())
+    const { adapter } = await startAdapter({
+      mode: 'external',
+      url: broker.url,
+      sharedGroup: 'pilehub',
+    })
+    cleanup(() => adapter.stop())
+    assert.include(broker.subscriptions, '$share/pilehub/JUY/D2S/+/+/DEV')
+  })
+
+  test('the config refuses an external broker without a URL and a bad shared group', async ({
+    assert,
+  }) => {
+    await assert.rejects(() => juy.validateConfig({ mode: 'external' }))
+    await assert.rejects(() =>
+      juy.validateConfig({ mode: 'external', url: 'mqtt://emqx:1883', sharedGroup: 'a/b' })
+    )
+    const valid = await juy.validateConfig({ mode: 'external', url: 'mqtts://emqx:8883' })
+    assert.equal(valid.url, 'mqtts://emqx:8883')
+    assert.deepEqual(juy.secrets, ['password'])
+  })
+})
