@@ -6,7 +6,7 @@ import { logIn } from '#tests/helpers/browser'
 test.group('Riders page', (group) => {
   group.each.setup(() => resetLoginLimits())
 
-  test('open an account from the home button, find the rider by phone, freeze it', async ({
+  test('open an account from the home button, find the rider by phone, freeze and unfreeze it', async ({
     visit,
   }) => {
     const { staff, password } = await createTenantWithStaff()
@@ -45,5 +45,12 @@ test.group('Riders page', (group) => {
     await page.getByTestId('status-confirm').click()
     await page.assertText(rows.first().getByTestId('rider-status'), '冻结')
     await page.assertTextContains(page.getByTestId('flash'), '已冻结 1 个用户')
+
+    await rows.first().getByRole('checkbox').check()
+    await page.getByTestId('unfreeze').click()
+    await page.assertTextContains(page.getByTestId('status-dialog'), '确定解冻所选的 1 个用户')
+    await page.getByTestId('status-confirm').click()
+    await page.assertText(rows.first().getByTestId('rider-status'), '正常')
+    await page.assertTextContains(page.getByTestId('flash'), '已解冻 1 个用户')
   })
 })
