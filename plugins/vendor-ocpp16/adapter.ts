@@ -1,0 +1,651 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { timingSafeEqual } from 'node:crypto'
+import { WebSocketServer, type WebSocket } from 'ws'
+import type { Logger } from '@adonisjs/core/logger'
+import type {
+  VendorAdapter,
+  VendorChargeLimit,
+  VendorCommand,
+  VendorCommandOutcome,
+  VendorEventSink,
+  VendorPortReport,
+  VendorStopReason,
+} from '#plugins/contracts'
+import { normalizeDeviceKey } from '#services/devices/device_keys'
+import { OcppCallError, type OcppPayload } from './protocol/frames.js'
+import { OcppRpc, type CallOutcome } from './protocol/rpc.js'
+import type { OcppRequest } from './protocol/messages.js'
+import { readMeterValue } from './protocol/meter.js'
+
+export const SUBPROTOCOL = 'ocpp1.6'
+export const PLUGIN_ID = 'vendor-ocpp16'
+
+export interface OcppAdapterConfig {
+  host: string
+  port: number
+  /** URL prefix before the chargeBoxId, e.g. `/ocpp` for ws://host:7003/ocpp/CB0001. */
+  path: string
+  heartbeatInterval: number
+  callTimeoutMs: number
+  /** chargeBoxId → password of HTTP Basic auth; when set, every charger must be listed. */
+  basicAuth?: Record<string, string>
+}
+
+/** A charge the adapter knows of, by chargeBoxId and transactionId. */
+interface Transaction {
+  deviceKey: string
+  portNo: number
+  transactionId: number
+  orderNo: string | null
+  startedAt: Date
+  meterStart: number
+  lastEnergy: { wattHours: number; at: Date } | null
+  maxPowerDeciwatts: number
+  limit: VendorChargeLimit | null
+  maxDurationSeconds: number | null
+  /** Set when we asked the charger to stop because a limit was reached. */
+  limitStop: VendorStopReason | null
+  /** The connector went SuspendedEV: the vehicle stopped drawing (battery full). */
+  evSuspended: boolean
+  timer: NodeJS.Timeout | null
+}
+
+/** What the core said about a charge the charger is about to start. */
+interface Authorisation {
+  orderNo: string
+  limit: VendorChargeLimit
+  maxDurationSeconds: number
+}
+
+interface Session {
+  deviceKey: string
+  rpc: OcppRpc
+  ip: string | null
+  online: boolean
+  /** connectorId → last OCPP status. */
+  connectors: Map<number, { status: string; port: VendorPortReport }>
+  /** Connectors in Preparing (plugged, no charge), most recent last. */
+  preparing: number[]
+}
+
+const PORT_STATES: Record<string, VendorPortReport['state']> = {
+  Available: 'idle',
+  Preparing: 'plugged',
+  Charging: 'charging',
+  SuspendedEVSE: 'charging',
+  SuspendedEV: 'full',
+  Finishing: 'plugged',
+  Reserved: 'idle',
+  Unavailable: 'fault',
+  Faulted: 'fault',
+}
+
+const STOP_REASONS: Record<string, VendorStopReason> = {
+  EmergencyStop: 'fault',
+  EVDisconnected: 'unplugged',
+  HardReset: 'other',
+  Local: 'local_stop',
+  Other: 'other',
+  PowerLoss: 'power_loss',
+  Reboot: 'other',
+  Remote: 'remote_stop',
+  SoftReset: 'other',
+  UnlockCommand: 'local_stop',
+  DeAuthorized: 'other',
+}
+
+/** Reasons a charger gives when a charge ends after the vehicle stopped drawing. */
+const ENDS_WHEN_FULL = new Set(['EVDisconnected', 'Local', 'Other'])
+
+/** OCPP idTag is a CiString20; our order numbers are shorter, the tail is the unique part. */
+export function idTagOf(orderNo: string) {
+  return orderNo.slice(-20)
+}
+
+/*
+| transactionIds: OCPP wants an integer, unique per charger; int32 is what
+| chargers store. Each adapter start seeds the counter with the seconds
+| since 2020-01-01, so ids keep rising across gateway restarts unless more
+| than one charge a second was started for the whole previous run. The map
+| transactionId → order lives in the adapter, so a charger reconnecting
+| (same gateway) finds its charge; after a gateway restart every event
+| still carries transactionRef = the id, which the core stored with the
+| order at chargeStarted, so it can find the order itself.
+*/
+const EPOCH_2020 = Date.UTC(2020, 0, 1)
+
+export class OcppAdapter implements VendorAdapter {
+  #server: Server | null = null
+  #wss: WebSocketServer | null = null
+  #sink: VendorEventSink | null = null
+  #sessions = new Map<string, Session>()
+  #transactions = new Map<string, Transaction>()
+  /** `${deviceKey}#${idTag}` → the core's go-ahead from Authorize or RemoteStartTransaction. */
+  #authorisations = new Map<string, Authorisation>()
+  #nextTransactionId = Math.floor((Date.now() - EPOCH_2020) / 1000)
+  #port: number
+  #stopping = false
+
+  constructor(
+    readonly config: OcppAdapterConfig,
+    readonly logger: Logger
+  ) {
+    this.#port = config.port
+  }
+
+  get #prefix() {
+    return this.config.path.replace(/\/+$/, '')
+  }
+
+  endpoint() {
+    return `ws://${this.config.host}:${this.#port}${this.#prefix}`
+  }
+
+  connected() {
+    return [...this.#sessions.keys()]
+  }
+
+  async start(sink: VendorEventSink) {
+    this.#sink = sink
+    this.#stopping = false
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+    })
+    this.#server = createServer((_request, response) => {
+      response.writeHead(426, { 'content-type': 'text/plain' }).end('OCPP 1.6J over WebSocket\n')
+    })
+    this.#server.on('upgrade', (request, socket, head) => this.#upgrade(request, socket, head))
+    await new Promise<void>((resolve, reject) => {
+      this.#server!.once('error', reject)
+      this.#server!.listen(this.config.port, this.config.host, () => resolve())
+    })
+    this.#port = (this.#server.address() as AddressInfo).port
+    this.logger.info({ endpoint: this.endpoint() }, 'vendor-ocpp16: listening')
+  }
+
+  async stop() {
+    this.#stopping = true
+    for (const session of this.#sessions.values()) session.rpc.socket.terminate()
+    this.#sessions.clear()
+    for (const transaction of this.#transactions.values()) {
+      if (transaction.timer) clearTimeout(transaction.timer)
+    }
+    this.#wss?.close()
+    await new Promise<void>((resolve) =>
+      this.#server ? this.#server.close(() => resolve()) : resolve()
+    )
+    this.#server = null
+    this.#wss = null
+  }
+
+  async send(deviceKey: string, command: VendorCommand): Promise<VendorCommandOutcome> {
+    const session = this.#sessions.get(deviceKey)
+    if (!session) return { status: 'not_connected' }
+    switch (command.type) {
+      case 'start': {
+        const idTag = idTagOf(command.orderNo)
+        const key = `${deviceKey}#${idTag}`
+        this.#authorisations.set(key, {
+          orderNo: command.orderNo,
+          limit: command.limit,
+          maxDurationSeconds: command.maxDurationSeconds,
+        })
+        const outcome = commandOutcome(
+          await session.rpc.call('RemoteStartTransaction', { connectorId: command.portNo, idTag })
+        )
+        if (outcome.status !== 'acked') this.#authorisations.delete(key)
+        return outcome
+      }
+      case 'stop': {
+        const transaction = [...this.#transactions.values()].find(
+          (candidate) =>
+            candidate.deviceKey === deviceKey &&
+            candidate.portNo === command.portNo &&
+            (!command.orderNo || candidate.orderNo === command.orderNo)
+        )
+        if (!transaction) return { status: 'failed', detail: 'no_transaction' }
+        return commandOutcome(
+          await session.rpc.call('RemoteStopTransaction', {
+            transactionId: transaction.transactionId,
+          })
+        )
+      }
+      case 'reboot':
+        return commandOutcome(await session.rpc.call('Reset', { type: 'Soft' }))
+      case 'set_parameters': {
+        const result: Record<string, unknown> = {}
+        let rebootRequired = false
+        for (const [key, value] of Object.entries(command.parameters)) {
+          const outcome = commandOutcome(
+            await session.rpc.call('ChangeConfiguration', { key, value: String(value) })
+          )
+          if (outcome.status !== 'acked') return { ...outcome, result }
+          result[key] = outcome.detail
+          if (outcome.detail === 'RebootRequired') rebootRequired = true
+        }
+        return { status: 'acked', result, ...(rebootRequired ? { detail: 'reboot_required' } : {}) }
+      }
+    }
+  }
+
+  #refuseUpgrade(
+    socket: Duplex,
+    status: number,
+    text: string,
+    headers: Record<string, string> = {}
+  ) {
+    const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`)
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${lines.join('')}\r\n`)
+  }
+
+  #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
+    const url = new URL(request.url ?? '/', 'ws://localhost')
+    const prefix = `${this.#prefix}/`
+    const raw = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : null
+    const deviceKey = raw === null ? null : normalizeDeviceKey(PLUGIN_ID, decodeURIComponent(raw))
+    if (!deviceKey) {
+      this.logger.warn({ path: url.pathname }, 'vendor-ocpp16: no valid chargeBoxId in the URL')
+      return this.#refuseUpgrade(socket, 404, 'Not Found')
+    }
+    if (!this.#authorised(deviceKey, request.headers.authorization)) {
+      this.logger.warn({ deviceKey }, 'vendor-ocpp16: basic auth refused')
+      return this.#refuseUpgrade(socket, 401, 'Unauthorized', {
+        'WWW-Authenticate': 'Basic realm="OCPP"',
+      })
+    }
+    const offered = (request.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((p) => p.trim())
+    if (!offered.includes(SUBPROTOCOL)) {
+      this.logger.warn({ deviceKey, offered }, 'vendor-ocpp16: subprotocol ocpp1.6 not offered')
+      return this.#refuseUpgrade(socket, 400, 'Bad Request')
+    }
+    this.#wss!.handleUpgrade(request, socket, head, (ws) =>
+      this.#open(deviceKey, ws, request.socket.remoteAddress ?? null)
+    )
+  }
+
+  #authorised(deviceKey: string, header: string | undefined) {
+    const passwords = this.config.basicAuth
+    if (!passwords) return true
+    const expected = passwords[deviceKey]
+    const match = /^Basic\s+(\S+)$/i.exec(header ?? '')
+    if (expected === undefined || !match) return false
+    const given = Buffer.from(match[1], 'base64')
+    const wanted = Buffer.from(`${deviceKey}:${expected}`)
+    return given.length === wanted.length && timingSafeEqual(given, wanted)
+  }
+
+  #open(deviceKey: string, socket: WebSocket, ip: string | null) {
+    const log = this.logger.child({ deviceKey })
+    const previous = this.#sessions.get(deviceKey)
+    const session: Session = {
+      deviceKey,
+      ip,
+      online: false,
+      connectors: new Map(),
+      preparing: [],
+      rpc: new OcppRpc(socket, {
+        answers: 'charge-point-calls',
+        callTimeoutMs: this.config.callTimeoutMs,
+        handle: (action, payload) => this.#handle(session, action, payload),
+        problem: (message, detail) => log.warn(detail, `vendor-ocpp16: ${message}`),
+      }),
+    }
+    // The charger reconnected before its old socket was seen closing: the new one wins.
+    this.#sessions.set(deviceKey, session)
+    previous?.rpc.socket.terminate()
+    socket.on('error', (error) => log.warn({ error: error.message }, 'vendor-ocpp16: socket error'))
+    socket.on('close', () => {
+      if (this.#sessions.get(deviceKey) !== session) return
+      this.#sessions.delete(deviceKey)
+      if (this.#stopping) return
+      this.#sink!.pileOffline(deviceKey).catch((error: unknown) =>
+        log.error({ error: String(error) }, 'vendor-ocpp16: pileOffline failed')
+      )
+    })
+    log.info({ ip }, 'vendor-ocpp16: connected')
+  }
+
+  async #handle(session: Session, action: string, payload: OcppPayload): Promise<OcppPayload> {
+    const sink = this.#sink!
+    const { deviceKey } = session
+    if (action === 'BootNotification') {
+      const boot = payload as OcppRequest<'BootNotification'>
+      const decision = await sink.pileOnline({
+        deviceKey,
+        firmware: boot.firmwareVersion ?? null,
+        iccid: boot.iccid ?? null,
+        protocolVersion: SUBPROTOCOL,
+        ip: session.ip,
+        at: new Date(),
+      })
+      session.online = true
+      return {
+        status: decision.accepted ? 'Accepted' : 'Rejected',
+        currentTime: new Date().toISOString(),
+        interval: decision.heartbeatSeconds ?? this.config.heartbeatInterval,
+      }
+    }
+    if (!session.online) {
+      // Chargers reconnecting after a network drop do not boot again.
+      await sink.pileOnline({
+        deviceKey,
+        protocolVersion: SUBPROTOCOL,
+        ip: session.ip,
+        at: new Date(),
+      })
+      session.online = true
+    }
+    switch (action) {
+      case 'Heartbeat':
+        await sink.heartbeat({ deviceKey, at: new Date() })
+        return { currentTime: new Date().toISOString() }
+      case 'StatusNotification':
+        await this.#status(session, payload as OcppRequest<'StatusNotification'>)
+        return {}
+      case 'Authorize':
+        return this.#authorize(session, payload as OcppRequest<'Authorize'>)
+      case 'StartTransaction':
+        return this.#startTransaction(session, payload as OcppRequest<'StartTransaction'>)
+      case 'MeterValues':
+        await this.#meterValues(session, payload as OcppRequest<'MeterValues'>)
+        return {}
+      case 'StopTransaction':
+        return this.#stopTransaction(session, payload as OcppRequest<'StopTransaction'>)
+      case 'DataTransfer':
+        return { status: 'UnknownVendorId' }
+      case 'DiagnosticsStatusNotification':
+      case 'FirmwareStatusNotification':
+        return {}
+    }
+    throw new OcppCallError('NotSupported', `${action} is not supported here`)
+  }
+
+  async #status(session: Session, request: OcppRequest<'StatusNotification'>) {
+    const { connectorId, status, errorCode } = request
+    const faultCode = errorCode === 'NoError' ? null : (request.vendorErrorCode ?? errorCode)
+    session.preparing = session.preparing.filter((id) => id !== connectorId)
+    if (status === 'Preparing') session.preparing.push(connectorId)
+    if (connectorId === 0) {
+      // Connector 0 is the charger itself: a fault there stops every port; back to normal, each port is as it last said.
+      const down = status === 'Faulted' || status === 'Unavailable'
+      for (const [, known] of session.connectors) {
+        await this.#sink!.portStatus(
+          session.deviceKey,
+          down
+            ? { portNo: known.port.portNo, state: 'fault', faultCode: faultCode ?? status }
+            : known.port
+        )
+      }
+      return
+    }
+    const port: VendorPortReport = { portNo: connectorId, state: PORT_STATES[status], faultCode }
+    session.connectors.set(connectorId, { status, port })
+    if (status === 'SuspendedEV') {
+      for (const transaction of this.#transactionsOn(session.deviceKey, connectorId)) {
+        transaction.evSuspended = true
+      }
+    }
+    await this.#sink!.portStatus(session.deviceKey, port)
+  }
+
+  async #authorize(session: Session, { idTag }: OcppRequest<'Authorize'>): Promise<OcppPayload> {
+    // A RemoteStartTransaction's own idTag, checked again by a charger with AuthorizeRemoteTxRequests.
+    if (this.#authorisations.has(`${session.deviceKey}#${idTag}`)) {
+      return { idTagInfo: { status: 'Accepted' } }
+    }
+    const decision = await this.#sink!.cardSwiped({
+      deviceKey: session.deviceKey,
+      portNo: this.#swipedPort(session),
+      cardNo: idTag,
+      at: new Date(),
+    })
+    if (!decision.authorised) {
+      const status =
+        decision.reason === 'lost_card' || decision.reason === 'frozen' ? 'Blocked' : 'Invalid'
+      return { idTagInfo: { status } }
+    }
+    this.#authorisations.set(`${session.deviceKey}#${idTag}`, {
+      orderNo: decision.orderNo,
+      limit: decision.limit,
+      maxDurationSeconds: decision.maxDurationSeconds,
+    })
+    return { idTagInfo: { status: 'Accepted' } }
+  }
+
+  /**
+   * OCPP's Authorize names no connector. The port is the one the rider just
+   * plugged into (Preparing), else the charger's only connector, else 1; the
+   * StartTransaction that follows names the real one.
+   */
+  #swipedPort(session: Session) {
+    const plugged = session.preparing.at(-1)
+    if (plugged !== undefined) return plugged
+    const known = [...session.connectors.keys()]
+    return known.length === 1 ? known[0] : 1
+  }
+
+  async #startTransaction(
+    session: Session,
+    request: OcppRequest<'StartTransaction'>
+  ): Promise<OcppPayload> {
+    const { deviceKey } = session
+    const authorisationKey = `${deviceKey}#${request.idTag}`
+    const authorisation = this.#authorisations.get(authorisationKey) ?? null
+    const transactionId = this.#nextTransactionId++
+    const startedAt = new Date(request.timestamp)
+    const started = await this.#sink!.chargeStarted({
+      deviceKey,
+      portNo: request.connectorId,
+      orderNo: authorisation?.orderNo ?? null,
+      transactionRef: String(transactionId),
+      idTag: request.idTag,
+      meterStartWattHours: request.meterStart,
+      at: startedAt,
+    })
+    this.#authorisations.delete(authorisationKey)
+    session.preparing = session.preparing.filter((id) => id !== request.connectorId)
+    const transaction: Transaction = {
+      deviceKey,
+      portNo: request.connectorId,
+      transactionId,
+      orderNo: started.orderNo,
+      startedAt,
+      meterStart: request.meterStart,
+      lastEnergy: null,
+      maxPowerDeciwatts: 0,
+      limit: authorisation?.limit ?? null,
+      maxDurationSeconds: authorisation?.maxDurationSeconds ?? null,
+      limitStop: null,
+      evSuspended: false,
+      timer: null,
+    }
+    this.#transactions.set(`${deviceKey}#${transactionId}`, transaction)
+    if (started.accepted) this.#armTimeLimit(transaction)
+    return {
+      transactionId,
+      idTagInfo: { status: started.accepted ? 'Accepted' : 'Invalid' },
+    }
+  }
+
+  /** Seconds the charge may run, from its limit and the core's maximum; null when unbounded. */
+  #timeLimit(transaction: Transaction): { seconds: number; reason: VendorStopReason } | null {
+    const limits: { seconds: number; reason: VendorStopReason }[] = []
+    if (transaction.limit?.kind === 'duration') {
+      limits.push({ seconds: transaction.limit.seconds, reason: 'time_limit' })
+    }
+    if (transaction.maxDurationSeconds) {
+      limits.push({ seconds: transaction.maxDurationSeconds, reason: 'time_limit' })
+    }
+    return limits.sort((a, b) => a.seconds - b.seconds)[0] ?? null
+  }
+
+  /** OCPP chargers know no duration or energy limit: the adapter stops the charge itself. */
+  #armTimeLimit(transaction: Transaction) {
+    const limit = this.#timeLimit(transaction)
+    if (!limit) return
+    transaction.timer = setTimeout(
+      () => this.#limitReached(transaction, limit.reason),
+      limit.seconds * 1000
+    )
+    transaction.timer.unref()
+  }
+
+  #limitReached(transaction: Transaction, reason: VendorStopReason) {
+    if (transaction.limitStop) return
+    transaction.limitStop = reason
+    const session = this.#sessions.get(transaction.deviceKey)
+    if (!session) return
+    session.rpc
+      .call('RemoteStopTransaction', { transactionId: transaction.transactionId })
+      .then((outcome) => {
+        if (commandOutcome(outcome).status !== 'acked') {
+          // Not taken: the next meter sample or timer tries again.
+          transaction.limitStop = null
+        }
+      })
+  }
+
+  *#transactionsOn(deviceKey: string, portNo: number) {
+    for (const transaction of this.#transactions.values()) {
+      if (transaction.deviceKey === deviceKey && transaction.portNo === portNo) yield transaction
+    }
+  }
+
+  async #meterValues(session: Session, request: OcppRequest<'MeterValues'>) {
+    const { deviceKey } = session
+    // Connector 0 reports the charger's main meter, not a charge.
+    if (request.connectorId === 0) return
+    const transaction =
+      request.transactionId !== undefined
+        ? (this.#transactions.get(`${deviceKey}#${request.transactionId}`) ?? null)
+        : ([...this.#transactionsOn(deviceKey, request.connectorId)][0] ?? null)
+    const reference = request.transactionId ?? transaction?.transactionId
+    for (const value of request.meterValue) {
+      const at = new Date(value.timestamp)
+      const reading = readMeterValue(value)
+      let powerDeciwatts = reading.powerDeciwatts
+      let energyWattHours: number | null = null
+      if (reading.energyWattHours !== null && transaction) {
+        energyWattHours = Math.max(0, reading.energyWattHours - transaction.meterStart)
+        const last = transaction.lastEnergy
+        if (powerDeciwatts === null && last && at > last.at) {
+          // No power measurand: the mean power since the last register reading.
+          const hours = (at.getTime() - last.at.getTime()) / 3_600_000
+          powerDeciwatts = Math.max(
+            0,
+            Math.round(((reading.energyWattHours - last.wattHours) / hours) * 10)
+          )
+        }
+        transaction.lastEnergy = { wattHours: reading.energyWattHours, at }
+      }
+      if (powerDeciwatts !== null) {
+        if (transaction)
+          transaction.maxPowerDeciwatts = Math.max(transaction.maxPowerDeciwatts, powerDeciwatts)
+        await this.#sink!.meterSample({
+          deviceKey,
+          portNo: request.connectorId,
+          orderNo: transaction?.orderNo ?? null,
+          transactionRef: reference === undefined ? null : String(reference),
+          powerDeciwatts,
+          energyWattHours,
+          at,
+        })
+      }
+      if (transaction) this.#checkLimits(transaction, at, energyWattHours)
+    }
+  }
+
+  #checkLimits(transaction: Transaction, at: Date, energyWattHours: number | null) {
+    const { limit } = transaction
+    if (
+      limit?.kind === 'energy' &&
+      energyWattHours !== null &&
+      energyWattHours >= limit.wattHours
+    ) {
+      return this.#limitReached(transaction, 'energy_limit')
+    }
+    // The charger's clock counts too: a charger whose clock runs ahead (a simulator) reaches it first.
+    const time = this.#timeLimit(transaction)
+    if (time && at.getTime() - transaction.startedAt.getTime() >= time.seconds * 1000) {
+      this.#limitReached(transaction, time.reason)
+    }
+  }
+
+  async #stopTransaction(
+    session: Session,
+    request: OcppRequest<'StopTransaction'>
+  ): Promise<OcppPayload> {
+    const { deviceKey } = session
+    const key = `${deviceKey}#${request.transactionId}`
+    const transaction = this.#transactions.get(key) ?? null
+    const endedAt = new Date(request.timestamp)
+    const reason = request.reason ?? 'Local'
+    let stopReason = STOP_REASONS[reason]
+    if (transaction?.limitStop && reason === 'Remote') stopReason = transaction.limitStop
+    else if (transaction?.evSuspended && ENDS_WHEN_FULL.has(reason)) stopReason = 'full'
+    const meterStart = transaction?.meterStart ?? beginRegister(request.transactionData)
+    await this.#sink!.chargeEnded({
+      deviceKey,
+      portNo: transaction?.portNo ?? this.#portOfUnknown(session),
+      orderNo: transaction?.orderNo ?? null,
+      transactionRef: String(request.transactionId),
+      startedAt: transaction?.startedAt ?? null,
+      endedAt,
+      durationSeconds: transaction
+        ? Math.max(0, Math.round((endedAt.getTime() - transaction.startedAt.getTime()) / 1000))
+        : 0,
+      energyWattHours: meterStart === null ? 0 : Math.max(0, request.meterStop - meterStart),
+      maxPowerDeciwatts: transaction?.maxPowerDeciwatts ?? null,
+      stopReason,
+      rawStopCode: reason,
+    })
+    if (transaction) {
+      if (transaction.timer) clearTimeout(transaction.timer)
+      this.#transactions.delete(key)
+    }
+    return request.idTag ? { idTagInfo: { status: 'Accepted' } } : {}
+  }
+
+  /** StopTransaction names no connector; for a charge we do not know, a charging port is the best guess. */
+  #portOfUnknown(session: Session) {
+    for (const [connectorId, known] of session.connectors) {
+      if (known.port.state === 'charging' || known.port.state === 'full') return connectorId
+    }
+    return 1
+  }
+}
+
+/** The energy register at the start of a charge, from StopTransaction's transactionData. */
+function beginRegister(data: OcppRequest<'StopTransaction'>['transactionData']) {
+  for (const value of data ?? []) {
+    const begins = value.sampledValue.some((sample) => sample.context === 'Transaction.Begin')
+    const energy = readMeterValue(value).energyWattHours
+    if (begins && energy !== null) return energy
+  }
+  return null
+}
+
+function commandOutcome(outcome: CallOutcome): VendorCommandOutcome & { detail?: string } {
+  switch (outcome.kind) {
+    case 'timeout':
+      return { status: 'timeout' }
+    case 'closed':
+      return { status: 'not_connected' }
+    case 'error':
+      return {
+        status: 'failed',
+        detail: outcome.code,
+        result: { description: outcome.description },
+      }
+    case 'result': {
+      const status = String(outcome.payload.status)
+      const taken = status === 'Accepted' || status === 'RebootRequired'
+      return { status: taken ? 'acked' : 'failed', detail: status }
+    }
+  }
+}

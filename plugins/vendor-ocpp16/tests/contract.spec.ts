@@ -1,0 +1,7 @@
+import ocpp16 from '../index.js'
+import { vendorAdapterContract } from '#tests/contracts/vendor_contract'
+
+vendorAdapterContract({
+  plugin: ocpp16,
+  config: () => ({ host: '127.0.0.1', port: 0, callTimeoutMs: 2000 }),
+})

@@ -1,0 +1,155 @@
+import { WebSocket } from 'ws'
+import logger from '@adonisjs/core/services/logger'
+import { publicUrl } from '#config/app'
+import type { VendorCardDecision, VendorEventSink } from '#plugins/contracts'
+import ocpp16 from '../index.js'
+import type { OcppAdapter } from '../adapter.js'
+
+export interface RecordedEvent {
+  event: keyof VendorEventSink
+  payload: any
+}
+
+/** The core's side as the gateway gives it, recording every event; decisions set per test. */
+export class RecordingSink implements VendorEventSink {
+  events: RecordedEvent[] = []
+  acceptedPiles: Set<string> | null = null
+  cards = new Map<string, VendorCardDecision>()
+  #orders = 0
+
+  of(event: keyof VendorEventSink) {
+    return this.events
+      .filter((recorded) => recorded.event === event)
+      .map((recorded) => recorded.payload)
+  }
+
+  #record(event: keyof VendorEventSink, payload: unknown) {
+    this.events.push({ event, payload })
+  }
+
+  async pileOnline(report: any) {
+    this.#record('pileOnline', report)
+    const accepted = !this.acceptedPiles || this.acceptedPiles.has(report.deviceKey)
+    return accepted ? { accepted, heartbeatSeconds: 120 } : { accepted }
+  }
+  async heartbeat(report: any) {
+    this.#record('heartbeat', report)
+    return { accepted: true, heartbeatSeconds: 120 }
+  }
+  async portStatus(deviceKey: string, port: any) {
+    this.#record('portStatus', { deviceKey, ...port })
+  }
+  async pileOffline(deviceKey: string) {
+    this.#record('pileOffline', { deviceKey })
+  }
+  async cardSwiped(event: any): Promise<VendorCardDecision> {
+    this.#record('cardSwiped', event)
+    return (
+      this.cards.get(event.cardNo) ?? {
+        authorised: true,
+        orderNo: `ORD${String(++this.#orders).padStart(13, '0')}`,
+        balanceFen: 10_000,
+        limit: { kind: 'full' },
+        maxDurationSeconds: 36_000,
+      }
+    )
+  }
+  async chargeStarted(event: any) {
+    this.#record('chargeStarted', event)
+    return { orderNo: event.orderNo ?? `OWN${event.transactionRef}`, accepted: true }
+  }
+  async meterSample(event: any) {
+    this.#record('meterSample', event)
+  }
+  async chargeEnded(event: any) {
+    this.#record('chargeEnded', event)
+    return { orderNo: event.orderNo, settled: event.orderNo !== null }
+  }
+  async commandResult(event: any) {
+    this.#record('commandResult', event)
+  }
+}
+
+export async function startAdapter(config: Record<string, unknown> = {}) {
+  const valid = await ocpp16.validateConfig({
+    host: '127.0.0.1',
+    port: 0,
+    callTimeoutMs: 1000,
+    ...config,
+  })
+  const adapter = (await ocpp16.create(valid, { tenantId: null, logger, publicUrl })) as OcppAdapter
+  const sink = new RecordingSink()
+  await adapter.start(sink)
+  return { adapter, sink }
+}
+
+/** A charge point driven frame by frame: sends raw frames and reads what comes back. */
+export class RawCharger {
+  received: string[] = []
+  #waiters: ((frame: string) => void)[] = []
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      const text = data.toString()
+      const waiter = this.#waiters.shift()
+      if (waiter) waiter(text)
+      else this.received.push(text)
+    })
+  }
+
+  static connect(
+    url: string,
+    options: { protocols?: string[]; headers?: Record<string, string> } = {}
+  ): Promise<RawCharger> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(url, options.protocols ?? ['ocpp1.6'], {
+        headers: options.headers,
+      })
+      socket.once('open', () => resolve(new RawCharger(socket)))
+      socket.once('unexpected-response', (_request, response) =>
+        reject(new Error(`HTTP ${response.statusCode}`))
+      )
+      socket.once('error', reject)
+    })
+  }
+
+  /** The next frame the central system sends, parsed. */
+  next(timeoutMs = 2000): Promise<any[]> {
+    const queued = this.received.shift()
+    if (queued !== undefined) return Promise.resolve(JSON.parse(queued))
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no frame came')), timeoutMs)
+      this.#waiters.push((text) => {
+        clearTimeout(timer)
+        resolve(JSON.parse(text))
+      })
+    })
+  }
+
+  sendRaw(text: string) {
+    this.socket.send(text)
+  }
+
+  /** Sends a CALL and returns the answer frame. */
+  async call(id: string, action: string, payload: unknown) {
+    this.sendRaw(JSON.stringify([2, id, action, payload]))
+    return this.next()
+  }
+
+  close() {
+    return new Promise<void>((resolve) => {
+      if (this.socket.readyState === WebSocket.CLOSED) return resolve()
+      this.socket.once('close', () => resolve())
+      this.socket.close()
+    })
+  }
+}
+
+/** Resolves once `check` holds (events arrive asynchronously). */
+export async function until(check: () => boolean, timeoutMs = 3000) {
+  const end = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
