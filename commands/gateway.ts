@@ -3,8 +3,9 @@ import type { CommandOptions } from '@adonisjs/core/types/ace'
 import HeartbeatService from '#services/system/heartbeat_service'
 
 /**
- * The gateway role: keeps device connections through vendor plugins. No
- * vendor plugin exists yet, so it only reports that it is alive.
+ * The gateway role: runs every vendor plugin (their TCP, MQTT and WebSocket
+ * listeners), hands their events to the core and sends the device commands
+ * queued on the `gateway` queue.
  */
 export default class GatewayCommand extends BaseCommand {
   static commandName = 'gateway'
@@ -12,14 +13,32 @@ export default class GatewayCommand extends BaseCommand {
   static options: CommandOptions = { startApp: true, staysAlive: true }
 
   async run() {
+    // Imported here so ace can list commands before the app (and Lucid) boots.
+    const { default: gatewayConfig } = await import('#config/gateway')
+    const { sendDeviceCommandJob, serveCommandsWith } = await import('#jobs/gateway_jobs')
+    const { default: GatewayHost } = await import('#services/gateway/gateway_host')
+    const registry = await this.app.container.make('plugins')
+    const queue = await this.app.container.make('queue')
+    const logger = await this.app.container.make('logger')
+    const host = new GatewayHost(registry, gatewayConfig, logger)
+    const running = await host.start()
+    serveCommandsWith(host)
+    const workers = queue.startWorkers([sendDeviceCommandJob])
+    await Promise.all(workers.map((worker) => worker.waitUntilReady()))
+
     const heartbeats = new HeartbeatService()
     await heartbeats.beat('gateway')
     const timer = setInterval(() => {
       heartbeats.beat('gateway').catch((error) => this.logger.error(error.message))
     }, 60_000)
 
-    this.logger.info('gateway ready: 0 vendor plugins loaded')
+    this.logger.info(`gateway ready: ${running.length} vendor plugin(s): ${running.join(', ')}`)
 
-    this.app.terminating(() => clearInterval(timer))
+    this.app.terminating(async () => {
+      clearInterval(timer)
+      serveCommandsWith(null)
+      await host.stop()
+      await queue.close()
+    })
   }
 }

@@ -29,4 +29,15 @@ export default await Env.create(new URL('../', import.meta.url), {
 
   LIMITER_STORE: Env.schema.enum.optional(['database', 'memory'] as const),
   TEST_SEAMS: Env.schema.boolean.optional(),
+
+  GATEWAY_PLUGINS: Env.schema.string.optional(),
+  DNY_TCP_HOST: Env.schema.string.optional(),
+  DNY_TCP_PORT: Env.schema.number.optional(),
+  JUY_MQTT_URL: Env.schema.string.optional(),
+  JUY_MQTT_USERNAME: Env.schema.string.optional(),
+  JUY_MQTT_PASSWORD: Env.schema.string.optional(),
+  JUY_MQTT_HOST: Env.schema.string.optional(),
+  JUY_MQTT_PORT: Env.schema.number.optional(),
+  OCPP_WS_HOST: Env.schema.string.optional(),
+  OCPP_WS_PORT: Env.schema.number.optional(),
 })

@@ -4,6 +4,7 @@ import { DateTime } from 'luxon'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybuilder'
 import DeviceCommand from '#models/device_command'
+import { dispatchDeviceCommand } from '#jobs/gateway_jobs'
 import Pile from '#models/pile'
 import PilePort from '#models/pile_port'
 import Project from '#models/project'
@@ -423,10 +424,10 @@ export default class DeviceRegistryService {
 
   /**
    * 远程停止 / 重启 / 设置参数: recorded as a pending command (audit-logged)
-   * for the gateway to send; it fills in the status and result.
+   * and queued for the gateway, which sends it and fills in the status and result.
    */
-  requestCommand(pileId: number, input: DeviceCommandInput) {
-    return this.tenant.run(async (trx) => {
+  async requestCommand(pileId: number, input: DeviceCommandInput) {
+    const queued = await this.tenant.run(async (trx) => {
       const pile = await this.#visiblePiles(trx).where('id', pileId).firstOrFail()
       const portNo = input.command === 'stop' ? (input.portNo ?? null) : null
       if (input.command === 'stop') {
@@ -461,6 +462,8 @@ export default class DeviceRegistryService {
       )
       return command
     })
+    await dispatchDeviceCommand(queued.id)
+    return queued
   }
 
   /** The selects of the pages: projects, stations and vendors this staff member may use. */
