@@ -99,6 +99,24 @@ if (await waitForHttp(`${url}/login`, 120_000)) {
   console.log(
     `  platform console: ${url}/platform  login: ${DEMO_PLATFORM_LOGIN.account} / ${DEMO_PLATFORM_LOGIN.password}`
   )
+  if (settings.DEV_SIMULATORS !== '0') {
+    // The demo tenant's piles come alive: each plugin's simulator charges through the gateway.
+    await sleep(3000)
+    for (const plugin of ['vendor-dny', 'vendor-juy', 'vendor-ocpp16']) {
+      run(`sim:${plugin.replace('vendor-', '')}`, [
+        'pile:simulate',
+        `--plugin=${plugin}`,
+        '--tenant=zxb',
+        '--piles=4',
+        '--ports=2',
+        '--duration=86400',
+        '--speed=30',
+      ])
+    }
+    console.log(
+      '  simulated piles of 河南正小伴 charge through the gateway (DEV_SIMULATORS=0: off)'
+    )
+  }
   console.log('  Ctrl+C stops everything.')
   console.log('')
 } else if (web.exitCode === null) {
