@@ -1,0 +1,575 @@
+import type net from 'node:net'
+import type { Logger } from '@adonisjs/core/logger'
+import type { VendorCommand, VendorCommandOutcome, VendorPileReport } from '#plugins/contracts'
+import type { AuthorisedCard, DnyAdapter } from './adapter.js'
+import {
+  decodeDeviceMessage,
+  encodeServerMessage,
+  type DnyDeviceMessage,
+  type DnyServerMessage,
+} from './protocol/codec.js'
+import { DNY_CHARGE_CONTROL_RESULTS, DNY_COMMANDS, DNY_MODIFY_RESULTS } from './protocol/codes.js'
+import type { DnyFrame } from './protocol/frame.js'
+import { DnyFrameDecoder, type DnyStreamItem } from './protocol/frame_decoder.js'
+import { MessageIdCounter, splitPhysicalId } from './protocol/physical_id.js'
+import {
+  DEVICE_UNREGISTERED,
+  NO_ORDER,
+  accountStatusOf,
+  cardNoOf,
+  chargeLimitFields,
+  deviceKeyOf,
+  orderNoFromWire,
+  orderNoToWire,
+  portCountOfDeviceType,
+  portReport,
+  rawStopCode,
+  stopReasonOf,
+  u16,
+} from './mapping.js'
+
+type ChargeControl = Extract<DnyServerMessage, { type: 'charge_control' }>
+type Message<Type extends DnyDeviceMessage['type']> = Extract<DnyDeviceMessage, { type: Type }>
+
+/** A pile seen on this connection. */
+interface PileSession {
+  physicalId: number
+  deviceKey: string
+  portCount?: number
+  /** The core's word; null until asked. A refused pile may stay connected but never charges. */
+  accepted: boolean | null
+  /** The running order (wire hex) per port, for a stop that names none. */
+  running: Map<number, string>
+  /** Whole watts below which a charge counts as full, sent with each start (set_parameters). */
+  fullPowerWatts?: number
+}
+
+/** What a command waits for: the pile's reply with the same command byte and message id. */
+interface PendingCommand {
+  pile: PileSession
+  message: DnyServerMessage
+  /** A start after a card swipe: the core hears of it as chargeStarted / a zero charge. */
+  swipe: boolean
+  timer?: NodeJS.Timeout
+  finish(outcome: VendorCommandOutcome): void
+}
+
+const SETTLEMENT_CACHE = 64
+
+/**
+ * One TCP connection from a DNY module. Frames are handled one at a time
+ * in arrival order, so the core hears start, samples and end in the
+ * pile's order; commands go out through a queue that keeps the gap.
+ */
+export class DnyConnection {
+  readonly #logger: Logger
+  readonly #decoder: DnyFrameDecoder
+  readonly #ids = new MessageIdCounter()
+  readonly #piles = new Map<number, PileSession>()
+  readonly #pending = new Map<string, PendingCommand>()
+  /** Settlement records acked (or being settled) here: a resend is acked without a second call. */
+  readonly #settlements = new Map<string, Promise<boolean>>()
+  #iccid: string | null = null
+  #work: Promise<void> = Promise.resolve()
+  #writes: Promise<void> = Promise.resolve()
+  #lastWriteAt = 0
+  #closed = false
+
+  constructor(
+    readonly adapter: DnyAdapter,
+    readonly socket: net.Socket
+  ) {
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`
+    this.#logger = adapter.logger.child({ remote })
+    this.#decoder = new DnyFrameDecoder({
+      maxLength: adapter.config.maxFrameLength,
+      maxBufferBytes: Math.max(4096, 5 + adapter.config.maxFrameLength),
+    })
+    socket.setNoDelay(true)
+    socket.setTimeout(adapter.config.heartbeatSeconds * 3 * 1000)
+    socket.on('timeout', () => {
+      this.#logger.info('dny connection silent for 3 heartbeats: closed')
+      socket.destroy()
+    })
+    socket.on('data', (chunk) => this.#receive(chunk))
+    socket.on('error', (error) => this.#logger.debug({ err: error }, 'dny socket error'))
+    socket.on('close', () => this.#onClose())
+  }
+
+  close() {
+    this.socket.destroy()
+  }
+
+  /** Another connection took this pile over. */
+  release(deviceKey: string) {
+    for (const [physicalId, pile] of this.#piles) {
+      if (pile.deviceKey === deviceKey) this.#piles.delete(physicalId)
+    }
+    if (this.#piles.size === 0) this.close()
+  }
+
+  async send(physicalId: number, command: VendorCommand): Promise<VendorCommandOutcome> {
+    const pile = this.#piles.get(physicalId)
+    if (!pile || this.#closed) return { status: 'not_connected' }
+    switch (command.type) {
+      case 'start': {
+        const orderNo = orderNoToWire(command.orderNo)
+        if (!orderNo) return { status: 'failed', detail: 'order_no_not_encodable' }
+        return this.#command(pile, this.#startMessage(pile, command.portNo, orderNo, command))
+      }
+      case 'stop': {
+        const named = command.orderNo ? orderNoToWire(command.orderNo) : null
+        const orderNo = named ?? pile.running.get(command.portNo) ?? NO_ORDER
+        return this.#command(pile, {
+          type: 'charge_control',
+          rateMode: 0,
+          balanceFen: 0,
+          port: command.portNo,
+          action: 'stop',
+          durationSeconds: 0,
+          orderNo,
+          maxDurationSeconds: 0,
+          overloadPowerDeciwatts: 0,
+        })
+      }
+      case 'reboot':
+        return this.#command(pile, { type: 'reboot' })
+      case 'set_parameters':
+        return this.#setParameters(pile, command.parameters)
+    }
+  }
+
+  /*
+  | Parameters by the core's names (maxPowerWatts, maxMinutes: 0x85;
+  | fullPowerWatts: kept here and sent with every later start, since DNY
+  | carries it per charge in 0x82).
+  */
+  async #setParameters(
+    pile: PileSession,
+    parameters: Record<string, string | number>
+  ): Promise<VendorCommandOutcome> {
+    const known = ['maxPowerWatts', 'maxMinutes', 'fullPowerWatts']
+    const unknown = Object.keys(parameters).find((name) => !known.includes(name))
+    if (unknown) return { status: 'failed', detail: `unknown_parameter:${unknown}` }
+    const number = (name: string) =>
+      parameters[name] === undefined ? undefined : Number(parameters[name])
+    const fullPowerWatts = number('fullPowerWatts')
+    const maxPowerWatts = number('maxPowerWatts')
+    const maxMinutes = number('maxMinutes')
+    const fits = (value: number | undefined, max: number) =>
+      value === undefined || (Number.isInteger(value) && value >= 0 && value <= max)
+    if (!fits(fullPowerWatts, 0xff) || !fits(maxPowerWatts, 6553) || !fits(maxMinutes, 1092)) {
+      return { status: 'failed', detail: 'out_of_range' }
+    }
+    if (maxPowerWatts !== undefined || maxMinutes !== undefined) {
+      const outcome = await this.#command(pile, {
+        type: 'set_limits',
+        maxDurationSeconds:
+          maxMinutes !== undefined ? maxMinutes * 60 : this.adapter.config.maxDurationSeconds,
+        overloadPowerDeciwatts: (maxPowerWatts ?? this.adapter.config.overloadPowerWatts) * 10,
+      })
+      if (outcome.status !== 'acked') return outcome
+    }
+    if (fullPowerWatts !== undefined) pile.fullPowerWatts = fullPowerWatts
+    return { status: 'acked' }
+  }
+
+  #startMessage(
+    pile: PileSession,
+    port: number,
+    orderNo: string,
+    decision: Pick<AuthorisedCard, 'limit' | 'maxDurationSeconds'> & { balanceFen?: number }
+  ): ChargeControl {
+    const message: ChargeControl = {
+      type: 'charge_control',
+      ...chargeLimitFields(decision.limit),
+      balanceFen: clampU32(decision.balanceFen ?? 0),
+      port,
+      action: 'start',
+      orderNo,
+      maxDurationSeconds: u16(decision.maxDurationSeconds),
+      overloadPowerDeciwatts: 0,
+    }
+    if (pile.fullPowerWatts === undefined) return message
+    // The trailing fields before fullPowerWatts must be sent too: their neutral values.
+    return {
+      ...message,
+      qrLightOff: false,
+      longCharge: false,
+      extraFloatSeconds: 0,
+      shortCircuitCheck: 2,
+      ignoreUnplug: false,
+      forceStopWhenFull: true,
+      fullPowerWatts: pile.fullPowerWatts,
+    }
+  }
+
+  /** Sends a command and waits for its reply: one resend after the ack timeout. */
+  #command(pile: PileSession, message: DnyServerMessage, swipe = false) {
+    const messageId = this.#ids.next()
+    const bytes = encodeServerMessage({ physicalId: pile.physicalId, messageId }, message)
+    const command = bytes.readUInt8(11)
+    const key = pendingKey(pile.physicalId, command, messageId)
+    const { ackTimeoutMs } = this.adapter.config
+    return new Promise<VendorCommandOutcome>((resolve) => {
+      let attempts = 0
+      const pending: PendingCommand = {
+        pile,
+        message,
+        swipe,
+        finish: (outcome) => {
+          clearTimeout(pending.timer)
+          this.#pending.delete(key)
+          resolve(outcome)
+        },
+      }
+      this.#pending.set(key, pending)
+      const attempt = async () => {
+        attempts++
+        const written = await this.#write(bytes)
+        if (!this.#pending.has(key)) return
+        if (!written) return pending.finish({ status: 'not_connected' })
+        pending.timer = setTimeout(() => {
+          if (attempts < 2) {
+            this.#logger.info({ messageId, command }, 'dny command unanswered: resent')
+            void attempt()
+          } else {
+            pending.finish({ status: 'timeout' })
+          }
+        }, ackTimeoutMs)
+      }
+      void attempt()
+    })
+  }
+
+  /** Writes in order, at least commandGapMs after the previous write. */
+  #write(bytes: Buffer) {
+    const written = this.#writes.then(async () => {
+      const wait = this.#lastWriteAt + this.adapter.config.commandGapMs - Date.now()
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+      if (this.#closed) return false
+      this.socket.write(bytes)
+      this.#lastWriteAt = Date.now()
+      return true
+    })
+    this.#writes = written.then(() => undefined)
+    return written
+  }
+
+  /** A reply to the pile's own message goes out at once (the pile waits for it). */
+  #reply(frame: DnyFrame, message: DnyServerMessage) {
+    if (this.#closed) return
+    this.socket.write(
+      encodeServerMessage({ physicalId: frame.physicalId, messageId: frame.messageId }, message)
+    )
+    this.#lastWriteAt = Date.now()
+  }
+
+  #receive(chunk: Buffer) {
+    for (const item of this.#decoder.push(chunk)) {
+      this.#work = this.#work.then(() =>
+        this.#handle(item).catch((error) =>
+          this.#logger.error({ err: error }, 'dny frame handling failed')
+        )
+      )
+    }
+  }
+
+  async #handle(item: DnyStreamItem) {
+    switch (item.kind) {
+      case 'iccid':
+        this.#iccid = item.iccid
+        return
+      case 'link':
+        return
+      case 'problem':
+        this.#logger.warn(
+          { reason: item.reason, dropped: item.dropped, sample: item.sample },
+          'dny bytes refused'
+        )
+        return
+      case 'frame':
+        return this.#frame(item.frame)
+    }
+  }
+
+  async #frame(frame: DnyFrame) {
+    if (this.#closed) return
+    const pile = this.#pile(frame.physicalId)
+    const decoded = await decodeDeviceMessage(frame, { portCount: pile.portCount })
+    if (!decoded.ok) {
+      this.#logger.warn(
+        { deviceKey: pile.deviceKey, command: frame.command, reason: decoded.reason },
+        `dny frame refused: ${decoded.detail}`
+      )
+      return
+    }
+    const message = decoded.message
+    if (message.type === 'register') return this.#register(frame, pile, message)
+    if (pile.accepted === null) await this.#online(pile, {})
+    switch (message.type) {
+      case 'heartbeat':
+        return this.#heartbeat(frame, pile, message)
+      case 'time_request':
+        return this.#reply(frame, { type: 'time', unixSeconds: Math.floor(Date.now() / 1000) })
+      case 'card_swipe':
+        return this.#cardSwipe(frame, pile, message)
+      case 'port_power':
+        return this.#portPower(pile, message)
+      case 'settlement':
+        return this.#settlement(frame, pile, message)
+      default:
+        return this.#commandReply(frame, pile, message)
+    }
+  }
+
+  #pile(physicalId: number) {
+    let pile = this.#piles.get(physicalId)
+    if (!pile) {
+      const deviceKey = deviceKeyOf(physicalId)
+      pile = {
+        physicalId,
+        deviceKey,
+        portCount: portCountOfDeviceType(splitPhysicalId(physicalId).deviceType),
+        accepted: null,
+        running: new Map(),
+      }
+      this.#piles.set(physicalId, pile)
+      this.adapter.claim(deviceKey, this)
+    }
+    return pile
+  }
+
+  #report(pile: PileSession, extra: Partial<VendorPileReport>): VendorPileReport {
+    return {
+      deviceKey: pile.deviceKey,
+      portCount: pile.portCount ?? null,
+      iccid: this.#iccid,
+      ip: this.socket.remoteAddress ?? null,
+      at: new Date(),
+      ...extra,
+    }
+  }
+
+  async #online(pile: PileSession, extra: Partial<VendorPileReport>) {
+    const decision = await this.adapter.sink.pileOnline(this.#report(pile, extra))
+    pile.accepted = decision.accepted
+    if (!decision.accepted) {
+      this.#logger.info(
+        { deviceKey: pile.deviceKey },
+        'dny pile not accepted: kept out of charging'
+      )
+    }
+  }
+
+  async #register(frame: DnyFrame, pile: PileSession, message: Message<'register'>) {
+    pile.portCount = message.portCount
+    const version = message.firmwareVersion
+    await this.#online(pile, {
+      firmware: `V${Math.floor(version / 100)}.${String(version % 100).padStart(2, '0')}`,
+    })
+    this.#reply(frame, { type: 'register_ack', result: 0 })
+  }
+
+  async #heartbeat(frame: DnyFrame, pile: PileSession, message: Message<'heartbeat'>) {
+    pile.portCount = message.portCount
+    const ports = message.portStatuses.map((status, index) => portReport(index + 1, status))
+    const decision = await this.adapter.sink.heartbeat(this.#report(pile, { ports }))
+    pile.accepted = decision.accepted
+    this.#reply(frame, { type: 'heartbeat_ack', result: 0 })
+  }
+
+  async #cardSwipe(frame: DnyFrame, pile: PileSession, message: Message<'card_swipe'>) {
+    const port = message.port
+    if (port === null) {
+      // A balance query: the contract has no way to read a balance without starting a charge.
+      this.#logger.info({ deviceKey: pile.deviceKey }, 'dny balance query not answered')
+      return
+    }
+    const refuse = (accountStatus: number) =>
+      this.#reply(frame, {
+        type: 'card_reply',
+        cardUid: message.cardUid,
+        accountStatus,
+        rateMode: 0,
+        balanceFen: 0,
+        port,
+      })
+    if (!pile.accepted) return refuse(DEVICE_UNREGISTERED)
+    const decision = await this.adapter.sink.cardSwiped({
+      deviceKey: pile.deviceKey,
+      portNo: port,
+      cardNo: cardNoOf(message.cardUid, this.adapter.config.cardNumberFormat),
+      at: new Date(),
+    })
+    if (!decision.authorised) return refuse(accountStatusOf(decision.reason))
+    const orderNo = orderNoToWire(decision.orderNo)
+    if (!orderNo) {
+      this.#logger.error({ orderNo: decision.orderNo }, 'dny order number does not fit 16 bytes')
+      return refuse(accountStatusOf('unknown_pile'))
+    }
+    const start = this.#startMessage(pile, port, orderNo, decision)
+    this.#reply(frame, {
+      type: 'card_reply',
+      cardUid: message.cardUid,
+      accountStatus: 0,
+      rateMode: start.rateMode,
+      balanceFen: clampU32(decision.balanceFen),
+      port,
+    })
+    // Not awaited: its reply is a later frame of this same queue.
+    void this.#command(pile, start, true).then((outcome) => {
+      if (outcome.status === 'timeout') {
+        this.#logger.warn({ deviceKey: pile.deviceKey, port, orderNo }, 'dny start unanswered')
+      }
+    })
+  }
+
+  async #portPower(pile: PileSession, message: Message<'port_power'>) {
+    if (!pile.accepted) return
+    pile.running.set(message.port, message.orderNo)
+    await this.adapter.sink.meterSample({
+      deviceKey: pile.deviceKey,
+      portNo: message.port,
+      ...orderNoFromWire(message.orderNo),
+      powerDeciwatts: message.powerDeciwatts,
+      energyWattHours: message.energyCentiKwh * 10,
+      at: new Date(),
+    })
+  }
+
+  /*
+  | The pile keeps the record and resends it until acked, so the ack goes
+  | out only once the core has it. A record already acked on this
+  | connection is acked again without asking the core twice.
+  */
+  async #settlement(frame: DnyFrame, pile: PileSession, message: Message<'settlement'>) {
+    if (!pile.accepted) {
+      // Left on the pile: it comes back once staff accept the pile.
+      this.#logger.info({ deviceKey: pile.deviceKey }, 'dny settlement of a refused pile not acked')
+      return
+    }
+    if (pile.running.get(message.port) === message.orderNo) pile.running.delete(message.port)
+    const key = [
+      pile.physicalId,
+      message.port,
+      message.orderNo,
+      message.durationSeconds,
+      message.energyCentiKwh,
+      message.stopReason,
+    ].join(':')
+    let settled = this.#settlements.get(key)
+    if (!settled) {
+      settled = this.#reportEnd(pile, message)
+      this.#settlements.set(key, settled)
+      if (this.#settlements.size > SETTLEMENT_CACHE) {
+        this.#settlements.delete(this.#settlements.keys().next().value!)
+      }
+    }
+    if (await settled) this.#reply(frame, { type: 'settlement_ack', result: 0 })
+    else this.#settlements.delete(key)
+  }
+
+  async #reportEnd(pile: PileSession, message: Message<'settlement'>) {
+    // The pile's clock is set by 0x22; a record resent days later keeps its real end time.
+    const endedAt =
+      message.timestamp && message.timestamp > PLAUSIBLE_SINCE
+        ? new Date(message.timestamp * 1000)
+        : new Date()
+    try {
+      await this.adapter.sink.chargeEnded({
+        deviceKey: pile.deviceKey,
+        portNo: message.port,
+        ...orderNoFromWire(message.orderNo),
+        startedAt: new Date(endedAt.getTime() - message.durationSeconds * 1000),
+        endedAt,
+        durationSeconds: message.durationSeconds,
+        energyWattHours: message.energyCentiKwh * 10,
+        maxPowerDeciwatts: message.maxPowerDeciwatts,
+        stopReason: stopReasonOf(message.stopReason),
+        rawStopCode: rawStopCode(message.stopReason),
+      })
+      return true
+    } catch (error) {
+      this.#logger.error({ err: error, deviceKey: pile.deviceKey }, 'dny chargeEnded failed')
+      return false
+    }
+  }
+
+  async #commandReply(frame: DnyFrame, pile: PileSession, message: DnyDeviceMessage) {
+    const pending = this.#pending.get(pendingKey(frame.physicalId, frame.command, frame.messageId))
+    if (!pending) {
+      this.#logger.info(
+        { deviceKey: pile.deviceKey, command: frame.command, messageId: frame.messageId },
+        'dny reply to no waiting command'
+      )
+      return
+    }
+    if (message.type !== 'charge_control_reply') {
+      const result = 'result' in message ? message.result : 0
+      if (result === 0) return pending.finish({ status: 'acked' })
+      const detail =
+        frame.command === DNY_COMMANDS.modifyCharge
+          ? DNY_MODIFY_RESULTS[result as keyof typeof DNY_MODIFY_RESULTS]
+          : 'refused'
+      return pending.finish({ status: 'failed', detail, result: { code: result } })
+    }
+    const sent = pending.message
+    if (sent.type !== 'charge_control') return pending.finish({ status: 'acked' })
+    const port = message.port ?? sent.port
+    const detail =
+      DNY_CHARGE_CONTROL_RESULTS[message.result as keyof typeof DNY_CHARGE_CONTROL_RESULTS]
+    const result = { code: message.result, port, waitingPorts: message.waitingPorts }
+    if (sent.action === 'start' && port !== null) {
+      const order = orderNoFromWire(message.orderNo)
+      if (message.result === 0) {
+        pile.running.set(port, message.orderNo)
+        await this.adapter.sink.chargeStarted({
+          deviceKey: pile.deviceKey,
+          portNo: port,
+          ...order,
+          idTag: null,
+          at: new Date(),
+        })
+      } else if (pending.swipe) {
+        // The core authorised a swipe the pile then refused: a charge of nothing.
+        const now = new Date()
+        await this.adapter.sink.chargeEnded({
+          deviceKey: pile.deviceKey,
+          portNo: port,
+          ...order,
+          startedAt: now,
+          endedAt: now,
+          durationSeconds: 0,
+          energyWattHours: 0,
+          stopReason: message.result === 0x01 ? 'unplugged' : 'fault',
+          rawStopCode: `start:${detail}`,
+        })
+      }
+    }
+    if (message.result === 0) return pending.finish({ status: 'acked', result })
+    pending.finish({ status: 'failed', detail, result })
+  }
+
+  #onClose() {
+    if (this.#closed) return
+    this.#closed = true
+    for (const pending of this.#pending.values()) {
+      pending.finish({ status: 'timeout', detail: 'connection_closed' })
+    }
+    const keys = [...this.#piles.values()].map((pile) => pile.deviceKey)
+    // Offline only after the frames already received are handled.
+    this.#work = this.#work.then(() => this.adapter.closed(keys, this))
+  }
+}
+
+/** 2020-01-01: a pile clock before this was never set. */
+const PLAUSIBLE_SINCE = 1_577_836_800
+
+function pendingKey(physicalId: number, command: number, messageId: number) {
+  return `${physicalId}:${command}:${messageId}`
+}
+
+function clampU32(value: number) {
+  return Math.max(0, Math.min(0xffffffff, Math.round(value)))
+}
