@@ -56,8 +56,29 @@ async function assertDatabaseRolesWallTenants() {
   }
 }
 
+/**
+ * Migrates the test database; afterwards rolls it back. A connection some
+ * suite left inside a transaction (a pool, a queue worker) would make the
+ * rollback's DROPs wait forever, so such sessions are ended first.
+ */
+async function migrateTestDatabase() {
+  const rollBack = await testUtils.db('owner').migrate()
+  return async () => {
+    const { default: db } = await import('@adonisjs/lucid/services/db')
+    await db
+      .connection('owner')
+      .rawQuery(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid()
+            AND (state LIKE 'idle in transaction%' OR wait_event_type = 'Lock')`
+      )
+      .catch(() => {})
+    await rollBack()
+  }
+}
+
 export const runnerHooks: Required<Pick<Config, 'setup' | 'teardown'>> = {
-  setup: [assertDatabaseRolesWallTenants, () => testUtils.db('owner').migrate()],
+  setup: [assertDatabaseRolesWallTenants, migrateTestDatabase],
   teardown: [],
 }
 
