@@ -27,7 +27,7 @@ const HEARTBEAT_SECONDS = 180
 const POWER_REPORT_SECONDS = 300
 const SETTLEMENT_RESEND_SECONDS = 1800
 /** Mean simulated time between a free port's swipes. */
-const MEAN_SWIPE_GAP_SECONDS = 1200
+const MEAN_SWIPE_GAP_SECONDS = 600
 /** What the pile falls back on when the server sends 0 (0x85's default). */
 const PILE_MAX_DURATION_SECONDS = 36_000
 /** Below this a charge counts as full (whole watts, the pile's default check). */
@@ -255,7 +255,7 @@ class SimulatedPile {
     const elapsed = now - charge.startedAt
     const rampFactor = Math.min(1, 0.5 + elapsed / 240)
     const remaining = Math.max(0, charge.needWh - charge.energyWh)
-    const taperFrom = charge.needWh * 0.2
+    const taperFrom = charge.needWh * 0.15
     const taper = remaining >= taperFrom ? 1 : remaining / taperFrom
     const watts = charge.plateauWatts * rampFactor * taper
     charge.energyWh += (watts * Math.max(0, now - charge.lastAt)) / 3600
@@ -312,9 +312,10 @@ class SimulatedPile {
       limitSeconds: energy ? 0 : (message.durationSeconds ?? 0),
       limitCentiKwh: energy && message.energyCentiKwh ? message.energyCentiKwh : null,
       maxSeconds: message.maxDurationSeconds || PILE_MAX_DURATION_SECONDS,
-      needWh: this.sim.between(250, 900),
+      // Most riders top up a part-charged battery; few start from empty.
+      needWh: 40 + this.sim.random() ** 2 * 660,
       plateauWatts,
-      unplugAt: this.sim.random() < UNPLUG_CHANCE ? now + this.sim.between(600, 7200) : null,
+      unplugAt: this.sim.random() < UNPLUG_CHANCE ? now + this.sim.between(300, 7200) : null,
       energyWh: 0,
       lastAt: now,
       powerWatts: plateauWatts / 2,

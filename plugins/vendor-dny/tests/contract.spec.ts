@@ -1,0 +1,8 @@
+import vendorDny from '../index.js'
+import { vendorAdapterContract } from '#tests/contracts/vendor_contract'
+
+vendorAdapterContract({
+  plugin: vendorDny,
+  config: () => ({ host: '127.0.0.1', port: 0, commandGapMs: 20, ackTimeoutMs: 2000 }),
+  ports: 2,
+})
