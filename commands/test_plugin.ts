@@ -39,7 +39,8 @@ export default class TestPluginCommand extends BaseCommand {
       this.exitCode = 1
       return
     }
-    const specs = (await readdir(folder, { recursive: true }))
+    const files = await readdir(folder, { recursive: true })
+    const specs = files
       .filter((file) => file.endsWith('.spec.ts'))
       .flatMap((file) => ['--files', `plugins/${id}/tests/${file}`])
     const child = spawn(process.execPath, ['ace.js', 'test', 'unit', ...specs], {
