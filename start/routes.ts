@@ -29,6 +29,8 @@ const FinanceController = () => import('#controllers/finance_controller')
 const PaymentWebhooksController = () => import('#controllers/payment_webhooks_controller')
 const PluginEndpointsController = () => import('#controllers/plugin_endpoints_controller')
 const DevicesController = () => import('#controllers/devices_controller')
+const OrdersController = () => import('#controllers/orders_controller')
+const TariffsController = () => import('#controllers/tariffs_controller')
 
 router.get('/healthz', () => ({ ok: true }))
 
@@ -198,6 +200,22 @@ router
       .as('finance.reconciliation')
     router.post('/finance/reconciliation', [FinanceController, 'reconcile']).as('finance.reconcile')
 
+    router.get('/orders', [OrdersController, 'index']).as('orders.index')
+    router.get('/orders/abnormal', [OrdersController, 'abnormal']).as('orders.abnormal')
+    router
+      .get('/orders/:id', [OrdersController, 'show'])
+      .where('id', router.matchers.number())
+      .as('orders.show')
+    for (const action of ['settle', 'close', 'refund', 'stop'] as const) {
+      router
+        .post(`/orders/:id/${action}`, [OrdersController, action])
+        .where('id', router.matchers.number())
+        .as(`orders.${action}`)
+    }
+    router.get('/settings/tariffs', [TariffsController, 'index']).as('tariffs.index')
+    router.post('/settings/tariffs', [TariffsController, 'store']).as('tariffs.store')
+    router.post('/settings/tariffs/preview', [TariffsController, 'preview']).as('tariffs.preview')
+
     const built = new Set([
       '/',
       '/settings/projects',
@@ -217,6 +235,9 @@ router
       '/operations/stations',
       '/operations/piles',
       '/operations/vendors',
+      '/orders',
+      '/orders/abnormal',
+      '/settings/tariffs',
     ])
     for (const page of unbuiltPages(built)) {
       router

@@ -15,4 +15,5 @@ export const policies = {
   PaymentPolicy: () => import('#policies/payment_policy'),
   FinancePolicy: () => import('#policies/finance_policy'),
   DevicePolicy: () => import('#policies/device_policy'),
+  OrderPolicy: () => import('#policies/order_policy'),
 }

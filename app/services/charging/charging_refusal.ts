@@ -16,6 +16,7 @@ export type ChargingRefusalReason =
   | 'orderNotSettled'
   | 'noRider'
   | 'amountAboveCap'
+  | 'projectNotFound'
 
 /** A charging action refused; nothing was written. Messages: resources/lang/<locale>/charging.json. */
 export default class ChargingRefusal extends DomainRefusal<ChargingRefusalReason> {

@@ -18,6 +18,7 @@ type Victim = Awaited<ReturnType<typeof createTenantWithStaff>> & {
   refundId: number
   paymentSettingId: number
   devices: { vendorId: number; stationId: number; pileId: number }
+  orderId: number
 }
 
 /**
@@ -183,6 +184,53 @@ const TENANT_ID_ROUTES: Record<
     id: (victim) => victim.cardId,
     unchanged: (victim) => ownerColumn('cards', victim.cardId, 'status'),
   },
+  'GET /orders/:id': {
+    id: (victim) => victim.orderId,
+  },
+  ...Object.fromEntries(
+    (['settle', 'close', 'refund', 'stop'] as const).map((action) => [
+      `POST /orders/:id/${action}`,
+      {
+        id: (victim: Victim) => victim.orderId,
+        body: () => ({ amountFen: 0, reason: '别家订单' }),
+        unchanged: async (victim: Victim) => [
+          await ownerColumn('charging_orders', victim.orderId, 'status'),
+          await ownerColumn('charging_orders', victim.orderId, 'stop_requested_at'),
+        ],
+      },
+    ])
+  ),
+}
+
+/** An abnormal, still open charging order of the victim (every order action applies to one). */
+async function victimOrder(victim: { tenantId: number; projectId: number } & Victim['devices']) {
+  const now = new Date()
+  const [order] = await db
+    .connection('owner')
+    .insertQuery()
+    .table('charging_orders')
+    .insert({
+      tenant_id: victim.tenantId,
+      order_no: `V${Date.now().toString(36).toUpperCase()}${process.pid % 1000}`.slice(0, 16),
+      project_id: victim.projectId,
+      station_id: victim.stationId,
+      pile_id: victim.pileId,
+      port_no: 1,
+      vendor_id: victim.vendorId,
+      vendor_name: '别家厂商',
+      device_key: 'VICTIM',
+      channel: 'card',
+      duration_type: 'full',
+      tariff: JSON.stringify({ mode: 'per_use', fenPerUse: 100 }),
+      status: 'abnormal',
+      abnormal_reason: 'pile_offline',
+      abnormal_at: now,
+      max_duration_seconds: 3600,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+  return order.id as number
 }
 
 /** A pending QR payment of the victim, under a sandbox setting of theirs. */
@@ -395,6 +443,7 @@ test.group('Tenant walls: routes', (group) => {
       { connection: 'owner' }
     )
     const paymentId = await victimPayment(victimBase.tenant.id, victimBase.project.id, rider.id)
+    const devices = await victimDevices(victimBase.tenant.id, victimBase.project.id)
     const victim: Victim = {
       ...victimBase,
       customRoleId: customRole.id,
@@ -404,7 +453,12 @@ test.group('Tenant walls: routes', (group) => {
       paymentId,
       refundId: await victimRefund(victimBase.tenant.id, victimBase.project.id, paymentId),
       paymentSettingId: await victimPaymentSetting(victimBase.tenant.id),
-      devices: await victimDevices(victimBase.tenant.id, victimBase.project.id),
+      devices,
+      orderId: await victimOrder({
+        tenantId: victimBase.tenant.id,
+        projectId: victimBase.project.id,
+        ...devices,
+      }),
     }
 
     const browser = new BrowserSession()

@@ -1,0 +1,58 @@
+/** A charging order as the 订单 pages receive it (OrderRecord on the server). */
+export type OrderRow = {
+  id: number
+  orderNo: string
+  status: string
+  abnormalReason: string | null
+  cancelReason: string | null
+  riderName: string | null
+  phone: string | null
+  cardNo: string | null
+  channel: 'card' | 'app' | 'ble' | 'staff'
+  project: string
+  deviceKey: string
+  portNo: number
+  durationType: 'hours' | 'full' | 'amount'
+  durationHours: number | null
+  capFen: number | null
+  orderedAt: string
+  startedAt: string | null
+  endedAt: string | null
+  minutes: number
+  rateFenPerHour: number | null
+  maxPowerWatts: number
+  energyWh: number
+  amountFen: number
+  vendorName: string
+  stopReason: string | null
+  open: boolean
+}
+
+export type OrderFilters = {
+  orderNo: string | null
+  phone: string | null
+  cardNo: string | null
+  device: string | null
+  projectId: number | null
+  channel: string | null
+  status: string | null
+  abnormalReason: string | null
+  vendorId: number | null
+  from: string | null
+  to: string | null
+}
+
+/** Watt-hours as kWh with three decimals, by integer arithmetic. */
+export function formatKwh(wattHours: number) {
+  return `${Math.trunc(wattHours / 1000)}.${String(wattHours % 1000).padStart(3, '0')}`
+}
+
+export const STATUS_COLORS: Record<string, string> = {
+  authorised: 'info',
+  charging: 'primary',
+  ended: 'warning',
+  settled: 'success',
+  abnormal: 'error',
+  cancelled: 'grey',
+  refunded: 'secondary',
+}
