@@ -29,6 +29,8 @@ const FinanceController = () => import('#controllers/finance_controller')
 const PaymentWebhooksController = () => import('#controllers/payment_webhooks_controller')
 const PluginEndpointsController = () => import('#controllers/plugin_endpoints_controller')
 const DevicesController = () => import('#controllers/devices_controller')
+const H5Controller = () => import('#controllers/h5_controller')
+const RefundRequestsController = () => import('#controllers/refund_requests_controller')
 const OrdersController = () => import('#controllers/orders_controller')
 const TariffsController = () => import('#controllers/tariffs_controller')
 
@@ -199,6 +201,17 @@ router
       .get('/finance/reconciliation', [FinanceController, 'reconciliation'])
       .as('finance.reconciliation')
     router.post('/finance/reconciliation', [FinanceController, 'reconcile']).as('finance.reconcile')
+    router
+      .get('/finance/refund-requests', [RefundRequestsController, 'index'])
+      .as('refundRequests.index')
+    router
+      .post('/finance/refund-requests/:id/approve', [RefundRequestsController, 'approve'])
+      .where('id', router.matchers.number())
+      .as('refundRequests.approve')
+    router
+      .post('/finance/refund-requests/:id/reject', [RefundRequestsController, 'reject'])
+      .where('id', router.matchers.number())
+      .as('refundRequests.reject')
 
     router.get('/orders', [OrdersController, 'index']).as('orders.index')
     router.get('/orders/abnormal', [OrdersController, 'abnormal']).as('orders.abnormal')
@@ -232,6 +245,7 @@ router
       '/finance/payments',
       '/finance/refunds',
       '/finance/reconciliation',
+      '/finance/refund-requests',
       '/operations/stations',
       '/operations/piles',
       '/operations/vendors',
@@ -272,6 +286,23 @@ router
   .as('platform')
   .use(middleware.platformSession())
 router.on('/platform').redirectToPath('/platform/tenants')
+
+// The rider H5 (APP channel): riders sign in by SMS code, in a session key of their own.
+router
+  .group(() => {
+    router.get('/p/:pileCode/:portNo', [H5Controller, 'port']).as('port')
+    router.post('/p/:pileCode/:portNo/code', [H5Controller, 'sendCode']).as('code')
+    router.post('/p/:pileCode/:portNo/login', [H5Controller, 'login']).as('login')
+    router.post('/p/:pileCode/:portNo/start', [H5Controller, 'start']).as('start')
+    router.post('/logout', [H5Controller, 'logout']).as('logout')
+    router.get('/orders', [H5Controller, 'orders']).as('orders')
+    router.get('/orders/:orderNo', [H5Controller, 'order']).as('order')
+    router.post('/orders/:orderNo/stop', [H5Controller, 'stop']).as('stop')
+    router.get('/refund', [H5Controller, 'refund']).as('refund')
+    router.post('/refund', [H5Controller, 'requestRefund']).as('refund.store')
+  })
+  .prefix('/h5')
+  .as('h5')
 
 /*
 | Test-only seams: registered only when tests ask for them, and never in

@@ -15,5 +15,6 @@ export const policies = {
   PaymentPolicy: () => import('#policies/payment_policy'),
   FinancePolicy: () => import('#policies/finance_policy'),
   DevicePolicy: () => import('#policies/device_policy'),
+  RefundRequestPolicy: () => import('#policies/refund_request_policy'),
   OrderPolicy: () => import('#policies/order_policy'),
 }

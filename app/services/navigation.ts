@@ -46,6 +46,7 @@ export const NAVIGATION: NavigationSection[] = [
   section('finance', {
     payments: ['/finance/payments', 'finance.view'],
     refunds: ['/finance/refunds', 'finance.view'],
+    refundRequests: ['/finance/refund-requests', 'finance.view'],
     reconciliation: ['/finance/reconciliation', 'finance.reconcile'],
     summary: ['/finance/summary', 'finance.view'],
     downloads: ['/finance/downloads', 'finance.export'],

@@ -18,6 +18,7 @@ type Victim = Awaited<ReturnType<typeof createTenantWithStaff>> & {
   refundId: number
   paymentSettingId: number
   devices: { vendorId: number; stationId: number; pileId: number }
+  refundRequestId: number
   orderId: number
 }
 
@@ -130,6 +131,16 @@ const TENANT_ID_ROUTES: Record<
         .from('ledger_entries')
         .where('rider_id', victim.riderId)
         .count('* as n'),
+  },
+  'POST /finance/refund-requests/:id/approve': {
+    id: (victim) => victim.refundRequestId,
+    body: () => ({ channel: 'cash' }),
+    unchanged: (victim) => ownerColumn('rider_refund_requests', victim.refundRequestId, 'status'),
+  },
+  'POST /finance/refund-requests/:id/reject': {
+    id: (victim) => victim.refundRequestId,
+    body: () => ({ note: '别家驳回' }),
+    unchanged: (victim) => ownerColumn('rider_refund_requests', victim.refundRequestId, 'status'),
   },
   'POST /finance/refunds/:id/settle-offline': {
     id: (victim) => victim.refundId,
@@ -354,6 +365,26 @@ async function victimRefund(tenantId: number, projectId: number, paymentId: numb
   return refund.id as number
 }
 
+/** A rider's pending refund request (H5 申请退款), committed. */
+async function victimRefundRequest(tenantId: number, projectId: number, riderId: number) {
+  const [row] = await db
+    .connection('owner')
+    .insertQuery()
+    .table('rider_refund_requests')
+    .insert({
+      tenant_id: tenantId,
+      project_id: projectId,
+      rider_id: riderId,
+      amount: 100,
+      reason: '别家申请',
+      status: 'pending',
+      created_at: new Date(),
+      updated_at: new Date(),
+    })
+    .returning('id')
+  return row.id as number
+}
+
 /** A column of a row as committed, read through the owner connection. */
 async function ownerColumn(table: string, id: number, column: string) {
   const row = await db.connection('owner').from(table).where('id', id).first()
@@ -366,6 +397,12 @@ const NOT_TENANT_OBJECTS: Record<string, string> = {
     'the public SSO entry of a tenant: it names a tenant code and a provider, no object (SSO tests)',
   'POST /platform/tenants/:id/':
     'the platform console, behind the platform guard that tenant staff never pass (platform tests)',
+  ...Object.fromEntries(
+    ['GET', 'POST'].map((method) => [
+      `${method} /h5/`,
+      "the rider H5: no staff session counts there; a rider's session holds one tenant and one rider, and every lookup is by that rider (tests/functional/h5)",
+    ])
+  ),
   'POST /webhooks/payments/:settingId':
     "a provider's notification: no session; only that setting's keys verify it (payment tests)",
   ...Object.fromEntries(
@@ -454,6 +491,11 @@ test.group('Tenant walls: routes', (group) => {
       refundId: await victimRefund(victimBase.tenant.id, victimBase.project.id, paymentId),
       paymentSettingId: await victimPaymentSetting(victimBase.tenant.id),
       devices,
+      refundRequestId: await victimRefundRequest(
+        victimBase.tenant.id,
+        victimBase.project.id,
+        rider.id
+      ),
       orderId: await victimOrder({
         tenantId: victimBase.tenant.id,
         projectId: victimBase.project.id,

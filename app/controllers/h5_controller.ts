@@ -1,0 +1,150 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import { requestDetails } from '#services/audit/audit_service'
+import type { ChargeDuration } from '#services/charging/charging_service'
+import RiderH5Service, { type H5Place, type H5Rider } from '#services/h5/rider_h5_service'
+import {
+  h5CodeValidator,
+  h5LoginValidator,
+  h5RefundValidator,
+  h5StartValidator,
+} from '#validators/h5_validator'
+
+/** Where the rider's sign-in lives in the session: apart from any staff sign-in. */
+const SESSION_KEY = 'h5Rider'
+
+/**
+ * The rider H5 (/h5): no staff login. A rider signs in by SMS code at a
+ * port's QR page; the session then holds that tenant and rider only
+ * (CSRF stays on like everywhere). Riders act on their own orders and
+ * wallet only, which the service checks on every call, so no Bouncer
+ * policy (those speak for staff) is involved.
+ */
+export default class H5Controller {
+  protected service = new RiderH5Service()
+
+  /** 扫码: the port, its tariff, and for a signed-in rider of this tenant, their balances. */
+  async port(ctx: HttpContext) {
+    const place = await this.#place(ctx)
+    if (!place) return this.#unknown(ctx)
+    const rider = this.#rider(ctx)
+    const signedIn = rider?.tenantId === place.tenantId ? rider : null
+    const login = ctx.session.flashMessages.get('h5Login') as
+      { phone: string; registered: boolean; devCode: string | null } | undefined
+    return ctx.inertia.render('h5/port', {
+      port: await this.service.port(place, ctx.params.pileCode),
+      me: signedIn ? await this.service.me(signedIn) : null,
+      openOrderNo: signedIn ? await this.service.openOrderOn(signedIn, place) : null,
+      login: login ?? null,
+    })
+  }
+
+  async sendCode(ctx: HttpContext) {
+    const place = await this.#place(ctx)
+    if (!place) return this.#unknown(ctx)
+    const { phone } = await ctx.request.validateUsing(h5CodeValidator)
+    const sent = await this.service.sendCode(place, phone)
+    ctx.session.flash('h5Login', { phone, ...sent })
+    ctx.session.flash('success', ctx.i18n.t('h5.codeSent'))
+    return ctx.response.redirect().back()
+  }
+
+  async login(ctx: HttpContext) {
+    const place = await this.#place(ctx)
+    if (!place) return this.#unknown(ctx)
+    const input = await ctx.request.validateUsing(h5LoginValidator)
+    const rider = await this.service.logIn(place, input, requestDetails(ctx))
+    // A new session id at sign-in, as for staff: no fixation.
+    ctx.session.regenerate()
+    ctx.session.put(SESSION_KEY, rider)
+    return ctx.response.redirect().back()
+  }
+
+  async logout(ctx: HttpContext) {
+    ctx.session.forget(SESSION_KEY)
+    return ctx.response.redirect().back()
+  }
+
+  async start(ctx: HttpContext) {
+    const place = await this.#place(ctx)
+    if (!place) return this.#unknown(ctx)
+    const signedIn = await this.#signedIn(ctx)
+    if (!signedIn) return this.#signedOut(ctx)
+    const input = await ctx.request.validateUsing(h5StartValidator)
+    const duration: ChargeDuration =
+      input.durationType === 'hours'
+        ? { kind: 'hours', hours: input.hours! }
+        : input.durationType === 'amount'
+          ? { kind: 'amount', fen: input.amount! }
+          : { kind: 'full' }
+    const { orderNo } = await this.service.start(signedIn.tenant, signedIn.rider, place, duration)
+    return ctx.response.redirect(`/h5/orders/${orderNo}`)
+  }
+
+  /** The live page while charging (the page polls it), then the bill. */
+  async order(ctx: HttpContext) {
+    const rider = this.#rider(ctx)
+    if (!rider) return this.#signedOut(ctx)
+    const order = await this.service.order(rider, ctx.params.orderNo)
+    if (!order) return this.#unknown(ctx)
+    return ctx.inertia.render('h5/order', { order })
+  }
+
+  async stop(ctx: HttpContext) {
+    const signedIn = await this.#signedIn(ctx)
+    if (!signedIn) return this.#signedOut(ctx)
+    await this.service.stop(signedIn.tenant, signedIn.rider, ctx.params.orderNo)
+    ctx.session.flash('success', ctx.i18n.t('h5.stopSent'))
+    return ctx.response.redirect().back()
+  }
+
+  async orders(ctx: HttpContext) {
+    const rider = this.#rider(ctx)
+    if (!rider) return this.#signedOut(ctx)
+    return ctx.inertia.render('h5/orders', { orders: await this.service.orders(rider) })
+  }
+
+  async refund(ctx: HttpContext) {
+    const rider = this.#rider(ctx)
+    if (!rider) return this.#signedOut(ctx)
+    return ctx.inertia.render('h5/refund', {
+      me: await this.service.me(rider),
+      refundRequests: await this.service.refundRequests(rider),
+    })
+  }
+
+  async requestRefund(ctx: HttpContext) {
+    const signedIn = await this.#signedIn(ctx)
+    if (!signedIn) return this.#signedOut(ctx)
+    const input = await ctx.request.validateUsing(h5RefundValidator)
+    await this.service.requestRefund(signedIn.tenant, signedIn.rider, input)
+    ctx.session.flash('success', ctx.i18n.t('h5.refundRequested'))
+    return ctx.response.redirect().back()
+  }
+
+  #place(ctx: HttpContext): Promise<H5Place | null> {
+    return this.service.findPlace(String(ctx.params.pileCode), Number(ctx.params.portNo))
+  }
+
+  #rider(ctx: HttpContext): H5Rider | null {
+    const value = ctx.session.get(SESSION_KEY) as Partial<H5Rider> | undefined
+    if (!value || !value.tenantId || !value.riderId || !value.projectId) return null
+    return { tenantId: value.tenantId, riderId: value.riderId, projectId: value.projectId }
+  }
+
+  /** The rider and the context their changes run (and are audited) in. */
+  async #signedIn(ctx: HttpContext) {
+    const rider = this.#rider(ctx)
+    const tenant = rider ? await this.service.contextFor(rider, requestDetails(ctx)) : null
+    return rider && tenant ? { rider, tenant } : null
+  }
+
+  #unknown(ctx: HttpContext) {
+    ctx.response.status(404)
+    return ctx.inertia.render('h5/missing', {})
+  }
+
+  #signedOut(ctx: HttpContext) {
+    ctx.response.status(401)
+    return ctx.inertia.render('h5/signed_out', {})
+  }
+}

@@ -1,0 +1,10 @@
+import DomainRefusal from '#exceptions/domain_refusal'
+
+/** A rider's H5 request refused; messages in resources/lang/<locale>/h5.json. */
+export default class H5Refusal extends DomainRefusal<
+  'nameRequired' | 'signInAgain' | 'amountAboveBalance' | 'refundPending' | 'requestNotPending'
+> {
+  constructor(reason: H5Refusal['reason']) {
+    super('h5', reason)
+  }
+}

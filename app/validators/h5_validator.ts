@@ -1,0 +1,56 @@
+import vine from '@vinejs/vine'
+
+const phone = () =>
+  vine
+    .string()
+    .trim()
+    .regex(/^1[3-9]\d{9}$/)
+
+/** H5 sign-in: the code sent to the phone, and a name when the phone is new (开户). */
+export const h5CodeValidator = vine.create({ phone: phone() })
+
+export const h5LoginValidator = vine.create({
+  phone: phone(),
+  code: vine
+    .string()
+    .trim()
+    .regex(/^\d{6}$/),
+  name: vine.string().trim().maxLength(64).optional(),
+})
+
+/** 开始充电: 充满自停, fixed hours, or a fixed amount (fen). */
+export const h5StartValidator = vine.create({
+  durationType: vine.enum(['full', 'hours', 'amount'] as const),
+  hours: vine
+    .number()
+    .withoutDecimals()
+    .range([1, 24])
+    .optional()
+    .requiredWhen('durationType', '=', 'hours'),
+  amount: vine
+    .number()
+    .withoutDecimals()
+    .range([1, 100_000])
+    .optional()
+    .requiredWhen('durationType', '=', 'amount'),
+})
+
+/** 申请退款: real money in fen. */
+export const h5RefundValidator = vine.create({
+  amount: vine.number().withoutDecimals().range([1, 100_000_000]),
+  reason: vine.string().trim().minLength(1).maxLength(200),
+})
+
+/** Staff: 通过 (how the money goes back) or 驳回 (why). */
+export const approveRefundRequestValidator = vine.create({
+  channel: vine.enum(['original', 'cash'] as const),
+  note: vine.string().trim().maxLength(200).optional(),
+})
+
+export const rejectRefundRequestValidator = vine.create({
+  note: vine.string().trim().minLength(1).maxLength(200),
+})
+
+export const refundRequestListValidator = vine.create({
+  status: vine.enum(['pending', 'approved', 'rejected'] as const).optional(),
+})
