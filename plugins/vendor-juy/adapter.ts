@@ -10,6 +10,7 @@ import type {
 } from '#plugins/contracts'
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js'
 import {
+  cardNoOf,
   cardRefusalResult,
   chargeLimit,
   clampU32,
@@ -18,6 +19,7 @@ import {
   portReport,
   stopReason,
   wireOrderNo,
+  type CardNumberFormat,
 } from './mapping.js'
 import {
   decodeDeviceMessage,
@@ -49,6 +51,7 @@ export interface JuyAdapterConfig {
   /** External: several gateways share the device topics through `$share/<group>/...`. */
   sharedGroup?: string
   commandFormat: JuyTopicCommandFormat
+  cardNumberFormat: CardNumberFormat
   tierLayout: 'interleaved' | 'grouped'
   energyUnit: JuyEnergyUnit
   /** Told to piles at login, unless the core asks for another interval. */
@@ -390,7 +393,7 @@ export class JuyAdapter implements VendorAdapter {
     const decision = await this.#sink!.cardSwiped({
       deviceKey: pile.imei,
       portNo: message.port,
-      cardNo: String(message.cardNumber),
+      cardNo: cardNoOf(message.cardNumber, this.config.cardNumberFormat),
       at: new Date(),
     })
     if (!decision.authorised) return refuse(cardRefusalResult(decision.reason))

@@ -37,6 +37,8 @@ export default definePlugin({
       .optional(),
     /** How CMD is spelled in topics: 81 (hex), 0x81 or 129. */
     commandFormat: vine.enum(['hex', 'hex_prefixed', 'decimal'] as const).optional(),
+    /** How cards are printed, so swipes match the cards staff registered: 8 hex or 10 decimal digits. */
+    cardNumberFormat: vine.enum(['hex', 'decimal'] as const).optional(),
     /** 0x85 tier data: (time, price) pairs or all times then all prices. */
     tierLayout: vine.enum(['interleaved', 'grouped'] as const).optional(),
     /** Energy on the wire: 0.01 kWh (the field tables) or 0.001 kWh (the V1.1 change log). */
@@ -58,6 +60,7 @@ export default definePlugin({
         clientId: config.clientId,
         sharedGroup: config.sharedGroup,
         commandFormat: config.commandFormat ?? 'hex',
+        cardNumberFormat: config.cardNumberFormat ?? 'hex',
         tierLayout: config.tierLayout ?? 'interleaved',
         energyUnit: config.energyUnit ?? 'centi_kwh',
         heartbeatSeconds: config.heartbeatSeconds ?? 60,

@@ -33,6 +33,25 @@ export function wireOrderNo(orderNo: string): number {
   return hash || 1
 }
 
+/*
+| Card numbers: JUY sends the UID as a u32. The core takes cards as printed:
+| 8 hex digits (the default, as the demo cards are) or, with
+| `cardNumberFormat: 'decimal'`, 10 decimal digits.
+*/
+export type CardNumberFormat = 'hex' | 'decimal'
+
+export function cardNoOf(cardNumber: number, format: CardNumberFormat) {
+  if (format === 'decimal') return String(cardNumber).padStart(10, '0')
+  return cardNumber.toString(16).toUpperCase().padStart(8, '0')
+}
+
+/** The simulator's side: the u32 a printed card number stands for; null for other numbers. */
+export function cardNumberOf(cardNo: string): number | null {
+  if (/^[0-9A-Fa-f]{8}$/.test(cardNo)) return Number.parseInt(cardNo, 16)
+  if (/^\d{10}$/.test(cardNo) && Number(cardNo) <= U32_MAX) return Number(cardNo)
+  return null
+}
+
 type Status = keyof typeof JUY_PORT_STATUSES
 
 /** A heartbeat's port status byte as the core's port state. */

@@ -14,7 +14,7 @@ import { JUY_CARD_RESULTS, JUY_DEFAULT_TIER_POWERS_WATTS } from './protocol/code
 import type { JuyEnergyUnit, JuyTierLayout } from './protocol/message_definition.js'
 import { readServerMqttFrame, type JuyTopicCommandFormat } from './protocol/mqtt.js'
 import type { ParameterTable } from './protocol/parameter_table.js'
-import { parameterTable } from './mapping.js'
+import { cardNumberOf, parameterTable } from './mapping.js'
 
 /*
 | Simulated JUY piles: each one an MQTT client speaking the wire protocol
@@ -139,6 +139,7 @@ class SimulatedPile {
   /** Unacked end reports by "port:order", with their resend timers. */
   #unacked = new Map<string, NodeJS.Timeout>()
   #reportCounter = 0
+  #charges = 0
 
   constructor(
     readonly imei: string,
@@ -321,6 +322,8 @@ class SimulatedPile {
       return
     }
     const random = this.run.random
+    // The first rider at each pile only tops up, so even short runs see whole charges.
+    const topUp = this.#charges++ === 0
     port.charge = {
       orderNo: message.orderNo,
       cardNumber: message.cardNumber,
@@ -335,8 +338,8 @@ class SimulatedPile {
       maxPowerWatts: 0,
       // An e-bike charger: 48-72 V at 2-6 A.
       plateauWatts: 150 + random() * 250,
-      constantSeconds: 3600 + random() * 3 * 3600,
-      taperSeconds: 1200 + random() * 1800,
+      constantSeconds: topUp ? random() * 300 : 1800 + random() * 3 * 3600,
+      taperSeconds: topUp ? 300 + random() * 300 : 1200 + random() * 1800,
       // One rider in ten takes the charger away before the end.
       unplugAtSeconds: random() < 0.1 ? 600 + random() * 3 * 3600 : null,
     }
@@ -514,10 +517,8 @@ class SimulationRun {
   ) {
     const speed = options.speed ?? 1
     this.random = seeded(options.seed ?? Date.now())
-    // JUY cards are u32 numbers: other card numbers cannot be swiped here.
-    const cards = (options.cardNos ?? [])
-      .filter((card) => /^\d{1,10}$/.test(card) && Number(card) <= 0xffffffff)
-      .map(Number)
+    // JUY cards are u32 UIDs: numbers printed otherwise cannot be swiped here.
+    const cards = (options.cardNos ?? []).map(cardNumberOf).filter((card) => card !== null)
     this.cards = cards.length ? cards : Array.from({ length: 20 }, (_, index) => 10_000_001 + index)
     this.codec = {
       tierLayout: settings.tierLayout ?? 'interleaved',

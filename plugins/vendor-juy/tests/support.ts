@@ -176,6 +176,6 @@ export class TestDevice {
   }
 
   close() {
-    return this.client.endAsync()
+    return this.client.endAsync(true)
   }
 }
