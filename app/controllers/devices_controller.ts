@@ -2,6 +2,7 @@ import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import DevicePolicy from '#policies/device_policy'
 import DeviceRegistryService from '#services/devices/device_registry_service'
+import { portQrImages } from '#services/devices/port_stickers'
 import {
   deviceCommandValidator,
   pileClaimValidator,
@@ -125,7 +126,11 @@ export default class DevicesController {
   async showPile({ params, inertia, bouncer }: HttpContext) {
     await bouncer.with(DevicePolicy).authorize('view')
     const detail = await this.devices.pileDetail(Number(params.id))
-    return inertia.render('operations/pile', { ...detail, ...(await this.devices.options()) })
+    return inertia.render('operations/pile', {
+      ...detail,
+      qrImages: await portQrImages(detail.ports),
+      ...(await this.devices.options()),
+    })
   }
 
   /** The detail page's live poll (every 5 s): ports, online state and commands as JSON. */

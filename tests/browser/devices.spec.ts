@@ -3,6 +3,7 @@ import db from '@adonisjs/lucid/services/db'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { resetLoginLimits } from '#tests/helpers/login'
 import { logIn } from '#tests/helpers/browser'
+import { publicUrl } from '#config/app'
 
 test.group('Devices pages', (group) => {
   group.each.setup(() => resetLoginLimits())
@@ -45,6 +46,24 @@ test.group('Devices pages', (group) => {
     await page.assertText(page.getByTestId('pile-online'), '离线')
     await page.assertElementsCount(page.getByTestId('ports-table').locator('tbody tr'), 10)
     await page.assertText(page.getByTestId('port-3').getByTestId('port-state'), '离线')
+
+    // Each port shows its H5 address (absolute) and the QR code of it for the sticker.
+    const pile = await db
+      .connection('owner')
+      .from('piles')
+      .where({ tenant_id: tenant.id, device_key: deviceKey })
+      .firstOrFail()
+    const h5Url = `${publicUrl}/h5/p/${pile.public_code}/3`
+    await page.assertText(page.getByTestId('port-3').getByTestId('port-h5-url'), h5Url)
+    await page.getByTestId('port-3').getByTestId('port-qr').click()
+    const sticker = page.getByTestId('port-qr-dialog')
+    await page.assertTextContains(sticker, '一号桩 · 3 号端口 扫码充电')
+    await page.assertTextContains(sticker, h5Url)
+    await page.waitForFunction(
+      "document.querySelector('[data-testid=port-qr-image] img')?.naturalWidth > 0"
+    )
+    await sticker.getByRole('button', { name: '关闭' }).click()
+    await page.assertNotExists(sticker)
 
     // 远程停止 on port 3, confirmed: listed as 已提交.
     await page.getByTestId('port-3').getByTestId('port-stop').click()

@@ -14,6 +14,7 @@ import AuditService from '#services/audit/audit_service'
 import DeviceRefusal, { type DeviceRefusalReason } from '#services/devices/device_refusal'
 import { displayDeviceKey, normalizeDeviceKey } from '#services/devices/device_keys'
 import TenantContext from '#services/tenancy/tenant_context'
+import { portH5Url } from '#services/devices/port_stickers'
 import type {
   DeviceCommandInput,
   PileClaimInput,
@@ -65,6 +66,8 @@ export type PortRow = {
   faultCode: string | null
   currentOrderNo: string | null
   updatedAt: string
+  /** The rider H5 page of this port: what its QR sticker carries. */
+  h5Url: string
 }
 export type CommandRow = {
   id: number
@@ -307,6 +310,7 @@ export default class DeviceRegistryService {
           faultCode: port.faultCode,
           currentOrderNo: port.currentOrderNo,
           updatedAt: iso(port.updatedAt)!,
+          h5Url: portH5Url(row.public_code, port.portNo),
         })),
         commands: commands.map((command): CommandRow => ({
           id: command.id,
