@@ -146,7 +146,7 @@ export class RawCharger {
 }
 
 /** Resolves once `check` holds (events arrive asynchronously). */
-export async function until(check: () => boolean, timeoutMs = 3000) {
+export async function until(check: () => boolean, timeoutMs = 10_000) {
   const end = Date.now() + timeoutMs
   while (!check()) {
     if (Date.now() > end) throw new Error('condition not met in time')

@@ -207,11 +207,11 @@ test.group('Admin shell', (group) => {
     const { staff, password } = await createTenantWithStaff()
     const browser = new BrowserSession()
     await browser.login({ account: staff.account, password })
-    const response = await browser.get('/orders/abnormal')
+    const response = await browser.get('/finance/summary')
     assert.equal(response.status, 200)
     assert.equal(response.page?.component, 'placeholder')
-    assert.equal(response.page?.props.section, 'orders')
-    assert.equal(response.page?.props.item, 'abnormal')
+    assert.equal(response.page?.props.section, 'finance')
+    assert.equal(response.page?.props.item, 'summary')
   })
 
   test('the home page shows the staff member own tenant and projects', async ({ assert }) => {

@@ -78,7 +78,7 @@ for (const pluginId of Object.keys(DEVICE_KEYS)) {
     }) => {
       const setup = await setUp()
       try {
-        const summary = await setup.simulate(8)
+        const summary = await setup.simulate(12)
         assert.equal(summary.errors, 0)
         assert.isAtLeast(summary.chargesEnded, 1)
 
