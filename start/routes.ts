@@ -33,6 +33,7 @@ const H5Controller = () => import('#controllers/h5_controller')
 const RefundRequestsController = () => import('#controllers/refund_requests_controller')
 const OrdersController = () => import('#controllers/orders_controller')
 const TariffsController = () => import('#controllers/tariffs_controller')
+const StatisticsController = () => import('#controllers/statistics_controller')
 
 router.get('/healthz', () => ({ ok: true }))
 
@@ -228,6 +229,7 @@ router
     router.get('/settings/tariffs', [TariffsController, 'index']).as('tariffs.index')
     router.post('/settings/tariffs', [TariffsController, 'store']).as('tariffs.store')
     router.post('/settings/tariffs/preview', [TariffsController, 'preview']).as('tariffs.preview')
+    router.get('/data', [StatisticsController, 'index']).as('statistics.index')
 
     const built = new Set([
       '/',
@@ -252,6 +254,7 @@ router
       '/orders',
       '/orders/abnormal',
       '/settings/tariffs',
+      '/data',
     ])
     for (const page of unbuiltPages(built)) {
       router

@@ -17,4 +17,5 @@ export const policies = {
   DevicePolicy: () => import('#policies/device_policy'),
   RefundRequestPolicy: () => import('#policies/refund_request_policy'),
   OrderPolicy: () => import('#policies/order_policy'),
+  StatisticsPolicy: () => import('#policies/statistics_policy'),
 }

@@ -1,0 +1,15 @@
+import { inject } from '@adonisjs/core'
+import { BasePolicy } from '@adonisjs/bouncer'
+import TenantContext from '#services/tenancy/tenant_context'
+
+/** 数据: the charts and their tables (read only). */
+@inject()
+export default class StatisticsPolicy extends BasePolicy {
+  constructor(protected tenant: TenantContext) {
+    super()
+  }
+
+  view() {
+    return this.tenant.can('data.view')
+  }
+}
