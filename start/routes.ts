@@ -26,6 +26,7 @@ const RiderRefundsController = () => import('#controllers/rider_refunds_controll
 const CardsController = () => import('#controllers/cards_controller')
 const PaymentsController = () => import('#controllers/payments_controller')
 const FinanceController = () => import('#controllers/finance_controller')
+const FinanceSummaryController = () => import('#controllers/finance_summary_controller')
 const PaymentWebhooksController = () => import('#controllers/payment_webhooks_controller')
 const PluginEndpointsController = () => import('#controllers/plugin_endpoints_controller')
 const DevicesController = () => import('#controllers/devices_controller')
@@ -194,6 +195,7 @@ router
 
     router.get('/finance/payments', [FinanceController, 'payments']).as('finance.payments')
     router.get('/finance/refunds', [FinanceController, 'refunds']).as('finance.refunds')
+    router.get('/finance/summary', [FinanceSummaryController, 'show']).as('finance.summary')
     router
       .post('/finance/refunds/:id/settle-offline', [FinanceController, 'settleRefundOffline'])
       .where('id', router.matchers.number())
@@ -248,6 +250,7 @@ router
       '/finance/refunds',
       '/finance/reconciliation',
       '/finance/refund-requests',
+      '/finance/summary',
       '/operations/stations',
       '/operations/piles',
       '/operations/vendors',

@@ -1,12 +1,21 @@
 import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
+import TodayFiguresService from '#services/dashboard/today_figures_service'
 import TenantOverviewService from '#services/tenants/tenant_overview_service'
 
 @inject()
 export default class HomeController {
-  constructor(protected overview: TenantOverviewService) {}
+  constructor(
+    protected overview: TenantOverviewService,
+    protected figures: TodayFiguresService
+  ) {}
 
   async show({ inertia }: HttpContext) {
-    return inertia.render('home', await this.overview.show())
+    const today = await this.figures.figures()
+    return inertia.render('home', {
+      ...(await this.overview.show()),
+      today,
+      alerts: TodayFiguresService.alerts(today),
+    })
   }
 }

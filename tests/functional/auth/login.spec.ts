@@ -4,6 +4,7 @@ import testUtils from '@adonisjs/core/services/test_utils'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
 import app from '@adonisjs/core/services/app'
+import router from '@adonisjs/core/services/router'
 import LoginService, {
   ACCOUNT_ATTEMPTS,
   IP_ATTEMPTS,
@@ -204,14 +205,20 @@ test.group('Admin shell', (group) => {
   })
 
   test('menu pages without a feature say so honestly', async ({ assert }) => {
+    // Whichever menu page is still unbuilt: the last ones are being built now.
+    const unbuilt = Object.values(router.toJSON())
+      .flat()
+      .find((route) => route.name?.startsWith('unbuilt.'))
+    if (!unbuilt) return
+    const [, section, item] = unbuilt.name!.split('.')
     const { staff, password } = await createTenantWithStaff()
     const browser = new BrowserSession()
     await browser.login({ account: staff.account, password })
-    const response = await browser.get('/finance/summary')
+    const response = await browser.get(unbuilt.pattern)
     assert.equal(response.status, 200)
     assert.equal(response.page?.component, 'placeholder')
-    assert.equal(response.page?.props.section, 'finance')
-    assert.equal(response.page?.props.item, 'summary')
+    assert.equal(response.page?.props.section, section)
+    assert.equal(response.page?.props.item, item)
   })
 
   test('the home page shows the staff member own tenant and projects', async ({ assert }) => {
