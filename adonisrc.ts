@@ -33,6 +33,7 @@ export default defineConfig({
     () => import('@adonisjs/ally/ally_provider'),
     () => import('#providers/queue_provider'),
     () => import('#providers/plugins_provider'),
+    () => import('@adonisjs/drive/drive_provider'),
   ],
 
   preloads: [() => import('#start/routes'), () => import('#start/kernel')],

@@ -40,4 +40,12 @@ export default await Env.create(new URL('../', import.meta.url), {
   JUY_MQTT_PORT: Env.schema.number.optional(),
   OCPP_WS_HOST: Env.schema.string.optional(),
   OCPP_WS_PORT: Env.schema.number.optional(),
+
+  // Where exports (下载中心) are stored: fs (tmp/exports) or an S3-compatible bucket.
+  DRIVE_DISK: Env.schema.enum.optional(['fs', 's3'] as const),
+  DRIVE_S3_BUCKET: Env.schema.string.optional(),
+  DRIVE_S3_REGION: Env.schema.string.optional(),
+  DRIVE_S3_ENDPOINT: Env.schema.string.optional(),
+  DRIVE_S3_ACCESS_KEY_ID: Env.schema.string.optional(),
+  DRIVE_S3_SECRET_ACCESS_KEY: Env.schema.string.optional(),
 })

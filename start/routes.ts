@@ -34,6 +34,7 @@ const H5Controller = () => import('#controllers/h5_controller')
 const RefundRequestsController = () => import('#controllers/refund_requests_controller')
 const OrdersController = () => import('#controllers/orders_controller')
 const TariffsController = () => import('#controllers/tariffs_controller')
+const ExportsController = () => import('#controllers/exports_controller')
 const StatisticsController = () => import('#controllers/statistics_controller')
 
 router.get('/healthz', () => ({ ok: true }))
@@ -233,6 +234,21 @@ router
     router.post('/settings/tariffs/preview', [TariffsController, 'preview']).as('tariffs.preview')
     router.get('/data', [StatisticsController, 'index']).as('statistics.index')
 
+    router.get('/finance/downloads', [ExportsController, 'index']).as('exports.index')
+    router.post('/finance/exports/ledger', [ExportsController, 'storeLedger']).as('exports.ledger')
+    router
+      .get('/finance/exports/:id', [ExportsController, 'show'])
+      .where('id', router.matchers.number())
+      .as('exports.show')
+    router
+      .post('/finance/exports/:id/retry', [ExportsController, 'retry'])
+      .where('id', router.matchers.number())
+      .as('exports.retry')
+    router
+      .get('/finance/exports/:id/download', [ExportsController, 'download'])
+      .where('id', router.matchers.number())
+      .as('exports.download')
+
     const built = new Set([
       '/',
       '/settings/projects',
@@ -258,6 +274,7 @@ router
       '/orders/abnormal',
       '/settings/tariffs',
       '/data',
+      '/finance/downloads',
     ])
     for (const page of unbuiltPages(built)) {
       router

@@ -1,6 +1,7 @@
 import heartbeatJob from '#jobs/heartbeat_job'
 import { offlineSweepJob } from '#jobs/device_jobs'
 import { chargingWatchdogJob } from '#jobs/charging_jobs'
+import { exportJob } from '#jobs/export_jobs'
 import {
   applyPaymentEventJob,
   followUpPaymentsJob,
@@ -17,4 +18,5 @@ export const jobs = [
   reconcilePaymentsJob,
   offlineSweepJob,
   chargingWatchdogJob,
+  exportJob,
 ]

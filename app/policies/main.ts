@@ -17,5 +17,6 @@ export const policies = {
   DevicePolicy: () => import('#policies/device_policy'),
   RefundRequestPolicy: () => import('#policies/refund_request_policy'),
   OrderPolicy: () => import('#policies/order_policy'),
+  ExportPolicy: () => import('#policies/export_policy'),
   StatisticsPolicy: () => import('#policies/statistics_policy'),
 }

@@ -69,6 +69,20 @@ export class BrowserSession {
     return this.#send('GET', path)
   }
 
+  /** A GET whose body is a file (a download), kept as bytes. */
+  async download(path: string) {
+    const cookie = [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ')
+    const response = await fetch(`${this.#baseUrl}${path}`, {
+      headers: { cookie },
+      redirect: 'manual',
+    })
+    return {
+      status: response.status,
+      headers: response.headers,
+      bytes: Buffer.from(await response.arrayBuffer()),
+    }
+  }
+
   post(path: string, form: Record<string, string> = {}) {
     return this.#send('POST', path, { form })
   }

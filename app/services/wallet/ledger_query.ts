@@ -42,7 +42,7 @@ export default class LedgerQuery {
 
   page(filters: LedgerFilters) {
     return this.tenant.run(async (trx) => {
-      const query = this.#filtered(filters, trx)
+      const query = this.filtered(filters, trx)
       // Paging back reads the other way from the anchor, then turns the rows round.
       const backwards = filters.after !== undefined && filters.before === undefined
       const anchor = backwards ? filters.after : filters.before
@@ -115,7 +115,8 @@ export default class LedgerQuery {
     })
   }
 
-  #filtered(filters: LedgerFilters, trx: TransactionClientContract) {
+  /** The ledger rows the filters pick, unordered; exports page through it too. */
+  filtered(filters: LedgerFilters, trx: TransactionClientContract) {
     const tenantId = this.tenant.tenantId
     const query = trx.from('ledger_entries as e').where('e.tenant_id', tenantId)
     this.tenant.limitToProjects(query, 'e.project_id')

@@ -20,6 +20,7 @@ type Victim = Awaited<ReturnType<typeof createTenantWithStaff>> & {
   devices: { vendorId: number; stationId: number; pileId: number }
   refundRequestId: number
   orderId: number
+  exportId: number
 }
 
 /**
@@ -197,6 +198,16 @@ const TENANT_ID_ROUTES: Record<
   },
   'GET /orders/:id': {
     id: (victim) => victim.orderId,
+  },
+  'GET /finance/exports/:id': {
+    id: (victim) => victim.exportId,
+  },
+  'GET /finance/exports/:id/download': {
+    id: (victim) => victim.exportId,
+  },
+  'POST /finance/exports/:id/retry': {
+    id: (victim) => victim.exportId,
+    unchanged: (victim) => ownerColumn('exports', victim.exportId, 'status'),
   },
   ...Object.fromEntries(
     (['settle', 'close', 'refund', 'stop'] as const).map((action) => [
@@ -385,6 +396,27 @@ async function victimRefundRequest(tenantId: number, projectId: number, riderId:
   return row.id as number
 }
 
+/** A failed ledger export of the victim (retrying it would queue it again). */
+async function victimExport(tenantId: number, staffId: number) {
+  const [row] = await db
+    .connection('owner')
+    .insertQuery()
+    .table('exports')
+    .insert({
+      tenant_id: tenantId,
+      requested_by: staffId,
+      kind: 'ledger',
+      format: 'xlsx',
+      filters: JSON.stringify({}),
+      status: 'failed',
+      error: '别家的导出',
+      created_at: new Date(),
+      updated_at: new Date(),
+    })
+    .returning('id')
+  return row.id as number
+}
+
 /** A column of a row as committed, read through the owner connection. */
 async function ownerColumn(table: string, id: number, column: string) {
   const row = await db.connection('owner').from(table).where('id', id).first()
@@ -501,6 +533,7 @@ test.group('Tenant walls: routes', (group) => {
         projectId: victimBase.project.id,
         ...devices,
       }),
+      exportId: await victimExport(victimBase.tenant.id, victimBase.staff.id),
     }
 
     const browser = new BrowserSession()

@@ -1,0 +1,78 @@
+import ExcelJS from 'exceljs'
+import { DateTime } from 'luxon'
+import { addTotals, type ReportCell, type ReportWriter } from './report_table.js'
+
+const DISPLAY_ZONE = 'Asia/Shanghai'
+const MONEY_FORMAT = '"¥"#,##0.00;"¥"-#,##0.00'
+const DATE_FORMAT = 'yyyy-mm-dd hh:mm:ss'
+
+/**
+ * Excel has no time zones: a date cell is a wall-clock time. exceljs writes a
+ * Date's UTC fields, so the Shanghai wall time is passed as if it were UTC.
+ */
+function shanghaiWallClock(value: Date) {
+  const local = DateTime.fromJSDate(value).setZone(DISPLAY_ZONE)
+  return new Date(
+    Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second)
+  )
+}
+
+/**
+ * The report as .xlsx through exceljs's streaming writer: each row is
+ * committed to the file as it is added, so memory stays flat however long
+ * the list. Money cells are numbers (fen / 100, computed here only, at
+ * write time) with a ¥ format, so Excel sums them; the totals row is summed
+ * in integer fen first.
+ */
+export const writeXlsx: ReportWriter = async (table, file, progress) => {
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+    filename: file,
+    useStyles: true,
+    useSharedStrings: false,
+  })
+  const sheet = workbook.addWorksheet(table.title, {
+    views: [{ state: 'frozen', ySplit: 1 }],
+  })
+  sheet.columns = table.columns.map((column) => ({
+    header: column.header,
+    key: column.key,
+    width: column.width,
+    style:
+      column.kind === 'money'
+        ? { numFmt: MONEY_FORMAT }
+        : column.kind === 'datetime'
+          ? { numFmt: DATE_FORMAT }
+          : {},
+  }))
+  sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: table.columns.length } }
+  sheet.getRow(1).font = { bold: true }
+  sheet.getRow(1).commit()
+
+  const totals: Record<string, number> = {}
+  let rowsDone = 0
+  for await (const batch of table.batches) {
+    for (const row of batch) {
+      addTotals(totals, table.columns, row)
+      const cells: Record<string, ReportCell> = {}
+      for (const column of table.columns) {
+        const value = row[column.key]
+        if (value === null || value === undefined) cells[column.key] = null
+        else if (column.kind === 'money') cells[column.key] = Number(value) / 100
+        else if (column.kind === 'datetime') cells[column.key] = shanghaiWallClock(value as Date)
+        else cells[column.key] = value
+      }
+      sheet.addRow(cells).commit()
+    }
+    rowsDone += batch.length
+    await progress(rowsDone)
+  }
+
+  const totalCells: Record<string, ReportCell> = { [table.columns[0].key]: table.totalLabel }
+  for (const [key, fen] of Object.entries(totals)) totalCells[key] = fen / 100
+  const totalRow = sheet.addRow(totalCells)
+  totalRow.font = { bold: true }
+  totalRow.commit()
+  sheet.commit()
+  await workbook.commit()
+  return { totals }
+}
