@@ -2,13 +2,11 @@ import app from '@adonisjs/core/services/app'
 import router from '@adonisjs/core/services/router'
 import env from '#start/env'
 import { middleware } from '#start/kernel'
-import { unbuiltPages } from '#services/navigation'
 
 const SessionController = () => import('#controllers/session_controller')
 const CaptchaController = () => import('#controllers/captcha_controller')
 const LocaleController = () => import('#controllers/locale_controller')
 const HomeController = () => import('#controllers/home_controller')
-const PlaceholderController = () => import('#controllers/placeholder_controller')
 const PlatformSessionController = () => import('#controllers/platform/session_controller')
 const PlatformTenantsController = () => import('#controllers/platform/tenants_controller')
 const SsoController = () => import('#controllers/sso_controller')
@@ -248,39 +246,6 @@ router
       .get('/finance/exports/:id/download', [ExportsController, 'download'])
       .where('id', router.matchers.number())
       .as('exports.download')
-
-    const built = new Set([
-      '/',
-      '/settings/projects',
-      '/permissions/staff',
-      '/permissions/roles',
-      '/riders',
-      '/logs/operations',
-      '/logs/logins',
-      '/riders/ledger',
-      '/settings/packages',
-      '/settings/payment',
-      '/cards',
-      '/riders/cards',
-      '/finance/payments',
-      '/finance/refunds',
-      '/finance/reconciliation',
-      '/finance/refund-requests',
-      '/finance/summary',
-      '/operations/stations',
-      '/operations/piles',
-      '/operations/vendors',
-      '/orders',
-      '/orders/abnormal',
-      '/settings/tariffs',
-      '/data',
-      '/finance/downloads',
-    ])
-    for (const page of unbuiltPages(built)) {
-      router
-        .get(page.path, [PlaceholderController, 'show'])
-        .as(`unbuilt.${page.section}.${page.item}`)
-    }
   })
   .use([middleware.auth(), middleware.passwordChange(), middleware.tenant()])
 

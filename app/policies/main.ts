@@ -3,7 +3,6 @@
 | the type check of a fresh clone needs no code generation first.
 */
 export const policies = {
-  MenuPolicy: () => import('#policies/menu_policy'),
   SsoPolicy: () => import('#policies/sso_policy'),
   PlatformTenantPolicy: () => import('#policies/platform_tenant_policy'),
   AuditPolicy: () => import('#policies/audit_policy'),

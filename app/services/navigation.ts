@@ -83,17 +83,3 @@ export function navigationFor(can: (permission: Permission) => boolean) {
     return { ...navSection, path: items[0]?.path ?? navSection.path, items }
   }).filter((navSection) => navSection.items.length > 0)
 }
-
-/** Pages named in the menu that no feature serves yet. */
-export function unbuiltPages(builtPaths: Set<string>) {
-  return NAVIGATION.flatMap((navSection) =>
-    navSection.items
-      .filter((item) => !builtPaths.has(item.path))
-      .map((item) => ({
-        section: navSection.key,
-        item: item.key,
-        path: item.path,
-        permission: item.permission,
-      }))
-  )
-}

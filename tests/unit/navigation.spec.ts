@@ -1,5 +1,5 @@
 import { test } from '@japa/runner'
-import { NAVIGATION, unbuiltPages } from '#services/navigation'
+import { NAVIGATION } from '#services/navigation'
 
 test.group('Navigation', () => {
   test('has the ten top menus of the old system, in order', ({ assert }) => {
@@ -26,11 +26,5 @@ test.group('Navigation', () => {
       riders.items.map((item) => item.key),
       ['list', 'cards', 'ledger']
     )
-  })
-
-  test('every menu page is either built or listed as unbuilt, once', ({ assert }) => {
-    const paths = unbuiltPages(new Set(['/'])).map((page) => page.path)
-    assert.equal(new Set(paths).size, paths.length)
-    assert.notInclude(paths, '/')
   })
 })
