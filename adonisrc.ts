@@ -55,6 +55,11 @@ export default defineConfig({
         name: 'browser',
         timeout: 120000,
       },
+      {
+        files: ['tests/resilience/**/*.spec.ts'],
+        name: 'resilience',
+        timeout: 120000,
+      },
     ],
     forceExit: false,
   },

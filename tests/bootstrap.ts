@@ -83,7 +83,7 @@ export const runnerHooks: Required<Pick<Config, 'setup' | 'teardown'>> = {
 }
 
 export const configureSuite: Config['configureSuite'] = (suite) => {
-  if (['browser', 'functional'].includes(suite.name)) {
+  if (['browser', 'functional', 'resilience'].includes(suite.name)) {
     return suite.setup(() => testUtils.httpServer().start())
   }
 }
