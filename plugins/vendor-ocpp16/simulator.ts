@@ -354,7 +354,7 @@ class SimulatedCharger {
             timestamp: this.timestamp(),
             sampledValue: [
               {
-                value: watts.toFixed(1),
+                value: String(Math.round(watts)),
                 measurand: 'Power.Active.Import',
                 unit: 'W',
                 context: 'Sample.Periodic',

@@ -15,8 +15,8 @@ import { startSandboxGateway } from '../../plugins/payment-sandbox/tests/sandbox
 | run's database and ports, inherited through the environment) works
 | through many payment notifications, then many refunds, and is SIGKILLed
 | in the middle of each batch, then started again. Every job still lands
-| exactly once. Where the kill falls depends on timing, so this drill runs
-| with `npm run drills` only (RESILIENCE_DRILLS=all).
+| exactly once. Where the kill falls varies from run to run; what is
+| asserted (no lost and no double posting) holds wherever it falls.
 */
 
 const PAYMENTS = 40
@@ -193,7 +193,5 @@ test.group('resilience: the worker killed mid-work', (group) => {
     assert.equal(wallet.real_balance, credited - refunded)
     const verify = await runLedgerVerify()
     assert.equal(verify.code, 0, verify.output)
-  })
-    .skip(process.env.RESILIENCE_DRILLS !== 'all', 'timing-dependent: npm run drills')
-    .timeout(240_000)
+  }).timeout(240_000)
 })
