@@ -1,4 +1,5 @@
 import { test } from '@japa/runner'
+import ChargingWatchdog, { START_TIMEOUT_SECONDS } from '#services/charging/charging_watchdog'
 import WalletService from '#services/wallet/wallet_service'
 import { createRider } from '#tests/functional/cards/helpers'
 import {
@@ -20,7 +21,7 @@ import { resetLoginLimits } from '#tests/helpers/login'
 test.group('订单管理 and 异常订单', (group) => {
   group.each.setup(() => resetLoginLimits())
 
-  test('staff filter orders by phone and channel, then close an order the pile dropped', async ({
+  test('staff filter orders by phone and channel, filter 异常订单 by reason, then close an order the pile dropped', async ({
     visit,
     assert,
   }) => {
@@ -74,25 +75,35 @@ test.group('订单管理 and 异常订单', (group) => {
       orderNo: droppedOrder,
       at: new Date(),
     })
+    // An APP start on port 4 the pile never confirms: 异常订单 once the watchdog looks.
+    const { orderNo: unconfirmedOrder } = await charging.startRemote(fixture.system, {
+      pileId: fixture.pile.id,
+      portNo: 4,
+      riderId: appRider.id,
+      durationType: { kind: 'full' },
+      channel: 'app',
+    })
     await charging.pileWentOffline(fixture.system, fixture.pile.id, new Date())
+    await new ChargingWatchdog().run(new Date(Date.now() + (START_TIMEOUT_SECONDS + 60) * 1000))
 
     const page = await logIn(visit, fixture.staff.account, fixture.password)
     await page.goto('/orders')
     const rows = page.getByTestId('orders-table').locator('tbody tr')
-    await page.assertElementsCount(rows, 3)
+    await page.assertElementsCount(rows, 4)
 
-    // By phone: only the APP rider's order.
+    // By phone: only the APP rider's two orders.
     const filters = page.getByTestId('orders-filters')
     await filters.getByLabel('手机号', { exact: true }).fill(appRider.phone)
     await page.getByTestId('orders-search').click()
-    await page.assertElementsCount(rows, 1)
+    await page.assertElementsCount(rows, 2)
     await page.assertExists(page.getByTestId(`order-row-${appOrder}`))
+    await page.assertExists(page.getByTestId(`order-row-${unconfirmedOrder}`))
     await page.assertTextContains(rows.first(), 'APP')
     await page.assertTextContains(rows.first(), appRider.phone)
 
     // By channel: the two card orders, whatever their state.
     await filters.getByRole('button', { name: '重置' }).click()
-    await page.assertElementsCount(rows, 3)
+    await page.assertElementsCount(rows, 4)
     await filters.locator('.v-select').filter({ hasText: '下单方式' }).click()
     await page.getByRole('option', { name: '刷卡' }).click()
     await page.getByTestId('orders-search').click()
@@ -104,8 +115,23 @@ test.group('订单管理 and 异常订单', (group) => {
     // 异常订单 lists the dropped charge with its reason; 关闭 it with a reason.
     await page.goto('/orders/abnormal')
     const dropped = page.getByTestId(`order-row-${droppedOrder}`)
-    await page.assertElementsCount(rows, 1)
+    await page.assertElementsCount(rows, 2)
     await page.assertTextContains(dropped, '充电中设备离线')
+    await page.assertTextContains(
+      page.getByTestId(`order-row-${unconfirmedOrder}`),
+      '未收到启动确认'
+    )
+
+    // By reason: only the unconfirmed start, then back to both.
+    const abnormalFilters = page.getByTestId('orders-filters')
+    await abnormalFilters.locator('.v-select').filter({ hasText: '异常原因' }).click()
+    await page.getByRole('option', { name: '未收到启动确认' }).click()
+    await page.getByTestId('orders-search').click()
+    await page.assertElementsCount(rows, 1)
+    await page.assertExists(page.getByTestId(`order-row-${unconfirmedOrder}`))
+    await abnormalFilters.getByRole('button', { name: '重置' }).click()
+    await page.assertElementsCount(rows, 2)
+
     await page.getByTestId(`order-close-${droppedOrder}`).click()
     const dialog = page.locator('.v-dialog')
     await page.assertTextContains(dialog, `关闭订单 ${droppedOrder}（不扣费）`)
@@ -113,7 +139,7 @@ test.group('订单管理 and 异常订单', (group) => {
     await dialog.getByRole('button', { name: '确定', exact: true }).click()
     await page.assertTextContains(page.getByTestId('flash'), `订单 ${droppedOrder} 已关闭`)
     await page.assertNotExists(dropped)
-    await page.assertTextContains(page.getByTestId('orders-table'), '暂无订单')
+    await page.assertElementsCount(rows, 1)
 
     // Back in 订单管理 it shows as cancelled, with the note kept on the order.
     await page.goto('/orders')
