@@ -233,7 +233,11 @@ router
     router.get('/data', [StatisticsController, 'index']).as('statistics.index')
 
     router.get('/finance/downloads', [ExportsController, 'index']).as('exports.index')
-    router.post('/finance/exports/ledger', [ExportsController, 'storeLedger']).as('exports.ledger')
+    // One static route per kind of app/services/reports/report_kinds.ts (listed here so
+    // the routes file stays free of eager imports; the controller validates the kind).
+    for (const kind of ['ledger', 'orders', 'payments', 'refunds', 'monthly']) {
+      router.post(`/finance/exports/${kind}`, [ExportsController, 'store']).as(`exports.${kind}`)
+    }
     router
       .get('/finance/exports/:id', [ExportsController, 'show'])
       .where('id', router.matchers.number())

@@ -2,15 +2,19 @@ import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import ExportPolicy from '#policies/export_policy'
 import ExportService from '#services/reports/export_service'
+import { REPORT_KINDS, reportFilters } from '#services/reports/report_kinds'
 import { exportIdValidator, exportStartValidator } from '#validators/export_validator'
-import { ledgerFilterValidator } from '#validators/ledger_validator'
+import vine from '@vinejs/vine'
 
 const CONTENT_TYPES = {
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   pdf: 'application/pdf',
 }
 
-/** 财务 → 下载中心, and starting an export from a list (账户流水). */
+// The kind is the last part of the route's path (/finance/exports/<kind>), one route per kind.
+const kindValidator = vine.create({ kind: vine.enum(REPORT_KINDS) })
+
+/** 财务 → 下载中心, and starting an export of a report (a list with its filters, or 汇总). */
 @inject()
 export default class ExportsController {
   constructor(protected exports: ExportService) {}
@@ -20,12 +24,13 @@ export default class ExportsController {
     return inertia.render('finance/downloads', { exports: await this.exports.list() })
   }
 
-  /** From 账户流水: its current filters (query string of the page) and a format; JSON for the progress bar. */
-  async storeLedger({ request, response, bouncer }: HttpContext) {
-    await bouncer.with(ExportPolicy).authorize('export')
+  /** From a list page: its current filters (the page's query string) and a format; JSON for the progress bar. */
+  async store({ request, response, bouncer, route }: HttpContext) {
+    const { kind } = await kindValidator.validate({ kind: route?.pattern.split('/').pop() })
+    await bouncer.with(ExportPolicy).authorize('exportReport', kind)
     const { format } = await request.validateUsing(exportStartValidator)
-    const filters = await ledgerFilterValidator.validate(request.input('filters') ?? {})
-    const id = await this.exports.startLedger(format, filters)
+    const filters = await reportFilters(kind, request.input('filters'))
+    const id = await this.exports.startReport(kind, format, filters)
     return response.json(await this.exports.find(id))
   }
 

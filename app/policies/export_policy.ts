@@ -1,5 +1,6 @@
 import { inject } from '@adonisjs/core'
 import { BasePolicy } from '@adonisjs/bouncer'
+import { REPORTS, type ReportKind } from '#services/reports/report_kinds'
 import TenantContext from '#services/tenancy/tenant_context'
 
 /** 下载中心: starting, following, retrying and downloading exports. */
@@ -11,5 +12,10 @@ export default class ExportPolicy extends BasePolicy {
 
   export() {
     return this.tenant.can('finance.export')
+  }
+
+  /** Starting an export of one report kind: the permission its registry entry names. */
+  exportReport(_user: unknown, kind: ReportKind) {
+    return this.tenant.can(REPORTS[kind].permission)
   }
 }

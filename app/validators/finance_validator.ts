@@ -38,6 +38,7 @@ export const refundRecordsValidator = vine.create({
   cause: vine.enum(['rider_refund', 'late_payment', 'unfulfilled'] as const).optional(),
   // Only the refunds owed to riders in cash (the banner's link).
   awaitingCash: vine.boolean().optional(),
+  projectId: id().optional(),
   from: day().optional(),
   to: day().optional(),
   ...anchors,

@@ -1,4 +1,5 @@
 import { inject } from '@adonisjs/core'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { normalizeCardNo } from '#services/cards/card_number'
 import type { Bill, Tariff } from '#services/charging/tariff'
 import { keysetPage, ridersByPhone, whereShanghaiDays } from '#services/finance/keyset'
@@ -108,40 +109,50 @@ export default class OrderRecords {
     })
   }
 
+  /** The orders the filters pick, visible to this staff member (no order, no paging); the export reads it too. */
+  filtered(
+    filters: Omit<OrderFilters, 'before' | 'after'>,
+    only: { abnormal: boolean },
+    trx: TransactionClientContract
+  ) {
+    const tenantId = this.tenant.tenantId
+    const query = trx.from('charging_orders as o').where('o.tenant_id', tenantId)
+    this.tenant.limitToProjects(query, 'o.project_id')
+    if (only.abnormal) {
+      query.where('o.status', 'abnormal')
+      if (filters.abnormalReason) query.where('o.abnormal_reason', filters.abnormalReason)
+    } else if (filters.status) {
+      query.where('o.status', filters.status)
+    }
+    if (filters.orderNo) query.where('o.order_no', filters.orderNo.toUpperCase())
+    if (filters.phone) {
+      query.whereIn('o.rider_id', (riders) => ridersByPhone(riders, tenantId, filters.phone!))
+    }
+    if (filters.cardNo) {
+      query.where('o.card_no', normalizeCardNo(filters.cardNo) ?? filters.cardNo)
+    }
+    // A device key picks the pile first, so orders are read through the pile index.
+    if (filters.device) {
+      const device = filters.device
+      query.whereIn('o.pile_id', (piles) =>
+        piles
+          .from('piles')
+          .where('tenant_id', tenantId)
+          .whereIn('device_key', [device, device.toUpperCase()])
+          .select('id')
+      )
+    }
+    if (filters.projectId) query.where('o.project_id', filters.projectId)
+    if (filters.channel) query.where('o.channel', filters.channel)
+    if (filters.vendorId) query.where('o.vendor_id', filters.vendorId)
+    whereShanghaiDays(query, 'o.created_at', filters)
+    return query
+  }
+
   page(filters: OrderFilters, only: { abnormal: boolean }) {
     const tenantId = this.tenant.tenantId
     return this.tenant.run(async (trx) => {
-      const query = trx.from('charging_orders as o').where('o.tenant_id', tenantId)
-      this.tenant.limitToProjects(query, 'o.project_id')
-      if (only.abnormal) {
-        query.where('o.status', 'abnormal')
-        if (filters.abnormalReason) query.where('o.abnormal_reason', filters.abnormalReason)
-      } else if (filters.status) {
-        query.where('o.status', filters.status)
-      }
-      if (filters.orderNo) query.where('o.order_no', filters.orderNo.toUpperCase())
-      if (filters.phone) {
-        query.whereIn('o.rider_id', (riders) => ridersByPhone(riders, tenantId, filters.phone!))
-      }
-      if (filters.cardNo) {
-        query.where('o.card_no', normalizeCardNo(filters.cardNo) ?? filters.cardNo)
-      }
-      // A device key picks the pile first, so orders are read through the pile index.
-      if (filters.device) {
-        const device = filters.device
-        query.whereIn('o.pile_id', (piles) =>
-          piles
-            .from('piles')
-            .where('tenant_id', tenantId)
-            .whereIn('device_key', [device, device.toUpperCase()])
-            .select('id')
-        )
-      }
-      if (filters.projectId) query.where('o.project_id', filters.projectId)
-      if (filters.channel) query.where('o.channel', filters.channel)
-      if (filters.vendorId) query.where('o.vendor_id', filters.vendorId)
-      whereShanghaiDays(query, 'o.created_at', filters)
-
+      const query = this.filtered(filters, only, trx)
       const paging = keysetPage(query, { table: 'charging_orders', alias: 'o', tenantId }, filters)
       // The page is picked from charging_orders alone; only its rows are joined to names.
       const found = await trx

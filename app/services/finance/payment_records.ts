@@ -1,4 +1,5 @@
 import { inject } from '@adonisjs/core'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { PaymentPurpose, PaymentStatus } from '#models/payment_order'
 import { keysetPage, ridersByPhone, whereShanghaiDays } from '#services/finance/keyset'
 import TenantContext from '#services/tenancy/tenant_context'
@@ -47,23 +48,32 @@ export default class PaymentRecords {
     })
   }
 
+  /** The payments the filters pick, visible to this staff member (no order, no paging); the export reads it too. */
+  filtered(
+    filters: Omit<PaymentRecordFilters, 'before' | 'after'>,
+    trx: TransactionClientContract
+  ) {
+    const tenantId = this.tenant.tenantId
+    const query = trx.from('payment_orders as o').where('o.tenant_id', tenantId)
+    this.tenant.limitToProjects(query, 'o.project_id')
+    if (filters.paymentNo) query.where('o.payment_no', filters.paymentNo)
+    // A phone picks riders first, so payments are read by rider through their index.
+    if (filters.phone) {
+      query.whereIn('o.rider_id', (riders) => ridersByPhone(riders, tenantId, filters.phone!))
+    }
+    if (filters.projectId) query.where('o.project_id', filters.projectId)
+    if (filters.purpose) query.where('o.purpose', filters.purpose)
+    if (filters.status === 'pending') query.whereIn('o.status', ['created', 'pending'])
+    else if (filters.status) query.where('o.status', filters.status)
+    if (filters.pluginId) query.where('o.plugin_id', filters.pluginId)
+    whereShanghaiDays(query, 'o.created_at', filters)
+    return query
+  }
+
   page(filters: PaymentRecordFilters) {
     const tenantId = this.tenant.tenantId
     return this.tenant.run(async (trx) => {
-      const query = trx.from('payment_orders as o').where('o.tenant_id', tenantId)
-      this.tenant.limitToProjects(query, 'o.project_id')
-      if (filters.paymentNo) query.where('o.payment_no', filters.paymentNo)
-      // A phone picks riders first, so payments are read by rider through their index.
-      if (filters.phone) {
-        query.whereIn('o.rider_id', (riders) => ridersByPhone(riders, tenantId, filters.phone!))
-      }
-      if (filters.projectId) query.where('o.project_id', filters.projectId)
-      if (filters.purpose) query.where('o.purpose', filters.purpose)
-      if (filters.status === 'pending') query.whereIn('o.status', ['created', 'pending'])
-      else if (filters.status) query.where('o.status', filters.status)
-      if (filters.pluginId) query.where('o.plugin_id', filters.pluginId)
-      whereShanghaiDays(query, 'o.created_at', filters)
-
+      const query = this.filtered(filters, trx)
       const paging = keysetPage(query, { table: 'payment_orders', alias: 'o', tenantId }, filters)
       // The page is picked from payment_orders alone, in index order; only
       // its rows are joined to names.

@@ -53,26 +53,33 @@ export default class RefundRecords {
     protected audit: AuditService
   ) {}
 
+  /** The refunds the filters pick, visible to this staff member (no order, no paging); the export reads it too. */
+  filtered(filters: Omit<RefundRecordFilters, 'before' | 'after'>, trx: TransactionClientContract) {
+    const tenantId = this.tenant.tenantId
+    const query = trx.from('payment_refunds as f').where('f.tenant_id', tenantId)
+    this.tenant.limitToProjects(query, 'f.project_id')
+    if (filters.refundNo) query.where('f.refund_no', filters.refundNo)
+    if (filters.paymentNo || filters.phone) {
+      query.whereIn('f.payment_order_id', (orders) => {
+        orders.from('payment_orders').where('tenant_id', tenantId).select('id')
+        if (filters.paymentNo) orders.where('payment_no', filters.paymentNo)
+        if (filters.phone) {
+          orders.whereIn('rider_id', (riders) => ridersByPhone(riders, tenantId, filters.phone!))
+        }
+      })
+    }
+    if (filters.status) query.where('f.status', filters.status)
+    if (filters.cause) query.where('f.cause', filters.cause)
+    if (filters.awaitingCash) awaitingCash(query, 'f')
+    if (filters.projectId) query.where('f.project_id', filters.projectId)
+    whereShanghaiDays(query, 'f.created_at', filters)
+    return query
+  }
+
   page(filters: RefundRecordFilters) {
     const tenantId = this.tenant.tenantId
     return this.tenant.run(async (trx) => {
-      const query = trx.from('payment_refunds as f').where('f.tenant_id', tenantId)
-      this.tenant.limitToProjects(query, 'f.project_id')
-      if (filters.refundNo) query.where('f.refund_no', filters.refundNo)
-      if (filters.paymentNo || filters.phone) {
-        query.whereIn('f.payment_order_id', (orders) => {
-          orders.from('payment_orders').where('tenant_id', tenantId).select('id')
-          if (filters.paymentNo) orders.where('payment_no', filters.paymentNo)
-          if (filters.phone) {
-            orders.whereIn('rider_id', (riders) => ridersByPhone(riders, tenantId, filters.phone!))
-          }
-        })
-      }
-      if (filters.status) query.where('f.status', filters.status)
-      if (filters.cause) query.where('f.cause', filters.cause)
-      if (filters.awaitingCash) awaitingCash(query, 'f')
-      whereShanghaiDays(query, 'f.created_at', filters)
-
+      const query = this.filtered(filters, trx)
       const paging = keysetPage(query, { table: 'payment_refunds', alias: 'f', tenantId }, filters)
       const found = await trx
         .query()

@@ -1,6 +1,6 @@
 import DomainRefusal from '#exceptions/domain_refusal'
 
-export type ExportRefusalReason = 'projectNotAllowed' | 'notFailed' | 'notReady'
+export type ExportRefusalReason = 'projectNotAllowed' | 'notFailed' | 'notReady' | 'invalidPeriod'
 
 /** An export the rules refuse; nothing was written. Messages: resources/lang/<locale>/exports.json. */
 export default class ExportRefusal extends DomainRefusal<ExportRefusalReason> {

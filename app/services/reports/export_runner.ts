@@ -7,9 +7,8 @@ import drive from '@adonisjs/drive/services/main'
 import i18nManager from '@adonisjs/i18n/services/main'
 import { DateTime } from 'luxon'
 import TenantContext from '#services/tenancy/tenant_context'
-import { ledgerReport } from './ledger_report.js'
-import { writePdf } from './pdf_writer.js'
-import { writeXlsx } from './xlsx_writer.js'
+import { writerFor } from './report_file.js'
+import { buildReport, isReportKind } from './report_kinds.js'
 
 /** Finished files stay downloadable this long. */
 const KEEP_DAYS = 7
@@ -43,16 +42,19 @@ export async function runExport(tenantId: number, exportId: number) {
   try {
     // The job reads as the requester could: their tenant and project limits.
     const scoped = new TenantContext(tenantId, row.requested_by, row.project_scope ?? null)
-    const table = await ledgerReport({
-      tenant: scoped,
-      filters: row.filters,
-      requestedBy: row.staff_name,
-      i18n: i18nManager.locale(i18nManager.defaultLocale),
-    })
+    if (!isReportKind(row.kind)) throw new Error(`unknown report kind ${row.kind}`)
+    const table = await buildReport(
+      row.kind,
+      {
+        tenant: scoped,
+        requestedBy: row.staff_name,
+        i18n: i18nManager.locale(i18nManager.defaultLocale),
+      },
+      row.filters
+    )
     await update({ rows_total: table.rowsTotal })
     const file = join(folder, `export.${row.format}`)
-    const write = row.format === 'pdf' ? writePdf : writeXlsx
-    await write(table, file, async (rowsDone) => {
+    await writerFor(row.format)(table, file, async (rowsDone) => {
       await update({ rows_done: rowsDone })
     })
 

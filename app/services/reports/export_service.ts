@@ -6,8 +6,8 @@ import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { exportJob } from '#jobs/export_jobs'
 import AuditService from '#services/audit/audit_service'
 import TenantContext from '#services/tenancy/tenant_context'
-import type { LedgerFilters } from '#validators/ledger_validator'
 import ExportRefusal from './export_refusal.js'
+import type { ReportFiltersOf, ReportKind } from './report_kinds.js'
 
 export type ExportFormat = 'xlsx' | 'pdf'
 export type ExportStatus = 'queued' | 'running' | 'done' | 'failed'
@@ -65,9 +65,18 @@ export default class ExportService {
     protected audit: AuditService
   ) {}
 
-  async startLedger(format: ExportFormat, filters: LedgerFilters) {
-    const { before, after, ...kept } = filters
-    if (kept.projectId && !this.tenant.canSeeProject(kept.projectId)) {
+  /**
+   * Records an export of `kind` with its validated filters (see
+   * report_kinds.ts reportFilters) and queues its file. Staff limited to
+   * projects may name only theirs; the file holds only their projects.
+   */
+  async startReport<Kind extends ReportKind>(
+    kind: Kind,
+    format: ExportFormat,
+    filters: ReportFiltersOf[Kind]
+  ) {
+    const projectId = (filters as { projectId?: number }).projectId
+    if (projectId && !this.tenant.canSeeProject(projectId)) {
       throw new ExportRefusal('projectNotAllowed')
     }
     const id = await this.tenant.run(async (trx) => {
@@ -78,9 +87,9 @@ export default class ExportService {
         .insert({
           tenant_id: this.tenant.tenantId,
           requested_by: this.tenant.staffId,
-          kind: 'ledger',
+          kind,
           format,
-          filters: JSON.stringify(kept),
+          filters: JSON.stringify(filters),
           project_scope: this.tenant.projectIds ? JSON.stringify(this.tenant.projectIds) : null,
           created_at: now,
           updated_at: now,
@@ -90,9 +99,9 @@ export default class ExportService {
         this.tenant,
         {
           action: 'exports.create',
-          projectId: kept.projectId ?? null,
+          projectId: projectId ?? null,
           target: { type: 'export', id: row.id },
-          after: { kind: 'ledger', format, filters: kept },
+          after: { kind, format, filters },
         },
         trx
       )

@@ -32,11 +32,18 @@ export type ReportWriter = (
   progress: (rowsDone: number) => Promise<void>
 ) => Promise<{ totals: Record<string, number> }>
 
+/**
+ * A row holding this key repeats figures other rows already count (e.g. the
+ * split of a summary by channel): it is written but not totalled.
+ */
+export const BREAKDOWN = '_breakdown'
+
 export function addTotals(
   totals: Record<string, number>,
   columns: ReportColumn[],
   row: Record<string, ReportCell>
 ) {
+  if (row[BREAKDOWN]) return
   for (const column of columns) {
     if (column.kind === 'money' && column.total) {
       totals[column.key] = (totals[column.key] ?? 0) + Number(row[column.key] ?? 0)

@@ -1,0 +1,96 @@
+import SummaryService, { type ChannelRow, type SummaryRow } from '#services/finance/summary_service'
+import { reportColumns, reportHeading, type ReportOrigin } from './report_origin.js'
+import { BREAKDOWN, type ReportCell, type ReportTable } from './report_table.js'
+
+export type MonthlyReportFilters = {
+  /** Calendar days in Shanghai, both included (a month: its first and last day). */
+  from: string
+  to: string
+  projectId?: number
+}
+
+/**
+ * 月度汇总 (财务 → 汇总 as a report): one row per project with top-ups
+ * (real and bonus), bonus grants, card fees, charging revenue, refunds,
+ * corrections, net and the riders' balances owed at the period's end; the
+ * totals are these rows' sums. Then the split of top-ups, card fees and
+ * charging by channel, marked BREAKDOWN so they are not counted twice.
+ * The figures are SummaryService's SQL sums, so the file ties out with the
+ * 汇总 page and 账户流水.
+ */
+export async function monthlyReport(
+  origin: ReportOrigin,
+  filters: MonthlyReportFilters
+): Promise<ReportTable> {
+  const { tenant, i18n } = origin
+  const summary = await new SummaryService(tenant).summarize({
+    from: filters.from,
+    to: filters.to,
+    granularity: 'month',
+    projectId: filters.projectId,
+  })
+  const project = (row: SummaryRow): Record<string, ReportCell> => ({
+    section: i18n.t('exports.sections.project'),
+    name: row.label,
+    topUpReal: row.topUpCounter + row.topUpQr,
+    topUpBonus: row.topUpBonus,
+    bonusGrants: row.bonusGrants,
+    cardFees: row.cardFees,
+    chargeReal: row.chargeReal,
+    chargeBonus: row.chargeBonus,
+    refunds: row.refunds,
+    corrections: row.correctionsReal,
+    net: row.net,
+    liabilityEnd: row.liabilityEnd,
+  })
+  const channelName = (channel: string) =>
+    channel === 'counter' ? i18n.t('exports.values.counter') : channel
+  const split = (
+    section: 'topUps' | 'cardFees' | 'charging',
+    rows: ChannelRow[],
+    columns: [real: string, bonus?: string]
+  ) =>
+    rows.map((row): Record<string, ReportCell> => ({
+      [BREAKDOWN]: 'yes',
+      section: i18n.t(`exports.sections.${section}`),
+      name:
+        section === 'charging'
+          ? i18n.t(`exports.values.orderChannel.${row.channel}`)
+          : channelName(row.channel),
+      [columns[0]]: row.real,
+      ...(columns[1] ? { [columns[1]]: row.bonus } : {}),
+    }))
+  const rows = [
+    ...summary.projects.map(project),
+    ...split('topUps', summary.channels.topUps, ['topUpReal', 'topUpBonus']),
+    ...split('cardFees', summary.channels.cardFees, ['cardFees']),
+    ...split('charging', summary.channels.charging, ['chargeReal', 'chargeBonus']),
+  ]
+
+  async function* batches() {
+    // A handful of rows (projects and channels): one batch.
+    yield rows
+  }
+  return {
+    title: i18n.t('exports.titles.monthly'),
+    heading: await reportHeading(origin, filters, []),
+    columns: reportColumns(i18n, [
+      ['section', 'text', 10],
+      ['name', 'text', 16],
+      ['topUpReal', 'money', 12, true],
+      ['topUpBonus', 'money', 12, true],
+      ['bonusGrants', 'money', 12, true],
+      ['cardFees', 'money', 12, true],
+      ['chargeReal', 'money', 14, true],
+      ['chargeBonus', 'money', 14, true],
+      ['refunds', 'money', 12, true],
+      ['corrections', 'money', 12, true],
+      ['net', 'money', 12, true],
+      ['liabilityEnd', 'money', 14, true],
+    ]),
+    totalLabel: i18n.t('exports.total'),
+    rowsTotal: rows.length,
+    pageLabel: (page, pages) => i18n.t('exports.page', { page, pages }),
+    batches: batches(),
+  }
+}
