@@ -16,6 +16,7 @@ const BENCHMARKS: Record<string, string> = {
   queue: 'queue.ts',
   settle: 'settle.ts',
   orders: 'orders_list.ts',
+  ingest: 'ingest.ts',
 }
 
 const asked = process.argv.slice(2)
