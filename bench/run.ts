@@ -17,6 +17,8 @@ const BENCHMARKS: Record<string, string> = {
   settle: 'settle.ts',
   orders: 'orders_list.ts',
   ingest: 'ingest.ts',
+  http: 'http.ts',
+  export: 'export.ts',
 }
 
 const asked = process.argv.slice(2)
