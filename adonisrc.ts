@@ -34,6 +34,7 @@ export default defineConfig({
     () => import('#providers/queue_provider'),
     () => import('#providers/plugins_provider'),
     () => import('@adonisjs/drive/drive_provider'),
+    () => import('@adonisjs/transmit/transmit_provider'),
   ],
 
   preloads: [() => import('#start/routes'), () => import('#start/kernel')],

@@ -2,6 +2,7 @@ import app from '@adonisjs/core/services/app'
 import router from '@adonisjs/core/services/router'
 import env from '#start/env'
 import { middleware } from '#start/kernel'
+import { authorizeLiveChannels } from '#services/live/live_channels'
 
 const SessionController = () => import('#controllers/session_controller')
 const CaptchaController = () => import('#controllers/captcha_controller')
@@ -34,8 +35,16 @@ const OrdersController = () => import('#controllers/orders_controller')
 const TariffsController = () => import('#controllers/tariffs_controller')
 const ExportsController = () => import('#controllers/exports_controller')
 const StatisticsController = () => import('#controllers/statistics_controller')
+const LiveController = () => import('#controllers/live_controller')
+const HealthController = () => import('#controllers/health_controller')
+const TransmitStreamController = () =>
+  import('@adonisjs/transmit/controllers/event_stream_controller')
+const TransmitUnsubscribeController = () =>
+  import('@adonisjs/transmit/controllers/unsubscribe_controller')
 
 router.get('/healthz', () => ({ ok: true }))
+router.get('/readyz', [HealthController, 'ready'])
+authorizeLiveChannels()
 
 // Called by outside services: no session or CSRF (config/shield.ts); their signatures are checked.
 router
@@ -250,6 +259,11 @@ router
       .get('/finance/exports/:id/download', [ExportsController, 'download'])
       .where('id', router.matchers.number())
       .as('exports.download')
+
+    // Live updates (SSE) at transmit's default paths, signed-in staff only.
+    router.get('/__transmit/events', [TransmitStreamController]).as('live.events')
+    router.post('/__transmit/subscribe', [LiveController, 'subscribe']).as('live.subscribe')
+    router.post('/__transmit/unsubscribe', [TransmitUnsubscribeController]).as('live.unsubscribe')
   })
   .use([middleware.auth(), middleware.passwordChange(), middleware.tenant()])
 

@@ -3,6 +3,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import DevicePolicy from '#policies/device_policy'
 import DeviceRegistryService from '#services/devices/device_registry_service'
 import { portQrImages } from '#services/devices/port_stickers'
+import { pileChannel } from '#services/live/live_channels'
 import {
   deviceCommandValidator,
   pileClaimValidator,
@@ -123,17 +124,18 @@ export default class DevicesController {
     return response.redirect().withQs().back()
   }
 
-  async showPile({ params, inertia, bouncer }: HttpContext) {
+  async showPile({ params, inertia, bouncer, tenant }: HttpContext) {
     await bouncer.with(DevicePolicy).authorize('view')
     const detail = await this.devices.pileDetail(Number(params.id))
     return inertia.render('operations/pile', {
       ...detail,
+      liveChannel: pileChannel(tenant.tenantId, detail.pile.id),
       qrImages: await portQrImages(detail.ports),
       ...(await this.devices.options()),
     })
   }
 
-  /** The detail page's live poll (every 5 s): ports, online state and commands as JSON. */
+  /** The detail page's refetch after live events (or its fallback poll): ports, online state and commands as JSON. */
   async pileState({ params, response, bouncer }: HttpContext) {
     await bouncer.with(DevicePolicy).authorize('view')
     return response.json(await this.devices.pileDetail(Number(params.id)))

@@ -3,6 +3,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import OrderPolicy from '#policies/order_policy'
 import ChargingService from '#services/charging/charging_service'
 import OrderRecords from '#services/charging/order_records'
+import { ordersChannel } from '#services/live/live_channels'
 import OrderResolutionService from '#services/charging/order_resolution_service'
 import ProjectService from '#services/projects/project_service'
 import TenantContext from '#services/tenancy/tenant_context'
@@ -100,7 +101,7 @@ export default class OrdersController {
     return id
   }
 
-  async #list({ request, inertia, bouncer }: HttpContext, abnormal: boolean) {
+  async #list({ request, inertia, bouncer, tenant }: HttpContext, abnormal: boolean) {
     await bouncer.with(OrderPolicy).authorize('view')
     const filters = await request.validateUsing(orderFiltersValidator)
     const { rows, newer, older } = await this.records.page(filters, { abnormal })
@@ -113,6 +114,7 @@ export default class OrdersController {
       vendorOptions: await this.records.vendors(),
       // Every filter, null when not chosen, so the page's form starts from them.
       filters: Object.fromEntries(FILTER_NAMES.map((name) => [name, filters[name] ?? null])),
+      liveChannel: ordersChannel(tenant.tenantId),
     })
   }
 }

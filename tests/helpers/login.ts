@@ -83,6 +83,15 @@ export class BrowserSession {
     }
   }
 
+  /** A long-lived GET (server-sent events) with this browser's cookies; abort `signal` to close it. */
+  stream(path: string, signal: AbortSignal) {
+    const cookie = [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ')
+    return fetch(`${this.#baseUrl}${path}`, {
+      headers: { cookie, accept: 'text/event-stream' },
+      signal,
+    })
+  }
+
   post(path: string, form: Record<string, string> = {}) {
     return this.#send('POST', path, { form })
   }

@@ -1,6 +1,7 @@
 import db from '@adonisjs/lucid/services/db'
 import ChargingService, { IDLE_POWER_DECIWATTS } from '#services/charging/charging_service'
 import TenantContext from '#services/tenancy/tenant_context'
+import LiveEvents from '#services/live/live_events'
 
 /** How long an authorised order waits for the pile to confirm the start. */
 export const START_TIMEOUT_SECONDS = 180
@@ -63,8 +64,8 @@ export default class ChargingWatchdog {
   }
 
   async #runTenant(tenant: TenantContext, now: Date, summary: WatchdogSummary) {
-    const { startFailed, noStart, noEnd, pileOffline, phantom, toStop, ended } = await tenant.run(
-      async (trx) => {
+    const { startFailed, noStart, noEnd, pileOffline, phantom, changed, toStop, ended } =
+      await tenant.run(async (trx) => {
         const orders = () => trx.from('charging_orders').where('tenant_id', tenant.tenantId)
         const mark = (reason: string) => ({
           status: 'abnormal',
@@ -82,16 +83,19 @@ export default class ChargingWatchdog {
               .select('id')
           )
           .update({ status: 'cancelled', cancel_reason: 'start_failed', updated_at: now })
+          .returning('order_no')
         const lateStarts = await orders()
           .where('status', 'authorised')
           .where('created_at', '<', new Date(now.getTime() - START_TIMEOUT_SECONDS * 1000))
           .update(mark('no_start'))
+          .returning('order_no')
         const offline = await orders()
           .where('status', 'charging')
           .whereIn('pile_id', (piles) =>
             piles.from('piles').where({ tenant_id: tenant.tenantId, online: false }).select('id')
           )
           .update(mark('pile_offline'))
+          .returning('order_no')
         const overdue = await orders()
           .where('status', 'charging')
           .whereRaw(
@@ -99,29 +103,33 @@ export default class ChargingWatchdog {
             [END_GRACE_SECONDS, now]
           )
           .update(mark('no_end'))
+          .returning('order_no')
         const idle = await orders()
           .where('status', 'charging')
           .where('sample_count', '>', 0)
           .where('max_power_deciwatts', '<', IDLE_POWER_DECIWATTS)
           .where('started_at', '<', new Date(now.getTime() - PHANTOM_SECONDS * 1000))
           .update(mark('phantom'))
+          .returning('order_no')
         const full = await orders()
           .where({ status: 'charging', duration_type: 'full' })
           .whereNull('stop_requested_at')
           .where('low_power_since', '<', new Date(now.getTime() - FULL_LOW_SECONDS * 1000))
           .select('order_no')
         const unsettled = await orders().where('status', 'ended').select('order_no')
+        const marked = [failedStarts, lateStarts, offline, overdue, idle]
         return {
-          startFailed: Number(failedStarts),
-          noStart: Number(lateStarts),
-          noEnd: Number(overdue),
-          pileOffline: Number(offline),
-          phantom: Number(idle),
+          startFailed: failedStarts.length,
+          noStart: lateStarts.length,
+          noEnd: overdue.length,
+          pileOffline: offline.length,
+          phantom: idle.length,
+          changed: marked.flat().map((row: { order_no: string }) => row.order_no),
           toStop: full.map((row) => row.order_no as string),
           ended: unsettled.map((row) => row.order_no as string),
         }
-      }
-    )
+      })
+    await LiveEvents.ordersChanged(tenant.tenantId, changed)
     summary.startFailed += startFailed
     summary.noStart += noStart
     summary.noEnd += noEnd

@@ -3,6 +3,7 @@ import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import AuditService from '#services/audit/audit_service'
 import ChargingRefusal from '#services/charging/charging_refusal'
 import ChargingService from '#services/charging/charging_service'
+import LiveEvents from '#services/live/live_events'
 import TenantContext from '#services/tenancy/tenant_context'
 import WalletService from '#services/wallet/wallet_service'
 
@@ -23,48 +24,54 @@ export default class OrderResolutionService {
   ) {}
 
   settle(orderId: number, input: { amountFen: number; reason: string }) {
-    return this.tenant.run(async (trx) => {
-      const order = await this.#abnormal(trx, orderId)
-      if (order.rider_id === null) throw new ChargingRefusal('noRider')
-      if (order.cap_fen !== null && input.amountFen > order.cap_fen) {
-        throw new ChargingRefusal('amountAboveCap')
-      }
-      const entry =
-        input.amountFen > 0
-          ? await this.charging.deductWithin(this.tenant, trx, order, input.amountFen)
-          : null
-      return this.#resolve(trx, order, 'orders.settle', input.reason, {
-        status: 'settled',
-        amount_fen: input.amountFen,
-        ledger_entry_id: entry?.id ?? null,
-        settled_at: new Date(),
+    return this.#announced(
+      this.tenant.run(async (trx) => {
+        const order = await this.#abnormal(trx, orderId)
+        if (order.rider_id === null) throw new ChargingRefusal('noRider')
+        if (order.cap_fen !== null && input.amountFen > order.cap_fen) {
+          throw new ChargingRefusal('amountAboveCap')
+        }
+        const entry =
+          input.amountFen > 0
+            ? await this.charging.deductWithin(this.tenant, trx, order, input.amountFen)
+            : null
+        return this.#resolve(trx, order, 'orders.settle', input.reason, {
+          status: 'settled',
+          amount_fen: input.amountFen,
+          ledger_entry_id: entry?.id ?? null,
+          settled_at: new Date(),
+        })
       })
-    })
+    )
   }
 
   close(orderId: number, input: { reason: string }) {
-    return this.tenant.run(async (trx) => {
-      const order = await this.#abnormal(trx, orderId)
-      return this.#resolve(trx, order, 'orders.close', input.reason, {
-        status: 'cancelled',
-        cancel_reason: 'closed_by_staff',
+    return this.#announced(
+      this.tenant.run(async (trx) => {
+        const order = await this.#abnormal(trx, orderId)
+        return this.#resolve(trx, order, 'orders.close', input.reason, {
+          status: 'cancelled',
+          cancel_reason: 'closed_by_staff',
+        })
       })
-    })
+    )
   }
 
   refund(orderId: number, input: { reason: string }) {
-    return this.tenant.run(async (trx) => {
-      const order = await this.#visible(trx, orderId)
-      if (order.status !== 'settled') throw new ChargingRefusal('orderNotSettled')
-      if (order.ledger_entry_id !== null) {
-        await this.wallet.postWithin(
-          this.tenant,
-          { type: 'correction', entryId: order.ledger_entry_id, reason: input.reason },
-          trx
-        )
-      }
-      return this.#resolve(trx, order, 'orders.refund', input.reason, { status: 'refunded' })
-    })
+    return this.#announced(
+      this.tenant.run(async (trx) => {
+        const order = await this.#visible(trx, orderId)
+        if (order.status !== 'settled') throw new ChargingRefusal('orderNotSettled')
+        if (order.ledger_entry_id !== null) {
+          await this.wallet.postWithin(
+            this.tenant,
+            { type: 'correction', entryId: order.ledger_entry_id, reason: input.reason },
+            trx
+          )
+        }
+        return this.#resolve(trx, order, 'orders.refund', input.reason, { status: 'refunded' })
+      })
+    )
   }
 
   async #visible(trx: TransactionClientContract, orderId: number) {
@@ -112,5 +119,12 @@ export default class OrderResolutionService {
       trx
     )
     return { orderNo: order.order_no as string, status: change.status as string }
+  }
+
+  /** Runs a resolution, then announces the order's new state once committed. */
+  async #announced(work: Promise<{ orderNo: string; status: string }>) {
+    const resolved = await work
+    await LiveEvents.ordersChanged(this.tenant.tenantId, [resolved.orderNo])
+    return resolved
   }
 }

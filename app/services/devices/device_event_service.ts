@@ -5,6 +5,7 @@ import type { DeviceCommandStatus } from '#models/device_command'
 import { PORT_STATES, type PortState } from '#models/pile_port'
 import { normalizeDeviceKey } from '#services/devices/device_keys'
 import TenantContext from '#services/tenancy/tenant_context'
+import LiveEvents from '#services/live/live_events'
 
 export type PortReport = {
   portNo: number
@@ -77,7 +78,7 @@ export default class DeviceEventService {
       return { status: 'unassigned' }
     }
     if (found.status !== 'active') return strip(found)
-    await TenantContext.forJob(found.tenantId).run(async (trx) => {
+    const changed = await TenantContext.forJob(found.tenantId).run(async (trx) => {
       await trx
         .from('piles')
         .where('id', found.pileId)
@@ -93,8 +94,14 @@ export default class DeviceEventService {
           }),
           updated_at: new Date(),
         })
-      for (const port of report.ports ?? []) await this.#setPort(trx, found.pileId, port)
+      const ports: PortReport[] = []
+      for (const port of report.ports ?? []) {
+        if (await this.#setPort(trx, found.pileId, port)) ports.push(port)
+      }
+      return ports
     })
+    await LiveEvents.pileChanged(found.tenantId, found.pileId, { type: 'heartbeat' })
+    if (changed.length > 0) await this.#announcePorts(found.tenantId, found.pileId, changed)
     return strip(found)
   }
 
@@ -105,6 +112,7 @@ export default class DeviceEventService {
     const applied = await TenantContext.forJob(found.tenantId).run((trx) =>
       this.#setPort(trx, found.pileId, port)
     )
+    if (applied) await this.#announcePorts(found.tenantId, found.pileId, [port])
     return { applied, lookup: strip(found) }
   }
 
@@ -113,6 +121,7 @@ export default class DeviceEventService {
     const found = await this.lookup(pluginId, rawKey)
     if (found.status === 'invalid' || found.status === 'unassigned') return false
     await TenantContext.forJob(found.tenantId).run((trx) => this.#takeOffline(trx, [found.pileId]))
+    await LiveEvents.pileChanged(found.tenantId, found.pileId, { type: 'offline' })
     return true
   }
 
@@ -140,14 +149,18 @@ export default class DeviceEventService {
     }
     let marked = 0
     for (const [tenantId, ids] of byTenant) {
-      marked += await TenantContext.forJob(tenantId).run(async (trx) => {
+      const offline = await TenantContext.forJob(tenantId).run(async (trx) => {
         const rows: { id: number }[] = await late(trx.from('piles').whereIn('id', ids)).select('id')
         await this.#takeOffline(
           trx,
           rows.map((row) => row.id)
         )
-        return rows.length
+        return rows.map((row) => row.id)
       })
+      marked += offline.length
+      for (const pileId of offline) {
+        await LiveEvents.pileChanged(tenantId, pileId, { type: 'offline' })
+      }
     }
     return { marked }
   }
@@ -165,10 +178,10 @@ export default class DeviceEventService {
       .connection('owner')
       .from('device_commands')
       .where('id', commandId)
-      .select('tenant_id')
+      .select('tenant_id', 'pile_id')
       .first()
     if (!command) return false
-    return TenantContext.forJob(command.tenant_id).run(async (trx) => {
+    const recorded = await TenantContext.forJob(command.tenant_id).run(async (trx) => {
       const now = new Date()
       const open = trx
         .from('device_commands')
@@ -186,6 +199,25 @@ export default class DeviceEventService {
             }
       )
       return Number(changed) > 0
+    })
+    if (recorded) {
+      await LiveEvents.pileChanged(command.tenant_id, command.pile_id, {
+        type: 'command',
+        commandId,
+        status,
+      })
+    }
+    return recorded
+  }
+
+  #announcePorts(tenantId: number, pileId: number, ports: PortReport[]) {
+    return LiveEvents.pileChanged(tenantId, pileId, {
+      type: 'ports',
+      ports: ports.map(({ portNo, state, powerDeciwatts }) => ({
+        portNo,
+        state,
+        powerDeciwatts: powerDeciwatts ?? 0,
+      })),
     })
   }
 
