@@ -6,10 +6,17 @@
 | the first add to the last job done.
 | Baseline: the same number of INSERT + DELETE pairs of a row in a plain
 | table (a queue at its barest) by the same number of concurrent clients.
+| Then the same on Redis, when there is one: REDIS_URL, or else a private
+| redis-server (found on PATH) on a free port without persistence, stopped
+| afterwards; its baseline is LPUSH + RPOP pairs on a plain list.
 */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdir, rm } from 'node:fs/promises'
+import net from 'node:net'
 import { performance } from 'node:perf_hooks'
+import { Redis } from 'ioredis'
 import pg from 'pg'
-import { bootBench, finish, ownerUrl, report, type Figure } from './lib.js'
+import { ROOT, bootBench, finish, ownerUrl, report, type Figure } from './lib.js'
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 2_000)
 const CLIENTS = [1, 8, 32]
@@ -20,8 +27,12 @@ const { defineJob } = await import('#services/queue/job')
 const config = app.config.get<import('#config/queue').QueueConfig>('queue')
 
 /** Jobs per second, adding and processing JOBS no-op jobs with `clients` concurrency. */
-async function bullmq(clients: number) {
-  const manager = new QueueManager({ ...config, backend: 'postgres' })
+async function bullmq(clients: number, redisUrl?: string) {
+  const manager = new QueueManager(
+    redisUrl
+      ? { ...config, backend: 'redis', redis: { url: redisUrl } }
+      : { ...config, backend: 'postgres' }
+  )
   let processed = 0
   let allDone!: () => void
   const finished = new Promise<void>((resolve) => (allDone = resolve))
@@ -92,6 +103,107 @@ for (const clients of CLIENTS) {
   })
 }
 await pool.end()
+
+/** LPUSH + RPOP pairs per second on a plain list with `clients` connections. */
+async function plainList(url: string, clients: number) {
+  const connections = Array.from({ length: clients }, () => new Redis(url))
+  const started = performance.now()
+  let next = 0
+  await Promise.all(
+    connections.map(async (redis) => {
+      while (next < JOBS) {
+        next += 1
+        await redis.lpush('bench:queue', JSON.stringify({ name: 'noop', data: { n: next } }))
+        await redis.rpop('bench:queue')
+      }
+    })
+  )
+  const rate = JOBS / ((performance.now() - started) / 1000)
+  await Promise.all(connections.map((redis) => redis.quit()))
+  return rate
+}
+
+function freePort() {
+  return new Promise<number>((resolve, reject) => {
+    const server = net.createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
+/** A redis-server of our own, in memory only, once it answers PING. */
+async function privateRedis() {
+  const port = await freePort()
+  const dir = `${ROOT}tmp/bench/redis-${process.pid}`
+  await mkdir(dir, { recursive: true })
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+    ],
+    { stdio: 'ignore' }
+  )
+  const url = `redis://127.0.0.1:${port}`
+  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null })
+  // Refused until the server listens: the loop below retries.
+  probe.on('error', () => {})
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await probe.connect()
+      await probe.ping()
+      break
+    } catch (error) {
+      if (attempt >= 50 || child.exitCode !== null) throw error
+      probe.disconnect()
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+  probe.disconnect()
+  return { url, child, dir }
+}
+
+async function stopRedis(redis: { child: ChildProcess; dir: string }) {
+  const exited = new Promise((resolve) => redis.child.once('exit', resolve))
+  redis.child.kill('SIGTERM')
+  await exited
+  await rm(redis.dir, { recursive: true, force: true })
+}
+
+const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0
+if (!process.env.REDIS_URL && !hasRedisServer) {
+  console.log('bench queue: Redis skipped: no REDIS_URL and no redis-server on PATH')
+} else {
+  const own = process.env.REDIS_URL ? null : await privateRedis()
+  const url = own?.url ?? process.env.REDIS_URL!
+  try {
+    for (const clients of CLIENTS) {
+      const jobs = await bullmq(clients, url)
+      const baseline = await plainList(url, clients)
+      figures.push({
+        name: `BullMQ on Redis, ${clients} clients`,
+        value: jobs,
+        unit: 'jobs/s',
+        baseline,
+        baselineUnit: 'LPUSH+RPOP pairs/s',
+        details: { jobs: JOBS, clients, redis: own ? 'private redis-server' : 'REDIS_URL' },
+      })
+    }
+  } finally {
+    if (own) await stopRedis(own)
+  }
+}
 
 await report('queue', figures)
 await finish(app)
