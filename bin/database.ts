@@ -241,17 +241,16 @@ function leaveHandledSignalsToCaller(before: ReturnType<typeof signalListeners>)
  * stops the database itself when the app terminates, so both listeners are
  * always taken off.
  */
-const EXIT_EVENTS = ['beforeExit', 'exit'] as const
-
 function exitListeners() {
-  return new Map(EXIT_EVENTS.map((event) => [event, process.listeners(event)]))
+  return { beforeExit: process.listeners('beforeExit'), exit: process.listeners('exit') }
 }
 
 function keepExitCode(before: ReturnType<typeof exitListeners>) {
-  for (const [event, ownListeners] of before) {
-    for (const listener of process.listeners(event)) {
-      if (!ownListeners.includes(listener)) process.removeListener(event, listener)
-    }
+  for (const listener of process.listeners('beforeExit')) {
+    if (!before.beforeExit.includes(listener)) process.removeListener('beforeExit', listener)
+  }
+  for (const listener of process.listeners('exit')) {
+    if (!before.exit.includes(listener)) process.removeListener('exit', listener)
   }
 }
 
