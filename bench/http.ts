@@ -83,12 +83,10 @@ async function signIn(base: string) {
   if (login.status !== 302 || login.headers.get('location') !== '/') {
     throw new Error(`login refused: ${login.status} ${login.headers.get('location')}`)
   }
-  // Inertia answers 409 to a stale asset version: ask with the server's own.
-  const riders = await send('/riders')
-  const page = await riders.text()
-  const json = /<script data-page="app" type="application\/json">([\s\S]*?)<\/script>/.exec(page)
-  if (!json) throw new Error('no Inertia page on /riders')
-  const version = String(JSON.parse(json[1]).version ?? '')
+  // Inertia answers 409 to a stale asset version, naming the server's own.
+  const probe = await send('/riders', { headers: { 'x-inertia': 'true' } })
+  const version = probe.headers.get('x-inertia-version')
+  if (version === null) throw new Error(`no Inertia version from /riders: ${probe.status}`)
   return {
     'cookie': [...cookies].map(([name, value]) => `${name}=${value}`).join('; '),
     'x-inertia': 'true',
