@@ -267,13 +267,28 @@ export interface VendorChargeEnd {
   transactionRef?: string | null
   startedAt?: Date | null
   endedAt: Date
-  durationSeconds: number
-  energyWattHours: number
+  /**
+   * Null when the adapter does not know when the charge started (OCPP after
+   * a gateway restart): the core takes the start it stored with the order.
+   */
+  durationSeconds: number | null
+  /** The session's energy as the pile counts it; null when the pile reports only its meter register. */
+  energyWattHours: number | null
+  /**
+   * The absolute meter register at the end (OCPP meterStop). Without a
+   * session figure the core bills the register minus the start reading it
+   * stored at chargeStarted; the pile's own energy figure wins when present.
+   */
+  meterStopWattHours?: number | null
   maxPowerDeciwatts?: number | null
   stopReason: VendorStopReason
   /** The protocol's own code, kept with the order. */
   rawStopCode?: string | null
 }
+
+/** Why a pile refused or failed a start, normalised from each protocol's answers. */
+export type VendorStartFailure =
+  'no_charger' | 'port_fault' | 'port_busy' | 'rejected' | 'timeout' | 'other'
 
 /** The core's side, given to an adapter when the gateway starts it. */
 export interface VendorEventSink {
@@ -281,10 +296,14 @@ export interface VendorEventSink {
   heartbeat(report: VendorPileReport): Promise<VendorPileDecision>
   portStatus(deviceKey: string, port: VendorPortReport): Promise<void>
   pileOffline(deviceKey: string): Promise<void>
-  /** A card swiped at a port: may the pile start, and with which order and limit? */
+  /**
+   * A card swiped: may the pile start, and with which order and limit?
+   * `portNo` is null when the protocol names no port at authorisation (OCPP
+   * Authorize): the order then gets its port at chargeStarted.
+   */
   cardSwiped(event: {
     deviceKey: string
-    portNo: number
+    portNo: number | null
     cardNo: string
     at?: Date
   }): Promise<VendorCardDecision>
@@ -301,6 +320,19 @@ export interface VendorEventSink {
     meterStartWattHours?: number | null
     at: Date
   }): Promise<{ orderNo: string; accepted: boolean }>
+  /**
+   * The pile refused or failed a start (a swipe's or a remote one): the core
+   * closes the order at once, nothing billed. Idempotent.
+   */
+  chargeStartFailed(event: {
+    deviceKey: string
+    portNo: number
+    orderNo: string | null
+    reason: VendorStartFailure
+    /** The protocol's own answer, kept with the order. */
+    detail?: string | null
+    at: Date
+  }): Promise<void>
   meterSample(event: {
     deviceKey: string
     portNo: number
@@ -315,7 +347,11 @@ export interface VendorEventSink {
    * days; the adapter acks once this resolves.
    */
   chargeEnded(event: VendorChargeEnd): Promise<{ orderNo: string | null; settled: boolean }>
-  /** The pile answered a command the core sent. */
+  /**
+   * The pile's real outcome of a command that carried a `commandId`: acked,
+   * refused (failed) or unanswered within the adapter's own timeout.
+   * Reported once per command; the first report wins.
+   */
   commandResult(event: {
     commandId: number
     status: 'acked' | 'failed' | 'timeout'
@@ -323,8 +359,11 @@ export interface VendorEventSink {
   }): Promise<void>
 }
 
-/** What the core asks a pile to do. */
-export type VendorCommand =
+/**
+ * What the core asks a pile to do. `commandId` is the device_commands row
+ * the gateway sends; the adapter reports its outcome with commandResult.
+ */
+export type VendorCommand = { commandId?: number | null } & (
   | {
       type: 'start'
       portNo: number
@@ -336,6 +375,7 @@ export type VendorCommand =
   | { type: 'stop'; portNo: number; orderNo?: string | null }
   | { type: 'reboot' }
   | { type: 'set_parameters'; parameters: Record<string, string | number> }
+)
 
 export interface VendorCommandOutcome {
   status: 'acked' | 'failed' | 'timeout' | 'not_connected'

@@ -93,7 +93,16 @@ export class DnyAdapter implements VendorAdapter {
     const connection = this.#byKey.get(deviceKey)
     const physicalId = physicalIdOf(deviceKey)
     if (!connection || physicalId === null) return { status: 'not_connected' }
-    return connection.send(physicalId, command)
+    const outcome = await connection.send(physicalId, command)
+    if (command.commandId !== null && command.commandId !== undefined) {
+      await this.sink.commandResult({
+        commandId: command.commandId,
+        // The connection dropped before the pile answered: unanswered, as a timeout.
+        status: outcome.status === 'not_connected' ? 'timeout' : outcome.status,
+        result: { ...outcome.result, ...(outcome.detail ? { detail: outcome.detail } : {}) },
+      })
+    }
+    return outcome
   }
 
   /** A connection saw this pile: it owns the key from now on. */

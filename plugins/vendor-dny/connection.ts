@@ -1,6 +1,11 @@
 import type net from 'node:net'
 import type { Logger } from '@adonisjs/core/logger'
-import type { VendorCommand, VendorCommandOutcome, VendorPileReport } from '#plugins/contracts'
+import type {
+  VendorCommand,
+  VendorCommandOutcome,
+  VendorPileReport,
+  VendorStartFailure,
+} from '#plugins/contracts'
 import type { AuthorisedCard, DnyAdapter } from './adapter.js'
 import {
   decodeDeviceMessage,
@@ -48,13 +53,9 @@ interface PileSession {
 interface PendingCommand {
   pile: PileSession
   message: DnyServerMessage
-  /** A start after a card swipe: the core hears of it as chargeStarted / a zero charge. */
-  swipe: boolean
   timer?: NodeJS.Timeout
   finish(outcome: VendorCommandOutcome): void
 }
-
-const SETTLEMENT_CACHE = 64
 
 /**
  * One TCP connection from a DNY module. Frames are handled one at a time
@@ -67,8 +68,6 @@ export class DnyConnection {
   readonly #ids = new MessageIdCounter()
   readonly #piles = new Map<number, PileSession>()
   readonly #pending = new Map<string, PendingCommand>()
-  /** Settlement records acked (or being settled) here: a resend is acked without a second call. */
-  readonly #settlements = new Map<string, Promise<boolean>>()
   #iccid: string | null = null
   #work: Promise<void> = Promise.resolve()
   #writes: Promise<void> = Promise.resolve()
@@ -205,7 +204,7 @@ export class DnyConnection {
   }
 
   /** Sends a command and waits for its reply: one resend after the ack timeout. */
-  #command(pile: PileSession, message: DnyServerMessage, swipe = false) {
+  #command(pile: PileSession, message: DnyServerMessage) {
     const messageId = this.#ids.next()
     const bytes = encodeServerMessage({ physicalId: pile.physicalId, messageId }, message)
     const command = bytes.readUInt8(11)
@@ -216,7 +215,6 @@ export class DnyConnection {
       const pending: PendingCommand = {
         pile,
         message,
-        swipe,
         finish: (outcome) => {
           clearTimeout(pending.timer)
           this.#pending.delete(key)
@@ -418,7 +416,7 @@ export class DnyConnection {
       port,
     })
     // Not awaited: its reply is a later frame of this same queue.
-    void this.#command(pile, start, true).then((outcome) => {
+    void this.#command(pile, start).then((outcome) => {
       if (outcome.status === 'timeout') {
         this.#logger.warn({ deviceKey: pile.deviceKey, port, orderNo }, 'dny start unanswered')
       }
@@ -440,8 +438,11 @@ export class DnyConnection {
 
   /*
   | The pile keeps the record and resends it until acked, so the ack goes
-  | out only once the core has it. A record already acked on this
-  | connection is acked again without asking the core twice.
+  | out only once the core has it. Every resend asks the core again: the
+  | core settles an order once (its row locked, the deduction keyed by
+  | order), so its answer is the truth even after a gateway restart, and
+  | frames of one connection are handled one at a time, so two copies are
+  | never in flight together here.
   */
   async #settlement(frame: DnyFrame, pile: PileSession, message: Message<'settlement'>) {
     if (!pile.accepted) {
@@ -450,24 +451,9 @@ export class DnyConnection {
       return
     }
     if (pile.running.get(message.port) === message.orderNo) pile.running.delete(message.port)
-    const key = [
-      pile.physicalId,
-      message.port,
-      message.orderNo,
-      message.durationSeconds,
-      message.energyCentiKwh,
-      message.stopReason,
-    ].join(':')
-    let settled = this.#settlements.get(key)
-    if (!settled) {
-      settled = this.#reportEnd(pile, message)
-      this.#settlements.set(key, settled)
-      if (this.#settlements.size > SETTLEMENT_CACHE) {
-        this.#settlements.delete(this.#settlements.keys().next().value!)
-      }
+    if (await this.#reportEnd(pile, message)) {
+      this.#reply(frame, { type: 'settlement_ack', result: 0 })
     }
-    if (await settled) this.#reply(frame, { type: 'settlement_ack', result: 0 })
-    else this.#settlements.delete(key)
   }
 
   async #reportEnd(pile: PileSession, message: Message<'settlement'>) {
@@ -531,19 +517,14 @@ export class DnyConnection {
           idTag: null,
           at: new Date(),
         })
-      } else if (pending.swipe) {
-        // The core authorised a swipe the pile then refused: a charge of nothing.
-        const now = new Date()
-        await this.adapter.sink.chargeEnded({
+      } else {
+        await this.adapter.sink.chargeStartFailed({
           deviceKey: pile.deviceKey,
           portNo: port,
-          ...order,
-          startedAt: now,
-          endedAt: now,
-          durationSeconds: 0,
-          energyWattHours: 0,
-          stopReason: message.result === 0x01 ? 'unplugged' : 'fault',
-          rawStopCode: `start:${detail}`,
+          orderNo: order.orderNo,
+          reason: startFailureOf(message.result),
+          detail: detail ?? String(message.result),
+          at: new Date(),
         })
       }
     }
@@ -560,6 +541,24 @@ export class DnyConnection {
     const keys = [...this.#piles.values()].map((pile) => pile.deviceKey)
     // Offline only after the frames already received are handled.
     this.#work = this.#work.then(() => this.adapter.closed(keys, this))
+  }
+}
+
+/** A 0x82 start answer other than ok, as the contract names it. */
+function startFailureOf(code: number): VendorStartFailure {
+  switch (code) {
+    case 0x01:
+      return 'no_charger'
+    case 0x02:
+    case 0x05:
+      return 'port_busy'
+    case 0x03:
+    case 0x04:
+    case 0x08:
+    case 0x09:
+      return 'port_fault'
+    default:
+      return 'other'
   }
 }
 

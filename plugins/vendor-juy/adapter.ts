@@ -187,6 +187,19 @@ export class JuyAdapter implements VendorAdapter {
     if (!pile || !pile.online || !pile.accepted || !this.#client) {
       return { status: 'not_connected' }
     }
+    const outcome = await this.#send(pile, command)
+    if (command.commandId !== null && command.commandId !== undefined) {
+      await this.#sink!.commandResult({
+        commandId: command.commandId,
+        // The pile went away before it answered: unanswered, as a timeout.
+        status: outcome.status === 'not_connected' ? 'timeout' : outcome.status,
+        result: { ...outcome.result, ...(outcome.detail ? { detail: outcome.detail } : {}) },
+      })
+    }
+    return outcome
+  }
+
+  async #send(pile: Pile, command: VendorCommand): Promise<VendorCommandOutcome> {
     switch (command.type) {
       case 'start':
         return this.#sendStart(pile, command)
@@ -307,11 +320,16 @@ export class JuyAdapter implements VendorAdapter {
       case 'start_reply': {
         this.#settle(pile.imei, JUY_COMMANDS.start, message.port, message)
         if (message.result !== 0) {
-          // A swipe's start the pile refused leaves an order with no start: the core's watchdog sees it.
-          this.logger.warn(
-            { imei: pile.imei, port: message.port, result: JUY_START_RESULTS[message.result as 0] },
-            'vendor-juy: start refused by the pile'
-          )
+          // A swipe's or a remote start the pile refused: the core closes the order at once.
+          await sink.chargeStartFailed({
+            deviceKey,
+            portNo: message.port,
+            orderNo: pile.orders.get(message.orderNo) ?? null,
+            reason:
+              message.result === 1 ? 'port_busy' : message.result === 2 ? 'port_fault' : 'other',
+            detail: JUY_START_RESULTS[message.result as 1 | 2] ?? String(message.result),
+            at,
+          })
           return
         }
         pile.charging.set(message.port, message.orderNo)

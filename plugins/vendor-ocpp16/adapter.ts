@@ -66,8 +66,6 @@ interface Session {
   online: boolean
   /** connectorId → last OCPP status. */
   connectors: Map<number, { status: string; port: VendorPortReport }>
-  /** Connectors in Preparing (plugged, no charge), most recent last. */
-  preparing: number[]
 }
 
 const PORT_STATES: Record<string, VendorPortReport['state']> = {
@@ -184,6 +182,20 @@ export class OcppAdapter implements VendorAdapter {
   async send(deviceKey: string, command: VendorCommand): Promise<VendorCommandOutcome> {
     const session = this.#sessions.get(deviceKey)
     if (!session) return { status: 'not_connected' }
+    const outcome = await this.#send(session, command)
+    if (command.commandId !== null && command.commandId !== undefined) {
+      await this.#sink!.commandResult({
+        commandId: command.commandId,
+        // A charger gone mid-call never answered: the command timed out at the pile.
+        status: outcome.status === 'not_connected' ? 'timeout' : outcome.status,
+        result: { ...outcome.result, ...(outcome.detail ? { detail: outcome.detail } : {}) },
+      })
+    }
+    return outcome
+  }
+
+  async #send(session: Session, command: VendorCommand): Promise<VendorCommandOutcome> {
+    const { deviceKey } = session
     switch (command.type) {
       case 'start': {
         const idTag = idTagOf(command.orderNo)
@@ -196,7 +208,17 @@ export class OcppAdapter implements VendorAdapter {
         const outcome = commandOutcome(
           await session.rpc.call('RemoteStartTransaction', { connectorId: command.portNo, idTag })
         )
-        if (outcome.status !== 'acked') this.#authorisations.delete(key)
+        if (outcome.status !== 'acked') {
+          this.#authorisations.delete(key)
+          await this.#sink!.chargeStartFailed({
+            deviceKey,
+            portNo: command.portNo,
+            orderNo: command.orderNo,
+            reason: outcome.status === 'failed' ? 'rejected' : 'timeout',
+            detail: outcome.detail ?? null,
+            at: new Date(),
+          })
+        }
         return outcome
       }
       case 'stop': {
@@ -287,7 +309,6 @@ export class OcppAdapter implements VendorAdapter {
       ip,
       online: false,
       connectors: new Map(),
-      preparing: [],
       rpc: new OcppRpc(socket, {
         answers: 'charge-point-calls',
         callTimeoutMs: this.config.callTimeoutMs,
@@ -368,8 +389,6 @@ export class OcppAdapter implements VendorAdapter {
   async #status(session: Session, request: OcppRequest<'StatusNotification'>) {
     const { connectorId, status, errorCode } = request
     const faultCode = errorCode === 'NoError' ? null : (request.vendorErrorCode ?? errorCode)
-    session.preparing = session.preparing.filter((id) => id !== connectorId)
-    if (status === 'Preparing') session.preparing.push(connectorId)
     if (connectorId === 0) {
       // Connector 0 is the charger itself: a fault there stops every port; back to normal, each port is as it last said.
       const down = status === 'Faulted' || status === 'Unavailable'
@@ -398,9 +417,10 @@ export class OcppAdapter implements VendorAdapter {
     if (this.#authorisations.has(`${session.deviceKey}#${idTag}`)) {
       return { idTagInfo: { status: 'Accepted' } }
     }
+    // Authorize names no connector: the StartTransaction that follows gives the order its port.
     const decision = await this.#sink!.cardSwiped({
       deviceKey: session.deviceKey,
-      portNo: this.#swipedPort(session),
+      portNo: null,
       cardNo: idTag,
       at: new Date(),
     })
@@ -415,18 +435,6 @@ export class OcppAdapter implements VendorAdapter {
       maxDurationSeconds: decision.maxDurationSeconds,
     })
     return { idTagInfo: { status: 'Accepted' } }
-  }
-
-  /**
-   * OCPP's Authorize names no connector. The port is the one the rider just
-   * plugged into (Preparing), else the charger's only connector, else 1; the
-   * StartTransaction that follows names the real one.
-   */
-  #swipedPort(session: Session) {
-    const plugged = session.preparing.at(-1)
-    if (plugged !== undefined) return plugged
-    const known = [...session.connectors.keys()]
-    return known.length === 1 ? known[0] : 1
   }
 
   async #startTransaction(
@@ -448,7 +456,16 @@ export class OcppAdapter implements VendorAdapter {
       at: startedAt,
     })
     this.#authorisations.delete(authorisationKey)
-    session.preparing = session.preparing.filter((id) => id !== request.connectorId)
+    if (!started.accepted) {
+      await this.#sink!.chargeStartFailed({
+        deviceKey,
+        portNo: request.connectorId,
+        orderNo: started.orderNo,
+        reason: 'rejected',
+        detail: 'Invalid',
+        at: startedAt,
+      })
+    }
     const transaction: Transaction = {
       deviceKey,
       portNo: request.connectorId,
@@ -588,6 +605,7 @@ export class OcppAdapter implements VendorAdapter {
     let stopReason = STOP_REASONS[reason]
     if (transaction?.limitStop && reason === 'Remote') stopReason = transaction.limitStop
     else if (transaction?.evSuspended && ENDS_WHEN_FULL.has(reason)) stopReason = 'full'
+    // OCPP gives registers only: the session's energy is known here when the start reading is.
     const meterStart = transaction?.meterStart ?? beginRegister(request.transactionData)
     await this.#sink!.chargeEnded({
       deviceKey,
@@ -596,10 +614,12 @@ export class OcppAdapter implements VendorAdapter {
       transactionRef: String(request.transactionId),
       startedAt: transaction?.startedAt ?? null,
       endedAt,
+      // Unknown after a gateway restart: the core has the start it stored.
       durationSeconds: transaction
         ? Math.max(0, Math.round((endedAt.getTime() - transaction.startedAt.getTime()) / 1000))
-        : 0,
-      energyWattHours: meterStart === null ? 0 : Math.max(0, request.meterStop - meterStart),
+        : null,
+      energyWattHours: meterStart === null ? null : Math.max(0, request.meterStop - meterStart),
+      meterStopWattHours: request.meterStop,
       maxPowerDeciwatts: transaction?.maxPowerDeciwatts ?? null,
       stopReason,
       rawStopCode: reason,

@@ -271,9 +271,13 @@ class SimulatedCharger {
       await this.sim.sleep(this.sim.between(10, 120), connector)
       if (!this.sim.running || this.rpc!.closed) return
       const idTag = connector.remoteIdTag ?? (await this.swipe(connector))
-      connector.remoteIdTag = null
       if (!idTag) continue
-      await this.charge(connector, idTag)
+      try {
+        await this.charge(connector, idTag)
+      } finally {
+        // Kept until the charge is over: a second remote start meanwhile is rejected, as a real charger does.
+        connector.remoteIdTag = null
+      }
     }
   }
 

@@ -32,10 +32,12 @@ export const GOOD_CARDS = ['0A0B0C01', '0A0B0C02', '0A0B0C03']
 export class RecordingSink implements VendorEventSink {
   online: VendorPileReport[] = []
   heartbeats: VendorPileReport[] = []
-  swipes: { deviceKey: string; portNo: number; cardNo: string }[] = []
+  swipes: { deviceKey: string; portNo: number | null; cardNo: string }[] = []
   starts: { deviceKey: string; portNo: number; orderNo: string | null }[] = []
   samples = 0
   ends: VendorChargeEnd[] = []
+  startFailures: Parameters<VendorEventSink['chargeStartFailed']>[0][] = []
+  commandResults: Parameters<VendorEventSink['commandResult']>[0][] = []
   offline: string[] = []
   issuedOrders = new Set<string>()
   #sequence = 0
@@ -58,7 +60,7 @@ export class RecordingSink implements VendorEventSink {
 
   async cardSwiped(event: {
     deviceKey: string
-    portNo: number
+    portNo: number | null
     cardNo: string
   }): Promise<VendorCardDecision> {
     this.swipes.push(event)
@@ -78,6 +80,10 @@ export class RecordingSink implements VendorEventSink {
     return { orderNo, accepted: true }
   }
 
+  async chargeStartFailed(event: Parameters<VendorEventSink['chargeStartFailed']>[0]) {
+    this.startFailures.push(event)
+  }
+
   async meterSample() {
     this.samples += 1
   }
@@ -87,7 +93,9 @@ export class RecordingSink implements VendorEventSink {
     return { orderNo: event.orderNo, settled: true }
   }
 
-  async commandResult() {}
+  async commandResult(event: Parameters<VendorEventSink['commandResult']>[0]) {
+    this.commandResults.push(event)
+  }
 
   #newOrderNo() {
     this.#sequence += 1
@@ -163,8 +171,11 @@ export function vendorAdapterContract(options: VendorContractOptions) {
           end.orderNo !== null && sink.issuedOrders.has(end.orderNo),
           `unknown order ${end.orderNo}`
         )
-        assert.isAtLeast(end.durationSeconds, 0)
-        assert.isAtLeast(end.energyWattHours, 0)
+        assert.isAtLeast(end.durationSeconds ?? 0, 0)
+        // The session's energy, or the end register the core subtracts the start reading from.
+        const energy = end.energyWattHours ?? end.meterStopWattHours
+        assert.isNumber(energy, `no energy figure for ${end.orderNo}`)
+        assert.isAtLeast(energy!, 0)
       }
     }).timeout(60_000)
 
@@ -189,6 +200,56 @@ export function vendorAdapterContract(options: VendorContractOptions) {
       assert.oneOf(outcome.status, ['acked', 'failed'])
       const stranger = await adapter.send('NO-SUCH-PILE', { type: 'reboot' })
       assert.equal(stranger.status, 'not_connected')
+      await running
+    }).timeout(60_000)
+
+    test('a start the pile refuses is reported at once; every command reports its outcome', async ({
+      assert,
+    }) => {
+      // Refused cards only: the simulated riders never take the port this test starts on.
+      const running = simulate(1, 6, [REFUSED_CARD])
+      assert.isTrue(await until(() => adapter.connected().length > 0, 10_000))
+      const [deviceKey] = adapter.connected()
+      const start = (commandId: number, orderNo: string) =>
+        adapter.send(deviceKey, {
+          commandId,
+          type: 'start',
+          portNo: 1,
+          orderNo,
+          limit: { kind: 'full' },
+          maxDurationSeconds: 3600,
+          balanceFen: 1000,
+        })
+      const first = await start(9001, 'CT00000000009001')
+      // The port is taken now: the pile refuses a second start there.
+      const second = await start(9002, 'CT00000000009002')
+      assert.equal(first.status, 'acked')
+      assert.equal(second.status, 'failed')
+      assert.isTrue(await until(() => sink.commandResults.length >= 2, 10_000))
+      assert.deepEqual(
+        sink.commandResults.map((result) => [result.commandId, result.status]),
+        [
+          [9001, 'acked'],
+          [9002, 'failed'],
+        ]
+      )
+      assert.isTrue(await until(() => sink.startFailures.length > 0, 10_000))
+      const [failure] = sink.startFailures
+      assert.equal(failure.deviceKey, deviceKey)
+      assert.equal(failure.portNo, 1)
+      assert.equal(failure.orderNo, 'CT00000000009002')
+      assert.oneOf(failure.reason, [
+        'no_charger',
+        'port_fault',
+        'port_busy',
+        'rejected',
+        'timeout',
+        'other',
+      ])
+      assert.instanceOf(failure.at, Date)
+      // A command without an id (a test's, a tool's) reports nothing.
+      await adapter.send(deviceKey, { type: 'stop', portNo: 2 })
+      assert.lengthOf(sink.commandResults, 2)
       await running
     }).timeout(60_000)
 

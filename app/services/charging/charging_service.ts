@@ -1,6 +1,11 @@
 import { DateTime } from 'luxon'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import type { VendorCardDecision, VendorChargeEnd, VendorChargeLimit } from '#plugins/contracts'
+import type {
+  VendorCardDecision,
+  VendorChargeEnd,
+  VendorChargeLimit,
+  VendorStartFailure,
+} from '#plugins/contracts'
 import { dispatchDeviceCommand } from '#jobs/gateway_jobs'
 import AuditService from '#services/audit/audit_service'
 import CardService from '#services/cards/card_service'
@@ -11,6 +16,7 @@ import { DEFAULT_TARIFF, computeCharge, priceOfHours, type Tariff } from '#servi
 import type TenantContext from '#services/tenancy/tenant_context'
 import WalletRefusal from '#services/wallet/wallet_refusal'
 import WalletService from '#services/wallet/wallet_service'
+import LiveEvents from '#services/live/live_events'
 
 /** How a charge is to stop, as the rider (or the card default) chose it. */
 export type ChargeDuration =
@@ -39,7 +45,8 @@ type OrderRow = {
   order_no: string
   project_id: number
   pile_id: number
-  port_no: number
+  /** Null while a card authorised without a port (OCPP Authorize) waits for its start. */
+  port_no: number | null
   rider_id: number | null
   card_no: string | null
   status: string
@@ -85,12 +92,16 @@ export default class ChargingService {
     protected audit = new AuditService()
   ) {}
 
-  /** 刷卡: a card swiped at a port. Authorised swipes open a stop-when-full order. */
+  /**
+   * 刷卡: a card swiped at a port. Authorised swipes open a stop-when-full
+   * order. Without a port (OCPP Authorize names none) the order waits
+   * portless; confirmStart gives it the port the charge starts on.
+   */
   async authorizeCard(
     tenant: TenantContext,
-    input: { pileId: number; portNo: number; cardNo: string; at: Date }
+    input: { pileId: number; portNo: number | null; cardNo: string; at: Date }
   ): Promise<VendorCardDecision> {
-    return tenant.run(async (trx) => {
+    const decision = await tenant.run(async (trx): Promise<VendorCardDecision> => {
       const pile = await this.#pile(tenant, trx, input.pileId)
       if (!pile || pile.status !== 'active') return { authorised: false, reason: 'unknown_pile' }
       const cardNo = normalizeCardNo(input.cardNo)
@@ -105,14 +116,16 @@ export default class ChargingService {
         : null
       if (again) return this.#decision(again)
 
-      const port = await this.#lockPort(tenant, trx, pile.id, input.portNo)
-      if (
-        !port ||
-        port.state === 'fault' ||
-        (await this.#portTaken(tenant, trx, pile.id, input.portNo))
-      ) {
-        // The contract has no separate reason for a faulted or missing port.
-        return { authorised: false, reason: 'port_busy' }
+      if (input.portNo !== null) {
+        const port = await this.#lockPort(tenant, trx, pile.id, input.portNo)
+        if (
+          !port ||
+          port.state === 'fault' ||
+          (await this.#portTaken(tenant, trx, pile.id, input.portNo))
+        ) {
+          // The contract has no separate reason for a faulted or missing port.
+          return { authorised: false, reason: 'port_busy' }
+        }
       }
       const swipe = await new CardService(tenant, this.audit).authorizeSwipe(
         tenant,
@@ -147,6 +160,8 @@ export default class ChargingService {
       })
       return this.#decision(order)
     })
+    if (decision.authorised) await LiveEvents.ordersChanged(tenant.tenantId, [decision.orderNo])
+    return decision
   }
 
   /**
@@ -167,7 +182,7 @@ export default class ChargingService {
       at: Date
     }
   ): Promise<{ orderNo: string; accepted: boolean }> {
-    return tenant.run(async (trx) => {
+    const started = await tenant.run(async (trx) => {
       const pile = await this.#pile(tenant, trx, input.pileId)
       if (!pile) throw new ChargingRefusal('pileNotFound')
       await this.#serializePort(trx, pile.id, input.portNo)
@@ -186,6 +201,7 @@ export default class ChargingService {
               status: 'charging',
               abnormal_reason: null,
               abnormal_at: null,
+              port_no: input.portNo,
               started_at: input.at,
               transaction_ref: input.transactionRef ?? trx.raw('transaction_ref'),
               meter_start_wh: input.meterStartWattHours ?? null,
@@ -241,6 +257,53 @@ export default class ChargingService {
       await this.#holdPort(trx, pile.id, input.portNo, created.order_no)
       return { orderNo: created.order_no, accepted: true }
     })
+    await LiveEvents.ordersChanged(tenant.tenantId, [started.orderNo])
+    return started
+  }
+
+  /**
+   * The pile refused or failed a start: the waiting order (our number, else
+   * the port's newest authorised one) is cancelled with the pile's reason.
+   * Nothing is held in the wallet at a start, so nothing is posted; a repeat
+   * finds the order cancelled and changes nothing.
+   */
+  async startFailed(
+    tenant: TenantContext,
+    input: {
+      pileId: number
+      portNo: number
+      orderNo: string | null
+      reason: VendorStartFailure
+      at: Date
+    }
+  ): Promise<{ orderNo: string | null; cancelled: boolean }> {
+    const failed = await tenant.run(async (trx) => {
+      await this.#serializePort(trx, input.pileId, input.portNo)
+      const order =
+        (input.orderNo
+          ? await this.#findOrder(tenant, trx, input.pileId, { orderNo: input.orderNo }, true)
+          : null) ??
+        (await this.#openOrder(tenant, trx, input.pileId, input.portNo, ['authorised'], null, true))
+      if (!order) return { orderNo: input.orderNo, cancelled: false }
+      const waiting =
+        order.status === 'authorised' ||
+        (order.status === 'abnormal' && order.abnormal_reason === 'no_start')
+      if (!waiting) return { orderNo: order.order_no, cancelled: false }
+      await trx
+        .from('charging_orders')
+        .where('id', order.id)
+        .update({
+          status: 'cancelled',
+          cancel_reason: startFailureReason(input.reason),
+          abnormal_reason: null,
+          abnormal_at: null,
+          updated_at: new Date(),
+        })
+      await this.#releasePort(trx, input.pileId, input.portNo, order.order_no)
+      return { orderNo: order.order_no, cancelled: true }
+    })
+    if (failed.cancelled) await LiveEvents.ordersChanged(tenant.tenantId, [failed.orderNo])
+    return failed
   }
 
   /**
@@ -329,16 +392,23 @@ export default class ChargingService {
           cap: null,
           tariff: await this.#tariff(tenant, trx, pile.project_id),
           status: 'charging',
-          at: input.startedAt ?? new Date(input.endedAt.getTime() - input.durationSeconds * 1000),
+          at:
+            input.startedAt ??
+            new Date(input.endedAt.getTime() - (input.durationSeconds ?? 0) * 1000),
           transactionRef: input.transactionRef ?? input.orderNo ?? null,
         })
       }
       if (order.ended_at || ['cancelled', 'refunded', 'settled'].includes(order.status)) {
         return order
       }
+      const durationSeconds =
+        input.durationSeconds ??
+        (order.started_at
+          ? Math.max(0, (input.endedAt.getTime() - new Date(order.started_at).getTime()) / 1000)
+          : 0)
       const usage = {
-        durationSeconds: input.durationSeconds,
-        energyWattHours: input.energyWattHours,
+        durationSeconds,
+        energyWattHours: endEnergy(input, order.meter_start_wh),
         maxPowerDeciwatts: Math.max(order.max_power_deciwatts, input.maxPowerDeciwatts ?? 0),
       }
       const bill = computeCharge(order.tariff, usage, order.cap_fen)
@@ -350,7 +420,7 @@ export default class ChargingService {
       const startedAt =
         order.started_at ??
         input.startedAt ??
-        new Date(input.endedAt.getTime() - input.durationSeconds * 1000)
+        new Date(input.endedAt.getTime() - durationSeconds * 1000)
       const [updated] = await trx
         .from('charging_orders')
         .where('id', order.id)
@@ -360,9 +430,9 @@ export default class ChargingService {
           abnormal_at: abnormal ? new Date() : null,
           started_at: startedAt,
           ended_at: input.endedAt,
-          duration_seconds: Math.max(0, Math.trunc(input.durationSeconds)),
+          duration_seconds: Math.max(0, Math.trunc(durationSeconds)),
           minutes: bill.minutes,
-          energy_wh: Math.max(0, Math.trunc(input.energyWattHours)),
+          energy_wh: Math.max(0, Math.trunc(usage.energyWattHours)),
           max_power_deciwatts: usage.maxPowerDeciwatts,
           amount_fen: bill.amountFen,
           rate_fen_per_hour: bill.rateFenPerHour,
@@ -374,11 +444,12 @@ export default class ChargingService {
           updated_at: new Date(),
         })
         .returning('*')
-      await this.#releasePort(trx, pile.id, order.port_no, order.order_no)
+      await this.#releasePort(trx, pile.id, order.port_no ?? input.portNo, order.order_no)
       return updated as OrderRow
     })
     if (!recorded) return { orderNo: input.orderNo, settled: false }
     if (recorded.status === 'ended') return this.settle(tenant, recorded.order_no)
+    await LiveEvents.ordersChanged(tenant.tenantId, [recorded.order_no])
     return {
       orderNo: recorded.order_no,
       settled: ['settled', 'refunded'].includes(recorded.status),
@@ -395,7 +466,7 @@ export default class ChargingService {
     orderNo: string
   ): Promise<{ orderNo: string; settled: boolean }> {
     try {
-      return await tenant.run(async (trx) => {
+      const result = await tenant.run(async (trx) => {
         const order = await trx
           .from('charging_orders')
           .where({ tenant_id: tenant.tenantId, order_no: orderNo })
@@ -417,6 +488,8 @@ export default class ChargingService {
           })
         return { orderNo, settled: true }
       })
+      await LiveEvents.ordersChanged(tenant.tenantId, [orderNo])
+      return result
     } catch (error) {
       if (!(error instanceof WalletRefusal)) throw error
       await tenant.run((trx) =>
@@ -431,13 +504,14 @@ export default class ChargingService {
             updated_at: new Date(),
           })
       )
+      await LiveEvents.ordersChanged(tenant.tenantId, [orderNo])
       return { orderNo, settled: false }
     }
   }
 
   /** The pile dropped off mid-charge: its charging orders go to 异常订单 until an end record comes. */
   async pileWentOffline(tenant: TenantContext, pileId: number, at: Date): Promise<void> {
-    await tenant.run((trx) =>
+    const orders: { order_no: string }[] = await tenant.run((trx) =>
       trx
         .from('charging_orders')
         .where({ tenant_id: tenant.tenantId, pile_id: pileId, status: 'charging' })
@@ -447,6 +521,11 @@ export default class ChargingService {
           abnormal_at: at,
           updated_at: new Date(),
         })
+        .returning('order_no')
+    )
+    await LiveEvents.ordersChanged(
+      tenant.tenantId,
+      orders.map((order) => order.order_no)
     )
   }
 
@@ -524,6 +603,7 @@ export default class ChargingService {
       return { orderNo: order.order_no, commandId }
     })
     await dispatchDeviceCommand(started.commandId)
+    await LiveEvents.ordersChanged(tenant.tenantId, [started.orderNo])
     return started
   }
 
@@ -716,10 +796,16 @@ export default class ChargingService {
   ): Promise<OrderRow | null> {
     const query = trx
       .from('charging_orders')
-      .where({ tenant_id: tenant.tenantId, pile_id: pileId, port_no: portNo })
+      .where({ tenant_id: tenant.tenantId, pile_id: pileId })
       .whereIn('status', [...statuses])
       .orderBy('id', 'desc')
-    if (cardNo) query.where('card_no', cardNo)
+    if (cardNo) {
+      // A card authorised without a port (OCPP) starts on whichever port the charge names.
+      query.where((port) => port.where('port_no', portNo).orWhereNull('port_no'))
+      query.where('card_no', cardNo)
+    } else {
+      query.where('port_no', portNo)
+    }
     if (lock) query.forUpdate()
     return (await query.first()) ?? null
   }
@@ -774,7 +860,7 @@ export default class ChargingService {
     trx: TransactionClientContract,
     input: {
       pile: Pile
-      portNo: number
+      portNo: number | null
       riderId: number | null
       cardNo: string | null
       channel: OrderChannel
@@ -878,6 +964,27 @@ export default class ChargingService {
       trx
     )
   }
+}
+
+/** What an order cancelled by the pile's start failure shows as its reason (charging.json `cancelReasons`). */
+export function startFailureReason(reason: VendorStartFailure) {
+  return `start_failed_${reason}`
+}
+
+/**
+ * The energy of an end record: the pile's own session figure when it gives
+ * one, else its end register minus the start reading stored with the order.
+ */
+export function endEnergy(
+  end: Pick<VendorChargeEnd, 'energyWattHours' | 'meterStopWattHours'>,
+  meterStartWattHours: number | null
+) {
+  if (end.energyWattHours !== null && end.energyWattHours !== undefined) {
+    return Math.max(0, end.energyWattHours)
+  }
+  if (end.meterStopWattHours === null || end.meterStopWattHours === undefined) return 0
+  if (meterStartWattHours === null) return 0
+  return Math.max(0, end.meterStopWattHours - meterStartWattHours)
 }
 
 /**

@@ -96,13 +96,15 @@ export default class GatewayHost {
       return 'failed'
     }
     await this.devices.recordCommandResult(row.id, 'sent')
-    const outcome = await adapter.send(row.device_key, vendorCommandOf(row))
-    const status = outcome.status === 'not_connected' ? 'failed' : outcome.status
-    await this.devices.recordCommandResult(row.id, status, {
-      ...(outcome.result ?? {}),
-      ...(outcome.detail ? { detail: outcome.detail } : {}),
-      ...(outcome.status === 'not_connected' ? { detail: 'not_connected' } : {}),
+    const outcome = await adapter.send(row.device_key, {
+      ...vendorCommandOf(row),
+      commandId: row.id,
     })
-    return status
+    // The adapter reports the pile's own outcome (commandResult); only a pile it never reached is ours to record.
+    if (outcome.status === 'not_connected') {
+      await this.devices.recordCommandResult(row.id, 'failed', { detail: 'not_connected' })
+      return 'failed'
+    }
+    return outcome.status
   }
 }

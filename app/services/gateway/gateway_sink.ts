@@ -50,7 +50,7 @@ export default class GatewaySink implements VendorEventSink {
 
   async cardSwiped(event: {
     deviceKey: string
-    portNo: number
+    portNo: number | null
     cardNo: string
     at?: Date
   }): Promise<VendorCardDecision> {
@@ -69,6 +69,13 @@ export default class GatewaySink implements VendorEventSink {
     if (!pile) return { orderNo: event.orderNo ?? '', accepted: false }
     const { deviceKey, ...start } = event
     return this.charging.confirmStart(pile.tenant, { ...start, pileId: pile.pileId })
+  }
+
+  async chargeStartFailed(event: Parameters<VendorEventSink['chargeStartFailed']>[0]) {
+    const pile = await this.#pile(event.deviceKey)
+    if (!pile) return
+    const { deviceKey, detail, ...failure } = event
+    await this.charging.startFailed(pile.tenant, { ...failure, pileId: pile.pileId })
   }
 
   async meterSample(event: Parameters<VendorEventSink['meterSample']>[0]) {

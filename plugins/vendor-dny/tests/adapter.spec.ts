@@ -148,7 +148,7 @@ test.group('vendor-dny adapter', (group) => {
     assert.deepEqual(adapter.connected(), [KEY])
   })
 
-  test('a settlement resent 5 times is acked every time with the same order number', async ({
+  test('a settlement resent 5 times is acked every time, the core asked each time', async ({
     assert,
   }) => {
     ;({ adapter, sink } = await startAdapter())
@@ -163,8 +163,8 @@ test.group('vendor-dny adapter', (group) => {
     await pile.until(() => pile.of('settlement_ack').length === 2)
 
     const ended = sink.of('chargeEnded').map(({ event }) => event)
-    // Once per connection: a resend on the same one is acked from the adapter's memory.
-    assert.lengthOf(ended, 2)
+    // No memory in the adapter: the core (idempotent) answers every copy.
+    assert.lengthOf(ended, 5)
     for (const event of ended) {
       assert.equal(event.orderNo, ORDER)
       assert.equal(event.deviceKey, KEY)
@@ -317,6 +317,13 @@ test.group('vendor-dny adapter', (group) => {
       result: { code: 1, port: 1, waitingPorts: undefined },
     })
     assert.lengthOf(sink.of('chargeEnded'), 0)
+    assert.deepInclude(sink.of('chargeStartFailed')[0], {
+      deviceKey: KEY,
+      portNo: 1,
+      orderNo: ORDER,
+      reason: 'no_charger',
+      detail: 'no_charger',
+    })
 
     const second = adapter.send(KEY, command)
     await pile.until(() => pile.of('charge_control').length === 2)

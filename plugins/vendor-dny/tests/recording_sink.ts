@@ -16,6 +16,8 @@ export type SinkEvent =
   | { type: 'chargeStarted'; deviceKey: string; portNo: number; orderNo: string | null }
   | { type: 'meterSample'; deviceKey: string; portNo: number; orderNo: string | null }
   | { type: 'chargeEnded'; event: VendorChargeEnd }
+  | ({ type: 'chargeStartFailed' } & Parameters<VendorEventSink['chargeStartFailed']>[0])
+  | ({ type: 'commandResult' } & Parameters<VendorEventSink['commandResult']>[0])
 
 /**
  * The core's side as a test stands in for it: records every event,
@@ -90,6 +92,10 @@ export class RecordingSink implements VendorEventSink {
     return { orderNo: event.orderNo ?? 'OFFLINE', accepted: true }
   }
 
+  async chargeStartFailed(event: Parameters<VendorEventSink['chargeStartFailed']>[0]) {
+    this.events.push({ type: 'chargeStartFailed', ...event })
+  }
+
   async meterSample(event: { deviceKey: string; portNo: number; orderNo: string | null }) {
     this.events.push({ type: 'meterSample', ...event })
   }
@@ -99,5 +105,7 @@ export class RecordingSink implements VendorEventSink {
     return { orderNo: event.orderNo, settled: true }
   }
 
-  async commandResult() {}
+  async commandResult(event: Parameters<VendorEventSink['commandResult']>[0]) {
+    this.events.push({ type: 'commandResult', ...event })
+  }
 }

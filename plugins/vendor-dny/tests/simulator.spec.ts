@@ -55,7 +55,7 @@ test.group('vendor-dny simulator against the adapter', () => {
     assert.isAbove(ended.length, 2)
     for (const event of ended) {
       assert.isTrue(started.has(event.orderNo), `${event.orderNo} ended without a start`)
-      assert.isAbove(event.energyWattHours, 0)
+      assert.isAbove(event.energyWattHours ?? 0, 0)
       assert.oneOf(event.stopReason, ['full', 'unplugged', 'time_limit'])
     }
     const fullCharges = ended.filter((event) => event.stopReason === 'full')

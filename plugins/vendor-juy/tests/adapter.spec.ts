@@ -83,8 +83,8 @@ test.group('vendor-juy adapter, embedded broker', (group) => {
     assert.equal(ended.portNo, started.portNo)
     // The first charge at a pile is a top-up: full unless the 1800 s limit comes first.
     assert.oneOf(ended.stopReason, ['full', 'time_limit'])
-    assert.isAtMost(ended.durationSeconds, 1800)
-    assert.isAbove(ended.energyWattHours, 0)
+    assert.isAtMost(ended.durationSeconds ?? 0, 1800)
+    assert.isAbove(ended.energyWattHours ?? 0, 0)
     assert.equal(summary.chargesEnded, new Set(sink.ended.map((end) => end.orderNo)).size)
     assert.equal(summary.chargesStarted, sink.started.length)
 
@@ -153,6 +153,110 @@ test.group('vendor-juy adapter, embedded broker', (group) => {
     assert.isTrue(
       pile.of('end_report_ack').every((ack) => ack.port === 2 && ack.orderNo === start.orderNo)
     )
+  })
+
+  test("a start the pile refuses reaches the core at once as chargeStartFailed, with the command's outcome", async ({
+    assert,
+  }) => {
+    const pile = await device()
+    await pile.login()
+    await pile.send({ type: 'card_auth', port: 2, cardNumber: 42, operation: 2 })
+    await waitFor(() => pile.of('start').length === 1)
+    const swiped = pile.of('start')[0]
+    await pile.send({
+      type: 'start_reply',
+      port: 2,
+      orderNo: swiped.orderNo,
+      startMode: 2,
+      result: 1,
+    })
+    await waitFor(() => sink.startFailures.length === 1)
+    assert.deepInclude(sink.startFailures[0], {
+      deviceKey: IMEI,
+      portNo: 2,
+      orderNo: 'JUY000001',
+      reason: 'port_busy',
+      detail: 'busy',
+    })
+    assert.lengthOf(sink.started, 0)
+
+    const starting = adapter.send(IMEI, {
+      commandId: 77,
+      type: 'start',
+      portNo: 1,
+      orderNo: 'APP-77',
+      limit: { kind: 'full' },
+      maxDurationSeconds: 3600,
+    })
+    await waitFor(() => pile.of('start').length === 2)
+    const remote = pile.of('start')[1]
+    await pile.send({
+      type: 'start_reply',
+      port: 1,
+      orderNo: remote.orderNo,
+      startMode: 1,
+      result: 2,
+    })
+    const outcome = await starting
+    assert.equal(outcome.status, 'failed')
+    assert.deepEqual(
+      sink.commandResults.map((result) => [result.commandId, result.status, result.result?.detail]),
+      [[77, 'failed', 'port_fault']]
+    )
+    assert.deepInclude(sink.startFailures[1], {
+      portNo: 1,
+      orderNo: 'APP-77',
+      reason: 'port_fault',
+    })
+  })
+
+  test('after a gateway restart between start and end, the end names the transaction for the core to resolve', async ({
+    assert,
+  }) => {
+    let pile = await device()
+    await pile.login()
+    await pile.send({ type: 'card_auth', port: 1, cardNumber: 42, operation: 2 })
+    await waitFor(() => pile.of('start').length === 1)
+    const start = pile.of('start')[0]
+    await pile.send({
+      type: 'start_reply',
+      port: 1,
+      orderNo: start.orderNo,
+      startMode: 2,
+      result: 0,
+    })
+    await waitFor(() => sink.started.length === 1)
+    assert.deepInclude(sink.started[0], {
+      orderNo: 'JUY000001',
+      transactionRef: String(start.orderNo),
+    })
+
+    // A new gateway process: a fresh adapter with no memory of the order.
+    await pile.close()
+    await adapter.stop()
+    ;({ adapter, sink, lines } = await startAdapter())
+    pile = await device()
+    await pile.login()
+    await pile.send({
+      type: 'end_report',
+      port: 1,
+      orderNo: start.orderNo,
+      durationSeconds: 900,
+      energyWattHours: 80,
+      amountFen: 0,
+      stopReason: 0,
+      stopPowerWatts: 0,
+      cardNumber: 42,
+      tiers: [],
+    })
+    await waitFor(() => pile.of('end_report_ack').length === 1)
+    // The core stored this reference with the order at chargeStarted (charging tests cover that side).
+    assert.deepInclude(sink.ended[0], {
+      orderNo: null,
+      transactionRef: String(start.orderNo),
+      portNo: 1,
+      energyWattHours: 80,
+    })
   })
 
   test('a refused swipe is answered with the refusal; a stop we sent ends as remote_stop', async ({

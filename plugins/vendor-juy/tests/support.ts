@@ -28,6 +28,8 @@ export class RecordingSink implements VendorEventSink {
   started: Args<'chargeStarted'>[] = []
   samples: Args<'meterSample'>[] = []
   ended: VendorChargeEnd[] = []
+  startFailures: Args<'chargeStartFailed'>[] = []
+  commandResults: Args<'commandResult'>[] = []
   accept = true
   #orders = 0
   decideCard: (swipe: Args<'cardSwiped'>) => VendorCardDecision = () => ({
@@ -64,6 +66,10 @@ export class RecordingSink implements VendorEventSink {
     return { orderNo: event.orderNo ?? 'unknown', accepted: true }
   }
 
+  async chargeStartFailed(event: Args<'chargeStartFailed'>) {
+    this.startFailures.push(event)
+  }
+
   async meterSample(event: Args<'meterSample'>) {
     this.samples.push(event)
   }
@@ -76,7 +82,9 @@ export class RecordingSink implements VendorEventSink {
     return { orderNo: event.orderNo, settled: first }
   }
 
-  async commandResult() {}
+  async commandResult(event: Args<'commandResult'>) {
+    this.commandResults.push(event)
+  }
 }
 
 /** A logger whose lines the test can read. */

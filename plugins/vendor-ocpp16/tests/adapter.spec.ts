@@ -63,9 +63,10 @@ test.group('vendor-ocpp16 adapter', (group) => {
       '3',
       { idTagInfo: { status: 'Accepted' } },
     ])
+    // Authorize names no connector: the core gets no port, StartTransaction gives it.
     assert.deepInclude(sink.of('cardSwiped')[0], {
       deviceKey: 'CB-0001',
-      portNo: 1,
+      portNo: null,
       cardNo: 'CARD0001',
     })
 
@@ -136,6 +137,7 @@ test.group('vendor-ocpp16 adapter', (group) => {
         endedAt: new Date('2026-05-01T02:20:00Z'),
         durationSeconds: 1200,
         energyWattHours: 1000,
+        meterStopWattHours: 13_000,
         maxPowerDeciwatts: 35_205,
         stopReason: 'unplugged',
         rawStopCode: 'EVDisconnected',

@@ -58,6 +58,9 @@ export class RecordingSink implements VendorEventSink {
     this.#record('chargeStarted', event)
     return { orderNo: event.orderNo ?? `OWN${event.transactionRef}`, accepted: true }
   }
+  async chargeStartFailed(event: any) {
+    this.#record('chargeStartFailed', event)
+  }
   async meterSample(event: any) {
     this.#record('meterSample', event)
   }
