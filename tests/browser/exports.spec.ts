@@ -46,9 +46,7 @@ async function exportFromLedger(page: Page, format: 'xlsx' | 'pdf') {
   const bar = page.getByTestId('export-progress')
   await bar.waitFor()
   await page.waitForFunction(
-    () =>
-      document.querySelector('[data-testid=export-progress]')?.getAttribute('aria-valuenow') ===
-      '100',
+    "document.querySelector('[data-testid=export-progress]')?.getAttribute('aria-valuenow') === '100'",
     undefined,
     { timeout: 30_000 }
   )
