@@ -13,21 +13,23 @@ import { actorOf, requestDetails } from '#services/audit/audit_service'
 export default class TenantContextMiddleware {
   async handle(ctx: HttpContext, next: NextFn) {
     const staff = ctx.auth.getUserOrFail()
+    // Tenant, staff and project limits in one statement: this runs before every staff request.
     const standing = await new TenantContext(staff.tenantId).run(async (trx) => {
-      const tenantRow = await trx
-        .from('tenants')
-        .where('id', staff.tenantId)
-        .select('status')
-        .first()
-      const staffRow = await trx.from('staff').where('id', staff.id).select('status').first()
-      const limits = await trx
-        .from('staff_projects')
-        .where('staff_id', staff.id)
-        .select('project_id')
+      const { rows } = await trx.rawQuery(
+        `SELECT (SELECT status FROM tenants WHERE id = :tenantId) AS tenant_status,
+                (SELECT status FROM staff WHERE id = :staffId) AS staff_status,
+                ARRAY(SELECT project_id FROM staff_projects WHERE staff_id = :staffId) AS project_ids`,
+        { tenantId: staff.tenantId, staffId: staff.id }
+      )
+      const [row] = rows as {
+        tenant_status: string | null
+        staff_status: string | null
+        project_ids: (string | number)[]
+      }[]
       return {
-        active: tenantRow?.status === 'active' && staffRow?.status === 'active',
-        suspended: tenantRow?.status !== 'active',
-        projectIds: limits.length === 0 ? null : limits.map((row) => Number(row.project_id)),
+        active: row.tenant_status === 'active' && row.staff_status === 'active',
+        suspended: row.tenant_status !== 'active',
+        projectIds: row.project_ids.length === 0 ? null : row.project_ids.map(Number),
         permissions: await new AccessControlService().permissionsOf(staff.id, trx),
       }
     })

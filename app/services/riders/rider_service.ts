@@ -7,6 +7,7 @@ import Rider, { type RiderStatus } from '#models/rider'
 import AuditService from '#services/audit/audit_service'
 import TenantContext from '#services/tenancy/tenant_context'
 import VerificationCodeService from '#services/sms/verification_code_service'
+import { wherePhonePrefix } from '#services/riders/phone_prefix'
 import type { OpenAccountInput, RiderListFilters } from '#validators/rider_validator'
 
 /** A refused rider change; the reason is an i18n key under `riders.` */
@@ -74,8 +75,8 @@ export default class RiderService {
       const filtered = () => {
         const query = trx.from('riders as r').where('r.tenant_id', this.tenant.tenantId)
         if (filters.name) query.whereILike('r.name', `%${escapeLike(filters.name)}%`)
-        // A prefix, so the pattern index serves it; staff type a phone from its start.
-        if (filters.phone) query.whereLike('r.phone', `${filters.phone}%`)
+        // Staff type a phone from its start.
+        if (filters.phone) wherePhonePrefix(query, 'r.phone', filters.phone)
         if (filters.status) query.where('r.status', filters.status)
         if (filters.from) {
           const from = DateTime.fromISO(filters.from, { zone: DISPLAY_ZONE }).startOf('day')

@@ -3,6 +3,7 @@ import { DateTime } from 'luxon'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { LedgerDetailType } from '#models/ledger_entry'
 import TenantContext from '#services/tenancy/tenant_context'
+import { wherePhonePrefix } from '#services/riders/phone_prefix'
 import type { LedgerFilters } from '#validators/ledger_validator'
 
 export const LEDGER_PAGE_SIZE = 20
@@ -126,7 +127,7 @@ export default class LedgerQuery {
       query.whereIn('e.rider_id', (riders) => {
         riders.from('riders').where('tenant_id', tenantId).select('id')
         if (filters.name) riders.whereILike('name', `%${escapeLike(filters.name)}%`)
-        if (filters.phone) riders.whereLike('phone', `${escapeLike(filters.phone)}%`)
+        if (filters.phone) wherePhonePrefix(riders, 'phone', filters.phone)
       })
     }
     if (filters.entryNo) query.where('e.entry_no', filters.entryNo)
