@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import db from '@adonisjs/lucid/services/db'
 import env from '#start/env'
 import type QueueManager from '#services/queue/queue_manager'
-import type { SentNotification } from '#tests/contracts/payment_contract'
+import type { PaymentGatewayHarness, SentNotification } from '#tests/contracts/payment_contract'
 import {
   eventually,
   orderRow,
@@ -13,12 +13,18 @@ import {
 import { entriesOf } from '#tests/functional/wallet/helpers'
 import { startSandboxGateway } from '../../plugins/payment-sandbox/tests/sandbox_harness.js'
 import { sign } from '../../plugins/payment-sandbox/signature.js'
+import {
+  startFakeWechatpay,
+  type FakeWechatpay,
+} from '../../plugins/payment-wechatpay/tests/fake_wechatpay.js'
+import { startFakeAlipay, type FakeAlipay } from '../../plugins/payment-alipay/tests/fake_alipay.js'
 
 /*
 | Bad input drill (issue 8) for POST /webhooks/payments/:settingId over real
-| HTTP: mutated copies of a genuine sandbox notification, arbitrary bodies
-| and headers, and bodies validly signed with the tenant's key but carrying
-| arbitrary fields. Every answer is a 4xx (a 2xx only for what is signed and
+| HTTP, for every payment plugin through its local gateway (real keys and
+| signatures): mutated copies of a genuine notification, arbitrary bodies
+| and headers, and notifications genuinely signed by the gateway but
+| carrying arbitrary or nearly-right fields. Every answer is a 4xx (a 2xx only for what is signed and
 | asks for nothing), never a 5xx, and no order, refund or ledger row moves.
 | The genuine notification, sent last, still credits exactly once.
 */
@@ -51,16 +57,24 @@ async function footprint(tenantId: number) {
   }
 }
 
-const headerName = fc.oneof(
-  fc.constantFrom(
-    'content-type',
-    'x-sandbox-timestamp',
-    'x-sandbox-nonce',
-    'x-sandbox-signature',
-    'content-encoding'
-  ),
-  fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/)
-)
+/** Headers that carry a provider's signature: changing one must break it. */
+const SIGNATURE_HEADERS: Record<string, string[]> = {
+  'payment-sandbox': ['x-sandbox-timestamp', 'x-sandbox-nonce', 'x-sandbox-signature'],
+  'payment-wechatpay': [
+    'wechatpay-timestamp',
+    'wechatpay-nonce',
+    'wechatpay-signature',
+    'wechatpay-serial',
+  ],
+  // Alipay signs inside the form body.
+  'payment-alipay': [],
+}
+
+const headerName = (pluginId: string) =>
+  fc.oneof(
+    fc.constantFrom('content-type', 'content-encoding', ...SIGNATURE_HEADERS[pluginId]),
+    fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/)
+  )
 /** Header values fetch can send (visible ASCII and spaces). */
 const headerValue = fc.stringMatching(/^[\x21-\x7e][\x20-\x7e]{0,60}$/)
 const contentType = fc.constantFrom(
@@ -72,146 +86,292 @@ const contentType = fc.constantFrom(
   'application/json; charset=gbk'
 )
 
-test.group('resilience: payment webhook under bad input', (group) => {
-  let gateway: Awaited<ReturnType<typeof startSandboxGateway>>
-  let queue: QueueManager
+type Fixture = Awaited<ReturnType<typeof paymentFixture>>
+type Order = Awaited<ReturnType<Fixture['open']>>
 
-  group.setup(async () => {
-    gateway = await startSandboxGateway()
-    queue = await startPaymentWorker()
-    return async () => {
-      await queue.close()
-      await gateway.close()
-    }
-  })
+/** A notification as it goes over the wire, minus where to. */
+type Notification = Omit<SentNotification, 'url'>
 
-  test('mutated, arbitrary and signed-but-wrong notifications: 4xx, no 5xx, no write', async ({
-    assert,
-  }) => {
-    const fixture = await paymentFixture('payment-sandbox', gateway)
-    const order = await fixture.open(1500)
-    const genuine = (await gateway.pay(order.paymentNo, { deliver: false })) as SentNotification
-    const path = `/webhooks/payments/${fixture.settingId}`
-    const before = await footprint(fixture.tenant.id)
-    const signingKey = String(gateway.config().signingKey)
+/** What one plugin's drill needs besides the shared phases. */
+interface WebhookDrill<Gateway extends PaymentGatewayHarness, Prepared> {
+  pluginId: string
+  start(): Promise<Gateway>
+  /** Whether a (possibly mutated) copy still says exactly what the genuine one said. */
+  same(genuine: Notification, candidate: Notification): boolean
+  /** Work done before the footprint is taken (e.g. orders the signed phase pays). */
+  prepare(fixture: Fixture, gateway: Gateway): Promise<Prepared>
+  /**
+   * Notifications signed by the gateway with its real key that must not credit
+   * anything: arbitrary, or nearly right (amount, merchant, app id off).
+   */
+  signed(
+    gateway: Gateway,
+    order: Order,
+    prepared: Prepared
+  ): fc.Arbitrary<() => Promise<Notification>>
+  /** Runs of the signed phase, where each run costs a round trip to the gateway. */
+  signedRuns?: number
+}
 
-    /** A 2xx is fine only for a signed body that the sandbox ignores (no known event). */
-    const check = (answer: { status: number; text: string }, what: unknown) => {
-      assert.isBelow(
-        answer.status,
-        500,
-        `${answer.status} ${answer.text} for ${JSON.stringify(what)}`
-      )
-      assert.isAtLeast(answer.status, 200)
-      return answer.status < 300
-    }
+function sameSignedHeaders(pluginId: string, genuine: Notification, candidate: Notification) {
+  return (
+    candidate.rawBody === genuine.rawBody &&
+    SIGNATURE_HEADERS[pluginId].every((name) => candidate.headers[name] === genuine.headers[name])
+  )
+}
 
-    // 1. The genuine notification with its body and headers mutated (the signature breaks).
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(
-          fc.tuple(
-            fc.nat(),
-            fc.integer({ min: 0, max: 2 }),
-            fc.string({ minLength: 1, maxLength: 1 })
+/** Anything but `amount`, in the shapes a provider might send. */
+const otherAmount = (amount: number) =>
+  fc.oneof(
+    fc.integer().filter((value) => value !== amount),
+    fc.double().filter((value) => value !== amount),
+    fc.string({ maxLength: 8 }),
+    fc.constant(null)
+  )
+const anyTime = fc.oneof(
+  fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
+  fc.string({ maxLength: 30 }),
+  fc.integer()
+)
+
+function webhookDrill<Gateway extends PaymentGatewayHarness, Prepared>(
+  drill: WebhookDrill<Gateway, Prepared>
+) {
+  test.group(`resilience: ${drill.pluginId} webhook under bad input`, (group) => {
+    let gateway: Gateway
+    let queue: QueueManager
+
+    group.setup(async () => {
+      gateway = await drill.start()
+      queue = await startPaymentWorker()
+      return async () => {
+        await queue.close()
+        await gateway.close()
+      }
+    })
+
+    test('mutated, arbitrary and signed-but-wrong notifications: 4xx, no 5xx, no write', async ({
+      assert,
+    }) => {
+      const fixture = await paymentFixture(drill.pluginId, gateway)
+      const order = await fixture.open(1500)
+      const genuine = (await gateway.pay(order.paymentNo, { deliver: false })) as SentNotification
+      const path = `/webhooks/payments/${fixture.settingId}`
+      const prepared = await drill.prepare(fixture, gateway)
+      const before = await footprint(fixture.tenant.id)
+
+      /** A 2xx is fine only for a signed notification the provider ignores (no known event). */
+      const check = (answer: { status: number; text: string }, what: unknown) => {
+        assert.isBelow(
+          answer.status,
+          500,
+          `${answer.status} ${answer.text} for ${JSON.stringify(what)}`
+        )
+        assert.isAtLeast(answer.status, 200)
+        return answer.status < 300
+      }
+
+      // 1. The genuine notification with its body and headers mutated (the signature breaks).
+      const signatureHeaders = SIGNATURE_HEADERS[drill.pluginId]
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.tuple(
+              fc.nat(),
+              fc.integer({ min: 0, max: 2 }),
+              fc.string({ minLength: 1, maxLength: 1 })
+            ),
+            { minLength: 1, maxLength: 4 }
           ),
-          {
-            minLength: 1,
-            maxLength: 4,
+          fc.dictionary(headerName(drill.pluginId), headerValue, { maxKeys: 3 }),
+          signatureHeaders.length > 0
+            ? fc.option(fc.constantFrom(...signatureHeaders))
+            : fc.constant(null),
+          async (edits, extraHeaders, dropped) => {
+            const chars = [...genuine.rawBody]
+            for (const [at, kind, char] of edits) {
+              const index = at % chars.length
+              if (kind === 0) chars[index] = char
+              else if (kind === 1) chars.splice(index, 1)
+              else chars.splice(index, 0, char)
+            }
+            const rawBody = chars.join('')
+            const headers = { ...genuine.headers, ...extraHeaders }
+            if (dropped) delete headers[dropped]
+            const accepted = check(await post(path, headers, rawBody), { rawBody, headers })
+            assert.isFalse(
+              accepted && !drill.same(genuine, { headers, rawBody }),
+              `accepted a changed notification: ${rawBody}`
+            )
           }
         ),
-        fc.dictionary(headerName, headerValue, { maxKeys: 3 }),
-        fc.boolean(),
-        async (edits, extraHeaders, dropSignature) => {
-          const chars = [...genuine.rawBody]
-          for (const [at, kind, char] of edits) {
-            const index = at % chars.length
-            if (kind === 0) chars[index] = char
-            else if (kind === 1) chars.splice(index, 1)
-            else chars.splice(index, 0, char)
+        { numRuns: RUNS }
+      )
+
+      // 2. Arbitrary bytes and headers, to this setting and to made-up setting ids.
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(fc.constant(path), fc.string({ maxLength: 12 }).map(encodeURIComponent)),
+          fc.oneof(fc.string({ maxLength: 200 }), fc.uint8Array({ maxLength: 200 })),
+          contentType,
+          fc.dictionary(headerName(drill.pluginId), headerValue, { maxKeys: 4 }),
+          async (target, body, type, headers) => {
+            const url = target.startsWith('/') ? target : `/webhooks/payments/${target}`
+            const answer = await post(url, { ...headers, 'content-type': type }, body)
+            assert.isFalse(check(answer, { url, body: String(body), headers }), answer.text)
           }
-          const body = chars.join('')
-          const headers = { ...genuine.headers, ...extraHeaders }
-          if (dropSignature) delete headers['x-sandbox-signature']
-          const accepted = check(await post(path, headers, body), { body, headers })
-          const untouched =
-            body === genuine.rawBody &&
-            ['x-sandbox-timestamp', 'x-sandbox-nonce', 'x-sandbox-signature'].every(
-              (name) => headers[name] === genuine.headers[name]
-            )
-          assert.isFalse(accepted && !untouched, `accepted a changed notification: ${body}`)
-        }
-      ),
-      { numRuns: RUNS }
-    )
+        ),
+        { numRuns: RUNS }
+      )
 
-    // 2. Arbitrary bytes and headers, to this setting and to made-up setting ids.
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(fc.constant(path), fc.string({ maxLength: 12 }).map(encodeURIComponent)),
-        fc.oneof(fc.string({ maxLength: 200 }), fc.uint8Array({ maxLength: 200 })),
-        contentType,
-        fc.dictionary(headerName, headerValue, { maxKeys: 4 }),
-        async (target, body, type, headers) => {
-          const url = target.startsWith('/') ? target : `/webhooks/payments/${target}`
-          const answer = await post(url, { ...headers, 'content-type': type }, body)
-          assert.isFalse(check(answer, { url, body: String(body), headers }), answer.text)
-        }
-      ),
-      { numRuns: RUNS }
-    )
+      // 3. Genuinely signed notifications with arbitrary, nearly-right fields.
+      await fc.assert(
+        fc.asyncProperty(drill.signed(gateway, order, prepared), async (make) => {
+          const notification = await make()
+          check(await post(path, notification.headers, notification.rawBody), notification)
+        }),
+        { numRuns: Math.min(RUNS, drill.signedRuns ?? RUNS) }
+      )
 
-    // 3. Genuinely signed bodies with arbitrary, nearly-right fields (amount, merchant, dates).
+      assert.deepEqual(await footprint(fixture.tenant.id), before)
+      assert.propertyVal(await orderRow(order.paymentNo), 'status', 'pending')
+
+      // The genuine notification still goes through, once.
+      const answer = await post(path, genuine.headers, genuine.rawBody)
+      assert.isAtLeast(answer.status, 200)
+      assert.isBelow(answer.status, 300)
+      const paid = await eventually(
+        () => orderRow(order.paymentNo),
+        (row) => row.status === 'paid'
+      )
+      assert.equal(paid.status, 'paid')
+      assert.lengthOf(await entriesOf(fixture.rider.id), 1)
+    }).timeout(240_000)
+  })
+}
+
+webhookDrill({
+  pluginId: 'payment-sandbox',
+  start: startSandboxGateway,
+  same: (genuine, candidate) => sameSignedHeaders('payment-sandbox', genuine, candidate),
+  prepare: async () => null,
+  signed(gateway, order) {
+    const signingKey = String(gateway.config().signingKey)
     const fields = fc.record(
       {
         event: fc.constantFrom('payment.paid', 'refund.succeeded', 'payment.closed', ''),
         out_trade_no: fc.oneof(fc.constant(order.paymentNo), fc.string({ maxLength: 30 })),
         out_refund_no: fc.string({ maxLength: 30 }),
-        amount: fc.oneof(
-          fc.integer().filter((amount) => amount !== order.amount),
-          fc.double(),
-          fc.string({ maxLength: 8 }),
-          fc.constant(null)
-        ),
+        amount: otherAmount(order.amount),
         merchant_id: fc.oneof(
           fc.constant(String(gateway.config().merchantId)),
           fc.string({ maxLength: 20 })
         ),
         trade_no: fc.oneof(fc.string({ maxLength: 40 }), fc.integer(), fc.constant(null)),
-        paid_at: fc.oneof(
-          fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
-          fc.string({ maxLength: 30 }),
-          fc.integer()
-        ),
+        paid_at: anyTime,
       },
       { requiredKeys: [] }
     )
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(
-          fields.map((value) => JSON.stringify(value)),
-          fc.json({ maxDepth: 2 }),
-          fc.constantFrom('null', '0', '"paid"', '[]', '{"event":"payment.paid"}')
-        ),
-        async (body) => {
-          const headers = { 'content-type': 'application/json', ...sign(signingKey, body) }
-          check(await post(path, headers, body), body)
-        }
+    return fc
+      .oneof(
+        fields.map((value) => JSON.stringify(value)),
+        fc.json({ maxDepth: 2 }),
+        fc.constantFrom('null', '0', '"paid"', '[]', '{"event":"payment.paid"}')
+      )
+      .map((rawBody) => async () => ({
+        headers: { 'content-type': 'application/json', ...sign(signingKey, rawBody) },
+        rawBody,
+      }))
+  },
+})
+
+webhookDrill<FakeWechatpay, null>({
+  pluginId: 'payment-wechatpay',
+  start: startFakeWechatpay,
+  same: (genuine, candidate) => sameSignedHeaders('payment-wechatpay', genuine, candidate),
+  prepare: async () => null,
+  signed(gateway, order) {
+    const config = gateway.config()
+    const amount = otherAmount(order.amount)
+    // Signed and encrypted with the real platform key and APIv3 key: only the content is wrong.
+    const resource = fc.oneof(
+      fc.record(
+        {
+          appid: fc.oneof(fc.constant(String(config.appId)), fc.string({ maxLength: 20 })),
+          mchid: fc.oneof(fc.constant(String(config.mchId)), fc.string({ maxLength: 12 })),
+          out_trade_no: fc.oneof(fc.constant(order.paymentNo), fc.string({ maxLength: 30 })),
+          out_refund_no: fc.string({ maxLength: 30 }),
+          transaction_id: fc.oneof(fc.string({ maxLength: 32 }), fc.integer(), fc.constant(null)),
+          refund_id: fc.string({ maxLength: 32 }),
+          trade_state: fc.constantFrom('SUCCESS', 'NOTPAY', 'CLOSED', 'REFUND', 'PAYERROR', ''),
+          refund_status: fc.constantFrom('SUCCESS', 'ABNORMAL', 'CLOSED', 'PROCESSING', ''),
+          success_time: anyTime,
+          amount: fc.oneof(
+            fc.record(
+              {
+                total: amount,
+                payer_total: amount,
+                refund: amount,
+                payer_refund: amount,
+                currency: fc.constantFrom('CNY', 'USD', ''),
+              },
+              { requiredKeys: [] }
+            ),
+            fc.jsonValue({ maxDepth: 1 })
+          ),
+        },
+        { requiredKeys: [] }
       ),
-      { numRuns: RUNS }
+      fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 6 })
     )
-
-    assert.deepEqual(await footprint(fixture.tenant.id), before)
-    assert.propertyVal(await orderRow(order.paymentNo), 'status', 'pending')
-
-    // The genuine notification still goes through, once.
-    const answer = await post(path, genuine.headers, genuine.rawBody)
-    assert.equal(answer.status, 204)
-    const paid = await eventually(
-      () => orderRow(order.paymentNo),
-      (row) => row.status === 'paid'
+    const eventType = fc.oneof(
+      fc.constantFrom('TRANSACTION.SUCCESS', 'REFUND.SUCCESS', 'REFUND.ABNORMAL', 'REFUND.CLOSED'),
+      fc.string({ maxLength: 20 })
     )
-    assert.equal(paid.status, 'paid')
-    assert.lengthOf(await entriesOf(fixture.rider.id), 1)
-  })
+    return fc.tuple(eventType, resource).map(
+      ([type, content]) =>
+        async () =>
+          gateway.notification(type, content)
+    )
+  },
+})
+
+const ALIPAY_SIGNED_RUNS = 25
+const ALIPAY_AMOUNT = 2000
+
+webhookDrill<FakeAlipay, Order[]>({
+  pluginId: 'payment-alipay',
+  start: startFakeAlipay,
+  // The signature is inside the form; what counts is the decoded parameters.
+  same: (genuine, candidate) => {
+    const decoded = (body: string) => [...new URLSearchParams(body)].sort().join('&')
+    return decoded(candidate.rawBody) === decoded(genuine.rawBody)
+  },
+  // Alipay signs only what its gateway sends: each signed run pays one more order, wrongly.
+  async prepare(fixture) {
+    const orders = []
+    for (let index = 0; index < ALIPAY_SIGNED_RUNS; index++) {
+      orders.push(await fixture.open(ALIPAY_AMOUNT))
+    }
+    return orders
+  },
+  signed(gateway, _order, orders) {
+    let next = 0
+    return fc
+      .record({
+        amount: fc.oneof(
+          fc.integer({ min: 0, max: ALIPAY_AMOUNT - 1 }),
+          fc.integer({ min: ALIPAY_AMOUNT + 1, max: 1e11 })
+        ),
+        merchantId: fc.oneof(fc.constant(gateway.sellerId), fc.string({ maxLength: 20 })),
+        appId: fc.oneof(fc.constant(gateway.appId), fc.string({ maxLength: 20 })),
+      })
+      .map((overrides) => async () => {
+        const target = orders[next++]
+        if (!target) throw new Error('the Alipay drill ran out of orders to pay')
+        const sent = await gateway.pay(target.paymentNo, { ...overrides, deliver: false })
+        return sent!
+      })
+  },
+  signedRuns: ALIPAY_SIGNED_RUNS,
 })
