@@ -14,7 +14,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import autocannon from 'autocannon'
-import encryption from '@adonisjs/core/services/encryption'
 import { MessageBuilder } from '@adonisjs/core/helpers'
 import { DateTime } from 'luxon'
 import { bootBench, finish, percentile, report, ROOT, type Figure } from './lib.js'
@@ -67,6 +66,7 @@ async function startServer(port: number): Promise<ChildProcess> {
  */
 async function captchaAnswer(cookie: string | undefined) {
   if (!cookie) throw new Error('no session cookie after GET /captcha')
+  const { default: encryption } = await import('@adonisjs/core/services/encryption')
   const sessionId = encryption
     .getMessageVerifier()
     .unsign<string>(decodeURIComponent(cookie).slice('s:'.length), 'pilehub-session')
