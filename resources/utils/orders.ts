@@ -11,7 +11,7 @@ export type OrderRow = {
   channel: 'card' | 'app' | 'ble' | 'staff'
   project: string
   deviceKey: string
-  portNo: number
+  portNo: number | null
   durationType: 'hours' | 'full' | 'amount'
   durationHours: number | null
   capFen: number | null

@@ -19,7 +19,8 @@ export type OrderRecord = {
   channel: 'card' | 'app' | 'ble' | 'staff'
   project: string
   deviceKey: string
-  portNo: number
+  /** Null until the pile says which port a card charge started on (OCPP Authorize). */
+  portNo: number | null
   durationType: 'hours' | 'full' | 'amount'
   durationHours: number | null
   capFen: number | null

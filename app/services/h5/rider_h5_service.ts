@@ -46,7 +46,8 @@ export type H5Order = {
   abnormalReason: string | null
   stationName: string
   pileName: string
-  portNo: number
+  /** Null until the pile says which port a card charge started on. */
+  portNo: number | null
   durationType: ChargeDuration['kind']
   durationHours: number | null
   capFen: number | null
@@ -61,6 +62,7 @@ export type H5Order = {
   amountFen: number
   stopRequested: boolean
   stopReason: string | null
+  cancelReason: string | null
   bill: Bill | null
 }
 
@@ -450,6 +452,7 @@ export default class RiderH5Service {
       amountFen: amount,
       stopRequested: row.stop_requested_at !== null,
       stopReason: row.stop_reason,
+      cancelReason: row.cancel_reason,
       bill: row.bill ?? null,
     }
   }
