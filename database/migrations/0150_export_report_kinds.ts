@@ -22,7 +22,7 @@ export default class extends BaseSchema {
     this.defer(async (db) => {
       await db.rawQuery(`ALTER TABLE exports DROP CONSTRAINT IF EXISTS exports_kind_check`)
       await db.rawQuery(
-        `ALTER TABLE exports ADD CONSTRAINT exports_kind_check CHECK (kind IN ('ledger'))`
+        `ALTER TABLE exports ADD CONSTRAINT exports_kind_check CHECK (kind IN ('ledger')) NOT VALID`
       )
     })
   }
