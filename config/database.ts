@@ -21,6 +21,8 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => {
 |   and so do the few platform-level reads that happen before a tenant is
 |   known (finding the staff member who logs in).
 | With only DATABASE_URL set, both use it.
+| Pool sizes by env: the gateway takes a frame per pile per second and
+| runs with larger pools (DB_POOL_MAX, DB_OWNER_POOL_MAX) than a web process.
 */
 function connectionSettings(url: string | undefined) {
   if (url) return { connectionString: url }
@@ -47,12 +49,12 @@ const dbConfig = defineConfig({
     app: {
       ...shared,
       connection: connectionSettings(env.get('DATABASE_URL')),
-      pool: { min: 0, max: 10 },
+      pool: { min: 0, max: env.get('DB_POOL_MAX', 10) },
     },
     owner: {
       ...shared,
       connection: connectionSettings(env.get('DATABASE_OWNER_URL') ?? env.get('DATABASE_URL')),
-      pool: { min: 0, max: 4 },
+      pool: { min: 0, max: env.get('DB_OWNER_POOL_MAX', 4) },
     },
   },
 })

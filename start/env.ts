@@ -23,6 +23,8 @@ export default await Env.create(new URL('../', import.meta.url), {
   DB_USER: Env.schema.string.optional(),
   DB_PASSWORD: Env.schema.string.optional(),
   DB_DATABASE: Env.schema.string.optional(),
+  DB_POOL_MAX: Env.schema.number.optional(),
+  DB_OWNER_POOL_MAX: Env.schema.number.optional(),
 
   QUEUE_BACKEND: Env.schema.enum.optional(['postgres', 'redis'] as const),
   REDIS_URL: Env.schema.string.optional(),

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon'
+import db from '@adonisjs/lucid/services/db'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type {
   VendorCardDecision,
@@ -304,6 +305,45 @@ export default class ChargingService {
     })
     if (failed.cancelled) await LiveEvents.ordersChanged(tenant.tenantId, [failed.orderNo])
     return failed
+  }
+
+  /**
+   * Whether a meter sample may touch an order: one statement, no tenant
+   * transaction, so the samples of idle ports (most of them) cost one round
+   * trip. It answers yes for every sample recordMeter would apply (an open
+   * order named by the sample or open on its port), and may answer yes for
+   * more; recordMeter decides. The pile was found by the gateway through the
+   * owner connection, and this reads through it too, filtered to the pile's
+   * tenant, returning no row of it.
+   */
+  async meterMayApply(
+    tenantId: number,
+    input: {
+      pileId: number
+      portNo: number
+      orderNo: string | null
+      transactionRef?: string | null
+    }
+  ): Promise<boolean> {
+    const refs = [input.orderNo, input.transactionRef].filter((ref): ref is string => Boolean(ref))
+    const found = await db
+      .connection('owner')
+      .from('charging_orders')
+      .where({ tenant_id: tenantId, pile_id: input.pileId })
+      .where((scope) => {
+        scope.where((port) => port.where('port_no', input.portNo).whereIn('status', [...OPEN]))
+        if (refs.length > 0) {
+          scope.orWhere((named) =>
+            named
+              .whereIn('status', ['authorised', 'charging', 'abnormal'])
+              .whereNull('ended_at')
+              .where((ref) => ref.whereIn('order_no', refs).orWhereIn('transaction_ref', refs))
+          )
+        }
+      })
+      .select(db.raw('1'))
+      .first()
+    return Boolean(found)
   }
 
   /**

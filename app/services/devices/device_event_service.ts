@@ -36,6 +36,24 @@ export type PileLookup =
   | { status: 'unassigned' }
   | { status: 'invalid' }
 
+/** A lookup as this service keeps it: the normalized key and the heartbeat interval too. */
+type Found = PileLookup & { deviceKey?: string; heartbeatIntervalSeconds?: number }
+
+export interface DeviceEventCaching {
+  /** How long a (plugin, device key) lookup is reused: staff changes show after at most this. */
+  lookupSeconds: number
+  /** An unchanged heartbeat of an online pile is written at most once per this (capped by its interval). */
+  heartbeatSeconds: number
+}
+
+/**
+ * The gateway's caching. A pile staff disable, delete or move to another
+ * tenant, or a pending pile they claim, is seen by the gateway within 30 s.
+ */
+export const GATEWAY_CACHING: DeviceEventCaching = { lookupSeconds: 30, heartbeatSeconds: 30 }
+
+const MAX_CACHED_LOOKUPS = 100_000
+
 /** Piles are offline after this many heartbeat intervals without one. */
 export const MISSED_HEARTBEATS = 3
 
@@ -48,18 +66,61 @@ export const MISSED_HEARTBEATS = 3
  * only when something about it changed.
  */
 export default class DeviceEventService {
+  #lookups = new Map<string, { found: Promise<Found>; expires: number }>()
+  /** What this process last wrote of a pile's heartbeat (coalescing). */
+  #written = new Map<number, { at: number; details: string }>()
+
+  /**
+   * Without options every call reads and writes (tests, jobs). The gateway
+   * passes GATEWAY_CACHING: it takes a frame per pile per second, and each
+   * would otherwise cost a lookup and a heartbeat write.
+   */
+  constructor(protected caching: DeviceEventCaching = { lookupSeconds: 0, heartbeatSeconds: 0 }) {}
+
   /** Finds a pile without knowing its tenant (platform-level, owner connection). */
-  async lookup(pluginId: string, rawKey: string): Promise<PileLookup & { deviceKey?: string }> {
+  async lookup(pluginId: string, rawKey: string): Promise<Found> {
+    if (this.caching.lookupSeconds <= 0) return this.#lookup(pluginId, rawKey)
+    const key = `${pluginId}\u0000${rawKey}`
+    const now = Date.now()
+    const cached = this.#lookups.get(key)
+    if (cached && cached.expires > now) return cached.found
+    const found = this.#lookup(pluginId, rawKey)
+    this.#lookups.set(key, { found, expires: now + this.caching.lookupSeconds * 1000 })
+    // A failed read is not remembered: the next frame asks again.
+    found.catch(() => this.#lookups.get(key)?.found === found && this.#lookups.delete(key))
+    if (this.#lookups.size > MAX_CACHED_LOOKUPS) this.#dropExpired(now)
+    return found
+  }
+
+  async #lookup(pluginId: string, rawKey: string): Promise<Found> {
     const deviceKey = normalizeDeviceKey(pluginId, rawKey)
     if (!deviceKey) return { status: 'invalid' }
     const pile = await db
       .connection('owner')
       .from('piles')
-      .where({ plugin_id: pluginId, device_key: deviceKey })
-      .select('id', 'tenant_id', 'status')
+      .join('tenants', 'tenants.id', 'piles.tenant_id')
+      .where({ 'piles.plugin_id': pluginId, 'piles.device_key': deviceKey })
+      .select(
+        'piles.id',
+        'piles.tenant_id',
+        'piles.status',
+        'piles.heartbeat_interval_seconds',
+        'tenants.status as tenant_status'
+      )
       .first()
     if (!pile) return { status: 'unassigned', deviceKey }
-    return { status: pile.status, tenantId: pile.tenant_id, pileId: pile.id, deviceKey }
+    return {
+      // A suspended tenant's piles are refused like disabled ones.
+      status: pile.tenant_status === 'active' ? pile.status : 'disabled',
+      tenantId: pile.tenant_id,
+      pileId: pile.id,
+      deviceKey,
+      heartbeatIntervalSeconds: pile.heartbeat_interval_seconds,
+    }
+  }
+
+  #dropExpired(now: number) {
+    for (const [key, entry] of this.#lookups) if (entry.expires <= now) this.#lookups.delete(key)
   }
 
   /**
@@ -78,40 +139,63 @@ export default class DeviceEventService {
       return { status: 'unassigned' }
     }
     if (found.status !== 'active') return strip(found)
-    const changed = await TenantContext.forJob(found.tenantId).run(async (trx) => {
-      await trx
-        .from('piles')
-        .where('id', found.pileId)
-        .update({
-          online: true,
-          // A heartbeat delivered late never moves the clock back.
-          last_heartbeat_at: trx.raw('GREATEST(COALESCE(last_heartbeat_at, ?), ?)', [at, at]),
-          ...definedOnly({
-            last_seen_ip: report.ip,
-            firmware: report.firmware,
-            iccid: report.iccid,
-            protocol_version: report.protocolVersion,
-          }),
-          updated_at: new Date(),
-        })
-      const ports: PortReport[] = []
-      for (const port of report.ports ?? []) {
-        if (await this.#setPort(trx, found.pileId, port)) ports.push(port)
-      }
-      return ports
+    const details = definedOnly({
+      last_seen_ip: report.ip,
+      firmware: report.firmware,
+      iccid: report.iccid,
+      protocol_version: report.protocolVersion,
     })
-    await LiveEvents.pileChanged(found.tenantId, found.pileId, { type: 'heartbeat' })
+    const writePile = this.#heartbeatDue(found, at, details)
+    const ports = report.ports ?? []
+    if (!writePile && ports.length === 0) return strip(found)
+    const changed = await TenantContext.forJob(found.tenantId).run(async (trx) => {
+      if (writePile) {
+        await trx
+          .from('piles')
+          .where('id', found.pileId)
+          .update({
+            online: true,
+            // A heartbeat delivered late never moves the clock back.
+            last_heartbeat_at: trx.raw('GREATEST(COALESCE(last_heartbeat_at, ?), ?)', [at, at]),
+            ...details,
+            updated_at: new Date(),
+          })
+      }
+      return this.#setPorts(trx, found.pileId, ports)
+    })
+    if (writePile) {
+      this.#written.set(found.pileId, { at: at.getTime(), details: JSON.stringify(details) })
+      await LiveEvents.pileChanged(found.tenantId, found.pileId, { type: 'heartbeat' })
+    }
     if (changed.length > 0) await this.#announcePorts(found.tenantId, found.pileId, changed)
     return strip(found)
+  }
+
+  /**
+   * Whether a heartbeat must be written: always without coalescing; with it,
+   * when this process wrote none for the pile within the window (at most the
+   * pile's interval, so a stored heartbeat is never more than two intervals
+   * old and the offline sweep's three still hold) or the details changed.
+   */
+  #heartbeatDue(
+    found: { pileId: number; heartbeatIntervalSeconds?: number },
+    at: Date,
+    details: Record<string, unknown>
+  ) {
+    const seconds = Math.min(this.caching.heartbeatSeconds, found.heartbeatIntervalSeconds ?? 0)
+    const last = this.#written.get(found.pileId)
+    if (seconds <= 0 || !last) return true
+    return at.getTime() - last.at >= seconds * 1000 || JSON.stringify(details) !== last.details
   }
 
   /** One port's state (a status notification between heartbeats). */
   async applyPortStatus(pluginId: string, rawKey: string, port: PortReport) {
     const found = await this.lookup(pluginId, rawKey)
     if (found.status !== 'active') return { applied: false, lookup: strip(found) }
-    const applied = await TenantContext.forJob(found.tenantId).run((trx) =>
-      this.#setPort(trx, found.pileId, port)
+    const changed = await TenantContext.forJob(found.tenantId).run((trx) =>
+      this.#setPorts(trx, found.pileId, [port])
     )
+    const applied = changed.length > 0
     if (applied) await this.#announcePorts(found.tenantId, found.pileId, [port])
     return { applied, lookup: strip(found) }
   }
@@ -120,6 +204,8 @@ export default class DeviceEventService {
   async markOffline(pluginId: string, rawKey: string) {
     const found = await this.lookup(pluginId, rawKey)
     if (found.status === 'invalid' || found.status === 'unassigned') return false
+    // Back online, its first heartbeat is written at once.
+    this.#written.delete(found.pileId)
     await TenantContext.forJob(found.tenantId).run((trx) => this.#takeOffline(trx, [found.pileId]))
     await LiveEvents.pileChanged(found.tenantId, found.pileId, { type: 'offline' })
     return true
@@ -221,30 +307,45 @@ export default class DeviceEventService {
     })
   }
 
-  async #setPort(trx: TransactionClientContract, pileId: number, port: PortReport) {
-    if (!(PORT_STATES as readonly string[]).includes(port.state)) return false
-    const power = port.powerDeciwatts ?? 0
-    const fault = port.faultCode ?? null
-    const changed = await trx
-      .from('pile_ports')
-      .where({ pile_id: pileId, port_no: port.portNo })
-      .where((scope) =>
-        scope
-          .whereRaw('state IS DISTINCT FROM ?', [port.state])
-          .orWhereRaw('current_power_deciwatts IS DISTINCT FROM ?', [power])
-          .if(
-            fault === null,
-            (query) => query.orWhereNotNull('fault_code'),
-            (query) => query.orWhereRaw('fault_code IS DISTINCT FROM ?', [fault!])
-          )
-      )
-      .update({
-        state: port.state,
-        current_power_deciwatts: power,
-        fault_code: fault,
-        updated_at: new Date(),
-      })
-    return Number(changed) > 0
+  /**
+   * The reported ports in one statement; only rows that change are written
+   * (their `updated_at` moves), and those are returned. The last report of
+   * a port named twice wins, as it would one after another.
+   */
+  async #setPorts(
+    trx: TransactionClientContract,
+    pileId: number,
+    reports: PortReport[]
+  ): Promise<PortReport[]> {
+    const byPort = new Map<number, PortReport>()
+    for (const port of reports) {
+      if ((PORT_STATES as readonly string[]).includes(port.state)) byPort.set(port.portNo, port)
+    }
+    if (byPort.size === 0) return []
+    const ports = [...byPort.values()]
+    const result: { rows: { port_no: number }[] } = await trx.knexClient.raw(
+      `UPDATE pile_ports AS p
+         SET state = v.state, current_power_deciwatts = v.power, fault_code = v.fault, updated_at = ?
+         FROM (VALUES ${ports.map(() => '(?::integer, ?::text, ?::integer, ?::text)').join(', ')})
+           AS v (port_no, state, power, fault)
+         WHERE p.pile_id = ? AND p.port_no = v.port_no
+           AND (p.state IS DISTINCT FROM v.state
+             OR p.current_power_deciwatts IS DISTINCT FROM v.power
+             OR p.fault_code IS DISTINCT FROM v.fault)
+         RETURNING p.port_no`,
+      [
+        new Date(),
+        ...ports.flatMap((port) => [
+          port.portNo,
+          port.state,
+          port.powerDeciwatts ?? 0,
+          port.faultCode ?? null,
+        ]),
+        pileId,
+      ]
+    )
+    const written = new Set(result.rows.map((row) => row.port_no))
+    return ports.filter((port) => written.has(port.portNo))
   }
 
   async #takeOffline(trx: TransactionClientContract, pileIds: number[]) {
@@ -292,7 +393,7 @@ export default class DeviceEventService {
   }
 }
 
-function strip(found: PileLookup & { deviceKey?: string }): PileLookup {
+function strip(found: Found): PileLookup {
   if (found.status === 'active' || found.status === 'disabled') {
     return { status: found.status, tenantId: found.tenantId, pileId: found.pileId }
   }

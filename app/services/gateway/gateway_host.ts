@@ -3,7 +3,7 @@ import type { Logger } from '@adonisjs/core/logger'
 import type { VendorAdapter, VendorCommand } from '#plugins/contracts'
 import type PluginRegistry from '#plugins/registry'
 import type { GatewayConfig } from '#config/gateway'
-import DeviceEventService from '#services/devices/device_event_service'
+import DeviceEventService, { GATEWAY_CACHING } from '#services/devices/device_event_service'
 import GatewaySink from '#services/gateway/gateway_sink'
 
 interface CommandRow {
@@ -51,7 +51,7 @@ export default class GatewayHost {
     protected registry: PluginRegistry,
     protected config: GatewayConfig,
     protected logger: Logger,
-    protected devices = new DeviceEventService()
+    protected devices = new DeviceEventService(GATEWAY_CACHING)
   ) {}
 
   async start() {
@@ -62,7 +62,7 @@ export default class GatewayHost {
       const adapter = await this.registry.instantiate(plugin, this.config.settings[id] ?? {}, {
         tenantId: null,
       })
-      await adapter.start(new GatewaySink(id))
+      await adapter.start(new GatewaySink(id, this.devices))
       this.#adapters.set(id, adapter)
       this.logger.info(`gateway: ${id} listening on ${adapter.endpoint()}`)
     }

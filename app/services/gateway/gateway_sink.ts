@@ -82,7 +82,9 @@ export default class GatewaySink implements VendorEventSink {
     const pile = await this.#pile(event.deviceKey)
     if (!pile) return
     const { deviceKey, ...sample } = event
-    await this.charging.recordMeter(pile.tenant, { ...sample, pileId: pile.pileId })
+    const input = { ...sample, pileId: pile.pileId }
+    if (!(await this.charging.meterMayApply(pile.tenant.tenantId, input))) return
+    await this.charging.recordMeter(pile.tenant, input)
   }
 
   async chargeEnded(event: VendorChargeEnd) {
