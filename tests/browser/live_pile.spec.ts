@@ -35,7 +35,7 @@ test.group('Pile page live (SSE)', (group) => {
     const subscription = await subscribed
     if (subscription.status() !== 204) throw new Error(`subscribe: ${subscription.status()}`)
     // Marks this document: a reload would lose the mark.
-    await page.evaluate(() => ((window as any).loadedOnce = true))
+    await page.evaluate('window.loadedOnce = true')
 
     const events = new DeviceEventService()
     await events.recordHeartbeat('vendor-dny', deviceKey, {
@@ -55,6 +55,6 @@ test.group('Pile page live (SSE)', (group) => {
     await page.assertText(page.getByTestId('port-2').getByTestId('port-state'), '充电中')
     await page.assertTextContains(page.getByTestId('port-2'), '150.0 W')
     // Still the same document: nothing reloaded it.
-    await page.waitForFunction(() => (window as any).loadedOnce === true)
+    await page.waitForFunction('window.loadedOnce === true')
   }).timeout(60000)
 })

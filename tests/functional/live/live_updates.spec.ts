@@ -185,8 +185,12 @@ test.group('Live updates: PostgreSQL transport', () => {
     const channel = `pilehub_live_test_${process.pid}`
     const seen: { at: string; payload: unknown }[] = []
     try {
-      await web.subscribe(channel, (payload) => seen.push({ at: 'web', payload }))
-      await gateway.subscribe(channel, (payload) => seen.push({ at: 'gateway', payload }))
+      await web.subscribe(channel, (payload) => {
+        seen.push({ at: 'web', payload })
+      })
+      await gateway.subscribe(channel, (payload) => {
+        seen.push({ at: 'gateway', payload })
+      })
       await gateway.publish(channel, { pileId: 7 })
       const deadline = Date.now() + 3000
       while (seen.length === 0 && Date.now() < deadline) {
