@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import ExcelJS from 'exceljs'
 import { DateTime } from 'luxon'
 import { addTotals, type ReportCell, type ReportWriter } from './report_table.js'
@@ -15,6 +16,21 @@ function shanghaiWallClock(value: Date) {
   return new Date(
     Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second)
   )
+}
+
+/**
+ * exceljs hands the sheet's XML to the zip (a readable-stream v2 PassThrough
+ * ahead of deflate) without looking at write()'s answer, so a fast reader
+ * piles the whole uncompressed sheet up in Buffers (about 340 bytes a row).
+ * Waiting for that stream to drain after each batch is the missing
+ * backpressure: memory then holds one batch, whatever the row count.
+ */
+async function zipCaughtUp(sheet: ExcelJS.Worksheet) {
+  const stream = (sheet as unknown as { stream: { pipes: NodeJS.EventEmitter[] } }).stream
+  for (const target of stream.pipes) {
+    const state = (target as unknown as { _writableState?: { needDrain: boolean } })._writableState
+    if (state?.needDrain) await once(target, 'drain')
+  }
 }
 
 /**
@@ -63,6 +79,7 @@ export const writeXlsx: ReportWriter = async (table, file, progress) => {
       }
       sheet.addRow(cells).commit()
     }
+    await zipCaughtUp(sheet)
     rowsDone += batch.length
     await progress(rowsDone)
   }
