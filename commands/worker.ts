@@ -5,6 +5,7 @@ import heartbeatJob from '#jobs/heartbeat_job'
 import { followUpPaymentsJob, reconcilePaymentsJob } from '#jobs/payment_jobs'
 import { offlineSweepJob } from '#jobs/device_jobs'
 import { chargingWatchdogJob } from '#jobs/charging_jobs'
+import { expireExportsJob, monthlyStatementsJob } from '#jobs/report_jobs'
 
 /** The worker role: runs every BullMQ job of the registry. */
 export default class WorkerCommand extends BaseCommand {
@@ -70,6 +71,22 @@ export default class WorkerCommand extends BaseCommand {
         'payments-reconcile',
         { pattern: '30 10 * * *', tz: 'Asia/Shanghai' },
         { name: reconcilePaymentsJob.name, data: {} }
+      )
+    // Export files are kept 7 days; expired ones are deleted within the hour.
+    await queue
+      .queue(expireExportsJob.queue)
+      .upsertJobScheduler(
+        'exports-expire',
+        { pattern: '15 * * * *', tz: 'Asia/Shanghai' },
+        { name: expireExportsJob.name, data: {} }
+      )
+    // Last month's statements, early on the 1st, Beijing time.
+    await queue
+      .queue(monthlyStatementsJob.queue)
+      .upsertJobScheduler(
+        'exports-monthly-statements',
+        { pattern: '0 2 1 * *', tz: 'Asia/Shanghai' },
+        { name: monthlyStatementsJob.name, data: {} }
       )
 
     this.logger.info(

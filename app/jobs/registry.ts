@@ -2,6 +2,7 @@ import heartbeatJob from '#jobs/heartbeat_job'
 import { offlineSweepJob } from '#jobs/device_jobs'
 import { chargingWatchdogJob } from '#jobs/charging_jobs'
 import { exportJob } from '#jobs/export_jobs'
+import { expireExportsJob, monthlyStatementsJob } from '#jobs/report_jobs'
 import {
   applyPaymentEventJob,
   followUpPaymentsJob,
@@ -19,4 +20,6 @@ export const jobs = [
   offlineSweepJob,
   chargingWatchdogJob,
   exportJob,
+  expireExportsJob,
+  monthlyStatementsJob,
 ]

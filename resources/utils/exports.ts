@@ -3,12 +3,12 @@ export type ExportRecord = {
   id: number
   kind: string
   format: 'xlsx' | 'pdf'
-  status: 'queued' | 'running' | 'done' | 'failed'
+  status: 'queued' | 'running' | 'done' | 'failed' | 'expired'
   rowsDone: number
   rowsTotal: number | null
   fileSize: number | null
   error: string | null
-  requestedBy: string
+  requestedBy: string | null
   createdAt: string
   expiresAt: string | null
   expired: boolean

@@ -23,12 +23,12 @@ export async function runExport(tenantId: number, exportId: number) {
   const row = await system.run((trx) =>
     trx
       .from('exports as x')
-      .join('staff as s', 's.id', 'x.requested_by')
+      .leftJoin('staff as s', 's.id', 'x.requested_by')
       .where({ 'x.id': exportId, 'x.tenant_id': tenantId })
       .select('x.*', 's.name as staff_name')
       .first()
   )
-  if (!row || row.status === 'done') return { skipped: true }
+  if (!row || row.status === 'done' || row.status === 'expired') return { skipped: true }
   const update = (changes: Record<string, unknown>) =>
     system.run((trx) =>
       trx
@@ -43,13 +43,11 @@ export async function runExport(tenantId: number, exportId: number) {
     // The job reads as the requester could: their tenant and project limits.
     const scoped = new TenantContext(tenantId, row.requested_by, row.project_scope ?? null)
     if (!isReportKind(row.kind)) throw new Error(`unknown report kind ${row.kind}`)
+    const i18n = i18nManager.locale(i18nManager.defaultLocale)
     const table = await buildReport(
       row.kind,
-      {
-        tenant: scoped,
-        requestedBy: row.staff_name,
-        i18n: i18nManager.locale(i18nManager.defaultLocale),
-      },
+      // A scheduled statement has no requester: the system made it.
+      { tenant: scoped, requestedBy: row.staff_name ?? i18n.t('exports.system'), i18n },
       row.filters
     )
     await update({ rows_total: table.rowsTotal })

@@ -10,7 +10,7 @@ import ExportRefusal from './export_refusal.js'
 import type { ReportFiltersOf, ReportKind } from './report_kinds.js'
 
 export type ExportFormat = 'xlsx' | 'pdf'
-export type ExportStatus = 'queued' | 'running' | 'done' | 'failed'
+export type ExportStatus = 'queued' | 'running' | 'done' | 'failed' | 'expired'
 
 // Type alias, not an interface: Inertia props must be plain JSON types.
 export type ExportRecord = {
@@ -22,7 +22,8 @@ export type ExportRecord = {
   rowsTotal: number | null
   fileSize: number | null
   error: string | null
-  requestedBy: string
+  /** Null for a statement the system made (系统生成). */
+  requestedBy: string | null
   createdAt: string
   expiresAt: string | null
   expired: boolean
@@ -42,7 +43,7 @@ function record(row: any): ExportRecord {
     requestedBy: row.staff_name,
     createdAt: new Date(row.created_at).toISOString(),
     expiresAt: expiresAt?.toISOString() ?? null,
-    expired: expiresAt !== null && expiresAt < new Date(),
+    expired: row.status === 'expired' || (expiresAt !== null && expiresAt < new Date()),
   }
 }
 
@@ -130,7 +131,8 @@ export default class ExportService {
 
   async retry(id: number) {
     await this.tenant.run(async (trx) => {
-      const row = await this.#visible(trx).where('x.id', id).forUpdate().firstOrFail()
+      // Only the export row: the staff side of the outer join cannot be locked.
+      const row = await this.#visible(trx).where('x.id', id).forUpdate('x').firstOrFail()
       if (row.status !== 'failed') throw new ExportRefusal('notFailed')
       await trx.from('exports').where('id', id).update({
         status: 'queued',
@@ -156,7 +158,8 @@ export default class ExportService {
   /** The stored file of a finished, unexpired export, with a download name. */
   async file(id: number) {
     const found = await this.find(id)
-    if (found.status !== 'done' || found.expired) throw new ExportRefusal('notReady')
+    if (found.expired) throw new ExportRefusal('expired')
+    if (found.status !== 'done') throw new ExportRefusal('notReady')
     const path = await this.tenant.run(async (trx) => {
       const row = await trx.from('exports').where('id', id).select('file_path').firstOrFail()
       return row.file_path as string
@@ -173,7 +176,7 @@ export default class ExportService {
   #visible(trx: TransactionClientContract) {
     const query = trx
       .from('exports as x')
-      .join('staff as s', 's.id', 'x.requested_by')
+      .leftJoin('staff as s', 's.id', 'x.requested_by')
       .where('x.tenant_id', this.tenant.tenantId)
       .select('x.*', 's.name as staff_name')
     if (this.tenant.projectIds !== null) query.where('x.requested_by', this.tenant.staffId!)
