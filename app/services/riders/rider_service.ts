@@ -35,6 +35,8 @@ export type RiderRow = {
 }
 
 export const RIDER_PAGE_SIZE = 20
+// Up to this many matches, the list sorts them rather than walking an index in page order.
+const SORT_MATCHES_LIMIT = 10_000
 const DISPLAY_ZONE = 'Asia/Shanghai'
 
 // Riders without a wallet yet (app sign-ups before their first posting) have ¥0.00.
@@ -90,8 +92,25 @@ export default class RiderService {
       }
       const [{ total }] = await filtered().count('* as total')
       const direction = filters.sortOrder ?? 'desc'
-      const rows = await filtered()
-        .leftJoin('wallets as w', 'w.rider_id', 'r.id')
+      // A narrow filter (a phone prefix, a name) picks its riders first, then
+      // sorts them: the planner would rather walk the sort order's index over
+      // all the tenant's riders until it met a page of matches. Wide sets keep
+      // that walk. Their wallets are then looked up one by one by index (a
+      // lateral join; LIMIT 1, true of a unique rider_id, keeps PostgreSQL from
+      // flattening it), not hashed from a scan of every wallet of the tenant.
+      const narrow = (filters.name || filters.phone) && Number(total) <= SORT_MATCHES_LIMIT
+      const rows = await (
+        narrow
+          ? trx
+              .query()
+              .withMaterialized('matches', filtered().select('r.*'))
+              .from('matches as r')
+              .joinRaw(
+                `LEFT JOIN LATERAL (SELECT real_balance, bonus_balance FROM wallets
+                   WHERE wallets.rider_id = r.id LIMIT 1) AS w ON true`
+              )
+          : filtered().leftJoin('wallets as w', 'w.rider_id', 'r.id')
+      )
         .select(
           'r.id',
           'r.name',
