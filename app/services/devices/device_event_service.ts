@@ -69,6 +69,8 @@ export default class DeviceEventService {
   #lookups = new Map<string, { found: Promise<Found>; expires: number }>()
   /** What this process last wrote of a pile's heartbeat (coalescing). */
   #written = new Map<number, { at: number; details: string }>()
+  /** What this process last wrote of each port of a pile, and when (coalescing). */
+  #portsWritten = new Map<number, Map<number, { at: number; state: string }>>()
 
   /**
    * Without options every call reads and writes (tests, jobs). The gateway
@@ -146,7 +148,7 @@ export default class DeviceEventService {
       protocol_version: report.protocolVersion,
     })
     const writePile = this.#heartbeatDue(found, at, details)
-    const ports = report.ports ?? []
+    const ports = this.#portsDue(found, at, report.ports ?? [])
     if (!writePile && ports.length === 0) return strip(found)
     const changed = await TenantContext.forJob(found.tenantId).run(async (trx) => {
       if (writePile) {
@@ -163,6 +165,7 @@ export default class DeviceEventService {
       }
       return this.#setPorts(trx, found.pileId, ports)
     })
+    this.#rememberPorts(found.pileId, at, ports)
     if (writePile) {
       this.#written.set(found.pileId, { at: at.getTime(), details: JSON.stringify(details) })
       await LiveEvents.pileChanged(found.tenantId, found.pileId, { type: 'heartbeat' })
@@ -188,13 +191,44 @@ export default class DeviceEventService {
     return at.getTime() - last.at >= seconds * 1000 || JSON.stringify(details) !== last.details
   }
 
+  /**
+   * The port reports to write: with coalescing, a port this process wrote
+   * with the same state within the window is left alone (its row holds that
+   * state unless the offline sweep, which needs a stale heartbeat, or staff
+   * changed it; either is corrected within the window).
+   */
+  #portsDue(
+    found: { pileId: number; heartbeatIntervalSeconds?: number },
+    at: Date,
+    reports: PortReport[]
+  ) {
+    const seconds = Math.min(this.caching.heartbeatSeconds, found.heartbeatIntervalSeconds ?? 0)
+    const written = this.#portsWritten.get(found.pileId)
+    if (seconds <= 0 || !written) return reports
+    return reports.filter((port) => {
+      const last = written.get(port.portNo)
+      return !last || last.state !== portKey(port) || at.getTime() - last.at >= seconds * 1000
+    })
+  }
+
+  #rememberPorts(pileId: number, at: Date, reports: PortReport[]) {
+    if (this.caching.heartbeatSeconds <= 0 || reports.length === 0) return
+    const written = this.#portsWritten.get(pileId) ?? new Map()
+    for (const port of reports) written.set(port.portNo, { at: at.getTime(), state: portKey(port) })
+    this.#portsWritten.set(pileId, written)
+  }
+
   /** One port's state (a status notification between heartbeats). */
   async applyPortStatus(pluginId: string, rawKey: string, port: PortReport) {
     const found = await this.lookup(pluginId, rawKey)
     if (found.status !== 'active') return { applied: false, lookup: strip(found) }
+    const at = new Date()
+    if (this.#portsDue(found, at, [port]).length === 0)
+      return { applied: false, lookup: strip(found) }
     const changed = await TenantContext.forJob(found.tenantId).run((trx) =>
       this.#setPorts(trx, found.pileId, [port])
     )
+    this.#rememberPorts(found.pileId, at, [port])
     const applied = changed.length > 0
     if (applied) await this.#announcePorts(found.tenantId, found.pileId, [port])
     return { applied, lookup: strip(found) }
@@ -206,6 +240,7 @@ export default class DeviceEventService {
     if (found.status === 'invalid' || found.status === 'unassigned') return false
     // Back online, its first heartbeat is written at once.
     this.#written.delete(found.pileId)
+    this.#portsWritten.delete(found.pileId)
     await TenantContext.forJob(found.tenantId).run((trx) => this.#takeOffline(trx, [found.pileId]))
     await LiveEvents.pileChanged(found.tenantId, found.pileId, { type: 'offline' })
     return true
@@ -398,6 +433,11 @@ function strip(found: Found): PileLookup {
     return { status: found.status, tenantId: found.tenantId, pileId: found.pileId }
   }
   return { status: found.status }
+}
+
+/** What a port report writes, to tell a repeated one. */
+function portKey(port: PortReport) {
+  return `${port.state}:${port.powerDeciwatts ?? 0}:${port.faultCode ?? ''}`
 }
 
 /** The fields a report carried: what it left out keeps its stored value. */
