@@ -240,6 +240,22 @@ router
     router.post('/settings/tariffs', [TariffsController, 'store']).as('tariffs.store')
     router.post('/settings/tariffs/preview', [TariffsController, 'preview']).as('tariffs.preview')
     router.get('/data', [StatisticsController, 'index']).as('statistics.index')
+    // One static route per chart of app/services/reports/chart_tables.ts (the controller validates it).
+    for (const chart of [
+      'revenue-orders',
+      'energy',
+      'utilisation',
+      'new-riders',
+      'by-project',
+      'by-vendor',
+      'by-station',
+      'peak-hours',
+      'top-stations',
+    ]) {
+      router
+        .get(`/data/export/${chart}`, [StatisticsController, 'export'])
+        .as(`statistics.${chart}`)
+    }
 
     router.get('/finance/downloads', [ExportsController, 'index']).as('exports.index')
     // One static route per kind of app/services/reports/report_kinds.ts (listed here so

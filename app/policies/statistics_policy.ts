@@ -12,4 +12,9 @@ export default class StatisticsPolicy extends BasePolicy {
   view() {
     return this.tenant.can('data.view')
   }
+
+  /** A chart's table as a file: exports need finance.export too. */
+  export() {
+    return this.tenant.can('data.view') && this.tenant.can('finance.export')
+  }
 }

@@ -1,6 +1,7 @@
 import vine from '@vinejs/vine'
 import type { Infer } from '@vinejs/vine/types'
 import { DateTime } from 'luxon'
+import { CHARTS } from '#services/reports/chart_tables'
 
 /** The longest range 数据 aggregates at once: a year, leap day included. */
 export const MAX_RANGE_DAYS = 366
@@ -44,3 +45,6 @@ export const statisticsValidator = vine.create({
 })
 
 export type StatisticsFilters = Infer<typeof statisticsValidator>
+
+/** The chart of an export: the last part of its route's path (/data/export/<chart>). */
+export const chartValidator = vine.create({ chart: vine.enum(CHARTS) })

@@ -1,0 +1,39 @@
+import { formatFen } from '~/utils/money'
+
+/*
+| The tables behind 数据's charts, as the server defines them
+| (app/services/reports/chart_tables.ts) and sends them with the page's props:
+| raw figures, formatted here by the column's kind.
+*/
+export type ChartCellKind = 'day' | 'hour' | 'text' | 'count' | 'money' | 'energy' | 'ratio'
+export type ChartTableColumn = { key: string; kind: ChartCellKind }
+export type ChartTableRow = Record<string, string | number>
+export type ChartTable = {
+  title: string
+  columns: ChartTableColumn[]
+  rows: ChartTableRow[]
+  totals: ChartTableRow | null
+}
+
+/** Watt-hours as kWh with three decimals, in integer arithmetic. */
+export function formatKwh(wattHours: number) {
+  const sign = wattHours < 0 ? '-' : ''
+  const magnitude = Math.abs(wattHours)
+  return `${sign}${Math.trunc(magnitude / 1000)}.${String(magnitude % 1000).padStart(3, '0')}`
+}
+
+export const isNumeric = (kind: ChartCellKind) => !['day', 'hour', 'text'].includes(kind)
+
+/** One cell as the table shows it; `hourLabel` words an hour of the day (e.g. 8 时). */
+export function formatCell(
+  kind: ChartCellKind,
+  value: string | number | undefined,
+  hourLabel: (hour: number) => string
+): string {
+  if (value === undefined) return ''
+  if (kind === 'money') return formatFen(Number(value))
+  if (kind === 'energy') return formatKwh(Number(value))
+  if (kind === 'ratio') return `${(Number(value) * 100).toFixed(1)}%`
+  if (kind === 'hour') return hourLabel(Number(value))
+  return String(value)
+}
