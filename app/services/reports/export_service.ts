@@ -55,8 +55,9 @@ async function enqueue(tenantId: number, exportId: number) {
 
 /**
  * 下载中心: exports of lists to xlsx or pdf, made by the `exports.run` job.
- * Staff limited to projects see (and download) only the exports they asked
- * for, which hold only their projects; other staff with finance.export see
+ * Staff limited to projects see (and download) the exports they asked for,
+ * which hold only their projects, and the system's monthly statements of
+ * those projects; other staff with finance.export see
  * the tenant's exports. Another tenant's export is a 404 (row-level security).
  */
 @inject()
@@ -179,7 +180,23 @@ export default class ExportService {
       .leftJoin('staff as s', 's.id', 'x.requested_by')
       .where('x.tenant_id', this.tenant.tenantId)
       .select('x.*', 's.name as staff_name')
-    if (this.tenant.projectIds !== null) query.where('x.requested_by', this.tenant.staffId!)
+    const projectIds = this.tenant.projectIds
+    if (projectIds !== null) {
+      query.where((visible) => {
+        visible.where('x.requested_by', this.tenant.staffId!)
+        // The system's monthly statements of their own projects (each names one project).
+        if (projectIds.length > 0) {
+          visible.orWhere((statement) =>
+            statement
+              .where('x.scheduled', true)
+              .whereNull('x.requested_by')
+              .whereRaw(`(x.filters->>'projectId')::bigint = ANY(?::bigint[])`, [
+                `{${projectIds.join(',')}}`,
+              ])
+          )
+        }
+      })
+    }
     return query
   }
 }
