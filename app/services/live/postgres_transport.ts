@@ -27,6 +27,7 @@ export class PostgresTransport implements Transport {
   #reconnectCallbacks: (() => void)[] = []
   #id: string | undefined
   #closed = false
+  #reconnecting = false
 
   constructor(config: pg.ClientConfig) {
     this.#config = config
@@ -55,8 +56,16 @@ export class PostgresTransport implements Transport {
     const handlers = this.#handlers.get(channel) ?? []
     handlers.push(handler)
     this.#handlers.set(channel, handlers)
-    const client = await this.#connect()
-    if (handlers.length === 1) await client.query(`LISTEN ${client.escapeIdentifier(channel)}`)
+    if (handlers.length > 1) return
+    try {
+      const client = await this.#connect()
+      await client.query(`LISTEN ${client.escapeIdentifier(channel)}`)
+    } catch {
+      // Transmit subscribes from its constructor without awaiting: a rejection
+      // here (database starting, restarting or stopping) would end the process.
+      // Reconnecting listens to every channel once the database answers.
+      this.#reconnectLater()
+    }
   }
 
   async unsubscribe(channel: string) {
@@ -98,11 +107,19 @@ export class PostgresTransport implements Transport {
   #lost(client: pg.Client) {
     if (this.#client !== client) return
     this.#client = null
-    if (this.#closed) return
+    this.#reconnectLater()
+  }
+
+  #reconnectLater() {
+    if (this.#closed || this.#reconnecting) return
+    this.#reconnecting = true
     const retry = () => {
       if (this.#closed) return
       this.#connect().then(
-        () => this.#reconnectCallbacks.forEach((callback) => callback()),
+        () => {
+          this.#reconnecting = false
+          this.#reconnectCallbacks.forEach((callback) => callback())
+        },
         () => setTimeout(retry, RECONNECT_MS).unref()
       )
     }

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto'
+import { connect, createServer, type AddressInfo } from 'node:net'
 import { test } from '@japa/runner'
 import { Transmit } from '@boringnode/transmit'
 import transmitConfig from '#config/transmit'
 import DeviceEventService from '#services/devices/device_event_service'
 import { ordersChannel, pileChannel } from '#services/live/live_channels'
-import { MAX_NOTIFY_BYTES, type PostgresTransport } from '#services/live/postgres_transport'
+import { MAX_NOTIFY_BYTES, PostgresTransport } from '#services/live/postgres_transport'
+import env from '#start/env'
 import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
 import { deviceFixture, freshDnyKey } from '#tests/functional/devices/helpers'
 
@@ -207,4 +209,46 @@ test.group('Live updates: PostgreSQL transport', () => {
       await gateway.disconnect()
     }
   })
+
+  test('a subscription made while the database is unreachable listens once it answers', async ({
+    assert,
+  }) => {
+    // Transmit subscribes from its constructor without awaiting: a web process
+    // booting before its database (or during a restart) must not crash.
+    const real = new URL(env.get('DATABASE_OWNER_URL')!)
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const port = (closed.address() as AddressInfo).port
+    await new Promise((resolve) => closed.close(resolve))
+
+    const late = new URL(real)
+    late.port = String(port)
+    const web = new PostgresTransport({ connectionString: late.toString() }).setId('web')
+    const gateway = new PostgresTransport({ connectionString: real.toString() }).setId('gateway')
+    const channel = `pilehub_live_late_${process.pid}`
+    const seen: unknown[] = []
+    // Forwards the late port to the real server once "the database is up".
+    const proxy = createServer((socket) => {
+      const upstream = connect(Number(real.port), real.hostname)
+      socket.pipe(upstream).pipe(socket)
+      socket.on('error', () => upstream.destroy())
+      upstream.on('error', () => socket.destroy())
+    })
+    try {
+      await web.subscribe(channel, (payload) => {
+        seen.push(payload)
+      })
+      await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve))
+      const deadline = Date.now() + 10_000
+      while (seen.length === 0 && Date.now() < deadline) {
+        await gateway.publish(channel, { pileId: 8 })
+        await new Promise((resolve) => setTimeout(resolve, 250))
+      }
+      assert.deepEqual(seen[0], { pileId: 8 })
+    } finally {
+      await web.disconnect()
+      await gateway.disconnect()
+      proxy.close()
+    }
+  }).timeout(20_000)
 })
