@@ -185,10 +185,21 @@ export default class DeviceEventService {
     at: Date,
     details: Record<string, unknown>
   ) {
-    const seconds = Math.min(this.caching.heartbeatSeconds, found.heartbeatIntervalSeconds ?? 0)
+    const windowMs = this.#window(found)
     const last = this.#written.get(found.pileId)
-    if (seconds <= 0 || !last) return true
-    return at.getTime() - last.at >= seconds * 1000 || JSON.stringify(details) !== last.details
+    if (windowMs <= 0 || !last) return true
+    return at.getTime() - last.at >= windowMs || JSON.stringify(details) !== last.details
+  }
+
+  /**
+   * The coalescing window of a pile in ms: at most the configured seconds
+   * and its interval, shortened by up to half per pile so that piles that
+   * logged in together do not all write in the same second.
+   */
+  #window(found: { pileId: number; heartbeatIntervalSeconds?: number }) {
+    const seconds = Math.min(this.caching.heartbeatSeconds, found.heartbeatIntervalSeconds ?? 0)
+    const spread = (Math.imul(found.pileId, 2_654_435_761) >>> 0) / 2 ** 32
+    return seconds * 1000 * (1 - spread / 2)
   }
 
   /**
@@ -202,12 +213,12 @@ export default class DeviceEventService {
     at: Date,
     reports: PortReport[]
   ) {
-    const seconds = Math.min(this.caching.heartbeatSeconds, found.heartbeatIntervalSeconds ?? 0)
+    const windowMs = this.#window(found)
     const written = this.#portsWritten.get(found.pileId)
-    if (seconds <= 0 || !written) return reports
+    if (windowMs <= 0 || !written) return reports
     return reports.filter((port) => {
       const last = written.get(port.portNo)
-      return !last || last.state !== portKey(port) || at.getTime() - last.at >= seconds * 1000
+      return !last || last.state !== portKey(port) || at.getTime() - last.at >= windowMs
     })
   }
 
