@@ -25,7 +25,7 @@ function shanghaiWallClock(value: Date) {
  * Waiting for that stream to drain after each batch is the missing
  * backpressure: memory then holds one batch, whatever the row count.
  */
-async function zipCaughtUp(sheet: ExcelJS.Worksheet) {
+export async function zipCaughtUp(sheet: ExcelJS.Worksheet) {
   const stream = (sheet as unknown as { stream: { pipes: NodeJS.EventEmitter[] } }).stream
   for (const target of stream.pipes) {
     const state = (target as unknown as { _writableState?: { needDrain: boolean } })._writableState
