@@ -199,7 +199,11 @@ class SimulatedPile {
     socket?.destroy()
   }
 
+  /** Charges go on while the pile is cut off from the server; it only talks when registered. */
   tick(now: number) {
+    for (const [index, state] of this.#ports.entries()) {
+      if (state.kind === 'charging') this.#advance(index + 1, state.charge, now)
+    }
     if (!this.#registered) return
     if (now >= this.#nextHeartbeatAt) {
       this.#nextHeartbeatAt = now + this.#heartbeatSeconds
@@ -218,7 +222,6 @@ class SimulatedPile {
         this.#swipe(port, now)
       else if (state.kind === 'swiped' && Date.now() > state.until)
         this.#ports[index] = this.#idle()
-      else if (state.kind === 'charging') this.#advance(port, state.charge, now)
     }
     for (const [messageId, stored] of this.#eeprom) {
       if (now < stored.nextResendAt) continue
@@ -357,6 +360,8 @@ class SimulatedPile {
       case 'register_ack':
         this.#registered = true
         this.#nextHeartbeatAt = now
+        // Settlements not acked before the connection dropped go again at once.
+        for (const stored of this.#eeprom.values()) stored.nextResendAt = now
         return
       case 'settlement_ack':
         this.#eeprom.delete(messageId)

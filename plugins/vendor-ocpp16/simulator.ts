@@ -143,6 +143,8 @@ class SimulatedCharger {
   connectors: Connector[]
   heartbeatSeconds = 60
   meterSampleSeconds = 60
+  /** StopTransactions made while cut off, delivered in order after the next boot (OCPP 1.6 §4.8). */
+  queued: { action: OcppAction; payload: OcppPayload }[] = []
 
   constructor(
     readonly sim: SimulationRun,
@@ -237,6 +239,12 @@ class SimulatedCharger {
       })
       if (answer?.status === 'Accepted') {
         this.heartbeatSeconds = Number(answer.interval) || 60
+        while (this.queued.length > 0 && !this.rpc!.closed) {
+          const { action, payload } = this.queued[0]
+          const outcome = await this.rpc!.call(action, payload)
+          if (outcome.kind === 'closed') return false
+          this.queued.shift()
+        }
         await this.status(0, 'Available')
         for (const connector of this.connectors) {
           await this.status(connector.id, connector.charge ? 'Charging' : 'Available')
@@ -267,9 +275,13 @@ class SimulatedCharger {
   }
 
   async connectorLoop(connector: Connector) {
-    while (this.sim.running && !this.rpc!.closed) {
-      await this.sim.sleep(this.sim.between(10, 120), connector)
-      if (!this.sim.running || this.rpc!.closed) return
+    const rpc = this.rpc!
+    while (this.sim.running && !rpc.closed) {
+      // Not wakeable while a charge's own loop waits on this connector.
+      await this.sim.sleep(this.sim.between(10, 120), connector.charge ? undefined : connector)
+      if (!this.sim.running || rpc.closed) return
+      // A charge begun before the connection dropped is still going on.
+      if (connector.charge) continue
       const idTag = connector.remoteIdTag ?? (await this.swipe(connector))
       if (!idTag) continue
       try {
@@ -339,7 +351,8 @@ class SimulatedCharger {
   /** Reports meter values until the charge ends; sets `stopReason`. */
   async powerCurve(connector: Connector, charge: Charge) {
     let suspendedSamples = 0
-    while (!charge.stopReason && this.sim.running && !this.rpc!.closed) {
+    // The vehicle keeps charging while the charger is cut off from the central system.
+    while (!charge.stopReason && this.sim.running) {
       await this.sim.sleep(this.meterSampleSeconds, connector)
       if (charge.stopReason || !this.sim.running) return
       const elapsed = (this.sim.now() - charge.startedAt) / 1000
@@ -389,13 +402,16 @@ class SimulatedCharger {
     const charge = connector.charge
     if (!charge) return
     connector.charge = null
-    await this.call('StopTransaction', {
+    const payload = {
       transactionId: charge.transactionId,
       idTag: charge.idTag,
       meterStop: connector.register,
       timestamp: this.timestamp(),
       reason,
-    })
+    }
+    const outcome = await this.rpc!.call('StopTransaction', payload)
+    if (outcome.kind === 'closed') this.queued.push({ action: 'StopTransaction', payload })
+    else if (outcome.kind !== 'result') this.sim.summary.errors++
     if (reason !== 'DeAuthorized') this.sim.summary.chargesEnded++
     await this.status(connector.id, 'Finishing')
     await this.status(connector.id, 'Available')
