@@ -3,6 +3,7 @@ import router from '@adonisjs/core/services/router'
 import env from '#start/env'
 import { middleware } from '#start/kernel'
 import { authorizeLiveChannels } from '#services/live/live_channels'
+import { CHARTS } from '#services/reports/chart_tables'
 
 const SessionController = () => import('#controllers/session_controller')
 const CaptchaController = () => import('#controllers/captcha_controller')
@@ -240,18 +241,8 @@ router
     router.post('/settings/tariffs', [TariffsController, 'store']).as('tariffs.store')
     router.post('/settings/tariffs/preview', [TariffsController, 'preview']).as('tariffs.preview')
     router.get('/data', [StatisticsController, 'index']).as('statistics.index')
-    // One static route per chart of app/services/reports/chart_tables.ts (the controller validates it).
-    for (const chart of [
-      'revenue-orders',
-      'energy',
-      'utilisation',
-      'new-riders',
-      'by-project',
-      'by-vendor',
-      'by-station',
-      'peak-hours',
-      'top-stations',
-    ]) {
+    // One static route per chart (the controller validates it).
+    for (const chart of CHARTS) {
       router
         .get(`/data/export/${chart}`, [StatisticsController, 'export'])
         .as(`statistics.${chart}`)

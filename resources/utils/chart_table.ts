@@ -1,3 +1,4 @@
+import { formatKwh } from '~/utils/energy'
 import { formatFen } from '~/utils/money'
 
 /*
@@ -13,13 +14,6 @@ export type ChartTable = {
   columns: ChartTableColumn[]
   rows: ChartTableRow[]
   totals: ChartTableRow | null
-}
-
-/** Watt-hours as kWh with three decimals, in integer arithmetic. */
-export function formatKwh(wattHours: number) {
-  const sign = wattHours < 0 ? '-' : ''
-  const magnitude = Math.abs(wattHours)
-  return `${sign}${Math.trunc(magnitude / 1000)}.${String(magnitude % 1000).padStart(3, '0')}`
 }
 
 export const isNumeric = (kind: ChartCellKind) => !['day', 'hour', 'text'].includes(kind)

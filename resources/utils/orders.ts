@@ -42,11 +42,6 @@ export type OrderFilters = {
   to: string | null
 }
 
-/** Watt-hours as kWh with three decimals, by integer arithmetic. */
-export function formatKwh(wattHours: number) {
-  return `${Math.trunc(wattHours / 1000)}.${String(wattHours % 1000).padStart(3, '0')}`
-}
-
 export const STATUS_COLORS: Record<string, string> = {
   authorised: 'info',
   charging: 'primary',
