@@ -9,29 +9,40 @@
 | ~200,000 rows to xlsx against issue 7's 300 MB limit.
 | Baseline: export_baseline.ts in a fresh child process writing the same
 | number of rows from memory (exceljs WorkbookWriter / bare pdfkit).
-| BENCH_WORKER=build runs the worker of the production build (build/ace.js,
-| made from this tree by `npm run build`, with its node_modules) instead of
-| `node ace worker` under ts-exec, whose idle footprint alone is over
-| 300 MB; the output says which worker and its idle RSS. The worker runs
-| with --optimize-for-size as deployed (README, npm run start:worker): its
-| live memory during an export stays near 60 MB of heap, but V8's default
-| heap growth let dead rows swell the heap by ~170 MB before collecting.
+| The worker measured is the production build's (ace.js of a build of this
+| tree, made or reused by production_build.ts; the build's time is printed,
+| never a figure); BENCH_WORKER=dev runs `node ace worker` under ts-exec
+| instead, whose idle footprint alone is over 300 MB. The output says which
+| worker and its idle RSS. The worker runs with the node flags of `npm run
+| start:worker` (--optimize-for-size): its live memory during an export
+| stays near 60 MB of heap, but V8's default heap growth let dead rows
+| swell the heap by ~170 MB before collecting.
 */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
 import { DateTime } from 'luxon'
 import { bootBench, finish, report, ROOT, type Figure } from './lib.js'
 import { ENTRIES, childEnv, peakRssMb, seedDataSet } from './data_set.js'
+import { ensureProductionBuild, workerNodeFlags } from './production_build.js'
 
 const PDF_ROWS = Number(process.env.BENCH_PDF_ROWS ?? 20_000)
 const LIMITED_ROWS = Number(process.env.BENCH_LIMITED_ROWS ?? 200_000)
 const MEMORY_LIMIT_MB = 300
-const WORKER = process.env.BENCH_WORKER === 'build' ? 'build' : 'dev'
-const WORKER_DIR = WORKER === 'build' ? `${ROOT}build/` : ROOT
-if (WORKER === 'build' && !existsSync(`${WORKER_DIR}node_modules`)) {
-  throw new Error('BENCH_WORKER=build needs npm run build and node_modules in build/')
+const WORKER = process.env.BENCH_WORKER === 'dev' ? 'dev' : 'build'
+const WORKER_FLAGS = await workerNodeFlags()
+let WORKER_DIR = ROOT
+if (WORKER === 'build') {
+  const build = await ensureProductionBuild()
+  WORKER_DIR = build.dir
+  console.log(
+    build.seconds === null
+      ? `export: reusing the production build in ${build.dir} (up to date with this tree)`
+      : `export: built the production build in ${build.dir} in ${build.seconds.toFixed(1)} s (not part of the figures)`
+  )
 }
+console.log(
+  `export: measuring the ${WORKER === 'build' ? 'production build' : 'ts-exec (dev)'} worker: node ${WORKER_FLAGS.join(' ')} ace.js worker in ${WORKER_DIR}`
+)
 
 const app = await bootBench()
 const { default: db } = await import('@adonisjs/lucid/services/db')
@@ -56,7 +67,7 @@ function startLedgerExport(format: 'xlsx' | 'pdf', filters: object) {
 
 /** A worker child process, once it reports ready. */
 async function startWorker(): Promise<ChildProcess> {
-  const args = ['--optimize-for-size', 'ace.js', 'worker', '--concurrency', '1']
+  const args = [...WORKER_FLAGS, 'ace.js', 'worker', '--concurrency', '1']
   const child = spawn(process.execPath, args, {
     cwd: WORKER_DIR,
     env: childEnv({ LOG_LEVEL: 'info' }),
@@ -137,6 +148,8 @@ function baseline(format: 'xlsx' | 'pdf', rows: number) {
   const output = execFileSync(
     process.execPath,
     [
+      // The worker's flags: V8's heap growth counts as much as the writer here.
+      ...WORKER_FLAGS,
       '--import=@poppinss/ts-exec',
       'bench/export_baseline.ts',
       format,
