@@ -1,5 +1,6 @@
 import vine from '@vinejs/vine'
 import { AlipayRequestError, AlipaySdk, type AlipaySdkCommonResult } from 'alipay-sdk'
+import { canonicalBase64 } from '#plugins/base64'
 import { definePlugin } from '#plugins/define_plugin'
 import {
   PaymentWebhookRejected,
@@ -265,11 +266,7 @@ export default definePlugin({
         const params = Object.fromEntries(pairs)
         if (Object.keys(params).length !== pairs.length) throw reject('a field is sent twice')
         if (!params.sign) throw reject('no sign')
-        // Base64 decoding skips stray characters: only the canonical text of a signature counts,
-        // so one notification cannot come in many spellings.
-        if (Buffer.from(params.sign, 'base64').toString('base64') !== params.sign) {
-          throw reject('the sign is not canonical base64')
-        }
+        if (!canonicalBase64(params.sign)) throw reject('the sign is not canonical base64')
         if (params.sign_type && params.sign_type !== 'RSA2') {
           throw reject(`sign_type ${params.sign_type} is not RSA2`)
         }

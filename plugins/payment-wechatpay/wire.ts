@@ -7,6 +7,7 @@ import {
   X509Certificate,
   type KeyObject,
 } from 'node:crypto'
+import { canonicalBase64 } from '#plugins/base64'
 
 /*
 | WeChat Pay API v3 signatures and encryption, as documented in its
@@ -103,12 +104,9 @@ export function checkSignature(
   }
   const key = keys.get(serial)
   if (!key) return { ok: false, problem: `unknown platform key serial ${serial}` }
-  const valid = verify(
-    'sha256',
-    Buffer.from(`${timestamp}\n${nonceStr}\n${body}\n`),
-    key,
-    Buffer.from(signature, 'base64')
-  )
+  const decoded = canonicalBase64(signature)
+  if (!decoded) return { ok: false, problem: 'signature is not canonical base64' }
+  const valid = verify('sha256', Buffer.from(`${timestamp}\n${nonceStr}\n${body}\n`), key, decoded)
   return valid ? { ok: true } : { ok: false, problem: 'signature does not verify' }
 }
 

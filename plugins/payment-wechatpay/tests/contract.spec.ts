@@ -182,6 +182,41 @@ test.group('payment-wechatpay', (group) => {
     assert.isNull(await provider.parseWebhook(other))
   })
 
+  test('a signature respelled in non-canonical base64 is rejected; its canonical text taken', async ({
+    assert,
+  }) => {
+    const sent = gateway.notification('TRANSACTION.SUCCESS', {
+      mchid: '1900009191',
+      appid: 'wxd678efh567hg6787',
+      out_trade_no: 'WX4',
+      transaction_id: '4200000004',
+      trade_state: 'SUCCESS',
+      success_time: '2024-05-01T10:22:33+08:00',
+      amount: { total: 500, payer_total: 500, currency: 'CNY' },
+    })
+    const signature = sent.headers['wechatpay-signature']!
+    // Node's lenient decoder reads every one of these as the same signature bytes.
+    const respellings = [
+      ` ${signature}`,
+      `${signature.slice(0, 10)}\n${signature.slice(10)}`,
+      signature.replace(/=+$/, ''),
+      `${signature}=`,
+      `${signature}!`,
+    ]
+    for (const respelled of respellings) {
+      assert.notEqual(respelled, signature)
+      const error = await failure(
+        provider.parseWebhook({
+          ...sent,
+          headers: { ...sent.headers, 'wechatpay-signature': respelled },
+        })
+      )
+      assert.instanceOf(error, PaymentWebhookRejected, JSON.stringify(respelled))
+      assert.match((error as Error).message, /not canonical base64/)
+    }
+    assert.deepInclude(await provider.parseWebhook(sent), { kind: 'payment', outTradeNo: 'WX4' })
+  })
+
   test('platform certificates (平台证书) verify what is signed with their key, by serial', async ({
     assert,
   }) => {
