@@ -2,6 +2,11 @@ import app from '@adonisjs/core/services/app'
 import { type HttpContext, ExceptionHandler } from '@adonisjs/core/http'
 import type { StatusPageRange, StatusPageRenderer } from '@adonisjs/core/types/http'
 import { errors as bouncerErrors } from '@adonisjs/bouncer'
+import i18nManager from '@adonisjs/i18n/services/main'
+import { isDatabaseUnavailable } from '#exceptions/database_unavailable'
+
+/** When a client should try again while the database is away. */
+const RETRY_AFTER_SECONDS = 5
 
 export default class HttpExceptionHandler extends ExceptionHandler {
   protected debug = !app.inProduction
@@ -20,6 +25,15 @@ export default class HttpExceptionHandler extends ExceptionHandler {
         return ctx.response.send({ errors: [{ message: ctx.i18n.t('errors.forbidden') }] })
       }
       return ctx.response.send(await ctx.inertia.render('errors/status', { status: 403 }))
+    }
+    // The database is away (restart, failover): say so quickly, without touching the session.
+    if (isDatabaseUnavailable(error)) {
+      const i18n = ctx.i18n ?? i18nManager.locale(i18nManager.defaultLocale)
+      ctx.response.status(503).header('Retry-After', String(RETRY_AFTER_SECONDS))
+      if (ctx.request.accepts(['html', 'json']) === 'json' || ctx.request.header('x-inertia')) {
+        return ctx.response.send({ errors: [{ message: i18n.t('errors.unavailable') }] })
+      }
+      return ctx.response.send(i18n.t('errors.unavailable'))
     }
     return super.handle(error, ctx)
   }

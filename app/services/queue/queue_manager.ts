@@ -1,5 +1,6 @@
 import { Queue, Worker, createPostgresBackend, type JobsOptions } from 'bullmq'
 import { Redis } from 'ioredis'
+import logger from '@adonisjs/core/services/logger'
 import type { QueueConfig } from '#config/queue'
 import type { JobDefinition, PayloadOf } from './job.js'
 
@@ -37,6 +38,7 @@ export default class QueueManager {
     if (!queue) {
       const [options, backend] = this.#backendArgs()
       queue = backend ? new Queue(name, options, backend) : new Queue(name, options)
+      queue.on('error', (error) => this.#logConnectionError('queue', name, error))
       this.#queues.set(name, queue)
     }
     return queue
@@ -76,9 +78,19 @@ export default class QueueManager {
       const worker = backend
         ? new Worker(queueName, processor, workerOptions, backend)
         : new Worker(queueName, processor, workerOptions)
+      worker.on('error', (error) => this.#logConnectionError('worker', queueName, error))
       this.#workers.push(worker)
     }
     return this.#workers
+  }
+
+  /**
+   * A dropped connection (PostgreSQL restarting, Redis away) is reported here
+   * while BullMQ reconnects by itself: one log line, not a raw dump, and never
+   * an unhandled 'error' event that would end the process.
+   */
+  #logConnectionError(role: 'queue' | 'worker', name: string, error: Error) {
+    logger.warn({ queue: name, role, err: { message: error.message } }, 'BullMQ %s error', role)
   }
 
   async close() {
