@@ -158,6 +158,8 @@ test.group('resilience: the gateway killed mid-charge', (group) => {
   const gateways: (ChildProcess & { output: () => string })[] = []
   group.setup(() => async () => {
     for (const gateway of gateways) await stop(gateway, 'SIGKILL')
+    // OCPP swipes leave port-less orders (no_start); migration 0140's down() cannot revert over them.
+    await owner().from('charging_orders').whereNull('port_no').delete()
   })
 
   test('100 piles reconnect; every order settles once or is abnormal with a reason', async ({
@@ -265,7 +267,10 @@ test.group('resilience: the gateway killed mid-charge', (group) => {
       'ended_at'
     )
     const byStatus: Record<string, number> = {}
-    for (const order of orders) byStatus[order.status] = (byStatus[order.status] ?? 0) + 1
+    for (const order of orders) {
+      const key = order.abnormal_reason ? `${order.status}:${order.abnormal_reason}` : order.status
+      byStatus[key] = (byStatus[key] ?? 0) + 1
+    }
     console.log(`orders: ${orders.length} ${JSON.stringify(byStatus)}`)
     assert.isAtLeast(orders.length, PILES)
 
