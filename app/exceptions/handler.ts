@@ -39,6 +39,11 @@ export default class HttpExceptionHandler extends ExceptionHandler {
   }
 
   async report(error: unknown, ctx: HttpContext) {
+    // Expected while the database restarts: one line per request, not a stack each.
+    if (isDatabaseUnavailable(error)) {
+      ctx.logger.warn({ err: { message: (error as Error).message } }, 'database unavailable (503)')
+      return
+    }
     return super.report(error, ctx)
   }
 }
