@@ -14,11 +14,10 @@
 | and a bare WebSocket echo server (OCPP) in their own process
 | (bench/ingest_echo.ts).
 */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import pg from 'pg'
-import { ROOT, bootBench, finish, ownerUrl, report, type Figure } from './lib.js'
+import { bootBench, finish, ownerUrl, report, startChild, stopChild, type Figure } from './lib.js'
 import type { LoadPlan, Protocol, ProtocolResult } from './ingest_load.js'
 
 const PILES = Number(process.env.BENCH_PILES ?? 1_000)
@@ -114,42 +113,6 @@ async function registerPiles(pool: pg.Pool) {
      WHERE piles.tenant_id = $1`,
     [tenant.id, now]
   )
-}
-
-/** Starts a child and resolves with it once a stdout line starts with `ready`. */
-function startChild(args: string[], env: NodeJS.ProcessEnv, ready: string) {
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  return new Promise<{ child: ChildProcess; line: string }>((resolve, reject) => {
-    let output = ''
-    const timer = setTimeout(
-      () => reject(new Error(`${args.join(' ')} not ready: ${output}`)),
-      120_000
-    )
-    child.stdout!.on('data', (chunk) => {
-      output += chunk
-      const line = output.split('\n').find((text) => text.includes(ready))
-      if (line && timer.hasRef()) {
-        clearTimeout(timer)
-        timer.unref()
-        resolve({ child, line })
-      }
-      if (output.length > 100_000) output = output.slice(-10_000)
-    })
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${output}`)))
-  })
-}
-
-async function stopChild(child: ChildProcess) {
-  if (child.exitCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-  await exited
-  clearTimeout(timer)
 }
 
 /** User + system CPU seconds of the given processes so far. */

@@ -4,7 +4,7 @@
 | loops, and reports each figure next to its baseline as one line plus a
 | JSON summary under tmp/bench/<name>.json. Figures only, never assertions.
 */
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { performance } from 'node:perf_hooks'
@@ -131,4 +131,41 @@ export async function report(bench: string, figures: Figure[]) {
     })),
   }
   await writeFile(`${folder}/${bench}.json`, `${JSON.stringify(summary, null, 2)}\n`)
+}
+
+/** Starts a child and resolves with it once a stdout line contains `ready`. */
+export function startChild(args: string[], env: NodeJS.ProcessEnv, ready: string) {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  return new Promise<{ child: ChildProcess; line: string }>((resolve, reject) => {
+    let output = ''
+    const timer = setTimeout(
+      () => reject(new Error(`${args.join(' ')} not ready: ${output}`)),
+      120_000
+    )
+    child.stdout!.on('data', (chunk) => {
+      output += chunk
+      const line = output.split('\n').find((text) => text.includes(ready))
+      if (line && timer.hasRef()) {
+        clearTimeout(timer)
+        timer.unref()
+        resolve({ child, line })
+      }
+      if (output.length > 100_000) output = output.slice(-10_000)
+    })
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${output}`)))
+  })
+}
+
+/** SIGTERM, then SIGKILL after 10 s. */
+export async function stopChild(child: ChildProcess) {
+  if (child.exitCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+  await exited
+  clearTimeout(timer)
 }
