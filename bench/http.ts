@@ -8,8 +8,8 @@
 | date range, and 账户流水 filtered by a phone prefix. Requests/s and p95
 | latency (from every response time, autocannon has no p95 of its own).
 | The server runs with NODE_ENV=production, as deployed.
-| Baseline: GET /healthz of the same server, a bare route returning a
-| constant through the same server middleware.
+| Baseline: GET /healthz of the same server, a constant answered by its
+| first server middleware (no session, no database).
 */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'

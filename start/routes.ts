@@ -43,7 +43,6 @@ const TransmitStreamController = () =>
 const TransmitUnsubscribeController = () =>
   import('@adonisjs/transmit/controllers/unsubscribe_controller')
 
-router.get('/healthz', () => ({ ok: true }))
 router.get('/readyz', [HealthController, 'ready'])
 authorizeLiveChannels()
 

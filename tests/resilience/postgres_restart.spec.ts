@@ -292,6 +292,8 @@ test.group('resilience: PostgreSQL restarted under load', (group) => {
       assert.isBelow(answer.ms, ANSWER_WITHIN_MS, JSON.stringify(answer))
     }
     assert.isAbove(downProbes.length, 3)
+    const alive = await answered('/healthz')
+    assert.equal(alive.status, 200, 'liveness does not follow the database')
     assert.isTrue(
       downProbes.every((answer) => answer.status === 503),
       JSON.stringify(downProbes)
