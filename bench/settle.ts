@@ -14,7 +14,8 @@
 | per protocol and round checks the charge_settlement ledger row exists
 | when the answer arrives; after the run every timed order's rows are
 | counted. Baseline: WalletService.deduct of the same amounts for the same
-| riders at the same concurrency, in this process with the same pool size.
+| riders at the same concurrency after each round, in this process with the
+| same pool size.
 */
 import { performance } from 'node:perf_hooks'
 import pg from 'pg'
@@ -270,31 +271,29 @@ try {
     const sampled = new Set(
       ['dny', 'ocpp'].map((protocol) => slots.findIndex((s) => s.protocol === protocol))
     )
-    timed.push(
-      ...(await Promise.all(
-        slots.map(async (slot, i): Promise<Timed> => {
-          const started = performance.now()
-          await charges[i].end(CHARGE)
-          const ms = performance.now() - started
-          const rows = sampled.has(i) ? await settlementRows([orderNos[i]]) : null
-          const rowAtAnswer = rows ? rows.get(orderNos[i]) === 1 : null
-          return { slot, ms, orderNo: orderNos[i], rowAtAnswer }
-        })
-      ))
+    const ended = await Promise.all(
+      slots.map(async (slot, i): Promise<Timed> => {
+        const started = performance.now()
+        await charges[i].end(CHARGE)
+        const ms = performance.now() - started
+        const rows = sampled.has(i) ? await settlementRows([orderNos[i]]) : null
+        const rowAtAnswer = rows ? rows.get(orderNos[i]) === 1 : null
+        return { slot, ms, orderNo: orderNos[i], rowAtAnswer }
+      })
     )
-  }
+    timed.push(...ended)
 
-  // The baseline runs under the same background load.
-  const { rows } = await pool.query(
-    `SELECT order_no, amount_fen FROM charging_orders WHERE order_no = ANY($1)`,
-    [timed.map((entry) => entry.orderNo)]
-  )
-  const amounts = new Map<string, number>(rows.map((row) => [row.order_no, Number(row.amount_fen)]))
-  for (let round = 0; round < ROUNDS; round += 1) {
-    const batch = timed.slice(round * slots.length, (round + 1) * slots.length)
+    // The baseline right after each round, so both see the same background load and neighbours.
+    const { rows } = await pool.query(
+      `SELECT order_no, amount_fen FROM charging_orders WHERE order_no = ANY($1)`,
+      [orderNos]
+    )
+    const amounts = new Map<string, number>(
+      rows.map((row) => [row.order_no, Number(row.amount_fen)])
+    )
     deductTimes.push(
       ...(await Promise.all(
-        batch.map(async ({ slot, orderNo }) => {
+        ended.map(async ({ slot, orderNo }) => {
           const started = performance.now()
           await wallet.deduct(system, {
             riderId: slot.riderId,
