@@ -1,14 +1,14 @@
 /*
 | settle: a pile's end-of-charge frame to the adapter's answer, which goes
 | out only once the core's chargeEnded resolved, i.e. the deduction
-| committed (vendor-dny acks 0x20 after it, vendor-ocpp16 answers
-| StopTransaction after it). A real `node ace gateway` child runs on the
-| bench database with DB_POOL_MAX BENCH_GATEWAY_POOL (default 20), under
-| load: BENCH_BACKGROUND_PILES (default 200; DNY, JUY and OCPP in thirds, 10
-| ports) keep sending power and status frames every second from a
-| bench/ingest_load.ts child. BENCH_SETTLE_PILES (default 16) DNY piles and as
-| many OCPP chargers of 2 ports (bench/settle_piles.ts), one rider with a
-| bound card per port, run BENCH_ROUNDS rounds (default 5): every port
+| committed (vendor-dny acks 0x20, vendor-juy acks its end report and
+| vendor-ocpp16 answers StopTransaction after it). A real `node ace gateway`
+| child runs on the bench database with DB_POOL_MAX BENCH_GATEWAY_POOL
+| (default 20), under load: BENCH_BACKGROUND_PILES (default 200; DNY, JUY
+| and OCPP in thirds, 10 ports) keep sending power and status frames every
+| second from a bench/ingest_load.ts child. BENCH_SETTLE_PILES (default 12)
+| piles of each plugin with 2 ports (bench/settle_piles.ts), one rider with
+| a bound card per port, run BENCH_ROUNDS rounds (default 5): every port
 | starts by card swipe (untimed), then every port ends at once, each end
 | timed from its frame to its answer: p50 and p99 per protocol. One sample
 | per protocol and round checks the charge_settlement ledger row exists
@@ -30,9 +30,15 @@ import {
   type Figure,
 } from './lib.js'
 import type { LoadPlan, Protocol } from './ingest_load.js'
-import { DnyTimedPile, OcppTimedPile, type TimedCharge, type TimedPile } from './settle_piles.js'
+import {
+  DnyTimedPile,
+  JuyTimedPile,
+  OcppTimedPile,
+  type TimedCharge,
+  type TimedPile,
+} from './settle_piles.js'
 
-const TIMED_PILES = Number(process.env.BENCH_SETTLE_PILES ?? 16)
+const TIMED_PILES = Number(process.env.BENCH_SETTLE_PILES ?? 12)
 const BACKGROUND_PILES = Number(process.env.BENCH_BACKGROUND_PILES ?? 200)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const POOL = Number(process.env.BENCH_GATEWAY_POOL ?? 20)
@@ -119,7 +125,7 @@ for (const protocol of Object.keys(PLUGIN_OF) as Protocol[]) {
 }
 
 interface Slot {
-  protocol: 'dny' | 'ocpp'
+  protocol: Protocol
   pile: TimedPile
   pileId: number
   portNo: number
@@ -128,12 +134,13 @@ interface Slot {
 }
 const run = Math.floor(Date.now() / 1000)
 const slots: Slot[] = []
-for (const protocol of ['dny', 'ocpp'] as const) {
+for (const protocol of Object.keys(PLUGIN_OF) as Protocol[]) {
   for (let i = 0; i < TIMED_PILES; i += 1) {
-    const deviceKey =
-      protocol === 'dny'
-        ? dnyKey(PORTS, 10_000_000 + (run % 60_000) * 100 + i)
-        : `SETTLE-${run}-${i}`
+    const deviceKey = {
+      dny: () => dnyKey(PORTS, 10_000_000 + (run % 60_000) * 100 + i),
+      juy: () => `8697${String(run % 10_000_000).padStart(7, '0')}${String(i).padStart(4, '0')}`,
+      ocpp: () => `SETTLE-${run}-${i}`,
+    }[protocol]()
     const record = await registry.createPile({
       stationId: station.id,
       vendorId: vendors[protocol],
@@ -141,10 +148,11 @@ for (const protocol of ['dny', 'ocpp'] as const) {
       name: `settle ${protocol} ${i}`,
       portCount: PORTS,
     })
-    const pile =
-      protocol === 'dny'
-        ? new DnyTimedPile(deviceKey, TARGETS.dny, PORTS)
-        : new OcppTimedPile(deviceKey, TARGETS.ocpp, CHARGE.durationSeconds)
+    const pile = {
+      dny: () => new DnyTimedPile(deviceKey, TARGETS.dny, PORTS),
+      juy: () => new JuyTimedPile(deviceKey, TARGETS.juy, PORTS),
+      ocpp: () => new OcppTimedPile(deviceKey, TARGETS.ocpp, CHARGE.durationSeconds),
+    }[protocol]()
     for (let portNo = 1; portNo <= PORTS; portNo += 1) {
       const rider = await createRider(tenantId)
       await wallet.topUpCash(asAdmin, {
@@ -269,7 +277,7 @@ try {
     )
     const orderNos = await Promise.all(slots.map((slot, i) => orderOf(slot, charges[i])))
     const sampled = new Set(
-      ['dny', 'ocpp'].map((protocol) => slots.findIndex((s) => s.protocol === protocol))
+      Object.keys(PLUGIN_OF).map((protocol) => slots.findIndex((s) => s.protocol === protocol))
     )
     const ended = await Promise.all(
       slots.map(async (slot, i): Promise<Timed> => {
@@ -341,7 +349,7 @@ const details = {
   rowAtAnswer: `${present}/${samples.length}`,
 }
 const figures: Figure[] = []
-for (const protocol of ['dny', 'ocpp'] as const) {
+for (const protocol of Object.keys(PLUGIN_OF) as Protocol[]) {
   const times = timed
     .filter((entry) => entry.slot.protocol === protocol)
     .map((entry) => entry.ms)

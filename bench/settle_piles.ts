@@ -4,10 +4,13 @@
 | as the real pile does, resolving when the adapter's answer arrives:
 | - vendor-dny (TCP): card swipe → 0x82 start command answered → 0x20
 |   settlement, acked once the core's chargeEnded resolved;
+| - vendor-juy (MQTT): card auth → start command answered → end report,
+|   acked once chargeEnded resolved;
 | - vendor-ocpp16 (WebSocket): Authorize → StartTransaction →
 |   StopTransaction, whose CALLRESULT goes out once chargeEnded resolved.
 */
 import net from 'node:net'
+import mqtt, { type MqttClient } from 'mqtt'
 import WebSocket from 'ws'
 import {
   decodeServerMessage,
@@ -17,6 +20,14 @@ import {
 } from '../plugins/vendor-dny/protocol/codec.js'
 import { DnyFrameDecoder } from '../plugins/vendor-dny/protocol/frame_decoder.js'
 import { cardUidOf, orderNoFromWire } from '../plugins/vendor-dny/mapping.js'
+import {
+  decodeServerMessage as decodeJuyServerMessage,
+  encodeDeviceMqttMessage,
+  type JuyDeviceMessage,
+  type JuyServerMessage,
+} from '../plugins/vendor-juy/protocol/codec.js'
+import { readServerMqttFrame } from '../plugins/vendor-juy/protocol/mqtt.js'
+import { cardNumberOf } from '../plugins/vendor-juy/mapping.js'
 
 /** Resolves waiters by key when their answer comes; rejects all on close. */
 class Answers<Key, Value> {
@@ -201,6 +212,124 @@ export class DnyTimedPile implements TimedPile {
 
   close() {
     this.#socket?.destroy()
+  }
+}
+
+const JUY_CARD_START = 2
+const JUY_STOP_FULL = 0
+
+export class JuyTimedPile implements TimedPile {
+  #client: MqttClient | null = null
+  /** Answers by type and port (`start 1`, `end_report_ack 1`), the heartbeat's by its type. */
+  #answers = new Answers<string, JuyServerMessage>()
+  /** Heartbeats one at a time: their replies carry nothing to tell them apart. */
+  #beating: Promise<unknown> = Promise.resolve()
+  #charging = new Set<number>()
+
+  constructor(
+    readonly imei: string,
+    readonly url: string,
+    readonly ports: number
+  ) {}
+
+  #publish(message: JuyDeviceMessage) {
+    const { topic, payload } = encodeDeviceMqttMessage(this.imei, message)
+    void this.#client!.publishAsync(topic, payload, { qos: 1 })
+  }
+
+  async login() {
+    const client = await mqtt.connectAsync(this.url, {
+      clientId: `juy-${this.imei}`,
+      clean: true,
+      reconnectPeriod: 0,
+    })
+    this.#client = client
+    client.on('message', (topic, payload) => {
+      const read = readServerMqttFrame(topic, payload)
+      if (!read.ok) return
+      void decodeJuyServerMessage(read.frame, { portCount: this.ports }).then((decoded) => {
+        if (!decoded.ok) return
+        const message = decoded.message
+        const port = 'port' in message ? ` ${message.port}` : ''
+        this.#answers.answer(`${message.type}${port}`, message)
+      })
+    })
+    client.on('close', () => this.#answers.failAll(new Error('juy client closed')))
+    await client.subscribeAsync(`JUY/S2D/${this.imei}/+/SERVER`, { qos: 1 })
+    const replied = this.#answers.wait('login_reply')
+    this.#publish({
+      type: 'login',
+      imei: this.imei,
+      portCount: this.ports,
+      hardwareVersion: 'JUY_B2_Q800M_1_0',
+      softwareVersion: 'JUY_B2_COMM_V1.7',
+      ccid: `8986${this.imei.slice(-15)}0`,
+      signal: 27,
+      protocolVersion: null,
+      reason: 0,
+    })
+    await replied
+  }
+
+  /** A heartbeat answered means the frames before it were handled. */
+  #heartbeat(statuses: number[]) {
+    const beat = this.#beating.then(() => {
+      const replied = this.#answers.wait('heartbeat_reply')
+      this.#publish({
+        type: 'heartbeat',
+        signal: 27,
+        temperatureCelsius: 31,
+        portCount: this.ports,
+        portStatuses: statuses,
+      })
+      return replied
+    })
+    this.#beating = beat.catch(() => undefined)
+    return beat
+  }
+
+  async start(portNo: number, cardNo: string): Promise<TimedCharge> {
+    const cardNumber = cardNumberOf(cardNo)!
+    const commanded = this.#answers.wait(`start ${portNo}`)
+    // A refused card is answered by card_auth_reply instead: this wait times out.
+    this.#publish({ type: 'card_auth', port: portNo, cardNumber, operation: JUY_CARD_START })
+    const command = (await commanded) as Extract<JuyServerMessage, { type: 'start' }>
+    this.#publish({
+      type: 'start_reply',
+      port: portNo,
+      orderNo: command.orderNo,
+      startMode: command.startMode,
+      result: 0,
+    })
+    this.#charging.add(portNo)
+    await this.#heartbeat(
+      Array.from({ length: this.ports }, (_, i) => (this.#charging.has(i + 1) ? 1 : 0))
+    )
+    return {
+      orderNo: null,
+      transactionRef: String(command.orderNo),
+      end: async (usage) => {
+        this.#charging.delete(portNo)
+        const acked = this.#answers.wait(`end_report_ack ${portNo}`)
+        this.#publish({
+          type: 'end_report',
+          port: portNo,
+          orderNo: command.orderNo,
+          durationSeconds: usage.durationSeconds,
+          energyWattHours: usage.wattHours,
+          amountFen: 0,
+          stopReason: JUY_STOP_FULL,
+          stopPowerWatts: usage.maxWatts,
+          cardNumber,
+          tiers: [{ durationSeconds: usage.durationSeconds, priceFen: 100 }],
+        })
+        await acked
+      },
+    }
+  }
+
+  close() {
+    this.#client?.end(true)
   }
 }
 
