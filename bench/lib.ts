@@ -142,10 +142,11 @@ export function startChild(args: string[], env: NodeJS.ProcessEnv, ready: string
   })
   return new Promise<{ child: ChildProcess; line: string }>((resolve, reject) => {
     let output = ''
-    const timer = setTimeout(
-      () => reject(new Error(`${args.join(' ')} not ready: ${output}`)),
-      120_000
-    )
+    const timer = setTimeout(() => {
+      // Nobody stops a child that never got ready: it would outlive the benchmark.
+      child.kill('SIGKILL')
+      reject(new Error(`${args.join(' ')} not ready: ${output}`))
+    }, 120_000)
     child.stdout!.on('data', (chunk) => {
       output += chunk
       const line = output.split('\n').find((text) => text.includes(ready))
