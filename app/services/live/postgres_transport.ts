@@ -28,6 +28,7 @@ export class PostgresTransport implements Transport {
   #id: string | undefined
   #closed = false
   #reconnecting = false
+  #publishing: Promise<unknown> = Promise.resolve()
 
   constructor(config: pg.ClientConfig) {
     this.#config = config
@@ -48,8 +49,14 @@ export class PostgresTransport implements Transport {
     if (Buffer.byteLength(encoded) > MAX_NOTIFY_BYTES) {
       throw new RangeError(`Live message of ${Buffer.byteLength(encoded)} bytes is too large`)
     }
-    const client = await this.#connect()
-    await client.query('SELECT pg_notify($1, $2)', [channel, encoded])
+    // One client, one query at a time: pg queues overlapping queries today but
+    // deprecates it, so the notifications go out in order through one chain.
+    const sent = this.#publishing.then(async () => {
+      const client = await this.#connect()
+      await client.query('SELECT pg_notify($1, $2)', [channel, encoded])
+    })
+    this.#publishing = sent.catch(() => undefined)
+    await sent
   }
 
   async subscribe<T extends Serializable>(channel: string, handler: SubscribeHandler<T>) {
