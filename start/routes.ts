@@ -44,6 +44,8 @@ const TransmitUnsubscribeController = () =>
   import('@adonisjs/transmit/controllers/unsubscribe_controller')
 
 router.get('/readyz', [HealthController, 'ready'])
+// A constant through the router and its middleware: the http benchmark's baseline.
+router.get('/ping', () => 'pong')
 authorizeLiveChannels()
 
 // Called by outside services: no session or CSRF (config/shield.ts); their signatures are checked.
