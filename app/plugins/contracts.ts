@@ -290,8 +290,51 @@ export interface VendorChargeEnd {
 export type VendorStartFailure =
   'no_charger' | 'port_fault' | 'port_busy' | 'rejected' | 'timeout' | 'other'
 
+/**
+ * What a device presented to prove who it is, as its protocol carries it:
+ * a secret (the OCPP AuthorizationKey as lower-case hex, however the charger
+ * sent it; an MQTT password as text), the SIM ICCID a DNY module sends on
+ * connect, or nothing.
+ */
+export type VendorDeviceProof =
+  { kind: 'secret'; secret: string } | { kind: 'iccid'; iccid: string } | { kind: 'none' }
+
+/**
+ * The core's verdict on a device's identity, asked before the adapter lets a
+ * connection speak for a pile.
+ * - `authenticated`: proven (right secret, or the ICCID the pile is bound
+ *   to). It replaces an older connection under the same key, as a reconnect.
+ * - `unproven`: let in without proof: a registered pile whose tenant allows
+ *   it (legacy chargers, `registered: true`), or a key nobody registered
+ *   that may wait to be claimed (`registered: false`; it never charges). It
+ *   never replaces an authenticated connection under the same key.
+ * - `refused`: wrong or missing proof, an identity that changed, or no room
+ *   for another unknown device; the adapter answers with its protocol's
+ *   refusal (OCPP 401, MQTT CONNACK 4/5, closing the DNY socket).
+ */
+export type VendorIdentityDecision =
+  | { outcome: 'authenticated' }
+  | { outcome: 'unproven'; registered: boolean }
+  | {
+      outcome: 'refused'
+      reason: 'bad_credentials' | 'identity_changed' | 'pending_full' | 'invalid_key'
+    }
+
+/** A device asking to speak for a pile. */
+export interface VendorIdentityClaim {
+  deviceKey: string
+  proof: VendorDeviceProof
+  /** The peer's address as the adapter sees it. */
+  ip?: string | null
+}
+
 /** The core's side, given to an adapter when the gateway starts it. */
 export interface VendorEventSink {
+  /**
+   * Who may speak for `deviceKey`: asked once per connection (and again when
+   * a connection names another key) before any other event for that key.
+   */
+  authenticate(claim: VendorIdentityClaim): Promise<VendorIdentityDecision>
   pileOnline(report: VendorPileReport): Promise<VendorPileDecision>
   heartbeat(report: VendorPileReport): Promise<VendorPileDecision>
   portStatus(deviceKey: string, port: VendorPortReport): Promise<void>
@@ -405,6 +448,12 @@ export interface VendorSimulationOptions {
   durationSeconds: number
   /** Device keys to use (the demo seeds piles with these); generated when absent. */
   deviceKeys?: string[]
+  /**
+   * What each simulated pile proves itself with, by device key: the secret
+   * (OCPP AuthorizationKey in hex, JUY MQTT password) or, for DNY, the ICCID
+   * it was bound to. Piles without an entry present none.
+   */
+  credentials?: Record<string, string>
   /** Card numbers the simulated riders swipe. */
   cardNos?: string[]
   /** Seconds of simulated time per real second (power curves, end conditions). */

@@ -7,6 +7,8 @@ import type {
   VendorCardDecision,
   VendorChargeEnd,
   VendorEventSink,
+  VendorIdentityClaim,
+  VendorIdentityDecision,
   VendorPileReport,
   VendorSimulationSummary,
 } from '#plugins/contracts'
@@ -22,6 +24,28 @@ export interface VendorContractOptions {
 /** A card the recording core refuses, as it would a frozen rider's. */
 export const REFUSED_CARD = 'FFFFFFF0'
 export const GOOD_CARDS = ['0A0B0C01', '0A0B0C02', '0A0B0C03']
+
+/**
+ * The core's identity check as test sinks play it: a key with an expected
+ * secret or ICCID must present exactly that; other keys are let in unproven,
+ * as registered piles of a tenant that allows legacy devices.
+ */
+export function decideIdentity(
+  expected: ReadonlyMap<string, string>,
+  claim: VendorIdentityClaim
+): VendorIdentityDecision {
+  const wanted = expected.get(claim.deviceKey)
+  if (wanted === undefined) return { outcome: 'unproven', registered: true }
+  const given =
+    claim.proof.kind === 'secret'
+      ? claim.proof.secret
+      : claim.proof.kind === 'iccid'
+        ? claim.proof.iccid
+        : null
+  return given === wanted
+    ? { outcome: 'authenticated' }
+    : { outcome: 'refused', reason: 'bad_credentials' }
+}
 
 /**
  * The core's side as the contract tests play it: it records every event,
@@ -40,7 +64,13 @@ export class RecordingSink implements VendorEventSink {
   commandResults: Parameters<VendorEventSink['commandResult']>[0][] = []
   offline: string[] = []
   issuedOrders = new Set<string>()
+  /** Proof each device key must present (see decideIdentity). */
+  identities = new Map<string, string>()
   #sequence = 0
+
+  async authenticate(claim: VendorIdentityClaim) {
+    return decideIdentity(this.identities, claim)
+  }
 
   async pileOnline(report: VendorPileReport) {
     this.online.push(report)

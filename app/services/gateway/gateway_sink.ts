@@ -2,6 +2,8 @@ import type {
   VendorCardDecision,
   VendorChargeEnd,
   VendorEventSink,
+  VendorIdentityClaim,
+  VendorIdentityDecision,
   VendorPileDecision,
   VendorPileReport,
   VendorPortReport,
@@ -25,6 +27,17 @@ export default class GatewaySink implements VendorEventSink {
     protected devices = new DeviceEventService(),
     protected charging = new ChargingService()
   ) {}
+
+  /**
+   * Nothing is proven yet: a registered pile is let in as before, an unknown
+   * key may wait to be claimed, a key the plugin would never produce is
+   * refused. Per-pile credentials replace this (issue 13).
+   */
+  async authenticate(claim: VendorIdentityClaim): Promise<VendorIdentityDecision> {
+    const found = await this.devices.lookup(this.pluginId, claim.deviceKey)
+    if (found.status === 'invalid') return { outcome: 'refused', reason: 'invalid_key' }
+    return { outcome: 'unproven', registered: found.status !== 'unassigned' }
+  }
 
   async pileOnline(report: VendorPileReport): Promise<VendorPileDecision> {
     return this.heartbeat(report)

@@ -1,7 +1,9 @@
+import { decideIdentity } from '#tests/contracts/vendor_contract'
 import type {
   VendorCardDecision,
   VendorChargeEnd,
   VendorEventSink,
+  VendorIdentityClaim,
   VendorPileDecision,
   VendorPileReport,
   VendorPortReport,
@@ -29,6 +31,13 @@ export class RecordingSink implements VendorEventSink {
   readonly refusedPiles = new Set<string>()
   readonly refusedCards = new Map<string, 'frozen' | 'unknown_card' | 'insufficient_balance'>()
   #orders = 0
+
+  /** Proof each device key must present (see decideIdentity). */
+  identities = new Map<string, string>()
+
+  async authenticate(claim: VendorIdentityClaim) {
+    return decideIdentity(this.identities, claim)
+  }
 
   of<Type extends SinkEvent['type']>(type: Type) {
     return this.events.filter((event): event is Extract<SinkEvent, { type: Type }> => {

@@ -1,3 +1,4 @@
+import { decideIdentity } from '#tests/contracts/vendor_contract'
 import { createServer, type AddressInfo } from 'node:net'
 import { Logger } from '@adonisjs/core/logger'
 import { Aedes, type Client } from 'aedes'
@@ -6,6 +7,7 @@ import type {
   VendorCardDecision,
   VendorChargeEnd,
   VendorEventSink,
+  VendorIdentityClaim,
   VendorPileReport,
 } from '#plugins/contracts'
 import {
@@ -31,6 +33,13 @@ export class RecordingSink implements VendorEventSink {
   startFailures: Args<'chargeStartFailed'>[] = []
   commandResults: Args<'commandResult'>[] = []
   accept = true
+  /** Proof each device key must present (see decideIdentity). */
+  identities = new Map<string, string>()
+
+  async authenticate(claim: VendorIdentityClaim) {
+    return decideIdentity(this.identities, claim)
+  }
+
   #orders = 0
   decideCard: (swipe: Args<'cardSwiped'>) => VendorCardDecision = () => ({
     authorised: true,

@@ -1,7 +1,8 @@
+import { decideIdentity } from '#tests/contracts/vendor_contract'
 import { WebSocket } from 'ws'
 import logger from '@adonisjs/core/services/logger'
 import { publicUrl } from '#config/app'
-import type { VendorCardDecision, VendorEventSink } from '#plugins/contracts'
+import type { VendorCardDecision, VendorEventSink, VendorIdentityClaim } from '#plugins/contracts'
 import ocpp16 from '../index.js'
 import type { OcppAdapter } from '../adapter.js'
 
@@ -16,6 +17,13 @@ export class RecordingSink implements VendorEventSink {
   acceptedPiles: Set<string> | null = null
   cards = new Map<string, VendorCardDecision>()
   #orders = 0
+
+  /** Proof each device key must present (see decideIdentity). */
+  identities = new Map<string, string>()
+
+  async authenticate(claim: VendorIdentityClaim) {
+    return decideIdentity(this.identities, claim)
+  }
 
   of(event: keyof VendorEventSink) {
     return this.events
