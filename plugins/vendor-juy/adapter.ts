@@ -6,8 +6,10 @@ import type {
   VendorCommand,
   VendorCommandOutcome,
   VendorEventSink,
+  VendorIdentityDecision,
   VendorPileDecision,
 } from '#plugins/contracts'
+import { ThrottledLog, type EdgeLimits } from '#plugins/device_edge'
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js'
 import {
   cardNoOf,
@@ -57,6 +59,8 @@ export interface JuyAdapterConfig {
   /** Told to piles at login, unless the core asks for another interval. */
   heartbeatSeconds: number
   commandTimeoutSeconds: number
+  /** Connections, packet size, message rate, sign-in time and queued messages per pile. */
+  limits: EdgeLimits
 }
 
 /** 0x81 reply: 10-250 s, as the document allows. */
@@ -72,6 +76,8 @@ const LOGIN_REFUSED = 0x01
 const CARD_OPERATION_START = 2
 const START_MODE = { qr: 1, card: 2 } as const
 const WATT_HOURS_PER_UNIT: Record<JuyEnergyUnit, number> = { centi_kwh: 10, milli_kwh: 1 }
+/** What an unknown device may say while it waits to be claimed: who it is, that it lives. */
+const CLAIMABLE = new Set<JuyDeviceMessage['type']>(['login', 'heartbeat'])
 
 interface Pile {
   imei: string
@@ -81,8 +87,10 @@ interface Pile {
   online: boolean
   heartbeatSeconds: number
   lastSeenAt: number
-  /** Per pile, messages are handled in arrival order. */
+  /** Per pile, messages are handled in arrival order… */
   queue: Promise<void>
+  /** …and at most `maxQueuedMessages` wait there; more are dropped. */
+  queued: number
   /**
    * Our order number behind each wire order number we sent, kept past the
    * end so that resent end reports carry it too (the oldest go first).
@@ -112,11 +120,20 @@ export class JuyAdapter implements VendorAdapter {
   #piles = new Map<string, Pile>()
   /** Command replies awaited, by IMEI, command and (when the reply names one) port. */
   #waiters = new Map<string, Waiter>()
+  /**
+   * Embedded broker: IMEIs signed in as unknown devices (unproven, not
+   * registered). They may log in and heartbeat, to wait to be claimed, and
+   * nothing else reaches the core.
+   */
+  #unclaimed = new Set<string>()
+  #log: ThrottledLog
 
   constructor(
     private config: JuyAdapterConfig,
     private logger: Logger
-  ) {}
+  ) {
+    this.#log = new ThrottledLog(logger)
+  }
 
   async start(sink: VendorEventSink) {
     if (this.#client) throw new Error('vendor-juy: already started')
@@ -127,7 +144,15 @@ export class JuyAdapter implements VendorAdapter {
       this.#broker = await startEmbeddedBroker({
         host: this.config.host,
         port: this.config.port,
-        onDeviceGone: (imeis) => imeis.forEach((imei) => this.#goOffline(imei, 'disconnected')),
+        limits: this.config.limits,
+        log: this.#log,
+        authenticate: (claim) => sink.authenticate(claim),
+        onDeviceIdentified: (imei, decision) => this.#identified(imei, decision),
+        onDeviceGone: (imeis) =>
+          imeis.forEach((imei) => {
+            this.#unclaimed.delete(imei)
+            this.#goOffline(imei, 'disconnected')
+          }),
       })
       url = this.#broker.localUrl
       credentials = this.#broker.credentials
@@ -144,7 +169,9 @@ export class JuyAdapter implements VendorAdapter {
     })
     this.#client = client
     client.on('message', (topic, payload) => this.#receive(topic, payload))
-    client.on('error', (error) => this.logger.error({ err: error }, 'vendor-juy: broker error'))
+    client.on('error', (error) =>
+      this.#log.warn('juy:broker', { err: error.message }, 'vendor-juy: broker error')
+    )
     // A clean session forgets subscriptions: take them again after every reconnect.
     client.on('connect', () => {
       this.#subscribe().catch((error) =>
@@ -164,6 +191,7 @@ export class JuyAdapter implements VendorAdapter {
     await this.#broker?.close()
     this.#broker = null
     this.#piles.clear()
+    this.#unclaimed.clear()
   }
 
   endpoint() {
@@ -224,11 +252,17 @@ export class JuyAdapter implements VendorAdapter {
     await this.#client?.subscribeAsync(filter, { qos: 1 })
   }
 
+  #identified(imei: string, decision: VendorIdentityDecision) {
+    if (decision.outcome === 'unproven' && !decision.registered) this.#unclaimed.add(imei)
+    else this.#unclaimed.delete(imei)
+  }
+
   #receive(topic: string, payload: Buffer) {
     const read = readDeviceMqttFrame(topic, payload, { commandFormat: this.config.commandFormat })
     if (!read.ok) {
-      this.logger.warn(
-        { topic, reason: read.reason, detail: read.detail },
+      this.#log.warn(
+        `juy:message:${read.reason}`,
+        { topic: topic.slice(0, 64), reason: read.reason, detail: read.detail },
         'vendor-juy: message refused'
       )
       return
@@ -236,25 +270,41 @@ export class JuyAdapter implements VendorAdapter {
     const { imei } = read.frame
     const pile = this.#pile(imei)
     pile.lastSeenAt = Date.now()
-    pile.queue = pile.queue.then(async () => {
-      try {
+    // A pile (or the broker) sending faster than the core answers: drop, rather than queue without end.
+    if (pile.queued >= this.config.limits.maxQueuedMessages) {
+      this.#log.warn('juy:queue_full', { imei }, 'vendor-juy: message dropped, queue full')
+      return
+    }
+    pile.queued++
+    pile.queue = pile.queue
+      .then(async () => {
         const decoded = await decodeDeviceMessage(read.frame, {
           ...this.#codecOptions,
           portCount: pile.portCount ?? undefined,
         })
         if (!decoded.ok) {
-          this.logger.warn(
+          this.#log.warn(
+            `juy:frame:${decoded.reason}`,
             { imei, command: decoded.command, reason: decoded.reason, detail: decoded.detail },
             'vendor-juy: frame refused'
           )
           return
         }
+        if (this.#unclaimed.has(imei) && !CLAIMABLE.has(decoded.message.type)) {
+          this.#log.warn(
+            'juy:unclaimed',
+            { imei, type: decoded.message.type },
+            'vendor-juy: message of an unclaimed pile dropped'
+          )
+          return
+        }
         await this.#handle(pile, decoded.message)
-      } catch (error) {
+      })
+      .catch((error) => {
         // The sink or the broker failed: the pile resends what matters (end reports).
-        this.logger.error({ err: error, imei }, 'vendor-juy: message not handled')
-      }
-    })
+        this.#log.warn('juy:unhandled', { err: error, imei }, 'vendor-juy: message not handled')
+      })
+      .finally(() => pile.queued--)
   }
 
   #pile(imei: string) {
@@ -268,6 +318,7 @@ export class JuyAdapter implements VendorAdapter {
         heartbeatSeconds: this.config.heartbeatSeconds,
         lastSeenAt: Date.now(),
         queue: Promise.resolve(),
+        queued: 0,
         orders: new Map(),
         charging: new Map(),
         remoteStops: new Map(),

@@ -1,22 +1,54 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { createServer, type AddressInfo, type Server } from 'node:net'
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { Aedes, type AuthenticateError, type Client } from 'aedes'
+import type { VendorIdentityClaim, VendorIdentityDecision } from '#plugins/contracts'
+import {
+  ConnectionGate,
+  MessageRate,
+  type EdgeLimits,
+  type ThrottledLog,
+} from '#plugins/device_edge'
+import { isImei } from './protocol/frame.js'
 
 /*
 | The embedded broker (aedes on a plain TCP listener): the single-machine
-| default. Piles connect without credentials, as the JUY modules ship; the
-| gateway's own client signs in with a password made at start. Piles may
-| only publish on JUY/D2S/<IMEI>/... and subscribe to one IMEI's
-| JUY/S2D/... topics, so a pile cannot read other piles' traffic or send
-| them commands. The broker also tells the adapter when a pile's MQTT
-| connection drops, which an external broker does not.
+| default. Every pile signs in with username = its IMEI and password = the
+| secret the core gave it at commissioning; the core decides (authenticate)
+| before the pile may publish anything. The client id must be the IMEI too,
+| so MQTT's "same client id replaces the older connection" is a takeover
+| of that pile only, and only once the newcomer passed authentication. A
+| pile publishes only on JUY/D2S/<its IMEI>/<CMD>/DEV and subscribes only
+| to JUY/S2D/<its IMEI>/...: it can neither read another pile's commands
+| nor speak for it. Every connection is counted (per listener and per
+| source address), its packets are bounded in size and its messages in
+| rate. The broker also tells the adapter when a pile's connection drops,
+| which an external broker does not.
 */
 
-const DEVICE_PUBLISH = /^JUY\/D2S\/(\d{15})\/[^/#+]+\/DEV$/
-const DEVICE_SUBSCRIBE = /^JUY\/S2D\/\d{15}\/(?:\+|[^/#+]+)\/SERVER$/
+const DEVICE_PUBLISH = /^JUY\/D2S\/(\d{15})\/[0-9A-Za-z]{1,4}\/DEV$/
+const DEVICE_SUBSCRIBE = /^JUY\/S2D\/(\d{15})\/(?:\+|[0-9A-Za-z]{1,4})\/SERVER$/
+/** Far above the longest JUY topic (36 characters): anything longer is hostile. */
+export const MAX_TOPIC_LENGTH = 64
+/** A pile's password as the core hands it out is far shorter. */
+const MAX_PASSWORD_BYTES = 256
 const GATEWAY_USERNAME = 'pilehub-gateway'
-/** CONNACK return code 4: bad user name or password. */
-const BAD_CREDENTIALS = 4
+/** CONNACK return codes (MQTT 3.1.1). */
+const CONNACK = { identifierRejected: 2, unavailable: 3, badCredentials: 4, notAuthorised: 5 }
+
+export type IdentityStatus = 'authenticated' | 'unproven'
+
+export interface EmbeddedBrokerOptions {
+  host: string
+  port: number
+  limits: EdgeLimits
+  log: ThrottledLog
+  /** The core's verdict on a pile's sign-in (sink.authenticate). */
+  authenticate(claim: VendorIdentityClaim): Promise<VendorIdentityDecision>
+  /** A pile's connection is the one speaking for its IMEI now. */
+  onDeviceIdentified(imei: string, decision: VendorIdentityDecision): void
+  /** A pile's connection closed and no newer one took its place. */
+  onDeviceGone(imeis: string[]): void
+}
 
 export interface EmbeddedBroker {
   /** `mqtt://host:port` as bound (port 0 in the config picks a free one). */
@@ -28,57 +60,188 @@ export interface EmbeddedBroker {
   close(): Promise<void>
 }
 
-export async function startEmbeddedBroker(options: {
-  host: string
-  port: number
-  /** A pile's connection closed: the IMEIs it last published for. */
-  onDeviceGone(imeis: string[]): void
-}): Promise<EmbeddedBroker> {
+interface Identity {
+  imei: string
+  status: IdentityStatus
+  decision: VendorIdentityDecision
+}
+
+class Refusal extends Error {
+  constructor(
+    readonly returnCode: number,
+    readonly kind: string
+  ) {
+    super(kind)
+  }
+}
+
+export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+  const { limits, log } = options
   const password = randomBytes(24).toString('base64url')
   const gatewayClients = new WeakSet<Client>()
-  /** Which IMEIs each connection spoke for, and which connection speaks for an IMEI now. */
-  const imeisByClient = new Map<Client, Set<string>>()
-  const clientByImei = new Map<string, Client>()
+  /** Who each device connection proved to be, once the core let it in. */
+  const identities = new WeakMap<Client, Identity>()
+  const rates = new WeakMap<Client, MessageRate>()
+  /** The connection speaking for each IMEI now… */
+  const sessions = new Map<string, Client>()
+  /** …and one that passed authentication and is replacing it (aedes closes the older first). */
+  const successors = new Map<string, Client>()
 
-  const broker = await Aedes.createBroker({
-    authenticate(client, username, given, done) {
-      if (username !== GATEWAY_USERNAME) return done(null, true)
+  async function admit(client: Client, username: string | undefined, given?: Buffer) {
+    if (username === GATEWAY_USERNAME) {
       const expected = Buffer.from(password)
       if (given && given.length === expected.length && timingSafeEqual(given, expected)) {
         gatewayClients.add(client)
-        return done(null, true)
+        return
       }
-      const error = new Error('bad gateway credentials') as AuthenticateError
-      error.returnCode = BAD_CREDENTIALS
-      done(error, false)
+      throw new Refusal(CONNACK.badCredentials, 'gateway_credentials')
+    }
+    if (!username || !isImei(username)) throw new Refusal(CONNACK.badCredentials, 'bad_username')
+    // The client id is what MQTT takes over by: bound to the IMEI, a takeover is of this pile only.
+    if (client.id !== username) throw new Refusal(CONNACK.identifierRejected, 'client_id_unbound')
+    if (given && given.length > MAX_PASSWORD_BYTES) {
+      throw new Refusal(CONNACK.badCredentials, 'password_too_long')
+    }
+    const decision = await withTimeout(
+      options.authenticate({
+        deviceKey: username,
+        proof: given?.length
+          ? { kind: 'secret', secret: given.toString('utf8') }
+          : { kind: 'none' },
+        ip: client.conn && 'remoteAddress' in client.conn ? client.conn.remoteAddress : null,
+      }),
+      limits.identifyTimeoutMs
+    )
+    if (decision.outcome === 'refused') {
+      throw new Refusal(
+        decision.reason === 'bad_credentials' ? CONNACK.badCredentials : CONNACK.notAuthorised,
+        decision.reason
+      )
+    }
+    const status: IdentityStatus = decision.outcome
+    const current = sessions.get(username)
+    const currentStatus = current && !current.closed ? identities.get(current)?.status : undefined
+    // A pile without proof never pushes a proven one offline.
+    if (status === 'unproven' && currentStatus === 'authenticated') {
+      throw new Refusal(CONNACK.notAuthorised, 'takeover_refused')
+    }
+    identities.set(client, { imei: username, status, decision })
+    successors.set(username, client)
+  }
+
+  const broker = await Aedes.createBroker({
+    connectTimeout: limits.identifyTimeoutMs,
+    authenticate(client, username, given, done) {
+      admit(client, username, given).then(
+        () => done(null, true),
+        (error: unknown) => {
+          const refusal =
+            error instanceof Refusal ? error : new Refusal(CONNACK.unavailable, 'identity_unknown')
+          log.warn(
+            `juy:connect:${refusal.kind}`,
+            { username, ip: addressOf(client), reason: refusal.kind, err: unexpected(error) },
+            'vendor-juy: connection refused'
+          )
+          const answer = new Error(refusal.kind) as AuthenticateError
+          answer.returnCode = refusal.returnCode
+          done(answer, false)
+        }
+      )
     },
     authorizePublish(client, packet, callback) {
       if (!client || gatewayClients.has(client)) return callback(null)
-      const match = DEVICE_PUBLISH.exec(packet.topic)
-      if (!match) return callback(new Error(`piles publish on JUY/D2S only: ${packet.topic}`))
-      const imeis = imeisByClient.get(client) ?? new Set<string>()
-      imeis.add(match[1])
-      imeisByClient.set(client, imeis)
-      clientByImei.set(match[1], client)
-      callback(null)
+      const refused = metered(client) ?? foreignTopic(client, packet.topic, DEVICE_PUBLISH)
+      if (!refused) return callback(null)
+      log.warn(
+        `juy:publish:${refused}`,
+        { imei: identities.get(client)?.imei, topic: packet.topic.slice(0, MAX_TOPIC_LENGTH) },
+        'vendor-juy: publish refused, connection closed'
+      )
+      callback(new Error(refused))
     },
     authorizeSubscribe(client, subscription, callback) {
-      const allowed = gatewayClients.has(client) || DEVICE_SUBSCRIBE.test(subscription.topic)
-      callback(null, allowed ? subscription : null)
+      if (gatewayClients.has(client)) return callback(null, subscription)
+      const overRate = metered(client)
+      if (overRate) return callback(new Error(overRate), null)
+      const refused = foreignTopic(client, subscription.topic, DEVICE_SUBSCRIBE)
+      if (!refused) return callback(null, subscription)
+      log.warn(
+        `juy:subscribe:${refused}`,
+        {
+          imei: identities.get(client)?.imei,
+          topic: subscription.topic.slice(0, MAX_TOPIC_LENGTH),
+        },
+        'vendor-juy: subscription refused'
+      )
+      callback(null, null)
     },
+  })
+
+  /** Over its message rate: the pile is disconnected (it reconnects and resends what matters). */
+  function metered(client: Client) {
+    let rate = rates.get(client)
+    if (!rate) rates.set(client, (rate = new MessageRate(limits)))
+    return rate.take() ? null : 'rate_exceeded'
+  }
+
+  function foreignTopic(client: Client, topic: string, allowed: RegExp) {
+    if (topic.length > MAX_TOPIC_LENGTH) return 'topic_too_long'
+    const imei = allowed.exec(topic)?.[1]
+    return imei !== undefined && imei === identities.get(client)?.imei ? null : 'foreign_topic'
+  }
+
+  // Registered: the older connection under this IMEI (if any) is closed by now.
+  broker.on('client', (client) => {
+    const identity = identities.get(client)
+    if (!identity) return
+    if (successors.get(identity.imei) === client) successors.delete(identity.imei)
+    sessions.set(identity.imei, client)
+    options.onDeviceIdentified(identity.imei, identity.decision)
   })
 
   broker.on('clientDisconnect', (client) => {
-    const imeis = imeisByClient.get(client)
-    imeisByClient.delete(client)
-    if (!imeis) return
-    // A pile that already reconnected on a new connection is not gone.
-    const gone = [...imeis].filter((imei) => clientByImei.get(imei) === client)
-    for (const imei of gone) clientByImei.delete(imei)
-    if (gone.length) options.onDeviceGone(gone)
+    const identity = identities.get(client)
+    if (!identity || sessions.get(identity.imei) !== client) return
+    sessions.delete(identity.imei)
+    // Replaced by a newer connection of the same pile: a reconnect, not an absence.
+    const successor = successors.get(identity.imei)
+    if (successor && !successor.closed) return
+    options.onDeviceGone([identity.imei])
   })
 
-  const server: Server = createServer(broker.handle)
+  const report = (kind: string) => (client: Client | null, error: Error) =>
+    log.warn(
+      `juy:${kind}:${error.message.slice(0, 60)}`,
+      { ip: client ? addressOf(client) : null, err: error.message },
+      `vendor-juy: ${kind}`
+    )
+  broker.on('clientError', report('client error'))
+  broker.on('connectionError', report('connection error'))
+
+  const gate = new ConnectionGate(limits)
+  const server: Server = createServer((socket) => {
+    socket.on('error', () => {})
+    const ip = socket.remoteAddress ?? null
+    const admitted = gate.admit(ip)
+    if (admitted !== 'ok') {
+      log.warn(`juy:gate:${admitted}`, { ip }, 'vendor-juy: connection refused')
+      socket.destroy()
+      return
+    }
+    socket.once('close', () => gate.release(ip))
+    const client = broker.handle(socket)
+    if (
+      !boundPacketSize(client, socket, limits.maxMessageBytes, () =>
+        log.warn('juy:packet_too_large', { ip }, 'vendor-juy: packet too large, connection closed')
+      )
+    ) {
+      log.warn('juy:unbounded', { ip }, 'vendor-juy: cannot bound packets, connection closed')
+      socket.destroy()
+    }
+  })
+  server.on('error', (error) =>
+    log.warn('juy:listener', { err: error.message }, 'vendor-juy: listener error')
+  )
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port, options.host, () => {
@@ -99,4 +262,81 @@ export async function startEmbeddedBroker(options: {
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
+}
+
+/**
+ * aedes (1.x) has no packet size limit: its parser buffers whatever length
+ * a packet announces, up to 256 MB. The client's parser is wrapped so that
+ * every byte first goes through MQTT's framing here, and a packet announcing
+ * more than `maxBytes` closes the connection before it is buffered.
+ */
+function boundPacketSize(client: Client, socket: Socket, maxBytes: number, onRefused: () => void) {
+  const parser = (client as unknown as { _parser?: { parse(chunk: Buffer): number } })._parser
+  if (typeof parser?.parse !== 'function') return false
+  const frames = new PacketSizeGuard(maxBytes)
+  const parse = parser.parse.bind(parser)
+  parser.parse = (chunk: Buffer) => {
+    if (frames.accept(chunk)) return parse(chunk)
+    onRefused()
+    socket.destroy()
+    return 0
+  }
+  return true
+}
+
+/** Follows MQTT's fixed headers across chunks: each packet's remaining length against a bound. */
+export class PacketSizeGuard {
+  #state: 'type' | 'length' | 'body' = 'type'
+  #length = 0
+  #lengthBytes = 0
+  #left = 0
+
+  constructor(private maxBytes: number) {}
+
+  /** false once a packet is larger than the bound (or its length field malformed). */
+  accept(chunk: Buffer) {
+    let at = 0
+    while (at < chunk.length) {
+      if (this.#state === 'type') {
+        at++
+        this.#state = 'length'
+        this.#length = 0
+        this.#lengthBytes = 0
+      } else if (this.#state === 'length') {
+        const byte = chunk[at++]
+        this.#length += (byte & 0x7f) * 128 ** this.#lengthBytes++
+        if (this.#length > this.maxBytes) return false
+        if (byte & 0x80) {
+          if (this.#lengthBytes === 4) return false
+        } else {
+          this.#left = this.#length
+          this.#state = this.#left ? 'body' : 'type'
+        }
+      } else {
+        const taken = Math.min(this.#left, chunk.length - at)
+        at += taken
+        this.#left -= taken
+        if (this.#left === 0) this.#state = 'type'
+      }
+    }
+    return true
+  }
+}
+
+function addressOf(client: Client) {
+  return client.conn && 'remoteAddress' in client.conn ? (client.conn.remoteAddress ?? null) : null
+}
+
+function unexpected(error: unknown) {
+  return error instanceof Refusal ? undefined : String((error as Error)?.message ?? error)
+}
+
+function withTimeout<Value>(promise: Promise<Value>, ms: number) {
+  let timer: NodeJS.Timeout | undefined
+  return Promise.race([
+    promise,
+    new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error('authentication timed out')), ms)
+    }),
+  ]).finally(() => clearTimeout(timer))
 }

@@ -1,5 +1,6 @@
 import vine from '@vinejs/vine'
 import { definePlugin } from '#plugins/define_plugin'
+import { edgeLimits, resolveEdgeLimits, type EdgeLimits } from '#plugins/device_edge'
 import { JuyAdapter } from './adapter.js'
 
 /*
@@ -8,6 +9,20 @@ import { JuyAdapter } from './adapter.js'
 | a client of an external broker (EMQX...), sharing the device topics with
 | other gateways through an MQTT shared subscription.
 */
+
+/**
+ * Bounds of the embedded broker and the adapter, over the SDK's defaults. A
+ * JUY frame is under 300 bytes and a pile sends a few a minute; a
+ * reconnecting pile sends its login, a heartbeat and its unacked end
+ * reports at once.
+ */
+export const JUY_EDGE_DEFAULTS: Partial<EdgeLimits> = {
+  maxMessageBytes: 4096,
+  messagesPerSecond: 5,
+  messageBurst: 50,
+  identifyTimeoutMs: 30_000,
+  maxQueuedMessages: 100,
+}
 
 export default definePlugin({
   id: 'vendor-juy',
@@ -45,6 +60,7 @@ export default definePlugin({
     energyUnit: vine.enum(['centi_kwh', 'milli_kwh'] as const).optional(),
     heartbeatSeconds: vine.number().withoutDecimals().range([10, 250]).optional(),
     commandTimeoutSeconds: vine.number().withoutDecimals().range([1, 120]).optional(),
+    ...edgeLimits,
   }),
   secrets: ['password'],
   capabilities: ['card-swipe', 'remote-start', 'remote-stop', 'set-parameters', 'meter-samples'],
@@ -65,6 +81,7 @@ export default definePlugin({
         energyUnit: config.energyUnit ?? 'centi_kwh',
         heartbeatSeconds: config.heartbeatSeconds ?? 60,
         commandTimeoutSeconds: config.commandTimeoutSeconds ?? 10,
+        limits: resolveEdgeLimits(config, JUY_EDGE_DEFAULTS),
       },
       logger.child({ plugin: 'vendor-juy' })
     )

@@ -22,6 +22,8 @@ import { cardNumberOf, parameterTable } from './mapping.js'
 | swipe cards, start on the server's 0x83, report power on a charger's
 | curve (ramp, constant current, tapering), end by full / time / money /
 | energy / unplugging or on 0x84, and resend their end report until acked.
+| Each signs in with username and client id = its IMEI and, when the run
+| gives one, password = options.credentials[IMEI].
 | Simulated time runs `speed` times faster than real time; heartbeats and
 | resends keep real time, as the gateway's clocks do.
 */
@@ -158,12 +160,21 @@ class SimulatedPile {
   }
 
   async connect() {
+    const password = this.run.options.credentials?.[this.imei]
+    // The client id is the IMEI: the embedded broker (and mosquitto's
+    // use_username_as_clientid) bind it to the username.
     const client = await mqtt.connectAsync(this.run.options.endpoint, {
-      clientId: `juy-${this.imei}`,
+      clientId: this.imei,
+      username: this.imei,
+      ...(password === undefined ? {} : { password }),
       clean: true,
       reconnectPeriod: 1_000,
     })
     this.client = client
+    // A refused reconnect (taken over, credentials changed): logged, the client retries.
+    client.on('error', (error) =>
+      this.run.options.logger.warn({ err: error, imei: this.imei }, 'juy simulator: connection')
+    )
     client.on('message', (topic, payload) => {
       this.run.tally.received++
       this.#receive(topic, payload).catch((error) => {

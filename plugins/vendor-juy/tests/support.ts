@@ -8,6 +8,7 @@ import type {
   VendorChargeEnd,
   VendorEventSink,
   VendorIdentityClaim,
+  VendorIdentityDecision,
   VendorPileReport,
 } from '#plugins/contracts'
 import {
@@ -35,9 +36,16 @@ export class RecordingSink implements VendorEventSink {
   accept = true
   /** Proof each device key must present (see decideIdentity). */
   identities = new Map<string, string>()
+  claims: VendorIdentityClaim[] = []
+  /** The core's verdict; a test may answer otherwise (unknown devices, a failing core). */
+  identify: (claim: VendorIdentityClaim) => Promise<VendorIdentityDecision> = async (claim) =>
+    decideIdentity(this.identities, claim)
+  /** While set, heartbeats wait for it: a core slower than the piles. */
+  heartbeatsHeld: Promise<void> | null = null
 
   async authenticate(claim: VendorIdentityClaim) {
-    return decideIdentity(this.identities, claim)
+    this.claims.push(claim)
+    return this.identify(claim)
   }
 
   #orders = 0
@@ -55,6 +63,7 @@ export class RecordingSink implements VendorEventSink {
   }
 
   async heartbeat(report: VendorPileReport) {
+    if (this.heartbeatsHeld) await this.heartbeatsHeld
     this.heartbeats.push(report)
     return { accepted: this.accept }
   }
@@ -120,10 +129,10 @@ export async function waitFor(check: () => boolean, timeoutMs = 5_000) {
 export async function startPlainBroker(credentials?: { username: string; password: string }) {
   const subscriptions: string[] = []
   const broker = await Aedes.createBroker({
-    // Piles connect without credentials; whoever names a user must know its password.
+    // Piles are let in (this stand-in checks no device credentials); the gateway's user needs its password.
     authenticate(_client: Client, username, password, done) {
-      if (!credentials || username === undefined) return done(null, true)
-      done(null, username === credentials.username && password?.toString() === credentials.password)
+      if (!credentials || username !== credentials.username) return done(null, true)
+      done(null, password?.toString() === credentials.password)
     },
   })
   broker.on('subscribe', (subs) => subscriptions.push(...subs.map((sub) => sub.topic)))
@@ -149,8 +158,9 @@ export class TestDevice {
     readonly client: MqttClient
   ) {}
 
+  /** Signs in as a JUY module does: username and client id = the IMEI (override in `options`). */
   static async connect(url: string, imei: string, options: mqtt.IClientOptions = {}) {
-    const client = await mqtt.connectAsync(url, { clientId: `test-${imei}`, ...options })
+    const client = await mqtt.connectAsync(url, { clientId: imei, username: imei, ...options })
     const device = new TestDevice(imei, client)
     client.on('message', async (topic, payload) => {
       const read = readServerMqttFrame(topic, payload)
