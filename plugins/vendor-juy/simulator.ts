@@ -24,8 +24,14 @@ import { cardNumberOf, parameterTable } from './mapping.js'
 | energy / unplugging or on 0x84, and resend their end report until acked.
 | Each signs in with username and client id = its IMEI and, when the run
 | gives one, password = options.credentials[IMEI].
-| Simulated time runs `speed` times faster than real time; heartbeats and
-| resends keep real time, as the gateway's clocks do.
+|
+| Only the charger's curve runs `speed` times faster: a battery fills (and
+| a rider unplugs) sooner, so charges end earlier. Everything billed stays
+| honest: a charge's duration is the real time since the pile confirmed its
+| start, its energy is the real power over that real time, and the amount
+| follows from those. The core caps end reports beyond what it observed
+| and flags them abnormal; a simulator compressing billed time would make
+| every demo order abnormal. Heartbeats and resends keep real time too.
 */
 
 export interface JuySimulatorSettings {
@@ -86,8 +92,10 @@ interface Charge {
   durationLimit?: number
   amountLimit?: number
   energyLimit?: number
-  /** Simulated seconds since the start. */
+  /** Real seconds since the start was confirmed (what is billed). */
   seconds: number
+  /** Where the charger's curve is: real seconds times the run's speed. */
+  curveSeconds: number
   energyWattHours: number
   amountFen: number
   powerWatts: number
@@ -197,16 +205,17 @@ class SimulatedPile {
     await this.client?.endAsync()
   }
 
-  /** One step of simulated time for every charging port. */
-  tick(simulatedSeconds: number, now: number) {
+  /** One step of real time for every charging port; the curve moves `speed` times as far. */
+  tick(realSeconds: number, now: number) {
     for (const port of this.ports) {
       const charge = port.charge
       if (!charge) continue
       // A time limit ends the charge on the second, however coarse the tick.
       const timed = charge.chargeType === 1 || charge.chargeType === 3
       const left = timed ? (charge.durationLimit ?? Infinity) - charge.seconds : Infinity
-      const step = Math.min(simulatedSeconds, left)
+      const step = Math.min(realSeconds, left)
       charge.seconds += step
+      charge.curveSeconds += step * this.run.speed
       charge.powerWatts = this.#power(charge)
       charge.maxPowerWatts = Math.max(charge.maxPowerWatts, charge.powerWatts)
       charge.energyWattHours += (charge.powerWatts * step) / 3600
@@ -343,6 +352,7 @@ class SimulatedPile {
       amountLimit: message.amountFen,
       energyLimit: message.energyWattHours,
       seconds: 0,
+      curveSeconds: 0,
       energyWattHours: 0,
       amountFen: 0,
       powerWatts: 0,
@@ -378,11 +388,10 @@ class SimulatedPile {
 
   #power(charge: Charge) {
     const noise = 1 + (this.run.random() - 0.5) * 0.04
-    if (charge.seconds < RAMP_SECONDS) {
-      return (charge.plateauWatts * charge.seconds * noise) / RAMP_SECONDS
-    }
-    if (charge.seconds < charge.constantSeconds) return charge.plateauWatts * noise
-    const tapering = (charge.seconds - charge.constantSeconds) / charge.taperSeconds
+    const at = charge.curveSeconds
+    if (at < RAMP_SECONDS) return (charge.plateauWatts * at * noise) / RAMP_SECONDS
+    if (at < charge.constantSeconds) return charge.plateauWatts * noise
+    const tapering = (at - charge.constantSeconds) / charge.taperSeconds
     return charge.plateauWatts * Math.exp(-tapering) * noise
   }
 
@@ -397,7 +406,7 @@ class SimulatedPile {
   }
 
   #endReason(charge: Charge) {
-    if (charge.unplugAtSeconds !== null && charge.seconds >= charge.unplugAtSeconds) {
+    if (charge.unplugAtSeconds !== null && charge.curveSeconds >= charge.unplugAtSeconds) {
       return REASON.unplugged
     }
     if (charge.chargeType === 2 && charge.amountFen >= (charge.amountLimit ?? Infinity)) {
@@ -412,7 +421,7 @@ class SimulatedPile {
     ) {
       return REASON.time
     }
-    if (charge.seconds > charge.constantSeconds && charge.powerWatts < FULL_BELOW_WATTS) {
+    if (charge.curveSeconds > charge.constantSeconds && charge.powerWatts < FULL_BELOW_WATTS) {
       return REASON.full
     }
     return null
@@ -426,7 +435,7 @@ class SimulatedPile {
       type: 'end_report',
       port: port.no,
       orderNo: charge.orderNo,
-      durationSeconds: Math.round(charge.seconds),
+      durationSeconds: Math.floor(charge.seconds),
       energyWattHours: Math.floor(charge.energyWattHours / unit) * unit,
       amountFen: Math.round(charge.amountFen),
       stopReason: reason,
@@ -434,7 +443,7 @@ class SimulatedPile {
       cardNumber: charge.cardNumber,
       tiers: [
         {
-          durationSeconds: Math.min(0xffff, Math.round(charge.seconds)),
+          durationSeconds: Math.min(0xffff, Math.floor(charge.seconds)),
           priceFen: this.#priceFen(charge),
         },
       ],
@@ -469,7 +478,7 @@ class SimulatedPile {
             tier: this.#tier(charge),
             priceFen: this.#priceFen(charge),
             powerWatts: Math.round(charge.powerWatts),
-            durationSeconds: Math.round(charge.seconds),
+            durationSeconds: Math.floor(charge.seconds),
             amountFen: Math.min(0xffff, Math.round(charge.amountFen)),
             energyWattHours: Math.floor(charge.energyWattHours / unit) * unit,
             temperatureCelsius: 33,
@@ -520,6 +529,8 @@ class SimulationRun {
   commandFormat: JuyTopicCommandFormat
   resendMs: number
   resends: number
+  /** How much faster than real time the chargers' curves run (never what is billed). */
+  speed: number
   #swipeMeanMs: number
 
   constructor(
@@ -527,6 +538,7 @@ class SimulationRun {
     settings: JuySimulatorSettings
   ) {
     const speed = options.speed ?? 1
+    this.speed = speed
     this.random = seeded(options.seed ?? Date.now())
     // JUY cards are u32 UIDs: numbers printed otherwise cannot be swiped here.
     const cards = (options.cardNos ?? []).map(cardNumberOf).filter((card) => card !== null)
@@ -569,9 +581,9 @@ export class JuySimulator implements VendorSimulator {
     let lastReport = last
     const ticker = setInterval(() => {
       const now = Date.now()
-      const simulated = ((now - last) / 1000) * speed
+      const elapsed = (now - last) / 1000
       last = now
-      for (const pile of piles) pile.tick(simulated, now)
+      for (const pile of piles) pile.tick(elapsed, now)
       if (now - lastReport >= reportMs) {
         lastReport = now
         for (const pile of piles) pile.portReport()
