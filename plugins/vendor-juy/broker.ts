@@ -132,21 +132,37 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const broker = await Aedes.createBroker({
     connectTimeout: limits.identifyTimeoutMs,
     authenticate(client, username, given, done) {
-      admit(client, username, given).then(
-        () => done(null, true),
-        (error: unknown) => {
-          const refusal =
-            error instanceof Refusal ? error : new Refusal(CONNACK.unavailable, 'identity_unknown')
+      admit(client, username, given)
+        .then(
+          () => done(null, true),
+          (error: unknown) => {
+            const refusal =
+              error instanceof Refusal
+                ? error
+                : new Refusal(CONNACK.unavailable, 'identity_unknown')
+            log.warn(
+              `juy:connect:${refusal.kind}`,
+              {
+                username: username?.slice(0, 64),
+                ip: addressOf(client),
+                reason: refusal.kind,
+                err: unexpected(error),
+              },
+              'vendor-juy: connection refused'
+            )
+            const answer = new Error(refusal.kind) as AuthenticateError
+            answer.returnCode = refusal.returnCode
+            done(answer, false)
+          }
+        )
+        // aedes's own continuation failing must not become an unhandled rejection.
+        .catch((error: unknown) =>
           log.warn(
-            `juy:connect:${refusal.kind}`,
-            { username, ip: addressOf(client), reason: refusal.kind, err: unexpected(error) },
-            'vendor-juy: connection refused'
+            'juy:connect:failed',
+            { err: String(error) },
+            'vendor-juy: sign-in not completed'
           )
-          const answer = new Error(refusal.kind) as AuthenticateError
-          answer.returnCode = refusal.returnCode
-          done(answer, false)
-        }
-      )
+        )
     },
     authorizePublish(client, packet, callback) {
       if (!client || gatewayClients.has(client)) return callback(null)
