@@ -4,6 +4,7 @@ import mqtt from 'mqtt'
 import type { VendorAdapter } from '#plugins/contracts'
 import juy from '../index.js'
 import { PacketSizeGuard } from '../broker.js'
+import { JuySimulator } from '../simulator.js'
 import { seededRandom } from './helpers.js'
 import { RecordingSink, TestDevice, recordingLogger, waitFor } from './support.js'
 
@@ -271,6 +272,61 @@ test.group('vendor-juy embedded broker: who may speak for a pile', (group) => {
 })
 
 test.group('vendor-juy embedded broker: hostile input', () => {
+  test('the simulator signs in with its credentials and charges; without them it is refused', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { adapter, sink } = await startAdapter()
+    cleanup(() => adapter.stop())
+    const simulate = (credentials?: Record<string, string>) =>
+      new JuySimulator().run({
+        endpoint: adapter.endpoint(),
+        piles: 1,
+        ports: 2,
+        durationSeconds: 4,
+        deviceKeys: [IMEI],
+        credentials,
+        cardNos: ['0A0B0C01'],
+        speed: 600,
+        seed: 7,
+        logger: recordingLogger().logger,
+      })
+    await assert.rejects(() => simulate(), /Bad username or password/)
+    const summary = await simulate({ [IMEI]: SECRET })
+    assert.equal(summary.errors, 0)
+    assert.isAtLeast(summary.chargesEnded, 1)
+    assert.isTrue(sink.claims.some((claim) => claim.proof.kind === 'secret'))
+  }).timeout(20_000)
+
+  test('a core that fails on a message costs that message only', async ({ assert, cleanup }) => {
+    const { adapter, sink, lines } = await startAdapter()
+    cleanup(() => adapter.stop())
+    const answering = sink.pileOnline.bind(sink)
+    sink.pileOnline = async () => {
+      throw new Error('database down')
+    }
+    const pile = await TestDevice.connect(adapter.endpoint(), IMEI, {
+      password: SECRET,
+      reconnectPeriod: 0,
+    })
+    cleanup(() => pile.close())
+    await pile.send({
+      type: 'login',
+      imei: IMEI,
+      portCount: 2,
+      hardwareVersion: 'JUY_B2_Q800M_1_0',
+      softwareVersion: 'JUY_B2_COMM_V1.7',
+      ccid: '898604E81023C0963731',
+      signal: 27,
+      protocolVersion: null,
+      reason: 0,
+    })
+    await waitFor(() => lines.some((line) => line.msg === 'vendor-juy: message not handled'))
+    sink.pileOnline = answering
+    await pile.login()
+    assert.deepEqual(adapter.connected(), [IMEI])
+  })
+
   test('PacketSizeGuard follows packets across chunks and stops at the first oversized one', ({
     assert,
   }) => {
