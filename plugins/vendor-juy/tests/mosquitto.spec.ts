@@ -92,28 +92,38 @@ async function startMosquitto() {
   )
   let output = ''
   child.stderr!.on('data', (chunk) => (output = (output + chunk).slice(-4000)))
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve())
+    child.once('error', (error) => {
+      output += String(error)
+      resolve()
+    })
+  })
+  const running = () => child.exitCode === null && child.signalCode === null
+  const stop = async () => {
+    if (running()) child.kill('SIGTERM')
+    await exited
+    await rm(dir, { recursive: true, force: true })
+  }
   const url = `mqtt://127.0.0.1:${port}`
-  // Ready once the gateway's account can sign in.
-  for (let attempt = 1; ; attempt++) {
-    if (child.exitCode !== null) throw new Error(`mosquitto exited: ${output}`)
-    try {
-      const probe = await mqtt.connectAsync(url, { ...GATEWAY, reconnectPeriod: 0 })
-      await probe.endAsync()
-      break
-    } catch (error) {
-      if (attempt === 100) throw new Error(`mosquitto not ready: ${output} ${error}`)
-      await new Promise((resolve) => setTimeout(resolve, 50))
+  try {
+    // Ready once the gateway's account can sign in.
+    for (let attempt = 1; ; attempt++) {
+      if (!running()) throw new Error(`mosquitto exited: ${output}`)
+      try {
+        const probe = await mqtt.connectAsync(url, { ...GATEWAY, reconnectPeriod: 0 })
+        await probe.endAsync()
+        break
+      } catch (error) {
+        if (attempt === 100) throw new Error(`mosquitto not ready: ${output} ${error}`)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
     }
+  } catch (error) {
+    await stop()
+    throw error
   }
-  return {
-    url,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM')
-      await exited
-      await rm(dir, { recursive: true, force: true })
-    },
-  }
+  return { url, stop }
 }
 
 test.group('vendor-juy against a real mosquitto (external broker)', (group) => {
