@@ -435,6 +435,8 @@ export class JuyAdapter implements VendorAdapter {
 
   #decide(pile: Pile, decision: VendorPileDecision) {
     pile.accepted = decision.accepted
+    // Claimed by staff while connected: the core accepting it now outranks the sign-in verdict.
+    if (decision.accepted) this.#unclaimed.delete(pile.imei)
     const wanted = decision.heartbeatSeconds ?? this.config.heartbeatSeconds
     pile.heartbeatSeconds = Math.min(
       MAX_HEARTBEAT_SECONDS,

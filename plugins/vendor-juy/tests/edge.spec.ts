@@ -254,6 +254,7 @@ test.group('vendor-juy embedded broker: who may speak for a pile', (group) => {
   }) => {
     const unknown = '869999999999999'
     sink.identify = async () => ({ outcome: 'unproven', registered: false })
+    sink.accept = false
     const stranger = await device(unknown)
     await stranger.login()
     assert.equal(sink.online[0].deviceKey, unknown)
@@ -268,6 +269,30 @@ test.group('vendor-juy embedded broker: who may speak for a pile', (group) => {
     await waitFor(() => sink.heartbeats.length === 1)
     assert.deepEqual(sink.swipes, [])
     assert.lengthOf(stranger.of('start'), 0)
+  })
+
+  test('an unknown device claimed while connected is served once the core accepts it', async ({
+    assert,
+  }) => {
+    const unknown = '869999999999999'
+    sink.identify = async () => ({ outcome: 'unproven', registered: false })
+    sink.accept = false
+    const stranger = await device(unknown)
+    await stranger.login()
+    assert.equal(stranger.of('login_reply')[0].result, 1)
+    // Staff claim it: the next heartbeat is accepted, and its swipes reach the core.
+    sink.accept = true
+    await stranger.send({
+      type: 'heartbeat',
+      signal: 20,
+      temperatureCelsius: 30,
+      portCount: 2,
+      portStatuses: [0, 0],
+    })
+    await waitFor(() => stranger.of('heartbeat_reply').length === 1)
+    await stranger.send({ type: 'card_auth', port: 1, cardNumber: 42, operation: 2 })
+    await waitFor(() => stranger.of('start').length === 1)
+    assert.lengthOf(sink.swipes, 1)
   })
 })
 
