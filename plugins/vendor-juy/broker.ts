@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
+import type { EventEmitter } from 'node:events'
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { Aedes, type AuthenticateError, type Client } from 'aedes'
 import type { VendorIdentityClaim, VendorIdentityDecision } from '#plugins/contracts'
@@ -233,6 +234,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     )
   broker.on('clientError', report('client error'))
   broker.on('connectionError', report('connection error'))
+  // aedes emits 'error' for its persistence and will sweeps (its typings omit it); unheard, it would end the process.
+  const emitter: EventEmitter = broker
+  emitter.on('error', (error: Error) =>
+    log.warn('juy:broker', { err: error.message }, 'vendor-juy: broker error')
+  )
 
   const gate = new ConnectionGate(limits)
   const server: Server = createServer((socket) => {
