@@ -109,7 +109,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         proof: given?.length
           ? { kind: 'secret', secret: given.toString('utf8') }
           : { kind: 'none' },
-        ip: client.conn && 'remoteAddress' in client.conn ? client.conn.remoteAddress : null,
+        ip: addressOf(client),
       }),
       limits.identifyTimeoutMs
     )
@@ -120,10 +120,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       )
     }
     const status: IdentityStatus = decision.outcome
-    const current = sessions.get(username)
-    const currentStatus = current && !current.closed ? identities.get(current)?.status : undefined
-    // A pile without proof never pushes a proven one offline.
-    if (status === 'unproven' && currentStatus === 'authenticated') {
+    // A pile without proof never pushes a proven one offline (connected, or signing in now).
+    const proven = [sessions.get(username), successors.get(username)].some(
+      (other) => other && !other.closed && identities.get(other)?.status === 'authenticated'
+    )
+    if (status === 'unproven' && proven) {
       throw new Refusal(CONNACK.notAuthorised, 'takeover_refused')
     }
     identities.set(client, { imei: username, status, decision })
@@ -261,9 +262,6 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       socket.destroy()
     }
   })
-  server.on('error', (error) =>
-    log.warn('juy:listener', { err: error.message }, 'vendor-juy: listener error')
-  )
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port, options.host, () => {
@@ -271,6 +269,9 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       resolve()
     })
   })
+  server.on('error', (error) =>
+    log.warn('juy:listener', { err: error.message }, 'vendor-juy: listener error')
+  )
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const wildcard = address.address === '0.0.0.0' || address.address === '::'
