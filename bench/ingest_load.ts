@@ -281,7 +281,9 @@ class JuyPile implements Pile {
       return
     }
     const client = await mqtt.connectAsync(plan.targets.juy.replace('//0.0.0.0', '//127.0.0.1'), {
-      clientId: `juy-${this.imei}`,
+      // The broker binds a pile's client id to its IMEI, its user name.
+      clientId: this.imei,
+      username: this.imei,
       clean: true,
       reconnectPeriod: 0,
     })

@@ -239,7 +239,9 @@ export class JuyTimedPile implements TimedPile {
 
   async login() {
     const client = await mqtt.connectAsync(this.url, {
-      clientId: `juy-${this.imei}`,
+      // The broker binds a pile's client id to its IMEI, its user name.
+      clientId: this.imei,
+      username: this.imei,
       clean: true,
       reconnectPeriod: 0,
     })
