@@ -75,8 +75,8 @@ function isObject(value: unknown): value is OcppPayload {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** Reads the uniqueId of a frame too broken to parse, so its CALLERROR can still name it. */
-function salvageId(text: string) {
+/** Reads the uniqueId of a CALL without parsing it (a frame too broken, or refused unread), so its CALLERROR can name it. */
+export function salvageId(text: string) {
   return /^\s*\[\s*2\s*,\s*"([^"\\]{1,36})"/.exec(text)?.[1] ?? null
 }
 

@@ -10,6 +10,7 @@ import {
   errorFrame,
   parseFrame,
   resultFrame,
+  salvageId,
   type OcppPayload,
 } from './frames.js'
 import {
@@ -36,6 +37,18 @@ export interface RpcOptions {
   problem(message: string, detail: Record<string, unknown>): void
   /** Every text frame, both ways (counting, tracing). */
   frame?(direction: 'in' | 'out', text: string): void
+  /**
+   * Bounds on what the peer sends (the central system sets them; a charger
+   * trusts its server): `rate` admits each message, a CALL beyond it gets a
+   * CALLERROR and other frames are dropped; more than `maxRefusedInARow`
+   * refused in a row, or more than `maxQueuedCalls` calls waiting to be
+   * answered, closes the connection (1008).
+   */
+  limits?: {
+    rate: { take(): boolean }
+    maxRefusedInARow: number
+    maxQueuedCalls: number
+  }
 }
 
 interface QueuedCall {
@@ -54,6 +67,11 @@ export class OcppRpc {
   #queue: QueuedCall[] = []
   #outstanding: { id: string; call: QueuedCall; timer: NodeJS.Timeout } | null = null
   #incoming: Promise<void> = Promise.resolve()
+  /** Calls received and not answered yet (the length of the `#incoming` chain). */
+  #waiting = 0
+  #refusedInARow = 0
+  /** Set once we close the connection for breaking a limit: its remaining frames are ignored. */
+  #refusing = false
   #closed = false
 
   constructor(
@@ -61,11 +79,17 @@ export class OcppRpc {
     readonly options: RpcOptions
   ) {
     socket.on('message', (data, isBinary) => {
+      if (this.#refusing) return
       if (isBinary) {
         this.options.problem('binary frame refused', {})
         return
       }
-      this.#receive(data.toString())
+      try {
+        this.#receive(data.toString())
+      } catch (error) {
+        // A frame must never end the process: refuse it on this connection alone.
+        this.options.problem('frame failed', { error: String(error) })
+      }
     })
     socket.on('close', () => this.#close())
   }
@@ -115,8 +139,33 @@ export class OcppRpc {
     this.#next()
   }
 
+  /** Closes the connection for breaking a limit (1008 policy violation). */
+  #refuse(reason: string, detail: Record<string, unknown>) {
+    this.#refusing = true
+    this.options.problem(`connection closed: ${reason}`, detail)
+    this.socket.close(1008, reason)
+  }
+
+  /** Whether the rate admits one more frame; refuses the frame (and maybe the connection) if not. */
+  #admit(text: string) {
+    const limits = this.options.limits
+    if (!limits || limits.rate.take()) {
+      this.#refusedInARow = 0
+      return true
+    }
+    if (++this.#refusedInARow > limits.maxRefusedInARow) {
+      this.#refuse('message rate exceeded', { refused: this.#refusedInARow })
+      return false
+    }
+    this.options.problem('message over the rate refused', {})
+    const id = salvageId(text)
+    if (id !== null) this.#send(errorFrame(id, 'GenericError', 'too many messages, retry later'))
+    return false
+  }
+
   #receive(text: string) {
     this.options.frame?.('in', text)
+    if (!this.#admit(text)) return
     let frame
     try {
       frame = parseFrame(text)
@@ -128,7 +177,18 @@ export class OcppRpc {
     }
     if (frame.type === CALL) {
       const { id, action, payload } = frame
-      this.#incoming = this.#incoming.then(() => this.#answer(id, action, payload))
+      const maxQueued = this.options.limits?.maxQueuedCalls
+      if (maxQueued !== undefined && this.#waiting >= maxQueued) {
+        this.#refuse('too many calls waiting', { waiting: this.#waiting })
+        return
+      }
+      this.#waiting++
+      this.#incoming = this.#incoming
+        .then(() => this.#answer(id, action, payload))
+        .catch((error: unknown) =>
+          this.options.problem(`${action} failed`, { error: String(error) })
+        )
+        .finally(() => this.#waiting--)
       return
     }
     const outstanding = this.#outstanding
@@ -171,6 +231,7 @@ export class OcppRpc {
   }
 
   #close() {
+    this.#refusing = true
     if (this.#closed) return
     this.#closed = true
     if (this.#outstanding) {
