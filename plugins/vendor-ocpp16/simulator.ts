@@ -15,8 +15,16 @@ import type { OcppAction } from './protocol/messages.js'
 | on a battery curve (ramp, constant power, taper above 80 %, then
 | SuspendedEV), StopTransaction when full (EVDisconnected after SuspendedEV),
 | at the rider's time (Local), on an early unplug (EVDisconnected) or on
-| RemoteStopTransaction (Remote). Timestamps follow the simulated clock
-| (`speed` simulated seconds per real second).
+| RemoteStopTransaction (Remote).
+|
+| Honest figures: `speed` (simulated seconds per real second) hurries what
+| is not billed (riders' waits, the battery's state of charge, so "full" and
+| the rider's time come sooner) but never what is: frame timestamps are the
+| real clock and the energy register grows by the power drawn over real
+| time, so no end record claims more time or energy than really passed.
+| Each charger presents its AuthorizationKey (options.credentials, hex) as
+| HTTP Basic auth, and takes a new one by ChangeConfiguration
+| AuthorizationKey for its next connection, as a real charger does.
 */
 
 type EndPlan =
@@ -25,8 +33,13 @@ type EndPlan =
 interface Charge {
   transactionId: number
   idTag: string
+  /** On the simulated clock (state of charge, the rider's plan). */
   startedAt: number
   meterStart: number
+  /** Wh drawn so far, unrounded; the register shows the whole Wh of it. */
+  energyWh: number
+  /** Real time of the last meter sample (or of the start). */
+  sampledAt: number
   /** Power the vehicle draws in its constant phase, W. */
   maxWatts: number
   capacityWh: number
@@ -43,6 +56,14 @@ interface Connector {
   remoteIdTag: string | null
   wake: (() => void) | null
 }
+
+/*
+| A charger sends a few frames a second at most, however fast the simulated
+| clock runs: below the adapter's default message rate (5/s, burst 50), so
+| a sped-up simulation is never throttled.
+*/
+const FRAMES_PER_SECOND = 4
+const FRAME_BURST = 20
 
 /** Small deterministic generator (mulberry32), so a seed replays the same run. */
 function generator(seed: number) {
@@ -145,11 +166,16 @@ class SimulatedCharger {
   meterSampleSeconds = 60
   /** StopTransactions made while cut off, delivered in order after the next boot (OCPP 1.6 §4.8). */
   queued: { action: OcppAction; payload: OcppPayload }[] = []
+  /** The AuthorizationKey (hex) presented at the next connection; none without one. */
+  authorizationKey: string | null
+  frameTokens = FRAME_BURST
+  frameTokensAt = Date.now()
 
   constructor(
     readonly sim: SimulationRun,
     readonly key: string
   ) {
+    this.authorizationKey = sim.options.credentials?.[key]?.toLowerCase() ?? null
     this.connectors = Array.from({ length: sim.options.ports }, (_, index) => ({
       id: index + 1,
       register: Math.round(sim.between(1_000, 500_000)),
@@ -191,7 +217,7 @@ class SimulatedCharger {
 
   connect() {
     return new Promise<WebSocket | null>((resolve) => {
-      const socket = new WebSocket(this.url(), SUBPROTOCOL)
+      const socket = new WebSocket(this.url(), SUBPROTOCOL, { headers: this.credentials() })
       socket.once('open', () => {
         this.rpc = new OcppRpc(socket, {
           answers: 'central-system-calls',
@@ -218,15 +244,50 @@ class SimulatedCharger {
     })
   }
 
+  /** Security Profile 1: user = chargeBoxId, password = the key's raw bytes. */
+  credentials(): Record<string, string> {
+    if (!this.authorizationKey) return {}
+    const pair = Buffer.concat([
+      Buffer.from(`${this.key}:`),
+      Buffer.from(this.authorizationKey, 'hex'),
+    ])
+    return { authorization: `Basic ${pair.toString('base64')}` }
+  }
+
+  /** Waits until this charger may send another frame (FRAMES_PER_SECOND). */
+  async pace() {
+    for (;;) {
+      const now = Date.now()
+      this.frameTokens = Math.min(
+        FRAME_BURST,
+        this.frameTokens + ((now - this.frameTokensAt) / 1000) * FRAMES_PER_SECOND
+      )
+      this.frameTokensAt = now
+      if (this.frameTokens >= 1) {
+        this.frameTokens -= 1
+        return
+      }
+      await new Promise((resolve) =>
+        setTimeout(resolve, ((1 - this.frameTokens) / FRAMES_PER_SECOND) * 1000)
+      )
+    }
+  }
+
+  async paced(action: OcppAction, payload: OcppPayload): Promise<CallOutcome> {
+    await this.pace()
+    return this.rpc!.call(action, payload)
+  }
+
   async call(action: OcppAction, payload: OcppPayload): Promise<OcppPayload | null> {
-    const outcome: CallOutcome = await this.rpc!.call(action, payload)
+    const outcome: CallOutcome = await this.paced(action, payload)
     if (outcome.kind === 'result') return outcome.payload
     if (outcome.kind !== 'closed') this.sim.summary.errors++
     return null
   }
 
+  /** The real clock: what is billed is never sped up. */
   timestamp() {
-    return new Date(this.sim.now()).toISOString()
+    return new Date().toISOString()
   }
 
   async boot() {
@@ -241,7 +302,7 @@ class SimulatedCharger {
         this.heartbeatSeconds = Number(answer.interval) || 60
         while (this.queued.length > 0 && !this.rpc!.closed) {
           const { action, payload } = this.queued[0]
-          const outcome = await this.rpc!.call(action, payload)
+          const outcome = await this.paced(action, payload)
           if (outcome.kind === 'closed') return false
           this.queued.shift()
         }
@@ -326,6 +387,8 @@ class SimulatedCharger {
       idTag,
       startedAt: this.sim.now(),
       meterStart,
+      energyWh: 0,
+      sampledAt: Date.now(),
       maxWatts: Math.round(this.sim.between(2_000, 7_000)),
       capacityWh: Math.round(this.sim.between(8_000, 40_000)),
       soc: this.sim.between(0.2, 0.7),
@@ -360,9 +423,14 @@ class SimulatedCharger {
       const taper = charge.soc < 0.8 ? 1 : Math.max(0, (1 - charge.soc) / 0.2)
       const watts =
         charge.maxWatts * ramp * taper < charge.maxWatts * 0.02 ? 0 : charge.maxWatts * ramp * taper
-      const wattHours = (watts * this.meterSampleSeconds) / 3600
-      charge.soc = Math.min(1, charge.soc + wattHours / charge.capacityWh)
-      connector.register += Math.round(wattHours)
+      // Billed energy: this power over the real time since the last sample, never more.
+      const now = Date.now()
+      charge.energyWh += (watts * (now - charge.sampledAt)) / 3_600_000
+      charge.sampledAt = now
+      connector.register = charge.meterStart + Math.floor(charge.energyWh)
+      // The battery fills on the simulated clock, so "full" comes sooner.
+      const simulatedWattHours = (watts * this.meterSampleSeconds) / 3600
+      charge.soc = Math.min(1, charge.soc + simulatedWattHours / charge.capacityWh)
       await this.call('MeterValues', {
         connectorId: connector.id,
         transactionId: charge.transactionId,
@@ -409,7 +477,7 @@ class SimulatedCharger {
       timestamp: this.timestamp(),
       reason,
     }
-    const outcome = await this.rpc!.call('StopTransaction', payload)
+    const outcome = await this.paced('StopTransaction', payload)
     if (outcome.kind === 'closed') this.queued.push({ action: 'StopTransaction', payload })
     else if (outcome.kind !== 'result') this.sim.summary.errors++
     if (reason !== 'DeAuthorized') this.sim.summary.chargesEnded++
@@ -463,6 +531,14 @@ class SimulatedCharger {
           if (!Number.isInteger(seconds) || seconds < 1) return { status: 'Rejected' }
           if (payload.key === 'HeartbeatInterval') this.heartbeatSeconds = seconds
           else this.meterSampleSeconds = seconds
+          return { status: 'Accepted' }
+        }
+        if (payload.key === 'AuthorizationKey') {
+          // 16-20 bytes as hex; used from the next connection on, as the Security Whitepaper has it.
+          if (!/^(?:[0-9a-fA-F]{2}){16,20}$/.test(String(payload.value))) {
+            return { status: 'Rejected' }
+          }
+          this.authorizationKey = String(payload.value).toLowerCase()
           return { status: 'Accepted' }
         }
         return { status: 'NotSupported' }

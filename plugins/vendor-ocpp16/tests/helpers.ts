@@ -1,14 +1,22 @@
 import { decideIdentity } from '#tests/contracts/vendor_contract'
+import { connect as connectTcp } from 'node:net'
 import { WebSocket } from 'ws'
 import logger from '@adonisjs/core/services/logger'
 import { publicUrl } from '#config/app'
-import type { VendorCardDecision, VendorEventSink, VendorIdentityClaim } from '#plugins/contracts'
+import type {
+  VendorCardDecision,
+  VendorEventSink,
+  VendorIdentityClaim,
+  VendorIdentityDecision,
+} from '#plugins/contracts'
 import ocpp16 from '../index.js'
 import type { OcppAdapter } from '../adapter.js'
 
 export interface RecordedEvent {
   event: keyof VendorEventSink
   payload: any
+  /** When the core got it (real clock). */
+  receivedAt: number
 }
 
 /** The core's side as the gateway gives it, recording every event; decisions set per test. */
@@ -20,9 +28,14 @@ export class RecordingSink implements VendorEventSink {
 
   /** Proof each device key must present (see decideIdentity). */
   identities = new Map<string, string>()
+  /** Every identity claim, in order (kept apart from `events`: it precedes them all). */
+  claims: VendorIdentityClaim[] = []
+  /** Replaces the identity decision (other outcomes, failures). */
+  decide: ((claim: VendorIdentityClaim) => Promise<VendorIdentityDecision>) | null = null
 
   async authenticate(claim: VendorIdentityClaim) {
-    return decideIdentity(this.identities, claim)
+    this.claims.push(claim)
+    return this.decide ? this.decide(claim) : decideIdentity(this.identities, claim)
   }
 
   of(event: keyof VendorEventSink) {
@@ -32,7 +45,7 @@ export class RecordingSink implements VendorEventSink {
   }
 
   #record(event: keyof VendorEventSink, payload: unknown) {
-    this.events.push({ event, payload })
+    this.events.push({ event, payload, receivedAt: Date.now() })
   }
 
   async pileOnline(report: any) {
@@ -110,11 +123,12 @@ export class RawCharger {
 
   static connect(
     url: string,
-    options: { protocols?: string[]; headers?: Record<string, string> } = {}
+    options: { protocols?: string[]; headers?: Record<string, string>; ca?: string } = {}
   ): Promise<RawCharger> {
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(url, options.protocols ?? ['ocpp1.6'], {
         headers: options.headers,
+        ca: options.ca,
       })
       socket.once('open', () => resolve(new RawCharger(socket)))
       socket.once('unexpected-response', (_request, response) =>
@@ -135,6 +149,12 @@ export class RawCharger {
         resolve(JSON.parse(text))
       })
     })
+  }
+
+  /** Resolves with the close code once the central system closes the connection. */
+  closed(): Promise<number> {
+    if (this.socket.readyState === WebSocket.CLOSED) return Promise.resolve(-1)
+    return new Promise((resolve) => this.socket.once('close', (code) => resolve(code)))
   }
 
   sendRaw(text: string) {
@@ -163,4 +183,50 @@ export async function until(check: () => boolean, timeoutMs = 10_000) {
     if (Date.now() > end) throw new Error('condition not met in time')
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
+}
+
+/** Security Profile 1: `Authorization: Basic` of `<chargeBoxId>:<password bytes>`. */
+export function basicAuth(user: string, password: Buffer | string) {
+  const pair = Buffer.concat([Buffer.from(`${user}:`, 'latin1'), Buffer.from(password)])
+  return { authorization: `Basic ${pair.toString('base64')}` }
+}
+
+/** An AuthorizationKey's Basic header, as its raw bytes (the Security Whitepaper's form). */
+export function keyAuth(chargeBoxId: string, keyHex: string) {
+  return basicAuth(chargeBoxId, Buffer.from(keyHex, 'hex'))
+}
+
+/**
+ * Sends `request` as raw bytes and resolves with the status line and headers
+ * of the answer (null when the connection closed without one).
+ */
+export function rawRequest(port: number, request: string | Buffer) {
+  return new Promise<{ status: number; head: string } | null>((resolve) => {
+    const socket = connectTcp(port, '127.0.0.1')
+    let received = ''
+    socket.on('data', (chunk) => (received += chunk.toString('latin1')))
+    socket.on('error', () => {})
+    socket.on('close', () => {
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(received)
+      resolve(status ? { status: Number(status[1]), head: received.split('\r\n\r\n')[0] } : null)
+    })
+    socket.write(request, () => socket.end())
+  })
+}
+
+/** A WebSocket upgrade request for `path`, with extra header lines. */
+export function upgradeRequest(path: string, headers: Record<string, string> = {}) {
+  const lines = {
+    'Host': '127.0.0.1',
+    'Upgrade': 'websocket',
+    'Connection': 'Upgrade',
+    'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+    'Sec-WebSocket-Version': '13',
+    'Sec-WebSocket-Protocol': 'ocpp1.6',
+    ...headers,
+  }
+  const text = Object.entries(lines)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('')
+  return `GET ${path} HTTP/1.1\r\n${text}\r\n`
 }
