@@ -1,7 +1,8 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
+import { readFile } from 'node:fs/promises'
+import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { timingSafeEqual } from 'node:crypto'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Logger } from '@adonisjs/core/logger'
 import type {
@@ -9,11 +10,13 @@ import type {
   VendorChargeLimit,
   VendorCommand,
   VendorCommandOutcome,
+  VendorDeviceProof,
   VendorEventSink,
+  VendorIdentityDecision,
   VendorPortReport,
   VendorStopReason,
 } from '#plugins/contracts'
-import { normalizeDeviceKey } from '#services/devices/device_keys'
+import { ConnectionGate, MessageRate, ThrottledLog, type EdgeLimits } from '#plugins/device_edge'
 import { OcppCallError, type OcppPayload } from './protocol/frames.js'
 import { OcppRpc, type CallOutcome } from './protocol/rpc.js'
 import type { OcppRequest } from './protocol/messages.js'
@@ -29,8 +32,61 @@ export interface OcppAdapterConfig {
   path: string
   heartbeatInterval: number
   callTimeoutMs: number
-  /** chargeBoxId → password of HTTP Basic auth; when set, every charger must be listed. */
-  basicAuth?: Record<string, string>
+  /**
+   * How a charger's Basic auth password carries its AuthorizationKey: the
+   * key's raw bytes (the Security Whitepaper's form) or its hex text (some
+   * chargers' form).
+   */
+  basicAuthPassword: 'bytes' | 'hex-text'
+  /** Serve wss:// (Security Profile 2) with this certificate; null serves ws://. */
+  tls: OcppTlsConfig | null
+  limits: EdgeLimits
+  /** The largest HTTP header block of an upgrade request. */
+  maxHeaderBytes: number
+  /** A socket that has not completed its upgrade by then is closed. */
+  handshakeTimeoutMs: number
+}
+
+/** PEM text, or the files holding it. */
+export interface OcppTlsConfig {
+  cert?: string
+  key?: string
+  certFile?: string
+  keyFile?: string
+}
+
+/** The chargeBoxId as the core's device keys take it (app/services/devices/device_keys.ts). */
+const CHARGE_BOX_ID = /^[A-Za-z0-9._:-]{1,20}$/
+
+const STATUS_TEXTS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+}
+
+/** The HTTP answer to each identity refusal; OCPP-J: an unknown chargeBoxId SHOULD get 404. */
+const REFUSAL_STATUS: Record<
+  Extract<VendorIdentityDecision, { outcome: 'refused' }>['reason'],
+  number
+> = {
+  bad_credentials: 401,
+  identity_changed: 401,
+  invalid_key: 404,
+  pending_full: 503,
+}
+
+/**
+ * The AuthorizationKey a Basic auth password carries, as lower-case hex;
+ * null when it cannot be one (16-20 bytes, or 32-40 hex digits as text).
+ */
+export function authorizationKeyHex(password: Buffer, form: 'bytes' | 'hex-text') {
+  if (form === 'bytes') {
+    return password.length >= 16 && password.length <= 20 ? password.toString('hex') : null
+  }
+  const text = password.toString('latin1')
+  return /^(?:[0-9a-fA-F]{2}){16,20}$/.test(text) ? text.toLowerCase() : null
 }
 
 /** A charge the adapter knows of, by chargeBoxId and transactionId. */
@@ -63,6 +119,10 @@ interface Session {
   deviceKey: string
   rpc: OcppRpc
   ip: string | null
+  /** Proved its AuthorizationKey at the upgrade; only another proven connection replaces it. */
+  authenticated: boolean
+  /** Closes a connection without credentials that says nothing (identifyTimeoutMs). */
+  identifyTimer: NodeJS.Timeout | null
   online: boolean
   /** connectorId → last OCPP status. */
   connectors: Map<number, { status: string; port: VendorPortReport }>
@@ -125,12 +185,21 @@ export class OcppAdapter implements VendorAdapter {
   #nextTransactionId = Math.floor((Date.now() - EPOCH_2020) / 1000)
   #port: number
   #stopping = false
+  #gate: ConnectionGate
+  /** Every refusal and peer problem goes through here, so a flood cannot fill the disk. */
+  #log: ThrottledLog
+  /** Sockets not upgraded yet: whether the gate admitted them, and their handshake deadline. */
+  #handshakes = new WeakMap<Duplex, { admitted: boolean; timer: NodeJS.Timeout }>()
+  /** Every open socket, closed by stop(). */
+  #sockets = new Set<Socket>()
 
   constructor(
     readonly config: OcppAdapterConfig,
     readonly logger: Logger
   ) {
     this.#port = config.port
+    this.#gate = new ConnectionGate(config.limits)
+    this.#log = new ThrottledLog(logger)
   }
 
   get #prefix() {
@@ -138,7 +207,7 @@ export class OcppAdapter implements VendorAdapter {
   }
 
   endpoint() {
-    return `ws://${this.config.host}:${this.#port}${this.#prefix}`
+    return `${this.config.tls ? 'wss' : 'ws'}://${this.config.host}:${this.#port}${this.#prefix}`
   }
 
   connected() {
@@ -148,13 +217,26 @@ export class OcppAdapter implements VendorAdapter {
   async start(sink: VendorEventSink) {
     this.#sink = sink
     this.#stopping = false
+    const { limits, tls } = this.config
     this.#wss = new WebSocketServer({
       noServer: true,
+      maxPayload: limits.maxMessageBytes,
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     })
-    this.#server = createServer((_request, response) => {
-      response.writeHead(426, { 'content-type': 'text/plain' }).end('OCPP 1.6J over WebSocket\n')
-    })
+    const answer = (request: IncomingMessage, response: ServerResponse) =>
+      this.#answerPlain(request, response)
+    const http = { maxHeaderSize: this.config.maxHeaderBytes }
+    this.#server = tls
+      ? createTlsServer(
+          { ...http, ...(await readTls(tls)), handshakeTimeout: this.config.handshakeTimeoutMs },
+          answer
+        )
+      : createServer(http, answer)
+    // Sockets the gate refused wait at most handshakeTimeoutMs for their 503; past this many, new ones are dropped unanswered.
+    this.#server.maxConnections = limits.maxConnections * 2
+    this.#server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) =>
+      this.#connection(socket)
+    )
     this.#server.on('upgrade', (request, socket, head) => this.#upgrade(request, socket, head))
     await new Promise<void>((resolve, reject) => {
       this.#server!.once('error', reject)
@@ -172,6 +254,7 @@ export class OcppAdapter implements VendorAdapter {
       if (transaction.timer) clearTimeout(transaction.timer)
     }
     this.#wss?.close()
+    for (const socket of this.#sockets) socket.destroy()
     await new Promise<void>((resolve) =>
       this.#server ? this.#server.close(() => resolve()) : resolve()
     )
@@ -253,74 +336,190 @@ export class OcppAdapter implements VendorAdapter {
     }
   }
 
+  /** Counts the connection at the gate and starts its handshake deadline. */
+  #connection(socket: Socket) {
+    const ip = socket.remoteAddress ?? null
+    const admission = this.#gate.admit(ip)
+    const admitted = admission === 'ok'
+    if (!admitted) {
+      this.#log.warn(admission, { ip }, `vendor-ocpp16: connection refused (${admission})`)
+    }
+    const timer = setTimeout(() => socket.destroy(), this.config.handshakeTimeoutMs)
+    this.#handshakes.set(socket, { admitted, timer })
+    this.#sockets.add(socket)
+    socket.once('close', () => {
+      clearTimeout(timer)
+      this.#sockets.delete(socket)
+      if (admitted) this.#gate.release(ip)
+    })
+  }
+
+  /** A plain HTTP request: this port speaks WebSocket only. */
+  #answerPlain(request: IncomingMessage, response: ServerResponse) {
+    const full = !this.#handshakes.get(request.socket)?.admitted
+    response
+      .writeHead(full ? 503 : 426, { 'content-type': 'text/plain', 'connection': 'close' })
+      .end(full ? 'Too many connections\n' : 'OCPP 1.6J over WebSocket\n')
+  }
+
   #refuseUpgrade(
     socket: Duplex,
     status: number,
-    text: string,
+    kind: string,
+    details: Record<string, unknown>,
     headers: Record<string, string> = {}
   ) {
+    this.#log.warn(kind, details, `vendor-ocpp16: upgrade refused (${kind})`)
+    if (socket.destroyed) return
     const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`)
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${lines.join('')}\r\n`)
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_TEXTS[status]}\r\nConnection: close\r\nContent-Length: 0\r\n${lines.join('')}\r\n`
+    )
+  }
+
+  #refuseCredentials(socket: Duplex, kind: string, details: Record<string, unknown>) {
+    this.#refuseUpgrade(socket, 401, kind, details, { 'WWW-Authenticate': 'Basic realm="OCPP"' })
   }
 
   #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
-    const url = new URL(request.url ?? '/', 'ws://localhost')
-    const prefix = `${this.#prefix}/`
-    const raw = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : null
-    const deviceKey = raw === null ? null : normalizeDeviceKey(PLUGIN_ID, decodeURIComponent(raw))
-    if (!deviceKey) {
-      this.logger.warn({ path: url.pathname }, 'vendor-ocpp16: no valid chargeBoxId in the URL')
-      return this.#refuseUpgrade(socket, 404, 'Not Found')
+    // Past 'upgrade' Node no longer listens for this socket's errors: one unheard would end the process.
+    const onError = (error: Error) =>
+      this.#log.warn('socket_error', { error: error.message }, 'vendor-ocpp16: socket error')
+    socket.on('error', onError)
+    this.#admit(request, socket, head).then(
+      (opened) => {
+        if (opened) socket.removeListener('error', onError)
+      },
+      (error: unknown) =>
+        this.#refuseUpgrade(socket, 500, 'upgrade_failed', { error: String(error) })
+    )
+  }
+
+  /** Decides an upgrade request; true when it became a session. */
+  async #admit(request: IncomingMessage, socket: Duplex, head: Buffer) {
+    const ip = request.socket.remoteAddress ?? null
+    const handshake = this.#handshakes.get(request.socket)
+    if (!handshake?.admitted) {
+      this.#refuseUpgrade(socket, 503, 'connections_full', { ip })
+      return false
     }
-    if (!this.#authorised(deviceKey, request.headers.authorization)) {
-      this.logger.warn({ deviceKey }, 'vendor-ocpp16: basic auth refused')
-      return this.#refuseUpgrade(socket, 401, 'Unauthorized', {
-        'WWW-Authenticate': 'Basic realm="OCPP"',
-      })
+    const deviceKey = this.#deviceKeyOf(request.url ?? '')
+    if (!deviceKey) {
+      this.#refuseUpgrade(socket, 404, 'bad_charge_box_id', { ip, url: request.url?.slice(0, 100) })
+      return false
     }
     const offered = (request.headers['sec-websocket-protocol'] ?? '')
       .split(',')
       .map((p) => p.trim())
     if (!offered.includes(SUBPROTOCOL)) {
-      this.logger.warn({ deviceKey, offered }, 'vendor-ocpp16: subprotocol ocpp1.6 not offered')
-      return this.#refuseUpgrade(socket, 400, 'Bad Request')
+      this.#refuseUpgrade(socket, 400, 'no_subprotocol', { ip, deviceKey })
+      return false
     }
+    const proof = this.#proofOf(deviceKey, request.headers.authorization)
+    if (!proof) {
+      this.#refuseCredentials(socket, 'malformed_credentials', { ip, deviceKey })
+      return false
+    }
+    let decision: VendorIdentityDecision
+    try {
+      decision = await this.#sink!.authenticate({ deviceKey, proof, ip })
+    } catch (error) {
+      this.#refuseUpgrade(socket, 503, 'authenticate_failed', { deviceKey, error: String(error) })
+      return false
+    }
+    if (socket.destroyed || this.#stopping) return false
+    if (decision.outcome === 'refused') {
+      const status = REFUSAL_STATUS[decision.reason]
+      const details = { ip, deviceKey, proof: proof.kind }
+      if (status === 401) this.#refuseCredentials(socket, decision.reason, details)
+      else this.#refuseUpgrade(socket, status, decision.reason, details)
+      return false
+    }
+    const authenticated = decision.outcome === 'authenticated'
+    // Only a proven connection replaces a proven one: an impostor without the key cannot knock the charger off.
+    if (!authenticated && this.#sessions.get(deviceKey)?.authenticated) {
+      this.#refuseCredentials(socket, 'takeover_unproven', { ip, deviceKey })
+      return false
+    }
+    clearTimeout(handshake.timer)
+    // No verifyClient: the callback runs now, so no other upgrade can slip in between.
     this.#wss!.handleUpgrade(request, socket, head, (ws) =>
-      this.#open(deviceKey, ws, request.socket.remoteAddress ?? null)
+      this.#open(deviceKey, ws, ip, authenticated)
     )
+    return true
   }
 
-  #authorised(deviceKey: string, header: string | undefined) {
-    const passwords = this.config.basicAuth
-    if (!passwords) return true
-    const expected = passwords[deviceKey]
-    const match = /^Basic\s+(\S+)$/i.exec(header ?? '')
-    if (expected === undefined || !match) return false
-    const given = Buffer.from(match[1], 'base64')
-    const wanted = Buffer.from(`${deviceKey}:${expected}`)
-    return given.length === wanted.length && timingSafeEqual(given, wanted)
+  /** The chargeBoxId of `/path/<id>`, percent-decoded; null when there is no valid one. */
+  #deviceKeyOf(url: string) {
+    const pathname = url.split('?')[0]
+    const prefix = `${this.#prefix}/`
+    if (!pathname.startsWith(prefix)) return null
+    let key: string
+    try {
+      key = decodeURIComponent(pathname.slice(prefix.length))
+    } catch {
+      return null
+    }
+    return CHARGE_BOX_ID.test(key) ? key : null
   }
 
-  #open(deviceKey: string, socket: WebSocket, ip: string | null) {
+  /**
+   * What the charger proves itself with: nothing, or the AuthorizationKey of
+   * its Basic auth (Security Profile 1/2); null for a header that cannot be
+   * right (not Basic, another user than the path's chargeBoxId, a key of
+   * the wrong form).
+   */
+  #proofOf(deviceKey: string, header: string | undefined): VendorDeviceProof | null {
+    if (header === undefined) return { kind: 'none' }
+    const match = /^Basic +([A-Za-z0-9+/]+={0,2})$/i.exec(header.trim())
+    if (!match) return null
+    const decoded = Buffer.from(match[1], 'base64')
+    // Read as `<chargeBoxId>:` then the key: both may hold a colon, so no split at the first one.
+    const user = Buffer.from(`${deviceKey}:`, 'latin1')
+    if (decoded.length < user.length || !decoded.subarray(0, user.length).equals(user)) return null
+    const secret = authorizationKeyHex(decoded.subarray(user.length), this.config.basicAuthPassword)
+    return secret === null ? null : { kind: 'secret', secret }
+  }
+
+  #open(deviceKey: string, socket: WebSocket, ip: string | null, authenticated: boolean) {
     const log = this.logger.child({ deviceKey })
+    const { limits } = this.config
+    // One line per charger per interval: a noisy charger does not hide the others.
+    const warn = (detail: Record<string, unknown>, message: string) =>
+      this.#log.warn(`peer:${deviceKey}`, { deviceKey, ...detail }, `vendor-ocpp16: ${message}`)
     const previous = this.#sessions.get(deviceKey)
     const session: Session = {
       deviceKey,
       ip,
+      authenticated,
+      identifyTimer: null,
       online: false,
       connectors: new Map(),
       rpc: new OcppRpc(socket, {
         answers: 'charge-point-calls',
         callTimeoutMs: this.config.callTimeoutMs,
         handle: (action, payload) => this.#handle(session, action, payload),
-        problem: (message, detail) => log.warn(detail, `vendor-ocpp16: ${message}`),
+        problem: (message, detail) => warn(detail, message),
+        limits: {
+          rate: new MessageRate(limits),
+          maxRefusedInARow: limits.messageBurst,
+          maxQueuedCalls: limits.maxQueuedMessages,
+        },
       }),
+    }
+    if (!authenticated) {
+      // Nothing proven at the upgrade: it must at least speak OCPP soon, or give its place back.
+      session.identifyTimer = setTimeout(() => {
+        warn({ ip }, 'closed: no call within identifyTimeoutMs')
+        socket.close(1008, 'no BootNotification')
+      }, limits.identifyTimeoutMs)
     }
     // The charger reconnected before its old socket was seen closing: the new one wins.
     this.#sessions.set(deviceKey, session)
     previous?.rpc.socket.terminate()
-    socket.on('error', (error) => log.warn({ error: error.message }, 'vendor-ocpp16: socket error'))
+    socket.on('error', (error) => warn({ error: error.message }, 'socket error'))
     socket.on('close', () => {
+      if (session.identifyTimer) clearTimeout(session.identifyTimer)
       if (this.#sessions.get(deviceKey) !== session) return
       this.#sessions.delete(deviceKey)
       if (this.#stopping) return
@@ -328,12 +527,16 @@ export class OcppAdapter implements VendorAdapter {
         log.error({ error: String(error) }, 'vendor-ocpp16: pileOffline failed')
       )
     })
-    log.info({ ip }, 'vendor-ocpp16: connected')
+    log.info({ ip, authenticated }, 'vendor-ocpp16: connected')
   }
 
   async #handle(session: Session, action: string, payload: OcppPayload): Promise<OcppPayload> {
     const sink = this.#sink!
     const { deviceKey } = session
+    if (session.identifyTimer) {
+      clearTimeout(session.identifyTimer)
+      session.identifyTimer = null
+    }
     if (action === 'BootNotification') {
       const boot = payload as OcppRequest<'BootNotification'>
       const decision = await sink.pileOnline({
@@ -525,6 +728,10 @@ export class OcppAdapter implements VendorAdapter {
           transaction.limitStop = null
         }
       })
+      .catch((error: unknown) => {
+        transaction.limitStop = null
+        this.logger.error({ error: String(error) }, 'vendor-ocpp16: limit stop failed')
+      })
   }
 
   *#transactionsOn(deviceKey: string, portNo: number) {
@@ -668,4 +875,12 @@ function commandOutcome(outcome: CallOutcome): VendorCommandOutcome & { detail?:
       return { status: taken ? 'acked' : 'failed', detail: status }
     }
   }
+}
+
+/** The certificate and key of a TLS listener, from PEM text or files. */
+async function readTls(tls: OcppTlsConfig) {
+  const cert = tls.cert ?? (tls.certFile ? await readFile(tls.certFile, 'utf8') : null)
+  const key = tls.key ?? (tls.keyFile ? await readFile(tls.keyFile, 'utf8') : null)
+  if (!cert || !key) throw new Error('vendor-ocpp16: tls needs a certificate and a key')
+  return { cert, key }
 }

@@ -1,10 +1,12 @@
 import vine from '@vinejs/vine'
 import { definePlugin } from '#plugins/define_plugin'
+import { edgeLimits, resolveEdgeLimits } from '#plugins/device_edge'
 import { OcppAdapter } from './adapter.js'
 
 /*
 | OCPP 1.6J: any standard charger connects over WebSocket to
-| ws://<host>:<port><path>/<chargeBoxId> with subprotocol ocpp1.6.
+| ws://<host>:<port><path>/<chargeBoxId> (wss:// with `tls`) with subprotocol
+| ocpp1.6, proving itself with HTTP Basic auth (Security Profile 1/2).
 | Created once by the gateway with platform config (see README.md).
 */
 
@@ -26,9 +28,20 @@ export default definePlugin({
       .max(86400)
       .optional(),
     callTimeoutMs: vine.number({ strict: true }).withoutDecimals().min(100).max(300_000).optional(),
-    basicAuth: vine.record(vine.string().minLength(1).maxLength(40)).optional(),
+    basicAuthPassword: vine.enum(['bytes', 'hex-text']).optional(),
+    tls: vine
+      .object({
+        cert: vine.string().minLength(1).optional(),
+        key: vine.string().minLength(1).optional(),
+        certFile: vine.string().minLength(1).optional(),
+        keyFile: vine.string().minLength(1).optional(),
+      })
+      .optional(),
+    maxHeaderBytes: vine.number().withoutDecimals().min(1024).max(65_536).optional(),
+    handshakeTimeoutMs: vine.number().withoutDecimals().min(100).optional(),
+    ...edgeLimits,
   }),
-  secrets: ['basicAuth'],
+  secrets: ['tls'],
   capabilities: [
     'card-swipe',
     'remote-start',
@@ -49,7 +62,12 @@ export default definePlugin({
         path: config.path ?? '/ocpp',
         heartbeatInterval: config.heartbeatInterval ?? 300,
         callTimeoutMs: config.callTimeoutMs ?? 30_000,
-        basicAuth: config.basicAuth,
+        basicAuthPassword: config.basicAuthPassword ?? 'bytes',
+        tls: config.tls ?? null,
+        maxHeaderBytes: config.maxHeaderBytes ?? 8192,
+        handshakeTimeoutMs: config.handshakeTimeoutMs ?? 10_000,
+        // A long charge's StopTransaction carries its meter values: more room than the SDK's 64 KiB.
+        limits: resolveEdgeLimits(config, { maxMessageBytes: 256 * 1024 }),
       },
       logger
     )

@@ -430,7 +430,7 @@ test.group('vendor-ocpp16 adapter', (group) => {
     await charger.close()
   })
 
-  test('an unknown device is not_connected; bad ids, subprotocols and passwords are refused', async ({
+  test('an unknown device is not_connected; bad ids and subprotocols are refused', async ({
     assert,
   }) => {
     assert.deepEqual(await adapter.send('NOPE', { type: 'reboot' }), { status: 'not_connected' })
@@ -440,26 +440,7 @@ test.group('vendor-ocpp16 adapter', (group) => {
       () => RawCharger.connect(url('CB-1'), { protocols: ['ocpp2.0.1'] }),
       'HTTP 400'
     )
-
-    await adapter.stop()
-    ;({ adapter, sink } = await startAdapter({ basicAuth: { 'CB-AUTH': 's3cret' } }))
-    const basic = (user: string, password: string) => ({
-      authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
-    })
-    await assert.rejects(() => RawCharger.connect(url('CB-AUTH')), 'HTTP 401')
-    await assert.rejects(
-      () => RawCharger.connect(url('CB-AUTH'), { headers: basic('CB-AUTH', 'wrong') }),
-      'HTTP 401'
-    )
-    await assert.rejects(
-      () => RawCharger.connect(url('CB-OTHER'), { headers: basic('CB-OTHER', 's3cret') }),
-      'HTTP 401'
-    )
-    const charger = await RawCharger.connect(url('CB-AUTH'), {
-      headers: basic('CB-AUTH', 's3cret'),
-    })
-    assert.equal(kind(await charger.call('h', 'Heartbeat', {})), 3)
-    await charger.close()
+    assert.lengthOf(sink.events, 0)
   })
 
   test('a reconnecting charger replaces its old session without going offline', async ({
