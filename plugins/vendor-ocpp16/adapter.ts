@@ -415,6 +415,11 @@ export class OcppAdapter implements VendorAdapter {
       this.#refuseUpgrade(socket, 400, 'no_subprotocol', { ip, deviceKey })
       return false
     }
+    // A handshake the WebSocket server would refuse costs the core no identity lookup.
+    if (!isWebSocketHandshake(request)) {
+      this.#refuseUpgrade(socket, 400, 'bad_handshake', { ip, deviceKey })
+      return false
+    }
     const proof = this.#proofOf(deviceKey, request.headers.authorization)
     if (!proof) {
       this.#refuseCredentials(socket, 'malformed_credentials', { ip, deviceKey })
@@ -875,6 +880,17 @@ function commandOutcome(outcome: CallOutcome): VendorCommandOutcome & { detail?:
       return { status: taken ? 'acked' : 'failed', detail: status }
     }
   }
+}
+
+/** What RFC 6455 asks of an opening handshake (the ws server checks it again). */
+function isWebSocketHandshake(request: IncomingMessage) {
+  const { upgrade, 'sec-websocket-key': key, 'sec-websocket-version': version } = request.headers
+  return (
+    request.method === 'GET' &&
+    upgrade?.toLowerCase() === 'websocket' &&
+    /^[+/0-9A-Za-z]{22}==$/.test(key ?? '') &&
+    (version === '13' || version === '8')
+  )
 }
 
 /** The certificate and key of a TLS listener, from PEM text or files. */
