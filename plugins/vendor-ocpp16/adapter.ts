@@ -798,7 +798,7 @@ export class OcppAdapter implements VendorAdapter {
     ) {
       return this.#limitReached(transaction, 'energy_limit')
     }
-    // The charger's clock counts too: a charger whose clock runs ahead (a simulator) reaches it first.
+    // The charger's clock counts too: a charger whose clock runs ahead reaches the limit first.
     const time = this.#timeLimit(transaction)
     if (time && at.getTime() - transaction.startedAt.getTime() >= time.seconds * 1000) {
       this.#limitReached(transaction, time.reason)
