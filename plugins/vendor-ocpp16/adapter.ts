@@ -242,6 +242,10 @@ export class OcppAdapter implements VendorAdapter {
       this.#server!.once('error', reject)
       this.#server!.listen(this.config.port, this.config.host, () => resolve())
     })
+    // Accept failures (EMFILE and the like) after listening: logged, never the end of the process.
+    this.#server.on('error', (error) =>
+      this.#log.warn('server_error', { error: error.message }, 'vendor-ocpp16: listener error')
+    )
     this.#port = (this.#server.address() as AddressInfo).port
     this.logger.info({ endpoint: this.endpoint() }, 'vendor-ocpp16: listening')
   }
