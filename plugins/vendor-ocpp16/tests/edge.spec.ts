@@ -138,6 +138,35 @@ test.group('vendor-ocpp16 edge under hostile input', (group) => {
     await second.close()
   })
 
+  test('a connection flood beyond maxConnections is answered 503 and a charger gets in afterwards', async ({
+    assert,
+  }) => {
+    await restart({ maxConnections: 5 })
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, index) => RawCharger.connect(url(`CB-F${index}`)))
+    )
+    const held = attempts.flatMap((attempt) =>
+      attempt.status === 'fulfilled' ? [attempt.value] : []
+    )
+    const refusals = attempts.flatMap((attempt) =>
+      attempt.status === 'rejected' ? [String(attempt.reason)] : []
+    )
+    assert.lengthOf(held, 5)
+    assert.lengthOf(refusals, 35)
+    assert.isTrue(refusals.every((reason) => reason.includes('HTTP 503')))
+    await Promise.all(held.map((charger) => charger.close()))
+    await until(() => adapter.connected().length === 0)
+    let served = false
+    const end = Date.now() + 5000
+    while (!served && Date.now() < end) {
+      served = await assertServes(assert, 'CB-AFTER-FLOOD').then(
+        () => true,
+        () => false
+      )
+    }
+    assert.isTrue(served)
+  })
+
   test('a connection without credentials that never calls is closed after identifyTimeoutMs', async ({
     assert,
   }) => {
