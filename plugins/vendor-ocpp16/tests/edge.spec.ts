@@ -82,6 +82,41 @@ test.group('vendor-ocpp16 edge under hostile input', (group) => {
     await other.close()
   })
 
+  test('broken WebSocket frames of every opcode close only their own connection', async ({
+    assert,
+  }) => {
+    const masked = (first: number, payload: Buffer) => {
+      const header =
+        payload.length < 126
+          ? Buffer.from([first, 0x80 | payload.length])
+          : Buffer.from([first, 0x80 | 126, payload.length >> 8, payload.length & 0xff])
+      return Buffer.concat([header, Buffer.alloc(4), payload])
+    }
+    const broken = [
+      // A continuation with nothing to continue, the reserved opcodes, RSV bits set.
+      ...[0x0, 0x3, 0x4, 0x5, 0x6, 0x7, 0xb, 0xc, 0xd, 0xe, 0xf].map((opcode) =>
+        masked(0x80 | opcode, Buffer.from('x'))
+      ),
+      masked(0xc1, Buffer.from('[]')),
+      // A ping longer than a control frame may be, a fragmented ping, an unmasked text frame.
+      masked(0x89, Buffer.alloc(200)),
+      masked(0x09, Buffer.alloc(1)),
+      Buffer.from([0x81, 0x01, 0x41]),
+      // Text that is not UTF-8.
+      masked(0x81, Buffer.from([0xff, 0xfe])),
+    ]
+    const steady = await RawCharger.connect(url('CB-STEADY'))
+    for (const [index, frame] of broken.entries()) {
+      const charger = await RawCharger.connect(url(`CB-W${index}`))
+      ;(charger.socket as any)._socket.write(frame)
+      assert.notEqual(await charger.closed(), 1000, `frame ${index}`)
+    }
+    const [type] = await steady.call('h', 'Heartbeat', {})
+    assert.equal(type, 3)
+    await steady.close()
+    await assertServes(assert, 'CB-AFTER')
+  })
+
   test('messages beyond the rate get a CALLERROR; a flood closes the connection (1008)', async ({
     assert,
   }) => {
