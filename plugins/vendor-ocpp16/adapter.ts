@@ -174,6 +174,31 @@ export function idTagOf(orderNo: string) {
 */
 const EPOCH_2020 = Date.UTC(2020, 0, 1)
 
+/*
+| What one charger can make the adapter remember: open transactions and
+| go-aheads not yet started. A real charger has one per connector; past
+| this many the oldest is forgotten (its end still settles: the core finds
+| the order by transactionRef, as after a gateway restart).
+*/
+export const MAX_REMEMBERED_PER_CHARGER = 64
+
+/** Adds `key → value` to `map`, first forgetting the oldest entries of the same charger past the cap. */
+function remember<Value>(
+  map: Map<string, Value>,
+  deviceKey: string,
+  key: string,
+  value: Value,
+  forget?: (value: Value) => void
+) {
+  const prefix = `${deviceKey}#`
+  const own = [...map.keys()].filter((candidate) => candidate.startsWith(prefix))
+  for (const old of own.slice(0, Math.max(0, own.length - MAX_REMEMBERED_PER_CHARGER + 1))) {
+    forget?.(map.get(old)!)
+    map.delete(old)
+  }
+  map.set(key, value)
+}
+
 export class OcppAdapter implements VendorAdapter {
   #server: Server | null = null
   #wss: WebSocketServer | null = null
@@ -287,7 +312,7 @@ export class OcppAdapter implements VendorAdapter {
       case 'start': {
         const idTag = idTagOf(command.orderNo)
         const key = `${deviceKey}#${idTag}`
-        this.#authorisations.set(key, {
+        remember(this.#authorisations, deviceKey, key, {
           orderNo: command.orderNo,
           limit: command.limit,
           maxDurationSeconds: command.maxDurationSeconds,
@@ -641,7 +666,7 @@ export class OcppAdapter implements VendorAdapter {
         decision.reason === 'lost_card' || decision.reason === 'frozen' ? 'Blocked' : 'Invalid'
       return { idTagInfo: { status } }
     }
-    this.#authorisations.set(`${session.deviceKey}#${idTag}`, {
+    remember(this.#authorisations, session.deviceKey, `${session.deviceKey}#${idTag}`, {
       orderNo: decision.orderNo,
       limit: decision.limit,
       maxDurationSeconds: decision.maxDurationSeconds,
@@ -693,7 +718,9 @@ export class OcppAdapter implements VendorAdapter {
       evSuspended: false,
       timer: null,
     }
-    this.#transactions.set(`${deviceKey}#${transactionId}`, transaction)
+    remember(this.#transactions, deviceKey, `${deviceKey}#${transactionId}`, transaction, (old) => {
+      if (old.timer) clearTimeout(old.timer)
+    })
     if (started.accepted) this.#armTimeLimit(transaction)
     return {
       transactionId,

@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
 import { RawCharger, startAdapter, until, type RecordingSink } from './helpers.js'
-import type { OcppAdapter } from '../adapter.js'
+import { MAX_REMEMBERED_PER_CHARGER, type OcppAdapter } from '../adapter.js'
 import { scaleDecimal } from '../protocol/meter.js'
 
 let adapter: OcppAdapter
@@ -441,6 +441,41 @@ test.group('vendor-ocpp16 adapter', (group) => {
       'HTTP 400'
     )
     assert.lengthOf(sink.events, 0)
+  })
+
+  test('a charger cannot make the adapter remember more than 64 open transactions', async ({
+    assert,
+  }) => {
+    await adapter.stop()
+    ;({ adapter, sink } = await startAdapter({ messageBurst: 1000 }))
+    const charger = await RawCharger.connect(url('CB-MANY'))
+    const ids: number[] = []
+    for (let index = 0; index < MAX_REMEMBERED_PER_CHARGER + 6; index++) {
+      const [, , started] = await charger.call(`s${index}`, 'StartTransaction', {
+        connectorId: 1,
+        idTag: `TAG${index}`,
+        meterStart: 0,
+        timestamp: '2026-05-01T02:00:00Z',
+      })
+      ids.push(started.transactionId)
+    }
+    const stop = (transactionId: number) =>
+      charger.call(`e${transactionId}`, 'StopTransaction', {
+        transactionId,
+        meterStop: 10,
+        timestamp: '2026-05-01T03:00:00Z',
+      })
+    // The oldest were forgotten: their end still names the transaction, the core finds the order.
+    await stop(ids[0])
+    await stop(ids.at(-1)!)
+    const [forgotten, kept] = sink.of('chargeEnded')
+    assert.deepInclude(forgotten, {
+      orderNo: null,
+      transactionRef: String(ids[0]),
+      startedAt: null,
+    })
+    assert.deepInclude(kept, { orderNo: `OWN${ids.at(-1)}`, durationSeconds: 3600 })
+    await charger.close()
   })
 
   test('a reconnecting charger replaces its old session without going offline', async ({
