@@ -28,6 +28,15 @@ const gatewayConfig = {
     'vendor-ocpp16': {
       host: env.get('OCPP_WS_HOST', '0.0.0.0'),
       port: env.get('OCPP_WS_PORT', 7003),
+      // Security Profile 2 (wss://) when both are set; else TLS ends at a proxy in front, or none.
+      ...(env.get('OCPP_TLS_CERT_FILE') && env.get('OCPP_TLS_KEY_FILE')
+        ? {
+            tls: {
+              certFile: env.get('OCPP_TLS_CERT_FILE'),
+              keyFile: env.get('OCPP_TLS_KEY_FILE'),
+            },
+          }
+        : {}),
     },
   } as Record<string, Record<string, unknown>>,
 }

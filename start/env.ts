@@ -42,6 +42,8 @@ export default await Env.create(new URL('../', import.meta.url), {
   JUY_MQTT_PORT: Env.schema.number.optional(),
   OCPP_WS_HOST: Env.schema.string.optional(),
   OCPP_WS_PORT: Env.schema.number.optional(),
+  OCPP_TLS_CERT_FILE: Env.schema.string.optional(),
+  OCPP_TLS_KEY_FILE: Env.schema.string.optional(),
 
   // Where exports (下载中心) are stored: fs (tmp/exports) or an S3-compatible bucket.
   DRIVE_DISK: Env.schema.enum.optional(['fs', 's3'] as const),
