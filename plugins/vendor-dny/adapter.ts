@@ -1,5 +1,6 @@
 import net from 'node:net'
 import type { Logger } from '@adonisjs/core/logger'
+import { ConnectionGate, ThrottledLog, type EdgeLimits } from '#plugins/device_edge'
 import type {
   VendorAdapter,
   VendorCardDecision,
@@ -11,18 +12,15 @@ import { DnyConnection } from './connection.js'
 import type { CardNumberFormat } from './mapping.js'
 import { physicalIdOf } from './mapping.js'
 
-export interface DnyAdapterConfig {
+export interface DnyAdapterConfig extends EdgeLimits {
   host: string
   port: number
-  maxConnections: number
   /** Wait for a pile's answer to a command before the one resend (the document: 15 s). */
   ackTimeoutMs: number
   /** Least time between two frames the server sends on one connection (the document: 0.5 s). */
   commandGapMs: number
   /** The piles' heartbeat interval; a connection silent for 3 of them is closed. */
   heartbeatSeconds: number
-  /** Largest DNY length field accepted (see protocol/README.md). */
-  maxFrameLength: number
   cardNumberFormat: CardNumberFormat
   /** 0x85 needs both limits: the one a set_parameters command leaves out is sent as this. */
   maxDurationSeconds: number
@@ -31,22 +29,37 @@ export interface DnyAdapterConfig {
 
 export type AuthorisedCard = Extract<VendorCardDecision, { authorised: true }>
 
+/** How a connection proved it speaks for a pile (the core's decision). */
+export type DnyIdentity = 'authenticated' | 'unproven'
+
+interface Owner {
+  connection: DnyConnection
+  identity: DnyIdentity
+}
+
 /**
  * The DNY TCP server: one connection per 4G module (a host module carries
  * the frames of its sub-piles, each with its own physical id). Piles are
  * found by device key across connections; a pile that reconnects takes
- * its key over from its stale connection.
+ * its key over from its stale connection under the takeover rule (see
+ * claim).
  */
 export class DnyAdapter implements VendorAdapter {
   #server: net.Server | null = null
   #sink: VendorEventSink | null = null
   #connections = new Set<DnyConnection>()
-  #byKey = new Map<string, DnyConnection>()
+  #byKey = new Map<string, Owner>()
+  readonly #gate: ConnectionGate
+  /** Every refusal goes through here: a flood costs one line per kind per 10 s. */
+  readonly edgeLog: ThrottledLog
 
   constructor(
     readonly config: DnyAdapterConfig,
     readonly logger: Logger
-  ) {}
+  ) {
+    this.#gate = new ConnectionGate(config)
+    this.edgeLog = new ThrottledLog(logger)
+  }
 
   get sink() {
     if (!this.#sink) throw new Error('vendor-dny adapter not started')
@@ -57,7 +70,6 @@ export class DnyAdapter implements VendorAdapter {
     if (this.#server) throw new Error('vendor-dny adapter already started')
     this.#sink = sink
     const server = net.createServer((socket) => this.#accept(socket))
-    server.maxConnections = this.config.maxConnections
     server.on('error', (error) => this.logger.error({ err: error }, 'dny server error'))
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -90,7 +102,7 @@ export class DnyAdapter implements VendorAdapter {
   }
 
   async send(deviceKey: string, command: VendorCommand): Promise<VendorCommandOutcome> {
-    const connection = this.#byKey.get(deviceKey)
+    const connection = this.#byKey.get(deviceKey)?.connection
     const physicalId = physicalIdOf(deviceKey)
     if (!connection || physicalId === null) return { status: 'not_connected' }
     const outcome = await connection.send(physicalId, command)
@@ -105,21 +117,33 @@ export class DnyAdapter implements VendorAdapter {
     return outcome
   }
 
-  /** A connection saw this pile: it owns the key from now on. */
-  claim(deviceKey: string, connection: DnyConnection) {
+  /**
+   * A connection the core let speak for this pile asks to own its key. The
+   * takeover rule: an open connection already owning it is replaced only by
+   * an authenticated one, or by an unproven one when it is unproven too (a
+   * legacy pile reconnecting after a half-open drop); an unproven one never
+   * replaces an authenticated one. False: refused, nothing changed.
+   */
+  claim(deviceKey: string, connection: DnyConnection, identity: DnyIdentity) {
     const previous = this.#byKey.get(deviceKey)
-    this.#byKey.set(deviceKey, connection)
-    if (previous && previous !== connection) {
-      this.logger.info({ deviceKey }, 'dny pile reconnected; its previous connection is dropped')
-      previous.release(deviceKey)
+    const live = previous && previous.connection !== connection && previous.connection.open
+    if (live && identity === 'unproven' && previous.identity === 'authenticated') return false
+    this.#byKey.set(deviceKey, { connection, identity })
+    if (live) {
+      this.logger.info(
+        { deviceKey, identity, previous: previous.identity },
+        'dny pile reconnected; its previous connection is dropped'
+      )
+      previous.connection.release(deviceKey)
     }
+    return true
   }
 
   /** The connection closed: the piles it still owned are offline. */
   async closed(deviceKeys: string[], connection: DnyConnection) {
     this.#connections.delete(connection)
     for (const deviceKey of deviceKeys) {
-      if (this.#byKey.get(deviceKey) !== connection) continue
+      if (this.#byKey.get(deviceKey)?.connection !== connection) continue
       this.#byKey.delete(deviceKey)
       await this.sink
         .pileOffline(deviceKey)
@@ -128,10 +152,20 @@ export class DnyAdapter implements VendorAdapter {
   }
 
   #accept(socket: net.Socket) {
+    // A reset before we read it must not become an unhandled 'error' event.
+    socket.on('error', () => {})
     if (!this.#server) {
       socket.destroy()
       return
     }
+    const ip = socket.remoteAddress ?? null
+    const admitted = this.#gate.admit(ip)
+    if (admitted !== 'ok') {
+      this.edgeLog.warn(`gate:${admitted}`, { ip }, `dny connection refused: ${admitted}`)
+      socket.destroy()
+      return
+    }
+    socket.once('close', () => this.#gate.release(ip))
     this.#connections.add(new DnyConnection(this, socket))
   }
 }

@@ -3,9 +3,11 @@ import type { Logger } from '@adonisjs/core/logger'
 import type {
   VendorCommand,
   VendorCommandOutcome,
+  VendorIdentityDecision,
   VendorPileReport,
   VendorStartFailure,
 } from '#plugins/contracts'
+import { MessageRate } from '#plugins/device_edge'
 import type { AuthorisedCard, DnyAdapter } from './adapter.js'
 import {
   decodeDeviceMessage,
@@ -14,7 +16,7 @@ import {
   type DnyServerMessage,
 } from './protocol/codec.js'
 import { DNY_CHARGE_CONTROL_RESULTS, DNY_COMMANDS, DNY_MODIFY_RESULTS } from './protocol/codes.js'
-import type { DnyFrame } from './protocol/frame.js'
+import { DNY_PREFIX_BYTES, type DnyFrame } from './protocol/frame.js'
 import { DnyFrameDecoder, type DnyStreamItem } from './protocol/frame_decoder.js'
 import { MessageIdCounter, splitPhysicalId } from './protocol/physical_id.js'
 import {
@@ -61,38 +63,62 @@ interface PendingCommand {
  * One TCP connection from a DNY module. Frames are handled one at a time
  * in arrival order, so the core hears start, samples and end in the
  * pile's order; commands go out through a queue that keeps the gap.
+ *
+ * Identity: the module's ICCID text, if it comes before any frame, is the
+ * connection's proof. The first frame naming a physical id asks the core
+ * (`sink.authenticate`) before anything of that pile reaches the sink; the
+ * frames behind it wait in the queue meanwhile. A host module speaks for
+ * several physical ids: each is asked for on its own, with the same ICCID.
+ * A refused id, or a takeover the rule forbids, closes the connection.
  */
 export class DnyConnection {
   readonly #logger: Logger
   readonly #decoder: DnyFrameDecoder
+  readonly #rate: MessageRate
   readonly #ids = new MessageIdCounter()
   readonly #piles = new Map<number, PileSession>()
+  /** Physical ids another connection took over: their frames here are ignored. */
+  readonly #released = new Set<number>()
   readonly #pending = new Map<string, PendingCommand>()
+  readonly #ip: string | null
   #iccid: string | null = null
+  /** The ICCID counts only before the first frame: a proof cannot change later. */
+  #proofOpen = true
   #work: Promise<void> = Promise.resolve()
+  /** Items waiting in #work. */
+  #queued = 0
   #writes: Promise<void> = Promise.resolve()
   #lastWriteAt = 0
   #closed = false
+  /** Until the first identity: the identification deadline; then: silence for 3 heartbeats. */
+  #deadline: NodeJS.Timeout
+  #identified = false
 
   constructor(
     readonly adapter: DnyAdapter,
     readonly socket: net.Socket
   ) {
+    this.#ip = socket.remoteAddress ?? null
     const remote = `${socket.remoteAddress}:${socket.remotePort}`
     this.#logger = adapter.logger.child({ remote })
+    const { maxMessageBytes } = adapter.config
     this.#decoder = new DnyFrameDecoder({
-      maxLength: adapter.config.maxFrameLength,
-      maxBufferBytes: Math.max(4096, 5 + adapter.config.maxFrameLength),
+      maxLength: maxMessageBytes - DNY_PREFIX_BYTES,
+      maxBufferBytes: maxMessageBytes,
     })
+    this.#rate = new MessageRate(adapter.config)
     socket.setNoDelay(true)
-    socket.setTimeout(adapter.config.heartbeatSeconds * 3 * 1000)
-    socket.on('timeout', () => {
-      this.#logger.info('dny connection silent for 3 heartbeats: closed')
-      socket.destroy()
-    })
+    // `link` and the ICCID do not identify a pile: only a decided identity ends this wait.
+    this.#deadline = setTimeout(() => {
+      this.#refuse('identify_timeout', {}, 'dny connection named no pile in time: closed')
+    }, adapter.config.identifyTimeoutMs)
     socket.on('data', (chunk) => this.#receive(chunk))
     socket.on('error', (error) => this.#logger.debug({ err: error }, 'dny socket error'))
     socket.on('close', () => this.#onClose())
+  }
+
+  get open() {
+    return !this.#closed
   }
 
   close() {
@@ -102,9 +128,17 @@ export class DnyConnection {
   /** Another connection took this pile over. */
   release(deviceKey: string) {
     for (const [physicalId, pile] of this.#piles) {
-      if (pile.deviceKey === deviceKey) this.#piles.delete(physicalId)
+      if (pile.deviceKey !== deviceKey) continue
+      this.#piles.delete(physicalId)
+      this.#released.add(physicalId)
     }
     if (this.#piles.size === 0) this.close()
+  }
+
+  /** Closes this connection for a reason worth a (throttled) warning. */
+  #refuse(kind: string, details: Record<string, unknown>, message: string) {
+    this.adapter.edgeLog.warn(kind, { ip: this.#ip, ...details }, message)
+    this.close()
   }
 
   async send(physicalId: number, command: VendorCommand): Promise<VendorCommandOutcome> {
@@ -222,21 +256,24 @@ export class DnyConnection {
         },
       }
       this.#pending.set(key, pending)
-      const attempt = async () => {
+      const attempt = () => {
         attempts++
-        const written = await this.#write(bytes)
-        if (!this.#pending.has(key)) return
-        if (!written) return pending.finish({ status: 'not_connected' })
-        pending.timer = setTimeout(() => {
-          if (attempts < 2) {
-            this.#logger.info({ messageId, command }, 'dny command unanswered: resent')
-            void attempt()
-          } else {
-            pending.finish({ status: 'timeout' })
-          }
-        }, ackTimeoutMs)
+        this.#write(bytes)
+          .then((written) => {
+            if (!this.#pending.has(key)) return
+            if (!written) return pending.finish({ status: 'not_connected' })
+            pending.timer = setTimeout(() => {
+              if (attempts < 2) {
+                this.#logger.info({ messageId, command }, 'dny command unanswered: resent')
+                attempt()
+              } else {
+                pending.finish({ status: 'timeout' })
+              }
+            }, ackTimeoutMs)
+          })
+          .catch(() => pending.finish({ status: 'not_connected' }))
       }
-      void attempt()
+      attempt()
     })
   }
 
@@ -245,46 +282,90 @@ export class DnyConnection {
     const written = this.#writes.then(async () => {
       const wait = this.#lastWriteAt + this.adapter.config.commandGapMs - Date.now()
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
-      if (this.#closed) return false
-      this.socket.write(bytes)
+      if (!this.#send(bytes)) return false
       this.#lastWriteAt = Date.now()
       return true
     })
-    this.#writes = written.then(() => undefined)
+    this.#writes = written.then(
+      () => undefined,
+      () => undefined
+    )
     return written
   }
 
   /** A reply to the pile's own message goes out at once (the pile waits for it). */
   #reply(frame: DnyFrame, message: DnyServerMessage) {
-    if (this.#closed) return
-    this.socket.write(
-      encodeServerMessage({ physicalId: frame.physicalId, messageId: frame.messageId }, message)
+    const bytes = encodeServerMessage(
+      { physicalId: frame.physicalId, messageId: frame.messageId },
+      message
     )
-    this.#lastWriteAt = Date.now()
+    if (this.#send(bytes)) this.#lastWriteAt = Date.now()
+  }
+
+  /** A peer that stops reading must not make us buffer without end. */
+  #send(bytes: Buffer) {
+    if (this.#closed) return false
+    if (this.socket.writableLength > MAX_UNSENT_BYTES) {
+      this.#refuse('write_backlog', {}, 'dny peer does not read its replies: closed')
+      return false
+    }
+    this.socket.write(bytes)
+    return true
   }
 
   #receive(chunk: Buffer) {
+    if (this.#closed) return
+    const { maxQueuedMessages } = this.adapter.config
     for (const item of this.#decoder.push(chunk)) {
-      this.#work = this.#work.then(() =>
-        this.#handle(item).catch((error) =>
+      if (item.kind === 'problem') {
+        this.#problem(item)
+        if (this.#closed) return
+        continue
+      }
+      if (!this.#rate.take()) {
+        return this.#refuse('rate', {}, 'dny connection over its message rate: closed')
+      }
+      if (this.#queued >= maxQueuedMessages) {
+        return this.#refuse('queue', { queued: this.#queued }, 'dny connection queue full: closed')
+      }
+      this.#queued++
+      this.#work = this.#work.then(async () => {
+        try {
+          await this.#handle(item)
+        } catch (error) {
           this.#logger.error({ err: error }, 'dny frame handling failed')
-        )
-      )
+        } finally {
+          this.#queued--
+        }
+      })
     }
   }
 
-  async #handle(item: DnyStreamItem) {
+  #problem(item: Extract<DnyStreamItem, { kind: 'problem' }>) {
+    if (item.reason === 'resync_exhausted') {
+      return this.#refuse('resync', {}, 'dny connection sends no frames, only garbage: closed')
+    }
+    this.adapter.edgeLog.warn(
+      `bytes:${item.reason}`,
+      { ip: this.#ip, reason: item.reason, dropped: item.dropped, sample: item.sample },
+      'dny bytes refused'
+    )
+  }
+
+  async #handle(item: Exclude<DnyStreamItem, { kind: 'problem' }>) {
     switch (item.kind) {
       case 'iccid':
-        this.#iccid = item.iccid
+        if (this.#proofOpen && this.#iccid === null) {
+          this.#iccid = item.iccid
+          return
+        }
+        this.adapter.edgeLog.warn(
+          'late_iccid',
+          { ip: this.#ip, iccid: item.iccid },
+          'dny ICCID after the first one or after a frame: ignored'
+        )
         return
       case 'link':
-        return
-      case 'problem':
-        this.#logger.warn(
-          { reason: item.reason, dropped: item.dropped, sample: item.sample },
-          'dny bytes refused'
-        )
         return
       case 'frame':
         return this.#frame(item.frame)
@@ -293,12 +374,16 @@ export class DnyConnection {
 
   async #frame(frame: DnyFrame) {
     if (this.#closed) return
-    const pile = this.#pile(frame.physicalId)
+    this.#proofOpen = false
+    const pile = this.#piles.get(frame.physicalId) ?? (await this.#identify(frame.physicalId))
+    if (!pile || this.#closed) return
+    this.#deadline.refresh()
     const decoded = await decodeDeviceMessage(frame, { portCount: pile.portCount })
     if (!decoded.ok) {
-      this.#logger.warn(
-        { deviceKey: pile.deviceKey, command: frame.command, reason: decoded.reason },
-        `dny frame refused: ${decoded.detail}`
+      this.adapter.edgeLog.warn(
+        `decode:${decoded.reason}`,
+        { deviceKey: pile.deviceKey, command: frame.command, detail: decoded.detail },
+        'dny frame refused'
       )
       return
     }
@@ -321,19 +406,75 @@ export class DnyConnection {
     }
   }
 
-  #pile(physicalId: number) {
-    let pile = this.#piles.get(physicalId)
-    if (!pile) {
-      const deviceKey = deviceKeyOf(physicalId)
-      pile = {
-        physicalId,
+  /**
+   * A physical id this connection names for the first time: the core
+   * decides whether this connection may speak for it, then the takeover
+   * rule whether it may take the pile from another connection. Null: not
+   * this connection's (ignored, or the connection closed).
+   */
+  async #identify(physicalId: number): Promise<PileSession | null> {
+    if (this.#released.has(physicalId)) {
+      this.adapter.edgeLog.warn(
+        'released_pile',
+        { deviceKey: deviceKeyOf(physicalId) },
+        'dny frame for a pile another connection took over: ignored'
+      )
+      return null
+    }
+    const deviceKey = deviceKeyOf(physicalId)
+    if (this.#piles.size >= MAX_PILES_PER_CONNECTION) {
+      this.#refuse('too_many_piles', { deviceKey }, 'dny connection names too many piles: closed')
+      return null
+    }
+    const iccid = this.#iccid
+    let decision: VendorIdentityDecision
+    try {
+      decision = await this.adapter.sink.authenticate({
         deviceKey,
-        portCount: portCountOfDeviceType(splitPhysicalId(physicalId).deviceType),
-        accepted: null,
-        running: new Map(),
-      }
-      this.#piles.set(physicalId, pile)
-      this.adapter.claim(deviceKey, this)
+        proof: iccid ? { kind: 'iccid', iccid } : { kind: 'none' },
+        ip: this.#ip,
+      })
+    } catch (error) {
+      this.#logger.error({ err: error, deviceKey }, 'dny identity check failed: closed')
+      this.close()
+      return null
+    }
+    if (this.#closed) return null
+    if (decision.outcome === 'refused') {
+      this.#refuse(
+        `refused:${decision.reason}`,
+        { deviceKey, iccid, reason: decision.reason },
+        'dny pile identity refused: connection closed'
+      )
+      return null
+    }
+    if (!this.adapter.claim(deviceKey, this, decision.outcome)) {
+      this.#refuse(
+        'takeover_refused',
+        { deviceKey, iccid },
+        'dny unproven connection for a pile online with a proven one: closed'
+      )
+      return null
+    }
+    const pile: PileSession = {
+      physicalId,
+      deviceKey,
+      portCount: portCountOfDeviceType(splitPhysicalId(physicalId).deviceType),
+      accepted: null,
+      running: new Map(),
+    }
+    this.#piles.set(physicalId, pile)
+    if (!this.#identified) {
+      this.#identified = true
+      clearTimeout(this.#deadline)
+      // Piles heartbeat every heartbeatSeconds; `link` texts do not count as life.
+      this.#deadline = setTimeout(
+        () => {
+          this.#logger.info('dny connection sent no frame for 3 heartbeats: closed')
+          this.close()
+        },
+        this.adapter.config.heartbeatSeconds * 3 * 1000
+      )
     }
     return pile
   }
@@ -381,7 +522,11 @@ export class DnyConnection {
     const port = message.port
     if (port === null) {
       // A balance query: the contract has no way to read a balance without starting a charge.
-      this.#logger.info({ deviceKey: pile.deviceKey }, 'dny balance query not answered')
+      this.adapter.edgeLog.warn(
+        'balance_query',
+        { deviceKey: pile.deviceKey },
+        'dny balance query not answered'
+      )
       return
     }
     const refuse = (accountStatus: number) =>
@@ -447,7 +592,11 @@ export class DnyConnection {
   async #settlement(frame: DnyFrame, pile: PileSession, message: Message<'settlement'>) {
     if (!pile.accepted) {
       // Left on the pile: it comes back once staff accept the pile.
-      this.#logger.info({ deviceKey: pile.deviceKey }, 'dny settlement of a refused pile not acked')
+      this.adapter.edgeLog.warn(
+        'settlement_not_accepted',
+        { deviceKey: pile.deviceKey },
+        'dny settlement of a refused pile not acked'
+      )
       return
     }
     if (pile.running.get(message.port) === message.orderNo) pile.running.delete(message.port)
@@ -485,7 +634,8 @@ export class DnyConnection {
   async #commandReply(frame: DnyFrame, pile: PileSession, message: DnyDeviceMessage) {
     const pending = this.#pending.get(pendingKey(frame.physicalId, frame.command, frame.messageId))
     if (!pending) {
-      this.#logger.info(
+      this.adapter.edgeLog.warn(
+        'unexpected_reply',
         { deviceKey: pile.deviceKey, command: frame.command, messageId: frame.messageId },
         'dny reply to no waiting command'
       )
@@ -535,6 +685,7 @@ export class DnyConnection {
   #onClose() {
     if (this.#closed) return
     this.#closed = true
+    clearTimeout(this.#deadline)
     for (const pending of this.#pending.values()) {
       pending.finish({ status: 'timeout', detail: 'connection_closed' })
     }
@@ -561,6 +712,15 @@ function startFailureOf(code: number): VendorStartFailure {
       return 'other'
   }
 }
+
+/**
+ * Physical ids one connection may speak for: a host module carries its
+ * sub-piles (a handful); more is a connection probing for keys.
+ */
+const MAX_PILES_PER_CONNECTION = 64
+
+/** Replies a peer has not read yet, in bytes: a few hundred frames. */
+const MAX_UNSENT_BYTES = 64 * 1024
 
 /** 2020-01-01: a pile clock before this was never set. */
 const PLAUSIBLE_SINCE = 1_577_836_800

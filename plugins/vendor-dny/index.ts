@@ -1,5 +1,6 @@
 import vine from '@vinejs/vine'
 import { definePlugin } from '#plugins/define_plugin'
+import { edgeLimits, resolveEdgeLimits, type EdgeLimits } from '#plugins/device_edge'
 import { DnyAdapter, type DnyAdapterConfig } from './adapter.js'
 
 /*
@@ -10,15 +11,33 @@ import { DnyAdapter, type DnyAdapterConfig } from './adapter.js'
 const DEFAULTS = {
   host: '0.0.0.0',
   port: 7001,
-  maxConnections: 10_000,
   ackTimeoutMs: 15_000,
   commandGapMs: 500,
   heartbeatSeconds: 180,
-  maxFrameLength: 512,
   cardNumberFormat: 'hex',
   maxDurationSeconds: 36_000,
   overloadPowerWatts: 1_000,
-} satisfies DnyAdapterConfig
+} satisfies Omit<DnyAdapterConfig, keyof EdgeLimits>
+
+/**
+ * DNY's own edge defaults over the SDK's (see README.md, Limits).
+ * - A frame is at most 512 bytes: the largest a pile sends is a 0x02 swipe
+ *   with a 255-byte long card number (282 bytes); the usual ones are under 70.
+ * - A host module re-registers all its sub-piles at once after a reconnect:
+ *   a burst of 100 frames, 200 queued.
+ * - Identification waits one heartbeat and 30 s: a module that reconnects
+ *   may only heartbeat (every 3 min) after its ICCID, with a `link` text
+ *   every 30 s in between, which does not extend the wait.
+ */
+function edgeDefaults(heartbeatSeconds: number): Partial<EdgeLimits> {
+  return {
+    maxConnections: 10_000,
+    messageBurst: 100,
+    maxQueuedMessages: 200,
+    maxMessageBytes: 512,
+    identifyTimeoutMs: heartbeatSeconds * 1000 + 30_000,
+  }
+}
 
 const whole = (min: number, max: number) =>
   vine.number().withoutDecimals().range([min, max]).optional()
@@ -31,11 +50,12 @@ export default definePlugin({
     host: vine.string().trim().minLength(1).maxLength(255).optional(),
     /** 0 picks a free port (tests). */
     port: whole(0, 65_535),
-    maxConnections: whole(1, 1_000_000),
+    ...edgeLimits,
+    /** Whole frame, header included: the length field allows 65535, real frames stay under 300. */
+    maxMessageBytes: whole(300, 4096),
     ackTimeoutMs: whole(10, 120_000),
     commandGapMs: whole(0, 10_000),
     heartbeatSeconds: whole(10, 3_600),
-    maxFrameLength: whole(9, 0xffff),
     cardNumberFormat: vine.enum(['hex', 'decimal'] as const).optional(),
     maxDurationSeconds: whole(60, 0xffff),
     overloadPowerWatts: whole(1, 6_553),
@@ -53,7 +73,12 @@ export default definePlugin({
     const given = Object.fromEntries(
       Object.entries(config).filter(([, value]) => value !== undefined)
     )
-    return new DnyAdapter({ ...DEFAULTS, ...given }, context.logger.child({ plugin: 'vendor-dny' }))
+    const settings = { ...DEFAULTS, ...given }
+    const limits = resolveEdgeLimits(config, edgeDefaults(settings.heartbeatSeconds))
+    return new DnyAdapter(
+      { ...settings, ...limits },
+      context.logger.child({ plugin: 'vendor-dny' })
+    )
   },
   simulator: () => import('./simulator.js').then((module) => module.default),
 })

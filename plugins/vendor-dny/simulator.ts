@@ -19,8 +19,13 @@ import { NO_ORDER, cardUidOf, deviceTypeForPorts, portCountOfDeviceType } from '
 /*
 | Simulated DNY piles: each a TCP client speaking the wire protocol through
 | the same codec as the adapter. Simulated time runs `speed` times faster
-| than real time; the protocol's own periods (heartbeat 3 min, power every
-| 5 min, settlement resent every 30 min) are kept in simulated time.
+| than real time for what is not billed: the protocol's own periods
+| (heartbeat 3 min, power every 5 min, settlement resent every 30 min), the
+| riders' swipes and the battery filling up, so end conditions come sooner.
+| What is billed stays honest whatever the speed: a charge's duration is
+| the real time since the pile confirmed its start, its energy the curve's
+| power over that real time, and every timestamp is the real clock's, so
+| the core never sees a charge longer, bigger or later than it could be.
 */
 
 const HEARTBEAT_SECONDS = 180
@@ -54,7 +59,10 @@ function seededRandom(seed: number): Random {
 interface Charge {
   orderNo: string
   cardUid: string
+  /** Simulated seconds: drives the curve and the end conditions. */
   startedAt: number
+  /** Real milliseconds when the pile confirmed the start: what durations are billed from. */
+  confirmedAt: number
   limitSeconds: number
   limitCentiKwh: number | null
   maxSeconds: number
@@ -62,9 +70,14 @@ interface Charge {
   needWh: number
   plateauWatts: number
   unplugAt: number | null
+  /** Energy the battery took in simulated time: when it is full. */
   energyWh: number
   /** Simulated time the energy is integrated to. */
   lastAt: number
+  /** Energy at the same power over real time: what is reported and billed. */
+  billedWh: number
+  /** Real milliseconds the billed energy is integrated to. */
+  billedAt: number
   powerWatts: number
   maxWatts: number
   minWatts: number
@@ -140,8 +153,12 @@ class SimulatedPile {
     this.#ports = Array.from({ length: portCount }, () => this.#idle())
   }
 
+  /** The ICCID the pile is bound to (options.credentials), else one derived from its id. */
   get iccid() {
-    return `8986${this.physicalId.toString().padStart(16, '0')}`
+    return (
+      this.sim.options.credentials?.[this.deviceKey] ??
+      `8986${this.physicalId.toString().padStart(16, '0')}`
+    )
   }
 
   connect(host: string, port: number) {
@@ -218,8 +235,7 @@ class SimulatedPile {
     }
     for (const [index, state] of this.#ports.entries()) {
       const port = index + 1
-      if (state.kind === 'idle' && this.sim.running && now >= state.nextSwipeAt)
-        this.#swipe(port, now)
+      if (state.kind === 'idle' && this.sim.running && now >= state.nextSwipeAt) this.#swipe(port)
       else if (state.kind === 'swiped' && Date.now() > state.until)
         this.#ports[index] = this.#idle()
     }
@@ -237,7 +253,7 @@ class SimulatedPile {
     return { kind: 'idle', nextSwipeAt: cards.length ? this.sim.now() + gap : Infinity }
   }
 
-  #swipe(port: number, now: number) {
+  #swipe(port: number) {
     const cards = this.sim.options.cardNos!
     const cardNo = cards[Math.floor(this.sim.random() * cards.length)]
     this.sim.summary.swipes++
@@ -249,7 +265,7 @@ class SimulatedPile {
       cardType: 1,
       port,
       cardBalanceFen: 0,
-      timestamp: Math.floor(now),
+      timestamp: Math.floor(Date.now() / 1000),
     })
   }
 
@@ -263,6 +279,9 @@ class SimulatedPile {
     const watts = charge.plateauWatts * rampFactor * taper
     charge.energyWh += (watts * Math.max(0, now - charge.lastAt)) / 3600
     charge.lastAt = now
+    const realNow = Date.now()
+    charge.billedWh += (watts * Math.max(0, realNow - charge.billedAt)) / 3_600_000
+    charge.billedAt = realNow
     charge.powerWatts = watts
     charge.maxWatts = Math.max(charge.maxWatts, watts)
     charge.minWatts = Math.min(charge.minWatts, watts)
@@ -282,13 +301,14 @@ class SimulatedPile {
     if (stop !== null) return this.#end(port, charge, stop, now)
     if (now >= charge.nextPowerAt) {
       charge.nextPowerAt = now + POWER_REPORT_SECONDS
-      const average = elapsed > 0 ? (charge.energyWh * 3600) / elapsed : watts
+      const realSeconds = (realNow - charge.confirmedAt) / 1000
+      const average = realSeconds > 0 ? (charge.billedWh * 3600) / realSeconds : watts
       this.#send({
         type: 'port_power',
         port,
         portStatus: 1,
-        durationSeconds: clamp16(elapsed),
-        energyCentiKwh: clamp16(charge.energyWh / 10),
+        durationSeconds: floor16(realSeconds),
+        energyCentiKwh: floor16(charge.billedWh / 10),
         startMode: 1,
         powerDeciwatts: clamp16(watts * 10),
         maxPowerDeciwatts: clamp16(charge.maxWatts * 10),
@@ -312,6 +332,8 @@ class SimulatedPile {
       // A remote start carries no card: zeros, as the document says.
       cardUid: swiped.kind === 'swiped' ? swiped.cardUid : '00000000',
       startedAt: now,
+      // Set again once the reply is on its way (see #chargeControl).
+      confirmedAt: Date.now(),
       limitSeconds: energy ? 0 : (message.durationSeconds ?? 0),
       limitCentiKwh: energy && message.energyCentiKwh ? message.energyCentiKwh : null,
       maxSeconds: message.maxDurationSeconds || PILE_MAX_DURATION_SECONDS,
@@ -321,6 +343,8 @@ class SimulatedPile {
       unplugAt: this.sim.random() < UNPLUG_CHANCE ? now + this.sim.between(300, 7200) : null,
       energyWh: 0,
       lastAt: now,
+      billedWh: 0,
+      billedAt: Date.now(),
       powerWatts: plateauWatts / 2,
       maxWatts: 0,
       minWatts: plateauWatts,
@@ -328,26 +352,31 @@ class SimulatedPile {
     }
     this.#ports[port - 1] = { kind: 'charging', charge }
     this.sim.summary.chargesStarted++
+    return charge
   }
 
+  /** The settlement record: real duration and energy, rounded down; the real clock's time. */
   #end(port: number, charge: Charge, stopReason: number, now: number) {
     this.#ports[port - 1] = this.#idle()
     this.sim.summary.chargesEnded++
+    const realNow = Date.now()
+    charge.billedWh += (charge.powerWatts * Math.max(0, realNow - charge.billedAt)) / 3_600_000
+    charge.billedAt = realNow
     const messageId = this.#ids.next()
     const bytes = encodeDeviceMessage(
       { physicalId: this.physicalId, messageId },
       {
         type: 'settlement',
-        durationSeconds: clamp16(now - charge.startedAt),
+        durationSeconds: floor16((realNow - charge.confirmedAt) / 1000),
         maxPowerDeciwatts: clamp16(charge.maxWatts * 10),
-        energyCentiKwh: clamp16(charge.energyWh / 10),
+        energyCentiKwh: floor16(charge.billedWh / 10),
         port,
         startMode: 1,
         cardUid: charge.cardUid,
         stopReason,
         orderNo: charge.orderNo,
         secondMaxPowerDeciwatts: clamp16(charge.maxWatts * 10),
-        timestamp: Math.floor(now),
+        timestamp: Math.floor(realNow / 1000),
       }
     )
     this.#eeprom.set(messageId, { bytes, nextResendAt: now + SETTLEMENT_RESEND_SECONDS })
@@ -406,9 +435,10 @@ class SimulatedPile {
     const port = message.port ?? 1
     const state = this.#ports[port - 1]
     let result = 0
+    let started: Charge | null = null
     if (message.action === 'start') {
       if (state.kind === 'charging') result = 0x02
-      else this.#start(port, message, now)
+      else started = this.#start(port, message, now)
     } else if (state.kind === 'charging' && state.charge.orderNo === message.orderNo) {
       this.#end(port, state.charge, 0x07, now)
     } else {
@@ -418,6 +448,8 @@ class SimulatedPile {
       { type: 'charge_control_reply', result, orderNo: message.orderNo ?? NO_ORDER, port },
       messageId
     )
+    // Billed from the confirmation the core sees, never from before it.
+    if (started) started.confirmedAt = started.billedAt = Date.now()
   }
 
   /** Power is cut: running charges end (no power), then the module dials in again. */
@@ -442,6 +474,11 @@ class SimulatedPile {
 
 function clamp16(value: number) {
   return Math.max(0, Math.min(0xffff, Math.round(value)))
+}
+
+/** Billed figures round down: a record never claims more than happened. */
+function floor16(value: number) {
+  return Math.max(0, Math.min(0xffff, Math.floor(value)))
 }
 
 function parseEndpoint(endpoint: string) {

@@ -9,7 +9,13 @@ import {
 } from './frame.js'
 
 export type DnyStreamProblemReason =
-  'bad_checksum' | 'bad_length' | 'oversized_length' | 'garbage' | 'buffer_overflow'
+  | 'bad_checksum'
+  | 'bad_length'
+  | 'oversized_length'
+  | 'garbage'
+  | 'buffer_overflow'
+  /** More bytes dropped since the last good item than `maxSkippedBytes`: the decoder stops. */
+  | 'resync_exhausted'
 
 /** What a TCP stream from a DNY module is made of. */
 export type DnyStreamItem =
@@ -26,6 +32,13 @@ export interface DnyFrameDecoderOptions {
   maxLength?: number
   /** Bytes held while waiting for the rest of a frame or text; must fit one frame. */
   maxBufferBytes?: number
+  /**
+   * Bytes that may be dropped (garbage, false headers, bad checksums) since
+   * the last frame or text before the decoder gives up on the stream, so
+   * resyncing costs a bounded amount of work. Default: twice the buffer,
+   * at least 4096.
+   */
+  maxSkippedBytes?: number
 }
 
 const LINK = 'link'
@@ -43,11 +56,17 @@ const SAMPLE_BYTES = 32
 export class DnyFrameDecoder {
   readonly maxLength: number
   readonly maxBufferBytes: number
+  readonly maxSkippedBytes: number
   #pending: Buffer = Buffer.alloc(0)
+  #skipped = 0
+  /** Items of the current push already counted into #skipped. */
+  #counted = 0
+  #exhausted = false
 
   constructor(options: DnyFrameDecoderOptions = {}) {
     this.maxLength = options.maxLength ?? DNY_DEFAULT_MAX_LENGTH
     this.maxBufferBytes = options.maxBufferBytes ?? 4096
+    this.maxSkippedBytes = options.maxSkippedBytes ?? Math.max(4096, 2 * this.maxBufferBytes)
     if (this.maxLength < DNY_MIN_LENGTH || this.maxLength > 0xffff) {
       throw new RangeError(`maxLength must be ${DNY_MIN_LENGTH}-65535, got ${this.maxLength}`)
     }
@@ -61,11 +80,22 @@ export class DnyFrameDecoder {
     return this.#pending.length
   }
 
+  /** True once the stream held more garbage than `maxSkippedBytes`: input is ignored from then on. */
+  get exhausted() {
+    return this.#exhausted
+  }
+
   push(chunk: Uint8Array): DnyStreamItem[] {
+    if (this.#exhausted) return []
     const buffer = this.#pending.length ? Buffer.concat([this.#pending, chunk]) : Buffer.from(chunk)
     const items: DnyStreamItem[] = []
+    this.#counted = 0
     let offset = 0
     while (offset < buffer.length) {
+      if (this.#tally(items)) {
+        this.#pending = Buffer.alloc(0)
+        return items
+      }
       const header = buffer.indexOf(DNY_HEADER, offset)
       if (header !== offset) {
         const consumed = this.#nonFrameBytes(buffer, offset, header, items)
@@ -82,7 +112,25 @@ export class DnyFrameDecoder {
       items.push(problem('buffer_overflow', this.#pending))
       this.#pending = Buffer.alloc(0)
     }
+    this.#tally(items)
     return items
+  }
+
+  /**
+   * Counts the bytes dropped by the items not yet counted; true (with a
+   * last `resync_exhausted` item) once they pass `maxSkippedBytes`.
+   */
+  #tally(items: DnyStreamItem[]) {
+    for (let index = this.#counted; index < items.length; index++) {
+      const item = items[index]
+      if (item.kind === 'problem') this.#skipped += item.dropped
+      else this.#skipped = 0
+    }
+    this.#counted = items.length
+    if (this.#skipped <= this.maxSkippedBytes) return false
+    this.#exhausted = true
+    items.push({ kind: 'problem', reason: 'resync_exhausted', dropped: 0, sample: '' })
+    return true
   }
 
   /** Parses the frame whose header starts at offset; 0 = wait for more bytes. */

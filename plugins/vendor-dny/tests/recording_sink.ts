@@ -4,12 +4,14 @@ import type {
   VendorChargeEnd,
   VendorEventSink,
   VendorIdentityClaim,
+  VendorIdentityDecision,
   VendorPileDecision,
   VendorPileReport,
   VendorPortReport,
 } from '#plugins/contracts'
 
 export type SinkEvent =
+  | { type: 'authenticate'; claim: VendorIdentityClaim }
   | { type: 'pileOnline'; report: VendorPileReport }
   | { type: 'heartbeat'; report: VendorPileReport }
   | { type: 'portStatus'; deviceKey: string; port: VendorPortReport }
@@ -34,9 +36,17 @@ export class RecordingSink implements VendorEventSink {
 
   /** Proof each device key must present (see decideIdentity). */
   identities = new Map<string, string>()
+  /** The core's identity answer; a test replaces it for other outcomes or a slow core. */
+  decide: (claim: VendorIdentityClaim) => Promise<VendorIdentityDecision> = async (claim) =>
+    decideIdentity(this.identities, claim)
 
   async authenticate(claim: VendorIdentityClaim) {
-    return decideIdentity(this.identities, claim)
+    this.events.push({ type: 'authenticate', claim })
+    return this.decide(claim)
+  }
+
+  get claims() {
+    return this.of('authenticate').map((event) => event.claim)
   }
 
   of<Type extends SinkEvent['type']>(type: Type) {

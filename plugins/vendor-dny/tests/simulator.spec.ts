@@ -1,20 +1,55 @@
 import { test } from '@japa/runner'
 import logger from '@adonisjs/core/services/logger'
+import type { VendorAdapter } from '#plugins/contracts'
 import vendorDny from '../index.js'
 import { RecordingSink } from './recording_sink.js'
 
-test.group('vendor-dny simulator against the adapter', () => {
+/** The ICCID the first pile is bound to, as the seeder gives it. */
+const BOUND_ICCID = '89860412345678901234'
+
+/** A sink that also notes, in real milliseconds, when each order started as the core saw it. */
+class TimedSink extends RecordingSink {
+  readonly startedAt = new Map<string, number>()
+  readonly endedAt = new Map<string, number>()
+
+  async chargeStarted(event: { deviceKey: string; portNo: number; orderNo: string | null }) {
+    if (event.orderNo) this.startedAt.set(event.orderNo, Date.now())
+    return super.chargeStarted(event)
+  }
+
+  async chargeEnded(event: Parameters<RecordingSink['chargeEnded']>[0]) {
+    if (event.orderNo && !this.endedAt.has(event.orderNo))
+      this.endedAt.set(event.orderNo, Date.now())
+    return super.chargeEnded(event)
+  }
+}
+
+test.group('vendor-dny simulator against the adapter', (group) => {
+  let adapter: VendorAdapter | null = null
+  group.each.teardown(async () => {
+    await adapter?.stop()
+    adapter = null
+  })
+
   test('piles log in, heartbeat, swipe, charge with power reports and settle', async ({
     assert,
   }) => {
-    const config = await vendorDny.validateConfig({ host: '127.0.0.1', port: 0, commandGapMs: 20 })
-    const adapter = await vendorDny.create(config, {
+    // 3000 simulated seconds a second: a heartbeat every 60 ms, power reports of 10 ports.
+    const config = await vendorDny.validateConfig({
+      host: '127.0.0.1',
+      port: 0,
+      commandGapMs: 20,
+      messagesPerSecond: 1000,
+      messageBurst: 1000,
+    })
+    adapter = await vendorDny.create(config, {
       tenantId: null,
       logger,
       publicUrl: 'http://localhost',
     })
-    const sink = new RecordingSink()
+    const sink = new TimedSink()
     sink.refusedCards.set('D1100009', 'frozen')
+    sink.identities.set('05CEAA40', BOUND_ICCID)
     await adapter.start(sink)
     const simulator = await vendorDny.simulator!()
 
@@ -24,13 +59,18 @@ test.group('vendor-dny simulator against the adapter', () => {
       ports: 10,
       durationSeconds: 8,
       deviceKeys: ['05CEAA40'],
+      credentials: { '05CEAA40': BOUND_ICCID },
       cardNos: ['D1100001', 'D1100002', '3503082240', 'D1100009'],
       speed: 3000,
       seed: 7,
       logger,
     })
     await sink.until(() => sink.of('pileOffline').length === 2)
-    await adapter.stop()
+
+    // The bound pile presented its ICCID from the credentials, the other its own.
+    const proofs = new Map(sink.claims.map((claim) => [claim.deviceKey, claim.proof]))
+    assert.deepEqual(proofs.get('05CEAA40'), { kind: 'iccid', iccid: BOUND_ICCID })
+    assert.deepEqual(proofs.get('050186A1'), { kind: 'iccid', iccid: '89860000000083986081' })
 
     assert.sameMembers(
       sink.of('pileOnline').map((event) => event.report.deviceKey),
@@ -55,8 +95,14 @@ test.group('vendor-dny simulator against the adapter', () => {
     assert.isAbove(ended.length, 2)
     for (const event of ended) {
       assert.isTrue(started.has(event.orderNo), `${event.orderNo} ended without a start`)
-      assert.isAbove(event.energyWattHours ?? 0, 0)
       assert.oneOf(event.stopReason, ['full', 'unplugged', 'time_limit'])
+      // Honest at any speed: no longer than the core saw it run (the record counts whole
+      // seconds from the pile's own confirmation, a few ms before the core hears of it),
+      // no more energy than 400 W (the curve's top) over that time, never in the future.
+      const seenMs = sink.endedAt.get(event.orderNo!)! - sink.startedAt.get(event.orderNo!)!
+      assert.isAtMost(event.durationSeconds! * 1000, seenMs + 1000, event.orderNo!)
+      assert.isAtMost(event.energyWattHours!, (400 * (seenMs + 1000)) / 3_600_000)
+      assert.isAtMost(event.endedAt.getTime(), sink.endedAt.get(event.orderNo!)!)
     }
     const fullCharges = ended.filter((event) => event.stopReason === 'full')
     assert.isAbove(fullCharges.length, 0)
