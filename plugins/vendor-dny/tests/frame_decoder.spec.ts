@@ -176,6 +176,26 @@ test.group('vendor-dny protocol: stream framing', () => {
   })
 })
 
+test.group('vendor-dny protocol: bounded resync', () => {
+  test('past maxSkippedBytes of garbage since the last good item the decoder gives up', ({
+    assert,
+  }) => {
+    const decoder = new DnyFrameDecoder({ maxSkippedBytes: 100 })
+    // Garbage under the bound between good frames never adds up.
+    for (let round = 0; round < 5; round++) {
+      const items = decoder.push(Buffer.concat([Buffer.alloc(90, 0x01), HEARTBEAT]))
+      assert.deepEqual(summary(items), ['problem garbage 90', 'frame 1'])
+    }
+    const falseHeaders = Buffer.concat(Array.from({ length: 100 }, () => hex('44 4E 59 FF FF')))
+    const items = decoder.push(Buffer.concat([falseHeaders, HEARTBEAT]))
+    assert.deepEqual(summary(items).slice(-1), ['problem resync_exhausted 0'])
+    assert.notInclude(summary(items), 'frame 1')
+    assert.isTrue(decoder.exhausted)
+    assert.deepEqual(decoder.push(HEARTBEAT), [])
+    assert.equal(decoder.buffered, 0)
+  })
+})
+
 test.group('vendor-dny protocol: physical ids and message ids', () => {
   test('the document example: wire 40 AA CE 04 is type 04, number 13544000 under the QR code', ({
     assert,
