@@ -117,8 +117,9 @@ export class DnyConnection {
     socket.on('close', () => this.#onClose())
   }
 
+  /** False from the moment it is destroyed, before its 'close' event. */
   get open() {
-    return !this.#closed
+    return !this.#closed && !this.socket.destroyed
   }
 
   close() {
@@ -143,7 +144,7 @@ export class DnyConnection {
 
   async send(physicalId: number, command: VendorCommand): Promise<VendorCommandOutcome> {
     const pile = this.#piles.get(physicalId)
-    if (!pile || this.#closed) return { status: 'not_connected' }
+    if (!pile || !this.open) return { status: 'not_connected' }
     switch (command.type) {
       case 'start': {
         const orderNo = orderNoToWire(command.orderNo)
@@ -304,7 +305,7 @@ export class DnyConnection {
 
   /** A peer that stops reading must not make us buffer without end. */
   #send(bytes: Buffer) {
-    if (this.#closed) return false
+    if (!this.open) return false
     if (this.socket.writableLength > MAX_UNSENT_BYTES) {
       this.#refuse('write_backlog', {}, 'dny peer does not read its replies: closed')
       return false
@@ -314,12 +315,12 @@ export class DnyConnection {
   }
 
   #receive(chunk: Buffer) {
-    if (this.#closed) return
+    if (!this.open) return
     const { maxQueuedMessages } = this.adapter.config
     for (const item of this.#decoder.push(chunk)) {
       if (item.kind === 'problem') {
         this.#problem(item)
-        if (this.#closed) return
+        if (!this.open) return
         continue
       }
       if (!this.#rate.take()) {
@@ -373,10 +374,10 @@ export class DnyConnection {
   }
 
   async #frame(frame: DnyFrame) {
-    if (this.#closed) return
+    if (!this.open) return
     this.#proofOpen = false
     const pile = this.#piles.get(frame.physicalId) ?? (await this.#identify(frame.physicalId))
-    if (!pile || this.#closed) return
+    if (!pile || !this.open) return
     this.#deadline.refresh()
     const decoded = await decodeDeviceMessage(frame, { portCount: pile.portCount })
     if (!decoded.ok) {
@@ -439,7 +440,7 @@ export class DnyConnection {
       this.close()
       return null
     }
-    if (this.#closed) return null
+    if (!this.open) return null
     if (decision.outcome === 'refused') {
       this.#refuse(
         `refused:${decision.reason}`,
