@@ -147,7 +147,9 @@ export class DnyAdapter implements VendorAdapter {
       this.#byKey.delete(deviceKey)
       await this.sink
         .pileOffline(deviceKey)
-        .catch((error) => this.logger.error({ err: error, deviceKey }, 'dny pileOffline failed'))
+        .catch((error) =>
+          this.edgeLog.warn('offline_failed', { err: error, deviceKey }, 'dny pileOffline failed')
+        )
     }
   }
 

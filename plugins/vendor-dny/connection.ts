@@ -334,7 +334,8 @@ export class DnyConnection {
         try {
           await this.#handle(item)
         } catch (error) {
-          this.#logger.error({ err: error }, 'dny frame handling failed')
+          // The core failing (database down) for every pile at once: throttled too.
+          this.adapter.edgeLog.warn('handling_failed', { err: error }, 'dny frame handling failed')
         } finally {
           this.#queued--
         }
@@ -436,8 +437,11 @@ export class DnyConnection {
         ip: this.#ip,
       })
     } catch (error) {
-      this.#logger.error({ err: error, deviceKey }, 'dny identity check failed: closed')
-      this.close()
+      this.#refuse(
+        'identity_check_failed',
+        { err: error, deviceKey },
+        'dny identity check failed: closed'
+      )
       return null
     }
     if (!this.open) return null
@@ -627,7 +631,11 @@ export class DnyConnection {
       })
       return true
     } catch (error) {
-      this.#logger.error({ err: error, deviceKey: pile.deviceKey }, 'dny chargeEnded failed')
+      this.adapter.edgeLog.warn(
+        'charge_ended_failed',
+        { err: error, deviceKey: pile.deviceKey },
+        'dny chargeEnded failed: not acked, the pile resends'
+      )
       return false
     }
   }
