@@ -5,9 +5,9 @@ import { PluginProviderError, type DeliveredCode } from '#plugins/contracts'
 
 /*
 | Development sender: no text leaves the machine. The code goes to the app
-| log, and the last code per phone stays in this process's memory so staff
-| can read it on screen in development. The registry never loads it in
-| production.
+| log (never in production), and the last code per phone stays in this
+| process's memory for development screens and tests to read. The registry
+| never loads it in production.
 */
 
 const MOBILE = /^1[3-9]\d{9}$/
@@ -35,7 +35,12 @@ export default definePlugin({
           )
         }
         const providerMessageId = `log-${randomUUID()}`
-        logger.info({ phone, code, providerMessageId }, 'sms-log: verification code (not sent)')
+        // Never a code in a production log, should this sender be built there after all.
+        const logged = process.env.NODE_ENV === 'production' ? {} : { code }
+        logger.info(
+          { phone, ...logged, providerMessageId },
+          'sms-log: verification code (not sent)'
+        )
         delivered.delete(key(phone))
         delivered.set(key(phone), { code, sentAt: new Date() })
         if (delivered.size > KEPT) delivered.delete(delivered.keys().next().value!)

@@ -33,3 +33,24 @@ test.group('sms-log', () => {
     assert.lengthOf(registry.list('sms'), 0)
   })
 })
+
+test.group('sms-log in production', (group) => {
+  const nodeEnv = process.env.NODE_ENV
+  group.each.teardown(() => {
+    process.env.NODE_ENV = nodeEnv
+  })
+
+  test('never writes a code to the log', async ({ assert }) => {
+    const lines: unknown[] = []
+    const captured = { info: (...args: unknown[]) => lines.push(args) } as unknown as typeof logger
+    const sender = await smsLog.create({}, { tenantId: 1, logger: captured, publicUrl })
+    process.env.NODE_ENV = 'production'
+    await sender.sendVerificationCode({ phone: '13900139001', code: '482913' })
+    assert.lengthOf(lines, 1)
+    assert.notInclude(JSON.stringify(lines), '482913')
+
+    process.env.NODE_ENV = 'development'
+    await sender.sendVerificationCode({ phone: '13900139001', code: '573024' })
+    assert.include(JSON.stringify(lines[1]), '573024')
+  })
+})
