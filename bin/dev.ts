@@ -78,6 +78,8 @@ process.on('SIGTERM', shutdown)
 const startedAt = Date.now()
 await ensureEnvFile()
 const settings = { ...parseEnv(await readFile(new URL('.env', ROOT), 'utf8')), ...process.env }
+// The demo shows rider sign-in codes on the H5 page (sms-log sends no text); production refuses the flag.
+process.env.DEV_SHOW_SMS_CODES = settings.DEV_SHOW_SMS_CODES ?? 'true'
 await ensureDatabase()
 await step('migrate', ['migration:run', '--force', '--connection=owner'])
 await step('seed', ['db:seed', '--connection=owner'])

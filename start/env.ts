@@ -4,7 +4,7 @@
 */
 import { Env } from '@adonisjs/core/env'
 
-export default await Env.create(new URL('../', import.meta.url), {
+const env = await Env.create(new URL('../', import.meta.url), {
   NODE_ENV: Env.schema.enum(['development', 'production', 'test'] as const),
   PORT: Env.schema.number(),
   APP_KEY: Env.schema.secret(),
@@ -31,6 +31,8 @@ export default await Env.create(new URL('../', import.meta.url), {
 
   LIMITER_STORE: Env.schema.enum.optional(['database', 'memory'] as const),
   TEST_SEAMS: Env.schema.boolean.optional(),
+  // Shows rider sign-in SMS codes on the page, for the `npm run dev` demo only.
+  DEV_SHOW_SMS_CODES: Env.schema.boolean.optional(),
 
   GATEWAY_PLUGINS: Env.schema.string.optional(),
   DNY_TCP_HOST: Env.schema.string.optional(),
@@ -53,3 +55,22 @@ export default await Env.create(new URL('../', import.meta.url), {
   DRIVE_S3_ACCESS_KEY_ID: Env.schema.string.optional(),
   DRIVE_S3_SECRET_ACCESS_KEY: Env.schema.string.optional(),
 })
+
+/** Development aids a production process must not run with: the boot stops, naming them. */
+export function refuseDevelopmentFlags(settings: {
+  NODE_ENV: string
+  DEV_SHOW_SMS_CODES?: boolean
+}) {
+  if (settings.NODE_ENV === 'production' && settings.DEV_SHOW_SMS_CODES) {
+    throw new Error(
+      'DEV_SHOW_SMS_CODES is a development flag (it shows SMS codes on the page): unset it to run in production'
+    )
+  }
+}
+
+refuseDevelopmentFlags({
+  NODE_ENV: env.get('NODE_ENV'),
+  DEV_SHOW_SMS_CODES: env.get('DEV_SHOW_SMS_CODES'),
+})
+
+export default env
