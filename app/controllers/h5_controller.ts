@@ -12,6 +12,9 @@ import {
 /** Where the rider's sign-in lives in the session: apart from any staff sign-in. */
 const SESSION_KEY = 'h5Rider'
 
+/** The sign-in form's state between requests: the phone, the code under the dev flag, a name asked. */
+type H5LoginState = { phone: string; devCode: string | null; needsName: boolean }
+
 /**
  * The rider H5 (/h5): no staff login. A rider signs in by SMS code at a
  * port's QR page; the session then holds that tenant and rider only
@@ -28,22 +31,26 @@ export default class H5Controller {
     if (!place) return this.#unknown(ctx)
     const rider = this.#rider(ctx)
     const signedIn = rider?.tenantId === place.tenantId ? rider : null
-    const login = ctx.session.flashMessages.get('h5Login') as
-      { phone: string; registered: boolean; devCode: string | null } | undefined
+    const login = ctx.session.flashMessages.get('h5Login') as H5LoginState | undefined
     return ctx.inertia.render('h5/port', {
       port: await this.service.port(place, ctx.params.pileCode),
       me: signedIn ? await this.service.me(signedIn) : null,
       openOrderNo: signedIn ? await this.service.openOrderOn(signedIn, place) : null,
       login: login ?? null,
+      captchaRequired: signedIn ? false : await this.service.captchaRequired(ctx.request.ip()),
     })
   }
 
   async sendCode(ctx: HttpContext) {
     const place = await this.#place(ctx)
     if (!place) return this.#unknown(ctx)
-    const { phone } = await ctx.request.validateUsing(h5CodeValidator)
-    const sent = await this.service.sendCode(place, phone)
-    ctx.session.flash('h5Login', { phone, ...sent })
+    const { phone, captcha } = await ctx.request.validateUsing(h5CodeValidator)
+    const { devCode } = await this.service.sendCode(place, phone, {
+      ip: ctx.request.ip(),
+      session: ctx.session,
+      captcha,
+    })
+    ctx.session.flash('h5Login', { phone, devCode, needsName: false } satisfies H5LoginState)
     ctx.session.flash('success', ctx.i18n.t('h5.codeSent'))
     return ctx.response.redirect().back()
   }
@@ -52,7 +59,13 @@ export default class H5Controller {
     const place = await this.#place(ctx)
     if (!place) return this.#unknown(ctx)
     const input = await ctx.request.validateUsing(h5LoginValidator)
-    const rider = await this.service.logIn(place, input, requestDetails(ctx))
+    const rider = await this.service.logIn(place, input, requestDetails(ctx), ctx.request.ip())
+    if (rider === 'nameRequired') {
+      const state: H5LoginState = { phone: input.phone, devCode: null, needsName: true }
+      ctx.session.flash('h5Login', state)
+      ctx.session.flash('error', ctx.i18n.t('h5.nameRequired'))
+      return ctx.response.redirect().back()
+    }
     // A new session id at sign-in, as for staff: no fixation.
     ctx.session.regenerate()
     ctx.session.put(SESSION_KEY, rider)

@@ -6,8 +6,11 @@ const phone = () =>
     .trim()
     .regex(/^1[3-9]\d{9}$/)
 
-/** H5 sign-in: the code sent to the phone, and a name when the phone is new (开户). */
-export const h5CodeValidator = vine.create({ phone: phone() })
+/** H5 sign-in: the code sent to the phone (an image captcha once an IP has asked a few), and a name when the phone is new (开户). */
+export const h5CodeValidator = vine.create({
+  phone: phone(),
+  captcha: vine.string().trim().maxLength(16).optional(),
+})
 
 export const h5LoginValidator = vine.create({
   phone: phone(),

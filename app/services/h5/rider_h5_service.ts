@@ -7,7 +7,11 @@ import ChargingService, { type ChargeDuration } from '#services/charging/chargin
 import ChargingRefusal from '#services/charging/charging_refusal'
 import { DEFAULT_TARIFF, computeCharge, type Bill, type Tariff } from '#services/charging/tariff'
 import H5Refusal from '#services/h5/h5_refusal'
-import VerificationCodeService from '#services/sms/verification_code_service'
+import RiderSignInGuard, { type SendAttempt } from '#services/h5/rider_sign_in_guard'
+import VerificationCodeService, {
+  SmsCodeRefused,
+  showsSmsCodes,
+} from '#services/sms/verification_code_service'
 import TenantContext from '#services/tenancy/tenant_context'
 
 export const H5_LOGIN_PURPOSE = 'rider_login'
@@ -94,7 +98,8 @@ function isUniqueViolation(error: unknown) {
 export default class RiderH5Service {
   constructor(
     protected charging = new ChargingService(),
-    protected audit = new AuditService()
+    protected audit = new AuditService(),
+    protected guard = new RiderSignInGuard()
   ) {}
 
   /**
@@ -184,34 +189,56 @@ export default class RiderH5Service {
     })
   }
 
+  /** Whether the port page asks for an image captcha with the next code. */
+  captchaRequired(ip: string) {
+    return this.guard.captchaRequired(ip)
+  }
+
   /**
-   * Sends a sign-in code. Says whether the phone has an account (a new one
-   * is opened at sign-in, with a name) and, outside production, the code.
+   * Sends a sign-in code within the sign-in limits. The answer is the same
+   * whether or not the phone has an account; the code itself only under
+   * the development flag (see showsSmsCodes).
    */
-  async sendCode(place: H5Place, phone: string) {
+  async sendCode(place: H5Place, phone: string, attempt: Omit<SendAttempt, 'pileId' | 'phone'>) {
+    await this.guard.admitSend({ ...attempt, pileId: place.pileId, phone })
     const tenant = TenantContext.forJob(place.tenantId)
     const codes = await this.#codes()
     await codes.issue(tenant, phone, H5_LOGIN_PURPOSE, place.projectId)
-    const delivered = await codes.lastDelivered(tenant, phone, place.projectId)
-    return {
-      registered: (await this.#riderByPhone(tenant, phone)) !== null,
-      devCode: delivered?.code ?? null,
-    }
+    const delivered = showsSmsCodes()
+      ? await codes.lastDelivered(tenant, phone, place.projectId)
+      : null
+    return { devCode: delivered?.code ?? null }
   }
 
-  /** Signs a rider in by the code; a phone new to the tenant opens a 线上 account named `name`. */
+  /**
+   * Signs a rider in by the code; a phone new to the tenant opens a 线上
+   * account named `name`. The code is checked before anything is answered,
+   * so a wrong code reads the same for any phone; only a right code for a
+   * new phone without a name gets `nameRequired`, its code left unspent for
+   * the retry with the name. Wrong codes count per phone and per IP.
+   */
   async logIn(
     place: H5Place,
     input: { phone: string; code: string; name?: string | null },
-    request: AuditRequestDetails | null
-  ): Promise<H5Rider> {
+    request: AuditRequestDetails | null,
+    ip: string
+  ): Promise<H5Rider | 'nameRequired'> {
+    const attempt = { ip, tenantId: place.tenantId, phone: input.phone }
+    await this.guard.admitCode(attempt)
     const system = TenantContext.forJob(place.tenantId)
+    // Read on every path (the code decides whether to spend it), answered on none before the check.
     const existing = await this.#riderByPhone(system, input.phone)
-    // Checked before the code is spent, so the rider can add the name and retry.
-    if (!existing && !input.name) throw new H5Refusal('nameRequired')
     const codes = await this.#codes()
-    await codes.verify(system, input.phone, H5_LOGIN_PURPOSE, input.code)
+    try {
+      await codes.verify(system, input.phone, H5_LOGIN_PURPOSE, input.code, {
+        spend: existing !== null || Boolean(input.name),
+      })
+    } catch (error) {
+      if (error instanceof SmsCodeRefused) await this.guard.wrongCode(attempt)
+      throw error
+    }
     if (existing) return { tenantId: place.tenantId, riderId: existing, projectId: place.projectId }
+    if (!input.name) return 'nameRequired'
 
     const tenant = new TenantContext(place.tenantId, null, null, new Set(), {
       actor: { staffId: null, account: input.phone, name: input.name! },

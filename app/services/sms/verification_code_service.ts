@@ -4,6 +4,7 @@ import app from '@adonisjs/core/services/app'
 import logger from '@adonisjs/core/services/logger'
 import DomainRefusal from '#exceptions/domain_refusal'
 import { appKey } from '#config/app'
+import env from '#start/env'
 import { PluginProviderError, type SmsSender } from '#plugins/contracts'
 import type PluginRegistry from '#plugins/registry'
 import TenantPluginService from '#plugins/tenant_plugins'
@@ -35,6 +36,15 @@ export const CODE_RULES = {
   /** Days run on Shanghai time: the count starts again at local midnight. */
   dayZone: 'Asia/Shanghai',
 } as const
+
+/**
+ * Whether a code may be shown to whoever asked for it: only under the
+ * development flag `npm run dev` sets for the demo (production refuses to
+ * boot with it, see start/env.ts).
+ */
+export function showsSmsCodes() {
+  return !app.inProduction && env.get('DEV_SHOW_SMS_CODES', false)
+}
 
 const MOBILE = /^1[3-9]\d{9}$/
 const PURPOSE = /^[a-z][a-z_]{0,31}$/
@@ -126,8 +136,17 @@ export default class VerificationCodeService {
     return { code, expiresAt, pluginId: sender.pluginId }
   }
 
-  /** Accepts the latest code sent to `phone` for `purpose`, once. */
-  async verify(tenant: TenantContext, phone: string, purpose: string, code: string) {
+  /**
+   * Accepts the latest code sent to `phone` for `purpose`, once; with
+   * `spend: false` a right code stays good (the caller still needs more input).
+   */
+  async verify(
+    tenant: TenantContext,
+    phone: string,
+    purpose: string,
+    code: string,
+    options: { spend?: boolean } = {}
+  ) {
     this.#checkInput(phone, purpose)
     const now = this.clock()
     const refusal = await tenant.run(async (trx) => {
@@ -145,7 +164,9 @@ export default class VerificationCodeService {
         await trx.from(TABLE).where('id', row.id).increment('attempts', 1)
         return row.attempts + 1 >= CODE_RULES.attempts ? 'tooManyAttempts' : 'codeInvalid'
       }
-      await trx.from(TABLE).where('id', row.id).update({ consumed_at: now.toJSDate() })
+      if (options.spend !== false) {
+        await trx.from(TABLE).where('id', row.id).update({ consumed_at: now.toJSDate() })
+      }
       return null
     })
     if (refusal) throw new SmsCodeRefused(refusal)

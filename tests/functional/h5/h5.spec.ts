@@ -10,6 +10,16 @@ import {
   owner,
   realBalance,
 } from '#tests/functional/charging/helpers'
+import {
+  codeOf,
+  flashError,
+  freshPhone,
+  inboxCode,
+  logIn,
+  portPath,
+  sendCode,
+  signIn,
+} from '#tests/functional/h5/helpers'
 
 /*
 | The rider H5 over real HTTP, as a phone browser uses it. No global
@@ -17,47 +27,10 @@ import {
 | connection), and each test has tenants of its own.
 */
 
-type Fixture = Awaited<ReturnType<typeof chargingFixture>>
-
-async function codeOf(fixture: Fixture) {
-  const row = await owner().from('piles').where('id', fixture.pile.id).firstOrFail()
-  return row.public_code as string
-}
-
-async function portPath(fixture: Fixture, portNo = 1) {
-  return `/h5/p/${await codeOf(fixture)}/${portNo}`
-}
-
-let phones = 0
-function freshPhone() {
-  phones += 1
-  return `139${String(process.pid % 10000).padStart(4, '0')}${String(phones).padStart(4, '0')}`
-}
-
-/** Signs a phone in at a port the way the page does: code, then the form. */
-async function signIn(browser: BrowserSession, path: string, phone: string, name?: string) {
-  await browser.get(path)
-  const sent = await browser.send('POST', `${path}/code`, { phone }, path)
-  const { login, flash } = await browser.props(path)
-  if (!login) throw new Error(`no code: ${sent.status} ${sent.text.slice(0, 300)} ${flash.error}`)
-  const response = await browser.send(
-    'POST',
-    `${path}/login`,
-    { phone, code: login.devCode, ...(name ? { name } : {}) },
-    path
-  )
-  return { login, response }
-}
-
 /** One prop of a page, as the browser would receive it. */
 async function prop(browser: BrowserSession, path: string, name: string) {
   const props = await browser.props(path)
   return props[name]
-}
-
-async function flashError(browser: BrowserSession, path: string) {
-  const props = await browser.props(path)
-  return props.flash.error as string | undefined
 }
 
 test.group('Rider H5', (group) => {
@@ -92,42 +65,42 @@ test.group('Rider H5', (group) => {
     const fixture = await chargingFixture({ balance: 1234 })
     const browser = new BrowserSession()
     const path = await portPath(fixture)
-    const { login } = await signIn(browser, path, fixture.rider.phone)
-    assert.isTrue(login.registered)
-    assert.match(login.devCode, /^\d{6}$/)
+    const { code } = await signIn(browser, fixture, path, fixture.rider.phone)
     const { me } = await browser.props(path)
     assert.deepInclude(me, { realBalance: 1234, bonusBalance: 0, frozen: false })
 
     // The code is spent: it signs nobody else in.
     const other = new BrowserSession()
     await other.get(path)
-    await other.send(
-      'POST',
-      `${path}/login`,
-      { phone: fixture.rider.phone, code: login.devCode },
-      path
-    )
+    await logIn(other, path, { phone: fixture.rider.phone, code })
     assert.equal(await flashError(other, path), '验证码已失效，请重新获取')
     assert.isNull(await prop(other, path, 'me'))
   })
 
-  test('a new phone opens a 线上 account with a name', async ({ assert }) => {
+  test('a new phone is asked for a name after a right code, then opens a 线上 account', async ({
+    assert,
+  }) => {
     const fixture = await chargingFixture()
     const browser = new BrowserSession()
     const path = await portPath(fixture)
     const phone = freshPhone()
-    const { login } = await signIn(browser, path, phone)
-    assert.isFalse(login.registered)
-    assert.equal(await flashError(browser, path), '该手机号尚未开户，请填写姓名后登录')
-    assert.isNull(await prop(browser, path, 'me'))
+    await browser.get(path)
+    await sendCode(browser, path, phone)
+    const code = await inboxCode(fixture, phone)
 
-    // The refused attempt left the code unspent: the same code with a name opens the account.
-    await browser.send(
-      'POST',
-      `${path}/login`,
-      { phone, code: login.devCode, name: '新骑手' },
-      path
-    )
+    // A wrong code says so, whatever the phone: no name is asked yet.
+    const wrong = code === '000000' ? '000001' : '000000'
+    await logIn(browser, path, { phone, code: wrong })
+    assert.equal(await flashError(browser, path), '验证码错误')
+
+    await logIn(browser, path, { phone, code })
+    const asked = await browser.props(path)
+    assert.equal(asked.flash.error, '该手机号尚未开户，请填写姓名后登录')
+    assert.deepEqual(asked.login, { phone, devCode: null, needsName: true })
+    assert.isNull(asked.me)
+
+    // The right code without a name left the code unspent: with a name it opens the account.
+    await logIn(browser, path, { phone, code, name: '新骑手' })
     const { me } = await browser.props(path)
     assert.deepInclude(me, { name: '新骑手', phone, realBalance: 0 })
     const rider = await owner()
@@ -146,7 +119,7 @@ test.group('Rider H5', (group) => {
     const fixture = await chargingFixture({ balance: 1000 })
     const browser = new BrowserSession()
     const path = await portPath(fixture)
-    await signIn(browser, path, fixture.rider.phone)
+    await signIn(browser, fixture, path, fixture.rider.phone)
 
     const started = await browser.send('POST', `${path}/start`, { durationType: 'full' }, path)
     assert.equal(started.status, 302)
@@ -235,7 +208,7 @@ test.group('Rider H5', (group) => {
     const fixture = await chargingFixture({ balance: 0 })
     const browser = new BrowserSession()
     const path = await portPath(fixture)
-    await signIn(browser, path, fixture.rider.phone)
+    await signIn(browser, fixture, path, fixture.rider.phone)
     await browser.send('POST', `${path}/start`, { durationType: 'full' }, path)
     assert.equal(await flashError(browser, path), '余额不足')
 
@@ -252,7 +225,7 @@ test.group('Rider H5', (group) => {
     const fixture = await chargingFixture({ balance: 800 })
     const browser = new BrowserSession()
     const path = await portPath(fixture)
-    await signIn(browser, path, fixture.rider.phone)
+    await signIn(browser, fixture, path, fixture.rider.phone)
 
     await browser.send('POST', '/h5/refund', { amount: 900, reason: '不用了' }, '/h5/refund')
     assert.equal(await flashError(browser, '/h5/refund'), '退款金额超过实际充值余额')
@@ -298,7 +271,7 @@ test.group('Rider H5', (group) => {
   test('a rejection keeps the money; staff without 退款 cannot decide', async ({ assert }) => {
     const fixture = await chargingFixture({ balance: 800 })
     const browser = new BrowserSession()
-    await signIn(browser, await portPath(fixture), fixture.rider.phone)
+    await signIn(browser, fixture, await portPath(fixture), fixture.rider.phone)
     await browser.send('POST', '/h5/refund', { amount: 200, reason: '不用了' }, '/h5/refund')
     const [request] = await prop(browser, '/h5/refund', 'refundRequests')
 
@@ -328,7 +301,7 @@ test.group('Rider H5', (group) => {
     const away = await chargingFixture()
     const browser = new BrowserSession()
     const homePath = await portPath(home)
-    await signIn(browser, homePath, home.rider.phone)
+    await signIn(browser, home, homePath, home.rider.phone)
 
     // Another rider of the same tenant, and a rider of another tenant, each with an order.
     const neighbour = await createRider(home.tenant.id)
