@@ -118,9 +118,18 @@ export default class VerificationCodeService {
           .update({ status: 'sent', provider_message_id: providerMessageId })
       )
     } catch (error) {
-      const failure = error instanceof Error ? error.message : String(error)
+      // Providers may echo the request, code included (Aliyun's string to sign): never kept.
+      const failure = (error instanceof Error ? error.message : String(error)).replaceAll(
+        code,
+        '******'
+      )
       logger.warn(
-        { tenantId: tenant.tenantId, plugin: sender.pluginId, err: error },
+        {
+          tenantId: tenant.tenantId,
+          plugin: sender.pluginId,
+          providerCode: error instanceof PluginProviderError ? error.providerCode : null,
+          failure,
+        },
         'sms not sent'
       )
       await tenant.run((trx) =>

@@ -1,9 +1,18 @@
 import { spawn } from 'node:child_process'
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
+import logger from '@adonisjs/core/services/logger'
+import vine from '@vinejs/vine'
 import type { Session } from '@adonisjs/session'
 import env, { refuseDevelopmentFlags } from '#start/env'
+import { publicUrl } from '#config/app'
+import { PluginProviderError } from '#plugins/contracts'
+import { definePlugin } from '#plugins/define_plugin'
+import PluginRegistry from '#plugins/registry'
+import TenantPluginService from '#plugins/tenant_plugins'
 import H5Refusal from '#services/h5/h5_refusal'
+import { H5_LOGIN_PURPOSE } from '#services/h5/rider_h5_service'
+import VerificationCodeService from '#services/sms/verification_code_service'
 import RiderSignInGuard, { SEND_LIMITS, WRONG_CODE_LIMITS } from '#services/h5/rider_sign_in_guard'
 import { BrowserSession, resetLoginLimits, type PageResponse } from '#tests/helpers/login'
 import { chargingFixture, owner } from '#tests/functional/charging/helpers'
@@ -261,5 +270,52 @@ test.group('Rider sign-in gives nothing away', (group) => {
     const again = { ip: '10.4.0.1', pileId: 9_200_000, session }
     assert.equal(await refusalOf(guard.admitSend({ ...again, phone })), 'sendLimited')
     await guard.admitSend({ ...again, phone: freshPhone() })
+  })
+
+  test('a provider error echoing the code keeps the code out of the log and the table', async ({
+    assert,
+  }) => {
+    const fixture = await chargingFixture()
+    const phone = fixture.rider.phone
+    let sent = ''
+    const registry = new PluginRegistry({ production: false, logger, publicUrl })
+    registry.register(
+      definePlugin({
+        id: 'sms-echo',
+        kind: 'sms',
+        version: '0.1.0',
+        config: vine.create({}),
+        secrets: [],
+        capabilities: ['verification-code'],
+        create: () => ({
+          async sendVerificationCode({ code }) {
+            sent = code
+            throw new PluginProviderError('sms-echo', 'SignatureDoesNotMatch', `signed: ${code}`)
+          },
+        }),
+      })
+    )
+    await new TenantPluginService(registry).save(fixture.asAdmin, {
+      pluginId: 'sms-echo',
+      projectId: null,
+      enabled: true,
+      config: {},
+    })
+    const logged: unknown[] = []
+    const warn = logger.warn
+    logger.warn = ((...args: unknown[]) => logged.push(args)) as typeof logger.warn
+    try {
+      const codes = new VerificationCodeService(registry)
+      await assert.rejects(() => codes.issue(fixture.system, phone, H5_LOGIN_PURPOSE))
+    } finally {
+      logger.warn = warn
+    }
+    assert.match(sent, /^\d{6}$/)
+    const [row] = await codeRows(fixture, phone)
+    assert.equal(row.status, 'failed')
+    assert.include(row.failure, 'SignatureDoesNotMatch: signed: ******')
+    assert.lengthOf(logged, 1)
+    assert.include(JSON.stringify(logged), 'SignatureDoesNotMatch')
+    assert.notInclude(JSON.stringify(logged), sent)
   })
 })
