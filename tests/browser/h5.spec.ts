@@ -96,4 +96,27 @@ test.group('Rider H5 in a phone browser', (group) => {
     await page.assertText(page.getByTestId('h5-order-amount'), '¥0.50')
     assert.equal(await realBalance(fixture.rider.id), 950)
   }).timeout(60000)
+
+  test('a new phone is asked for a name only after the right code, then opens an account', async ({
+    visit,
+  }) => {
+    const fixture = await chargingFixture()
+    const pile = await owner().from('piles').where('id', fixture.pile.id).firstOrFail()
+    const page = await visit(`/h5/p/${pile.public_code}/1`)
+    await page.setViewportSize({ width: 390, height: 844 })
+    const phone = `137${String(Date.now()).slice(-8)}`
+
+    await page.getByLabel('手机号').fill(phone)
+    await page.getByRole('button', { name: '获取验证码' }).click()
+    await page.assertTextContains(page.locator('body'), '验证码已发送')
+    await page.assertNotExists(page.getByTestId('h5-name'))
+    await page.getByLabel('验证码', { exact: true }).fill(await inboxCode(fixture, phone))
+    await page.getByRole('button', { name: '登录', exact: true }).click()
+    await page.assertTextContains(page.locator('body'), '该手机号尚未开户，请填写姓名后登录')
+
+    await page.getByLabel('验证码', { exact: true }).fill(await inboxCode(fixture, phone))
+    await page.getByLabel('姓名').fill('新骑手')
+    await page.getByRole('button', { name: '登录', exact: true }).click()
+    await page.assertTextContains(page.getByTestId('h5-me'), '新骑手，您好')
+  }).timeout(60000)
 })
