@@ -202,6 +202,18 @@ router
       .post('/operations/piles/:id/commands', [DevicesController, 'command'])
       .where('id', router.matchers.number())
       .as('piles.command')
+    router
+      .post('/operations/piles/:id/secret', [DevicesController, 'rotateSecret'])
+      .where('id', router.matchers.number())
+      .as('piles.secret')
+    router
+      .put('/operations/piles/:id/unauthenticated', [DevicesController, 'setUnauthenticated'])
+      .where('id', router.matchers.number())
+      .as('piles.unauthenticated')
+    router
+      .post('/operations/piles/:id/accept-identity', [DevicesController, 'acceptModuleSwap'])
+      .where('id', router.matchers.number())
+      .as('piles.acceptIdentity')
 
     router.get('/finance/payments', [FinanceController, 'payments']).as('finance.payments')
     router.get('/finance/refunds', [FinanceController, 'refunds']).as('finance.refunds')

@@ -1,6 +1,7 @@
 import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import DevicePolicy from '#policies/device_policy'
+import DeviceCredentialService from '#services/devices/device_credential_service'
 import DeviceRegistryService from '#services/devices/device_registry_service'
 import { portQrImages } from '#services/devices/port_stickers'
 import { pileChannel } from '#services/live/live_channels'
@@ -8,6 +9,8 @@ import {
   deviceCommandValidator,
   pileClaimValidator,
   pileListValidator,
+  pileSecretValidator,
+  pileUnauthenticatedValidator,
   pileUpdateValidator,
   pileValidator,
   stationListValidator,
@@ -15,10 +18,16 @@ import {
   vendorValidator,
 } from '#validators/device_validator'
 
+/** A 设备密钥 just issued, as the pile page shows it once. */
+type IssuedSecret = { pileId: number; secret: string; pushed: boolean }
+
 /** 运维: 站点, 充电桩 (list, detail with live ports, commands) and 厂商. */
 @inject()
 export default class DevicesController {
-  constructor(protected devices: DeviceRegistryService) {}
+  constructor(
+    protected devices: DeviceRegistryService,
+    protected credentials: DeviceCredentialService
+  ) {}
 
   async vendors({ inertia, bouncer }: HttpContext) {
     await bouncer.with(DevicePolicy).authorize('manage')
@@ -124,11 +133,14 @@ export default class DevicesController {
     return response.redirect().withQs().back()
   }
 
-  async showPile({ params, inertia, bouncer, tenant }: HttpContext) {
+  async showPile({ params, inertia, bouncer, tenant, session }: HttpContext) {
     await bouncer.with(DevicePolicy).authorize('view')
     const detail = await this.devices.pileDetail(Number(params.id))
+    const issued = session.flashMessages.get('deviceSecret') as IssuedSecret | undefined
     return inertia.render('operations/pile', {
       ...detail,
+      // Shown once: flashed by rotateSecret for the next page of this pile only.
+      issuedSecret: issued?.pileId === detail.pile.id ? issued : null,
       liveChannel: pileChannel(tenant.tenantId, detail.pile.id),
       qrImages: await portQrImages(detail.ports),
       ...(await this.devices.options()),
@@ -139,6 +151,35 @@ export default class DevicesController {
   async pileState({ params, response, bouncer }: HttpContext) {
     await bouncer.with(DevicePolicy).authorize('view')
     return response.json(await this.devices.pileDetail(Number(params.id)))
+  }
+
+  /** 生成/轮换设备密钥: the new key is flashed to the pile page once and never stored in clear. */
+  async rotateSecret({ params, request, response, session, bouncer, i18n }: HttpContext) {
+    await bouncer.with(DevicePolicy).authorize('manage')
+    const { push } = await request.validateUsing(pileSecretValidator)
+    const { pile, secret, pushed } = await this.credentials.rotateSecret(
+      Number(params.id),
+      push ?? false
+    )
+    const issued: IssuedSecret = { pileId: pile.id, secret, pushed }
+    session.flash('deviceSecret', issued)
+    session.flash('success', i18n.t('devices.secretIssued'))
+    return response.redirect().toPath(`/operations/piles/${pile.id}`)
+  }
+
+  async setUnauthenticated({ params, request, response, session, bouncer, i18n }: HttpContext) {
+    await bouncer.with(DevicePolicy).authorize('manage')
+    const { allowed } = await request.validateUsing(pileUnauthenticatedValidator)
+    await this.credentials.setAllowUnauthenticated(Number(params.id), allowed)
+    session.flash('success', i18n.t('devices.saved'))
+    return response.redirect().withQs().back()
+  }
+
+  async acceptModuleSwap({ params, response, session, bouncer, i18n }: HttpContext) {
+    await bouncer.with(DevicePolicy).authorize('manage')
+    await this.credentials.acceptModuleSwap(Number(params.id))
+    session.flash('success', i18n.t('devices.moduleSwapAccepted'))
+    return response.redirect().withQs().back()
   }
 
   async command({ params, request, response, session, bouncer, i18n }: HttpContext) {

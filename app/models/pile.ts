@@ -61,6 +61,38 @@ export default class Pile extends BaseModel {
   @column()
   declare lastSeenIp: string | null
 
+  /** `sha256:<hex>` of the 设备密钥; never serialized (audit rows, pages). */
+  @column({ serializeAs: null })
+  declare secretHash: string | null
+
+  @column.dateTime()
+  declare secretSetAt: DateTime | null
+
+  /** The key before the last rotation, valid until the new one is used or this expires. */
+  @column({ serializeAs: null })
+  declare previousSecretHash: string | null
+
+  @column.dateTime({ serializeAs: null })
+  declare previousSecretExpiresAt: DateTime | null
+
+  /** OCPP Security Profile 0 / JUY without password: connections without proof are let in. */
+  @column()
+  declare allowUnauthenticated: boolean
+
+  /** The SIM ICCID a DNY pile is bound to (first contact binds it). */
+  @column()
+  declare boundIccid: string | null
+
+  /** The latest connection refused for another ICCID (identity changed). */
+  @column()
+  declare identityNoticeIccid: string | null
+
+  @column()
+  declare identityNoticeIp: string | null
+
+  @column.dateTime()
+  declare identityNoticeAt: DateTime | null
+
   @column.dateTime({ autoCreate: true })
   declare createdAt: DateTime
 

@@ -75,11 +75,11 @@ export const pileUpdateValidator = vine.create({
   status: vine.enum(PILE_STATUSES),
 })
 
-/** 认领: a pile that logged in unknown, named by its device key, placed at a station. */
+/** 认领: a pile that logged in unknown, named by the code printed on it, placed at a station. */
 export const pileClaimValidator = vine.create({
   stationId: id(),
   vendorId: id(),
-  deviceKey: vine.string().trim().minLength(1).maxLength(64),
+  code: vine.string().trim().minLength(1).maxLength(64),
   name: vine.string().trim().minLength(1).maxLength(64),
 })
 
@@ -94,6 +94,16 @@ export const deviceCommandValidator = vine.create({
       fullPowerWatts: vine.number({ strict: true }).withoutDecimals().min(1).max(10000).optional(),
     })
     .optional(),
+})
+
+/** 生成/轮换设备密钥; `push` sends it to a connected OCPP charger. */
+export const pileSecretValidator = vine.create({
+  push: vine.boolean().optional(),
+})
+
+/** 允许无认证接入 on or off. */
+export const pileUnauthenticatedValidator = vine.create({
+  allowed: vine.boolean({ strict: true }),
 })
 
 export type VendorInput = Infer<typeof vendorValidator>

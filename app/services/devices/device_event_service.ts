@@ -4,6 +4,11 @@ import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybu
 import type { DeviceCommandStatus } from '#models/device_command'
 import { PORT_STATES, type PortState } from '#models/pile_port'
 import { normalizeDeviceKey } from '#services/devices/device_keys'
+import {
+  AUTHORIZATION_KEY,
+  pendingRoom,
+  SECRET_MASK,
+} from '#services/devices/device_identity_service'
 import TenantContext from '#services/tenancy/tenant_context'
 import LiveEvents from '#services/live/live_events'
 
@@ -324,6 +329,12 @@ export default class DeviceEventService {
           ? { status, sent_at: now, updated_at: now }
           : {
               status,
+              // A pushed 设备密钥 is kept only until the command is done.
+              parameters: trx.raw(
+                `CASE WHEN parameters->>?::text IS NULL THEN parameters
+                   ELSE jsonb_set(parameters, ARRAY[?::text], to_jsonb(?::text)) END`,
+                [AUTHORIZATION_KEY, AUTHORIZATION_KEY, SECRET_MASK]
+              ),
               result: result === null ? null : JSON.stringify(result),
               sent_at: trx.raw('COALESCE(sent_at, ?)', [now]),
               finished_at: now,
@@ -408,34 +419,42 @@ export default class DeviceEventService {
       .update({ state: 'offline', current_power_deciwatts: 0, updated_at: now })
   }
 
+  /**
+   * Keeps an unknown pile for staff to claim: a row already there is
+   * refreshed; a new one is written only while pending_piles has room for
+   * its address and in all (PENDING_PER_IP, PENDING_TOTAL), so unknown
+   * devices cannot fill the table.
+   */
   async #rememberPending(pluginId: string, deviceKey: string, report: HeartbeatReport, at: Date) {
+    const fields = [
+      report.portCount ?? report.ports?.length ?? null,
+      report.firmware ?? null,
+      report.iccid ?? null,
+      report.protocolVersion ?? null,
+      report.ip ?? null,
+    ]
     // Through knex itself: Lucid's raw bindings do not take NULL.
-    await db
-      .connection('owner')
-      .getWriteClient()
-      .raw(
-        `INSERT INTO pending_piles (plugin_id, device_key, port_count, firmware, iccid,
-         protocol_version, last_seen_ip, first_seen_at, last_seen_at)
+    const client = db.connection('owner').getWriteClient()
+    const refreshed = await client.raw(
+      `UPDATE pending_piles SET
+         port_count = COALESCE(?, port_count),
+         firmware = COALESCE(?, firmware),
+         iccid = COALESCE(?, iccid),
+         protocol_version = COALESCE(?, protocol_version),
+         last_seen_ip = COALESCE(?, last_seen_ip),
+         last_seen_at = GREATEST(?, last_seen_at)
+       WHERE plugin_id = ? AND device_key = ?`,
+      [...fields, at, pluginId, deviceKey]
+    )
+    if (refreshed.rowCount > 0) return
+    if (!(await pendingRoom(pluginId, deviceKey, report.ip ?? null))) return
+    await client.raw(
+      `INSERT INTO pending_piles (port_count, firmware, iccid, protocol_version, last_seen_ip,
+         plugin_id, device_key, first_seen_at, last_seen_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (plugin_id, device_key) DO UPDATE SET
-         port_count = COALESCE(EXCLUDED.port_count, pending_piles.port_count),
-         firmware = COALESCE(EXCLUDED.firmware, pending_piles.firmware),
-         iccid = COALESCE(EXCLUDED.iccid, pending_piles.iccid),
-         protocol_version = COALESCE(EXCLUDED.protocol_version, pending_piles.protocol_version),
-         last_seen_ip = COALESCE(EXCLUDED.last_seen_ip, pending_piles.last_seen_ip),
-         last_seen_at = GREATEST(EXCLUDED.last_seen_at, pending_piles.last_seen_at)`,
-        [
-          pluginId,
-          deviceKey,
-          report.portCount ?? report.ports?.length ?? null,
-          report.firmware ?? null,
-          report.iccid ?? null,
-          report.protocolVersion ?? null,
-          report.ip ?? null,
-          at,
-          at,
-        ]
-      )
+       ON CONFLICT (plugin_id, device_key) DO NOTHING`,
+      [...fields, pluginId, deviceKey, at, at]
+    )
   }
 }
 

@@ -43,3 +43,27 @@ export function displayDeviceKey(pluginId: string, deviceKey: string) {
   if (pluginId !== 'vendor-dny') return deviceKey
   return `${deviceKey.slice(0, 2)}-${Number.parseInt(deviceKey.slice(2), 16)}`
 }
+
+/**
+ * What staff type to claim a pile: the code printed on it. For DNY that is
+ * the decimal number under its QR code (the physical id's last 3 bytes; the
+ * type byte is the waiting pile's own), or the full id as printed
+ * (04-13544000) or in hex; for OCPP the chargeBoxId and for JUY the IMEI,
+ * as printed on the nameplate (the key itself).
+ */
+export function claimCodeFilter(
+  pluginId: string,
+  text: string
+):
+  | { deviceKey: string; dnyNumber?: undefined }
+  | { deviceKey?: undefined; dnyNumber: string }
+  | null {
+  const value = text.trim()
+  if (pluginId === 'vendor-dny' && /^\d{1,8}$/.test(value)) {
+    const number = Number(value)
+    if (number > DNY_MAX_DEVICE_NUMBER) return null
+    return { dnyNumber: number.toString(16).toUpperCase().padStart(6, '0') }
+  }
+  const deviceKey = normalizeDeviceKey(pluginId, value)
+  return deviceKey ? { deviceKey } : null
+}

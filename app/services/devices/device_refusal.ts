@@ -10,12 +10,14 @@ export type DeviceRefusalReason =
   | 'stationNameTaken'
   | 'stationHasPiles'
   | 'invalidDeviceKey'
-  | 'deviceKeyTaken'
-  | 'pendingPileNotFound'
+  | 'deviceKeyUnavailable'
   | 'portNotFound'
   | 'portInUse'
   | 'commandNeedsPort'
   | 'commandNeedsParameters'
+  | 'secretPushUnsupported'
+  | 'secretPushOffline'
+  | 'noIdentityNotice'
 
 /** A device change refused; nothing was written. Messages: resources/lang/<locale>/devices.json. */
 export default class DeviceRefusal extends DomainRefusal<DeviceRefusalReason> {

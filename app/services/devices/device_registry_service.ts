@@ -12,7 +12,16 @@ import Station from '#models/station'
 import Vendor from '#models/vendor'
 import AuditService from '#services/audit/audit_service'
 import DeviceRefusal, { type DeviceRefusalReason } from '#services/devices/device_refusal'
-import { displayDeviceKey, normalizeDeviceKey } from '#services/devices/device_keys'
+import {
+  claimCodeFilter,
+  displayDeviceKey,
+  normalizeDeviceKey,
+} from '#services/devices/device_keys'
+import {
+  AUTHORIZATION_KEY,
+  normalizeIccid,
+  SECRET_MASK,
+} from '#services/devices/device_identity_service'
 import TenantContext from '#services/tenancy/tenant_context'
 import { portH5Url } from '#services/devices/port_stickers'
 import type {
@@ -58,6 +67,15 @@ export type PileRow = {
   status: Pile['status']
   online: boolean
   lastHeartbeatAt: string | null
+  /** The 设备密钥 itself is never shown again: whether one is set, and since when. */
+  hasSecret: boolean
+  secretSetAt: string | null
+  /** The key before the last rotation still works (until the new one is used or the grace ends). */
+  previousSecretValid: boolean
+  allowUnauthenticated: boolean
+  boundIccid: string | null
+  /** The latest connection refused for another ICCID, for staff to accept as a module swap. */
+  identityNotice: { iccid: string; ip: string | null; at: string } | null
 }
 export type PortRow = {
   portNo: number
@@ -87,7 +105,8 @@ const COMMANDS_SHOWN = 20
 const UNIQUE_REFUSALS: Record<string, DeviceRefusalReason> = {
   vendors_tenant_id_name_unique: 'vendorNameTaken',
   stations_tenant_id_project_id_name_unique: 'stationNameTaken',
-  piles_plugin_id_device_key_unique: 'deviceKeyTaken',
+  // Also the answer to a claim that finds nothing: another tenant's key is not told apart.
+  piles_plugin_id_device_key_unique: 'deviceKeyUnavailable',
 }
 
 function escapeLike(text: string) {
@@ -97,6 +116,12 @@ function escapeLike(text: string) {
 function iso(value: Date | DateTime | null) {
   if (value === null) return null
   return (value instanceof Date ? DateTime.fromJSDate(value) : value).toUTC().toISO()
+}
+
+/** Command parameters as pages show them: a pushed 设备密钥 is never shown. */
+export function maskSecrets(parameters: Record<string, unknown>) {
+  if (!(AUTHORIZATION_KEY in parameters)) return parameters
+  return { ...parameters, [AUTHORIZATION_KEY]: SECRET_MASK }
 }
 
 /** A unique or foreign-key violation, turned into the refusal staff understand. */
@@ -316,7 +341,7 @@ export default class DeviceRegistryService {
           id: command.id,
           command: command.command,
           portNo: command.port_no,
-          parameters: command.parameters,
+          parameters: maskSecrets(command.parameters),
           status: command.status,
           result: command.result,
           requestedBy: command.staff_name,
@@ -344,32 +369,39 @@ export default class DeviceRegistryService {
   /**
    * 认领: a pile that logged in unknown (pending_piles, a platform table
    * read through the owner connection) joins this tenant at a station.
-   * The pending row is locked for the claim, so two tenants claiming the
-   * same pile at once get one pile and one refusal (deviceKeyTaken).
+   * Staff type the code printed on the pile (see claimCodeFilter); a code
+   * that matches no waiting pile, or one another tenant registered meanwhile,
+   * gets the same answer (deviceKeyUnavailable), so no tenant can probe
+   * another's keys. The pile is bound to the ICCID it waited with. The
+   * pending row is locked for the claim, so two tenants claiming the same
+   * pile at once get one pile and one refusal.
    */
   async claimPile(input: PileClaimInput) {
     return db.connection('owner').transaction(async (ownerTrx) => {
       const pile = await refusingConflicts(() =>
         this.tenant.run(async (trx) => {
           const { station, vendor } = await this.#placement(input.stationId, input.vendorId, trx)
-          const deviceKey = normalizeDeviceKey(vendor.pluginId, input.deviceKey)
-          if (!deviceKey) throw new DeviceRefusal('invalidDeviceKey')
-          const pending = await ownerTrx
-            .from('pending_piles')
-            .where({ plugin_id: vendor.pluginId, device_key: deviceKey })
-            .forUpdate()
-            .first()
-          if (!pending) throw new DeviceRefusal('pendingPileNotFound')
+          const filter = claimCodeFilter(vendor.pluginId, input.code)
+          if (!filter) throw new DeviceRefusal('invalidDeviceKey')
+          const query = ownerTrx.from('pending_piles').where('plugin_id', vendor.pluginId)
+          if (filter.dnyNumber !== undefined) {
+            query.whereRaw('right(device_key, 6) = ?', [filter.dnyNumber])
+          } else query.where('device_key', filter.deviceKey)
+          const found = await query.forUpdate().limit(2)
+          // Two DNY piles of different types under one number: the full printed form tells them apart.
+          if (found.length !== 1) throw new DeviceRefusal('deviceKeyUnavailable')
+          const pending = found[0]
           return this.#insertPile(
             'devices.pile_claim',
             station,
             vendor,
-            deviceKey,
+            pending.device_key,
             {
               name: input.name,
               portCount: pending.port_count ?? 1,
               firmware: pending.firmware,
               iccid: pending.iccid,
+              boundIccid: pending.iccid ? normalizeIccid(pending.iccid) : null,
               protocolVersion: pending.protocol_version,
               lastSeenIp: pending.last_seen_ip,
             },
@@ -507,6 +539,7 @@ export default class DeviceRegistryService {
       portCount: number
       firmware?: string | null
       iccid?: string | null
+      boundIccid?: string | null
       protocolVersion?: string | null
       heartbeatIntervalSeconds?: number
       lastSeenIp?: string | null
@@ -525,6 +558,7 @@ export default class DeviceRegistryService {
         portCount: input.portCount,
         firmware: input.firmware ?? null,
         iccid: input.iccid ?? null,
+        boundIccid: input.boundIccid ?? null,
         protocolVersion: input.protocolVersion ?? null,
         heartbeatIntervalSeconds: input.heartbeatIntervalSeconds ?? 180,
         lastSeenIp: input.lastSeenIp ?? null,
@@ -638,6 +672,21 @@ export default class DeviceRegistryService {
       status: row.status,
       online: row.online,
       lastHeartbeatAt: iso(row.last_heartbeat_at),
+      hasSecret: row.secret_hash !== null,
+      secretSetAt: iso(row.secret_set_at),
+      previousSecretValid:
+        row.previous_secret_hash !== null &&
+        row.previous_secret_expires_at !== null &&
+        new Date(row.previous_secret_expires_at).getTime() > Date.now(),
+      allowUnauthenticated: row.allow_unauthenticated,
+      boundIccid: row.bound_iccid,
+      identityNotice: row.identity_notice_iccid
+        ? {
+            iccid: row.identity_notice_iccid,
+            ip: row.identity_notice_ip,
+            at: iso(row.identity_notice_at)!,
+          }
+        : null,
     }
   }
 

@@ -10,6 +10,7 @@ import type {
 } from '#plugins/contracts'
 import ChargingService from '#services/charging/charging_service'
 import DeviceEventService from '#services/devices/device_event_service'
+import DeviceIdentityService from '#services/devices/device_identity_service'
 import TenantContext from '#services/tenancy/tenant_context'
 
 /** Expected seconds between heartbeats, told to piles that log in. */
@@ -25,18 +26,13 @@ export default class GatewaySink implements VendorEventSink {
   constructor(
     protected pluginId: string,
     protected devices = new DeviceEventService(),
-    protected charging = new ChargingService()
+    protected charging = new ChargingService(),
+    protected identity = new DeviceIdentityService()
   ) {}
 
-  /**
-   * Nothing is proven yet: a registered pile is let in as before, an unknown
-   * key may wait to be claimed, a key the plugin would never produce is
-   * refused. Per-pile credentials replace this (issue 13).
-   */
-  async authenticate(claim: VendorIdentityClaim): Promise<VendorIdentityDecision> {
-    const found = await this.devices.lookup(this.pluginId, claim.deviceKey)
-    if (found.status === 'invalid') return { outcome: 'refused', reason: 'invalid_key' }
-    return { outcome: 'unproven', registered: found.status !== 'unassigned' }
+  /** A device's proof against its pile's credentials: see DeviceIdentityService. */
+  authenticate(claim: VendorIdentityClaim): Promise<VendorIdentityDecision> {
+    return this.identity.authenticate(this.pluginId, claim)
   }
 
   async pileOnline(report: VendorPileReport): Promise<VendorPileDecision> {

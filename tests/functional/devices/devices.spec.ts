@@ -141,7 +141,7 @@ test.group('Devices: registry', (group) => {
           deviceKey: printed,
         })
       ),
-      'deviceKeyTaken'
+      'deviceKeyUnavailable'
     )
     assert.equal(
       await outcome(
@@ -238,7 +238,7 @@ test.group('Devices: gateway entry points', (group) => {
     const claimed = await claimer.browser.send('POST', '/operations/piles/claim', {
       stationId: claimer.station.id,
       vendorId: claimer.vendor.id,
-      deviceKey: key,
+      code: key,
       name: '认领的桩',
     })
     const pile = await owner().from('piles').where({ device_key: key }).firstOrFail()
@@ -256,11 +256,11 @@ test.group('Devices: gateway entry points', (group) => {
         other.service.claimPile({
           stationId: other.station.id,
           vendorId: other.vendor.id,
-          deviceKey: key,
+          code: key,
           name: '抢',
         })
       ),
-      'pendingPileNotFound'
+      'deviceKeyUnavailable'
     )
 
     // Now the gateway finds it in its tenant.

@@ -1,6 +1,7 @@
 import db from '@adonisjs/lucid/services/db'
 import AuditService from '#services/audit/audit_service'
 import DeviceRegistryService from '#services/devices/device_registry_service'
+import { generateDeviceSecret, hashDeviceSecret } from '#services/devices/device_identity_service'
 import TenantContext from '#services/tenancy/tenant_context'
 import { PERMISSIONS, type BuiltinRoleKey } from '#services/access/permissions'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
@@ -95,4 +96,34 @@ export async function outcome(work: Promise<unknown>) {
     if (reason) return reason
     throw error
   }
+}
+
+/** An ICCID no other test of this run uses (20 digits). */
+export function freshIccid() {
+  sequence += 1
+  return `8986${String(process.pid % 100000).padStart(5, '0')}${String(sequence).padStart(11, '0')}`
+}
+
+/**
+ * Gives a committed pile the credentials its simulator or raw client then
+ * presents (VendorSimulationOptions.credentials): a bound ICCID for DNY, a
+ * 设备密钥 for the others. Returns what the device presents.
+ */
+export async function giveCredentials(pluginId: string, pileId: number) {
+  if (pluginId === 'vendor-dny') {
+    const iccid = freshIccid()
+    await owner().from('piles').where('id', pileId).update({ bound_iccid: iccid })
+    return iccid
+  }
+  const secret = generateDeviceSecret()
+  await owner()
+    .from('piles')
+    .where('id', pileId)
+    .update({ secret_hash: hashDeviceSecret(secret), secret_set_at: new Date() })
+  return secret
+}
+
+/** Lets a committed pile connect without proof (tests about something else than identity). */
+export function allowUnauthenticated(pileId: number) {
+  return owner().from('piles').where('id', pileId).update({ allow_unauthenticated: true })
 }

@@ -188,6 +188,20 @@ const TENANT_ID_ROUTES: Record<
         .where('pile_id', victim.devices.pileId)
         .count('* as n'),
   },
+  'POST /operations/piles/:id/secret': {
+    id: (victim) => victim.devices.pileId,
+    body: () => ({ push: false }),
+    unchanged: (victim) => ownerColumn('piles', victim.devices.pileId, 'secret_hash'),
+  },
+  'PUT /operations/piles/:id/unauthenticated': {
+    id: (victim) => victim.devices.pileId,
+    body: () => ({ allowed: true }),
+    unchanged: (victim) => ownerColumn('piles', victim.devices.pileId, 'allow_unauthenticated'),
+  },
+  'POST /operations/piles/:id/accept-identity': {
+    id: (victim) => victim.devices.pileId,
+    unchanged: (victim) => ownerColumn('piles', victim.devices.pileId, 'bound_iccid'),
+  },
   'POST /riders/cards/:id/lost': {
     id: (victim) => victim.cardId,
     unchanged: (victim) => ownerColumn('cards', victim.cardId, 'status'),
