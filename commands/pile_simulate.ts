@@ -90,6 +90,7 @@ export default class PileSimulateCommand extends BaseCommand {
     })
     const endpoint = options.endpoint ?? adapter.endpoint().replace('0.0.0.0', '127.0.0.1')
     const fleet = options.tenant ? await demoFleet(plugin.id, options.tenant, options.piles) : null
+    const credentials = fleet ? await this.#credentials(plugin.id, fleet.deviceKeys) : undefined
 
     const simulator = await plugin.simulator()
     const summary = await simulator.run({
@@ -100,10 +101,29 @@ export default class PileSimulateCommand extends BaseCommand {
       speed: options.speed,
       seed: options.seed,
       deviceKeys: fleet?.deviceKeys,
+      credentials,
       cardNos: fleet?.cardNos,
       logger: await this.app.container.make('logger'),
     })
     this.logger.log(`${plugin.id} simulation against ${endpoint}: ${JSON.stringify(summary)}`)
     if (summary.errors > 0) this.exitCode = 1
+  }
+
+  /**
+   * What the tenant's piles prove themselves with: the demo seeder's file
+   * (development only). Piles without an entry present none, and the gateway
+   * lets them in only if staff allowed connecting without authentication.
+   */
+  async #credentials(pluginId: string, deviceKeys: string[]) {
+    const { readDemoCredentials } = await import('#services/devices/demo_credentials')
+    const file = await readDemoCredentials()
+    const known = file[pluginId] ?? {}
+    const missing = deviceKeys.filter((key) => !known[key])
+    if (missing.length > 0) {
+      this.logger.warning(
+        `${pluginId}: no credentials for ${missing.join(', ')} in tmp/demo-pile-credentials.json (the demo seeder writes it in development)`
+      )
+    }
+    return Object.fromEntries(deviceKeys.flatMap((key) => (known[key] ? [[key, known[key]]] : [])))
   }
 }

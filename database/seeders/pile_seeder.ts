@@ -1,7 +1,15 @@
+import app from '@adonisjs/core/services/app'
 import { BaseSeeder } from '@adonisjs/lucid/seeders'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Project from '#models/project'
 import Tenant from '#models/tenant'
+import {
+  type DemoCredentials,
+  demoCredentialsPath,
+  readDemoCredentials,
+  writeDemoCredentials,
+} from '#services/devices/demo_credentials'
+import { generateDeviceSecret, hashDeviceSecret } from '#services/devices/device_identity_service'
 
 /**
  * The demo tenant zxb's devices: vendors 科爵 (vendor-dny), 兴科 (vendor-juy)
@@ -10,6 +18,12 @@ import Tenant from '#models/tenant'
  * (offline until a simulator logs them in). Safe to run again: vendors and
  * stations are matched by name, piles by (plugin, device key), ports by number.
  * Runs after main_seeder (seeders run in name order).
+ *
+ * Each demo pile gets credentials, and connecting without proof is off: a
+ * 设备密钥 for the JUY and OCPP piles, a bound ICCID for the DNY ones. In
+ * development they are written to tmp/demo-pile-credentials.json, where
+ * `pile:simulate --tenant=zxb` reads them; a key still matching its stored
+ * hash is kept, so running the seeder again does not lock running simulators out.
  */
 const VENDORS = [
   { name: '科爵', pluginId: 'vendor-dny' },
@@ -23,10 +37,21 @@ const PILES = [
   { project: 1, vendor: 2, deviceKey: 'ZXB-OCPP-001', name: '康桥 OCPP 充电机', ports: 2 },
 ]
 
+/** The SIM cards of the demo DNY piles, by device key. */
+const DEMO_ICCIDS: Record<string, string> = {
+  '05CEAA40': '89860000000000000401',
+  '04CEAA41': '89860000000000000402',
+}
+
 export default class PileSeeder extends BaseSeeder {
   static environment = ['development', 'test']
 
+  /** Where the demo credentials are written; none outside development. */
+  credentialsFile: string | null = app.inDev ? demoCredentialsPath() : null
+
   async run() {
+    const known = this.credentialsFile ? await readDemoCredentials(this.credentialsFile) : {}
+    const issued: DemoCredentials = {}
     await this.client.transaction(async (trx) => {
       const tenant = await Tenant.findBy('code', 'zxb', { client: trx })
       if (!tenant) return
@@ -46,8 +71,55 @@ export default class PileSeeder extends BaseSeeder {
         const stationId = stationIds[projects.indexOf(project)]
         if (!project || stationId === undefined) continue
         await this.#pile(trx, tenant.id, project.id, stationId, vendorIds[pile.vendor], pile)
+        const pluginId = VENDORS[pile.vendor].pluginId
+        const credential = await this.#credentials(trx, tenant.id, pluginId, pile.deviceKey, known)
+        if (credential) (issued[pluginId] ??= {})[pile.deviceKey] = credential
       }
     })
+    if (this.credentialsFile) await writeDemoCredentials(issued, this.credentialsFile)
+  }
+
+  /**
+   * A demo pile's credential, set on its row: the ICCID it is bound to (DNY),
+   * or its 设备密钥: the one in the file while it still matches the stored
+   * hash, else a new one. Null for a pile another tenant holds.
+   */
+  async #credentials(
+    trx: TransactionClientContract,
+    tenantId: number,
+    pluginId: string,
+    deviceKey: string,
+    known: DemoCredentials
+  ) {
+    const row = await trx
+      .from('piles')
+      .where({ tenant_id: tenantId, plugin_id: pluginId, device_key: deviceKey })
+      .select('id', 'secret_hash', 'bound_iccid')
+      .first()
+    if (!row) return null
+    if (pluginId === 'vendor-dny') {
+      const iccid: string = row.bound_iccid ?? DEMO_ICCIDS[deviceKey]
+      await trx
+        .from('piles')
+        .where('id', row.id)
+        .update({ bound_iccid: iccid, allow_unauthenticated: false })
+      return iccid
+    }
+    const kept = known[pluginId]?.[deviceKey]
+    if (kept && row.secret_hash === hashDeviceSecret(kept)) {
+      await trx.from('piles').where('id', row.id).update({ allow_unauthenticated: false })
+      return kept
+    }
+    const secret = generateDeviceSecret()
+    await trx
+      .from('piles')
+      .where('id', row.id)
+      .update({
+        secret_hash: hashDeviceSecret(secret),
+        secret_set_at: new Date(),
+        allow_unauthenticated: false,
+      })
+    return secret
   }
 
   async #vendor(
