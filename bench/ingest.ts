@@ -89,9 +89,11 @@ async function registerPiles(pool: pg.Pool) {
       [tenant.id, `ingest ${protocol}`, PLUGIN_OF[protocol], now]
     )
     await pool.query(
+      // The bench measures ingest, not identity: its raw clients present no credentials.
       `INSERT INTO piles (tenant_id, project_id, station_id, vendor_id, plugin_id, device_key,
-                          name, port_count, created_at, updated_at)
-       SELECT $1, $2, $3, $4, $5::text, key, $6::text || $5::text || '-' || ordinality, $7, $8, $8
+                          name, port_count, allow_unauthenticated, created_at, updated_at)
+       SELECT $1, $2, $3, $4, $5::text, key, $6::text || $5::text || '-' || ordinality, $7, true,
+              $8, $8
        FROM unnest($9::text[]) WITH ORDINALITY AS keys(key, ordinality)`,
       [
         tenant.id,

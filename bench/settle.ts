@@ -148,6 +148,8 @@ for (const protocol of Object.keys(PLUGIN_OF) as Protocol[]) {
       name: `settle ${protocol} ${i}`,
       portCount: PORTS,
     })
+    // The bench times settlement, not identity: its raw clients present no credentials.
+    await pool.query(`UPDATE piles SET allow_unauthenticated = true WHERE id = $1`, [record.id])
     const pile = {
       dny: () => new DnyTimedPile(deviceKey, TARGETS.dny, PORTS),
       juy: () => new JuyTimedPile(deviceKey, TARGETS.juy, PORTS),
@@ -172,8 +174,9 @@ await pool.query(`DELETE FROM piles WHERE name LIKE $1`, [`${BACKGROUND_PREFIX}%
 for (const protocol of Object.keys(PLUGIN_OF) as Protocol[]) {
   await pool.query(
     `INSERT INTO piles (tenant_id, project_id, station_id, vendor_id, plugin_id, device_key,
-                        name, port_count, created_at, updated_at)
-     SELECT $1, $2, $3, $4, $5::text, key, $6::text || $5::text || '-' || ordinality, $7, now(), now()
+                        name, port_count, allow_unauthenticated, created_at, updated_at)
+     SELECT $1, $2, $3, $4, $5::text, key, $6::text || $5::text || '-' || ordinality, $7, true,
+            now(), now()
      FROM unnest($8::text[]) WITH ORDINALITY AS keys(key, ordinality)`,
     [
       tenantId,

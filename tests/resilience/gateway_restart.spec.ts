@@ -11,7 +11,7 @@ import WalletService from '#services/wallet/wallet_service'
 import type { VendorSimulationSummary } from '#plugins/contracts'
 import { chargingFixture, owner } from '#tests/functional/charging/helpers'
 import { createRider, freshCardNo, stockCards } from '#tests/functional/cards/helpers'
-import { freshDnyKey } from '#tests/functional/devices/helpers'
+import { freshDnyKey, giveCredentials } from '#tests/functional/devices/helpers'
 import { eventually } from '#tests/functional/payments/helpers'
 import { runLedgerVerify } from '#tests/functional/wallet/helpers'
 
@@ -113,9 +113,10 @@ async function fleetFixture() {
       pluginId: part.pluginId,
     })
     const deviceKeys: string[] = []
+    const credentials: Record<string, string> = {}
     for (let index = 0; index < part.piles; index++) {
       const deviceKey = KEYS[part.pluginId]()
-      await devices.createPile({
+      const pile = await devices.createPile({
         stationId: base.station.id,
         vendorId: vendor.id,
         deviceKey,
@@ -123,6 +124,8 @@ async function fleetFixture() {
         portCount: part.ports,
       })
       deviceKeys.push(deviceKey)
+      // Each simulated pile proves itself, as after issue 13 every pile must.
+      credentials[deviceKey] = await giveCredentials(part.pluginId, pile.id)
     }
     const cardNos: string[] = []
     for (let index = 0; index < part.piles * part.ports; index++) {
@@ -140,7 +143,7 @@ async function fleetFixture() {
       })
       cardNos.push(cardNo)
     }
-    parts.push({ ...part, deviceKeys, cardNos })
+    parts.push({ ...part, deviceKeys, credentials, cardNos })
   }
   return { ...base, parts }
 }
@@ -195,6 +198,7 @@ test.group('resilience: the gateway killed mid-charge', (group) => {
           ports: part.ports,
           durationSeconds: SIMULATION_SECONDS,
           deviceKeys: part.deviceKeys,
+          credentials: part.credentials,
           cardNos: part.cardNos,
           speed: part.speed,
           seed: 8,

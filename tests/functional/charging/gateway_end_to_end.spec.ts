@@ -4,7 +4,7 @@ import logger from '@adonisjs/core/services/logger'
 import AuditService from '#services/audit/audit_service'
 import DeviceRegistryService from '#services/devices/device_registry_service'
 import GatewayHost from '#services/gateway/gateway_host'
-import { freshDnyKey } from '#tests/functional/devices/helpers'
+import { freshDnyKey, giveCredentials } from '#tests/functional/devices/helpers'
 import { runLedgerVerify } from '#tests/functional/wallet/helpers'
 import { chargingFixture, owner, realBalance } from './helpers.js'
 
@@ -43,6 +43,8 @@ for (const pluginId of Object.keys(DEVICE_KEYS)) {
         name: `${pluginId} 桩`,
         portCount: 2,
       })
+      // The simulated pile proves itself as a real one must.
+      const credential = await giveCredentials(pluginId, pile.id)
       if (options.frozen) {
         await owner().from('riders').where('id', fixture.rider.id).update({ status: 'frozen' })
       }
@@ -61,6 +63,7 @@ for (const pluginId of Object.keys(DEVICE_KEYS)) {
           ports: 2,
           durationSeconds,
           deviceKeys: [deviceKey],
+          credentials: { [deviceKey]: credential },
           cardNos: [fixture.cardNo],
           speed: 600,
           seed: 11,

@@ -6,6 +6,7 @@ import DeviceRegistryService from '#services/devices/device_registry_service'
 import GatewayHost from '#services/gateway/gateway_host'
 import { RawCharger } from '../../../plugins/vendor-ocpp16/tests/helpers.js'
 import { TestDevice, waitFor } from '../../../plugins/vendor-juy/tests/support.js'
+import { allowUnauthenticated } from '#tests/functional/devices/helpers'
 import { charging, chargingFixture, owner, realBalance, settlementsOf } from './helpers.js'
 
 /*
@@ -30,6 +31,8 @@ async function ocppSetUp() {
     name: 'OCPP 桩',
     portCount: 2,
   })
+  // These tests are about charging events, not identity: the raw client presents no key.
+  await allowUnauthenticated(pile.id)
   const registry = await app.container.make('plugins')
   const gateway = () =>
     new GatewayHost(
@@ -173,6 +176,7 @@ test.group('vendor events through the gateway: JUY', () => {
       name: 'JUY 桩',
       portCount: 2,
     })
+    await allowUnauthenticated(pile.id)
     const registry = await app.container.make('plugins')
     const gateway = () =>
       new GatewayHost(
