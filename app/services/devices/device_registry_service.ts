@@ -119,7 +119,7 @@ function iso(value: Date | DateTime | null) {
 }
 
 /** Command parameters as pages show them: a pushed 设备密钥 is never shown. */
-export function maskSecrets(parameters: Record<string, unknown>) {
+function maskSecrets(parameters: Record<string, unknown>) {
   if (!(AUTHORIZATION_KEY in parameters)) return parameters
   return { ...parameters, [AUTHORIZATION_KEY]: SECRET_MASK }
 }
