@@ -12,6 +12,12 @@ import AuditService from '#services/audit/audit_service'
 import CardService from '#services/cards/card_service'
 import { normalizeCardNo } from '#services/cards/card_number'
 import ChargingRefusal from '#services/charging/charging_refusal'
+import {
+  capEnd,
+  type CappedEnd,
+  type EndClaim,
+  type Observation,
+} from '#services/charging/billing_caps'
 import { newOrderNumber } from '#services/charging/order_numbers'
 import { DEFAULT_TARIFF, computeCharge, priceOfHours, type Tariff } from '#services/charging/tariff'
 import type TenantContext from '#services/tenancy/tenant_context'
@@ -56,6 +62,11 @@ type OrderRow = {
   cap_fen: number | null
   started_at: Date | null
   ended_at: Date | null
+  /** Platform time the start was confirmed (see billing_caps). */
+  start_confirmed_at: Date | null
+  /** Platform time the charge was last seen running. */
+  last_seen_at: Date | null
+  created_at: Date
   max_power_deciwatts: number
   meter_start_wh: number | null
   sample_count: number
@@ -73,7 +84,8 @@ const OPEN = ['authorised', 'charging'] as const
  * and the APP and staff start and stop charges remotely.
  *
  * Money: an order bills from what the pile reports (computeCharge on the
- * tariff copied at creation), never above its cap, and settles into the
+ * tariff copied at creation), never above its cap nor above what the
+ * platform observed of the charge (billing_caps.ts), and settles into the
  * ledger once: the deduction is keyed `order:<orderNo>:1`, and the order
  * row is locked while its end record is applied, so end records resent for
  * days or delivered twice at once post one deduction.
@@ -90,7 +102,9 @@ const OPEN = ['authorised', 'charging'] as const
 export default class ChargingService {
   constructor(
     protected wallet = new WalletService(),
-    protected audit = new AuditService()
+    protected audit = new AuditService(),
+    /** The platform's clock: what it observed, never a pile's claimed times. */
+    protected now: () => Date = () => new Date()
   ) {}
 
   /**
@@ -204,6 +218,8 @@ export default class ChargingService {
               abnormal_at: null,
               port_no: input.portNo,
               started_at: input.at,
+              start_confirmed_at: this.now(),
+              last_seen_at: this.now(),
               transaction_ref: input.transactionRef ?? trx.raw('transaction_ref'),
               meter_start_wh: input.meterStartWattHours ?? null,
               updated_at: new Date(),
@@ -221,6 +237,7 @@ export default class ChargingService {
         at: input.at,
         transactionRef: input.transactionRef ?? input.orderNo ?? null,
         meterStartWattHours: input.meterStartWattHours ?? null,
+        confirmed: true,
       }
       if (input.idTag) {
         const swipe = await new CardService(tenant, this.audit).authorizeSwipe(
@@ -384,8 +401,9 @@ export default class ChargingService {
         .update({
           // Power flowing means the charge started, even if its confirmation was lost.
           ...(order.status === 'authorised' && power > 0
-            ? { status: 'charging', started_at: input.at }
+            ? { status: 'charging', started_at: input.at, start_confirmed_at: this.now() }
             : {}),
+          last_seen_at: this.now(),
           max_power_deciwatts: maxPower,
           ...(energy === null ? {} : { energy_wh: trx.raw('GREATEST(energy_wh, ?)', [energy]) }),
           last_sample_at: input.at,
@@ -418,10 +436,13 @@ export default class ChargingService {
       const pile = await this.#pile(tenant, trx, input.pileId)
       if (!pile) return null
       await this.#serializePort(trx, pile.id, input.portNo)
+      const arrivedAt = this.now()
       let order =
         (await this.#findOrder(tenant, trx, pile.id, input, true)) ??
         (await this.#openOrder(tenant, trx, pile.id, input.portNo, OPEN, null, true))
+      const seenBefore = order !== null
       if (!order) {
+        const endedAt = new Date(Math.min(input.endedAt.getTime(), arrivedAt.getTime()))
         order = await this.#createOrder(tenant, trx, {
           pile,
           portNo: input.portNo,
@@ -432,47 +453,56 @@ export default class ChargingService {
           cap: null,
           tariff: await this.#tariff(tenant, trx, pile.project_id),
           status: 'charging',
-          at:
-            input.startedAt ??
-            new Date(input.endedAt.getTime() - (input.durationSeconds ?? 0) * 1000),
+          at: new Date(
+            Math.min(
+              (input.startedAt ?? endedAt).getTime() -
+                (input.startedAt ? 0 : (input.durationSeconds ?? 0) * 1000),
+              endedAt.getTime()
+            )
+          ),
           transactionRef: input.transactionRef ?? input.orderNo ?? null,
         })
       }
       if (order.ended_at || ['cancelled', 'refunded', 'settled'].includes(order.status)) {
         return order
       }
-      const durationSeconds =
-        input.durationSeconds ??
-        (order.started_at
-          ? Math.max(0, (input.endedAt.getTime() - new Date(order.started_at).getTime()) / 1000)
-          : 0)
-      const usage = {
-        durationSeconds,
+      const claim = {
+        startedAt: order.started_at ? new Date(order.started_at) : (input.startedAt ?? null),
+        endedAt: input.endedAt,
+        durationSeconds: input.durationSeconds,
         energyWattHours: endEnergy(input, order.meter_start_wh),
         maxPowerDeciwatts: Math.max(order.max_power_deciwatts, input.maxPowerDeciwatts ?? 0),
+      }
+      const seen = seenBefore
+        ? await this.#observed(tenant, trx, order, arrivedAt)
+        : { openedAt: null, lastSeenAt: null, arrivedAt }
+      const end = capEnd(claim, seen)
+      const usage = {
+        durationSeconds: end.durationSeconds,
+        energyWattHours: end.energyWattHours,
+        maxPowerDeciwatts: end.maxPowerDeciwatts,
       }
       const bill = computeCharge(order.tariff, usage, order.cap_fen)
       const phantom =
         bill.amountFen > 0 &&
         usage.energyWattHours <= 0 &&
         usage.maxPowerDeciwatts < IDLE_POWER_DECIWATTS
-      const abnormal = order.rider_id === null ? 'unknown_rider' : phantom ? 'phantom' : null
-      const startedAt =
-        order.started_at ??
-        input.startedAt ??
-        new Date(input.endedAt.getTime() - durationSeconds * 1000)
+      // Unknown riders and phantoms wait for staff; a capped order settles and is listed for review.
+      const blocking = order.rider_id === null ? 'unknown_rider' : phantom ? 'phantom' : null
+      const reason = blocking ?? end.capped[0] ?? null
+      const corrected = end.capped.length > 0 || end.endMoved
       const [updated] = await trx
         .from('charging_orders')
         .where('id', order.id)
         .update({
-          status: abnormal ? 'abnormal' : 'ended',
-          abnormal_reason: abnormal,
-          abnormal_at: abnormal ? new Date() : null,
-          started_at: startedAt,
-          ended_at: input.endedAt,
-          duration_seconds: Math.max(0, Math.trunc(durationSeconds)),
+          status: blocking ? 'abnormal' : 'ended',
+          abnormal_reason: reason,
+          abnormal_at: reason ? arrivedAt : null,
+          started_at: end.startedAt,
+          ended_at: end.endedAt,
+          duration_seconds: end.durationSeconds,
           minutes: bill.minutes,
-          energy_wh: Math.max(0, Math.trunc(usage.energyWattHours)),
+          energy_wh: usage.energyWattHours,
           max_power_deciwatts: usage.maxPowerDeciwatts,
           amount_fen: bill.amountFen,
           rate_fen_per_hour: bill.rateFenPerHour,
@@ -481,7 +511,8 @@ export default class ChargingService {
           raw_stop_code: input.rawStopCode ?? null,
           transaction_ref: input.transactionRef ?? trx.raw('transaction_ref'),
           low_power_since: null,
-          updated_at: new Date(),
+          end_claim: corrected ? JSON.stringify(endClaimRecord(claim, seen, end)) : null,
+          updated_at: arrivedAt,
         })
         .returning('*')
       await this.#releasePort(trx, pile.id, order.port_no ?? input.portNo, order.order_no)
@@ -735,6 +766,40 @@ export default class ChargingService {
     }
   }
 
+  /**
+   * The platform's own observation of an order's charge (billing_caps): its
+   * start confirmation (for a charge never confirmed, its authorisation),
+   * the latest sample, and the port's status while the order held it.
+   */
+  async #observed(
+    tenant: TenantContext,
+    trx: TransactionClientContract,
+    order: OrderRow,
+    arrivedAt: Date
+  ): Promise<Observation> {
+    const openedAt = new Date(order.start_confirmed_at ?? order.created_at)
+    const seen = [openedAt, ...(order.last_seen_at ? [new Date(order.last_seen_at)] : [])]
+    const port =
+      order.port_no === null
+        ? null
+        : await trx
+            .from('pile_ports')
+            .where({ tenant_id: tenant.tenantId, pile_id: order.pile_id, port_no: order.port_no })
+            .where('current_order_no', order.order_no)
+            .select('state', 'updated_at')
+            .first()
+    if (port && ['charging', 'full'].includes(port.state)) {
+      seen.push(arrivedAt)
+    } else if (port && port.state !== 'offline' && order.abnormal_reason !== 'pile_offline') {
+      seen.push(new Date(port.updated_at))
+    }
+    return {
+      openedAt,
+      lastSeenAt: new Date(Math.max(...seen.map((at) => at.getTime()))),
+      arrivedAt,
+    }
+  }
+
   async #pile(
     tenant: TenantContext,
     trx: TransactionClientContract,
@@ -912,6 +977,8 @@ export default class ChargingService {
       at: Date
       transactionRef?: string | null
       meterStartWattHours?: number | null
+      /** The platform confirms the start now (not an order known only from its end record). */
+      confirmed?: boolean
     }
   ): Promise<OrderRow> {
     const maxSeconds =
@@ -943,6 +1010,8 @@ export default class ChargingService {
           status: input.status,
           cancel_reason: input.cancelReason ?? null,
           started_at: input.status === 'charging' ? input.at : null,
+          start_confirmed_at: input.confirmed ? this.now() : null,
+          last_seen_at: input.confirmed ? this.now() : null,
           max_duration_seconds: maxSeconds,
           transaction_ref: input.transactionRef ?? null,
           meter_start_wh: input.meterStartWattHours ?? null,
@@ -1034,4 +1103,21 @@ export function endEnergy(
  */
 export function fullThreshold(maxPowerDeciwatts: number) {
   return Math.min(Math.floor(maxPowerDeciwatts / 5), 600)
+}
+
+/** What an order keeps of an end record the platform did not take as is, for staff to review. */
+export function endClaimRecord(claim: EndClaim, seen: Observation, end: CappedEnd) {
+  const iso = (at: Date | null) => (at ? at.toISOString() : null)
+  return {
+    startedAt: iso(claim.startedAt),
+    endedAt: iso(claim.endedAt),
+    durationSeconds: claim.durationSeconds,
+    energyWattHours: claim.energyWattHours,
+    maxPowerDeciwatts: claim.maxPowerDeciwatts,
+    observedFrom: iso(seen.openedAt),
+    observedUntil: iso(seen.lastSeenAt),
+    receivedAt: iso(seen.arrivedAt),
+    toleranceSeconds: end.toleranceSeconds,
+    capped: end.capped,
+  }
 }

@@ -2,6 +2,7 @@ import { inject } from '@adonisjs/core'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { normalizeCardNo } from '#services/cards/card_number'
 import type { Bill, Tariff } from '#services/charging/tariff'
+import { CAPPED_REASONS } from '#services/charging/billing_caps'
 import { keysetPage, ridersByPhone, whereShanghaiDays } from '#services/finance/keyset'
 import TenantContext from '#services/tenancy/tenant_context'
 import type { OrderFilters } from '#validators/order_validator'
@@ -40,6 +41,20 @@ export type OrderRecord = {
   open: boolean
 }
 
+/** What the pile claimed in its end record, kept when the platform billed less (billing_caps). */
+export type EndClaimRecord = {
+  startedAt: string | null
+  endedAt: string | null
+  durationSeconds: number | null
+  energyWattHours: number
+  maxPowerDeciwatts: number
+  observedFrom: string | null
+  observedUntil: string | null
+  receivedAt: string
+  toleranceSeconds: number
+  capped: string[]
+}
+
 export type OrderDetail = OrderRecord & {
   station: string | null
   pileName: string | null
@@ -47,6 +62,7 @@ export type OrderDetail = OrderRecord & {
   bill: Bill | null
   resolutionNote: string | null
   settledAt: string | null
+  endClaim: EndClaimRecord | null
   samples: { at: string; powerWatts: number; energyWh: number | null }[]
 }
 
@@ -120,7 +136,16 @@ export default class OrderRecords {
     const query = trx.from('charging_orders as o').where('o.tenant_id', tenantId)
     this.tenant.limitToProjects(query, 'o.project_id')
     if (only.abnormal) {
-      query.where('o.status', 'abnormal')
+      // Capped orders are settled on the capped figures and listed for staff to review.
+      query.where((listed) =>
+        listed
+          .where('o.status', 'abnormal')
+          .orWhere((capped) =>
+            capped
+              .whereIn('o.abnormal_reason', [...CAPPED_REASONS])
+              .whereIn('o.status', ['ended', 'settled'])
+          )
+      )
       if (filters.abnormalReason) query.where('o.abnormal_reason', filters.abnormalReason)
     } else if (filters.status) {
       query.where('o.status', filters.status)
@@ -204,6 +229,7 @@ export default class OrderRecords {
         bill: row.bill,
         resolutionNote: row.resolution_note,
         settledAt: iso(row.settled_at),
+        endClaim: row.end_claim,
         samples: samples.map((sample) => ({
           at: iso(sample.at)!,
           powerWatts: Math.round(sample.power_deciwatts / 10),

@@ -157,7 +157,26 @@ export async function outcome(work: Promise<unknown>) {
   }
 }
 
-/** A card swipe authorised and confirmed started on port 1: the order number. */
+/**
+ * The platform confirmed the order's start `secondsAgo` (billing caps: an
+ * end record bills no more than that, plus tolerance) and has seen it
+ * running until now.
+ */
+export async function startSeen(orderNo: string, secondsAgo: number) {
+  await owner()
+    .from('charging_orders')
+    .where('order_no', orderNo)
+    .update({
+      start_confirmed_at: new Date(Date.now() - secondsAgo * 1000),
+      last_seen_at: new Date(),
+    })
+}
+
+/**
+ * A card swipe authorised and confirmed started on port 1: the order number.
+ * The platform saw it start the order's maximum duration ago, so the end
+ * records of these tests bill as claimed; billing_caps.spec.ts sets its own.
+ */
 export async function startedBySwipe(
   fixture: Awaited<ReturnType<typeof chargingFixture>>,
   at = new Date()
@@ -175,5 +194,6 @@ export async function startedBySwipe(
     orderNo: decision.orderNo,
     at,
   })
+  await startSeen(decision.orderNo, decision.maxDurationSeconds)
   return decision.orderNo
 }

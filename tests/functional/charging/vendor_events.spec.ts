@@ -7,7 +7,14 @@ import GatewayHost from '#services/gateway/gateway_host'
 import { RawCharger } from '../../../plugins/vendor-ocpp16/tests/helpers.js'
 import { TestDevice, waitFor } from '../../../plugins/vendor-juy/tests/support.js'
 import { allowUnauthenticated } from '#tests/functional/devices/helpers'
-import { charging, chargingFixture, owner, realBalance, settlementsOf } from './helpers.js'
+import {
+  charging,
+  chargingFixture,
+  owner,
+  realBalance,
+  settlementsOf,
+  startSeen,
+} from './helpers.js'
 
 /*
 | The vendor contract's later events through the real gateway: an OCPP
@@ -93,6 +100,8 @@ test.group('vendor events through the gateway: OCPP', () => {
       assert.equal(orders[0].port_no, 2)
       assert.equal(orders[0].status, 'charging')
       assert.equal(orders[0].meter_start_wh, 12_000)
+      // The hour the charger's timestamps tell, as the platform would have watched it.
+      await startSeen(orders[0].order_no, 60 * 60)
 
       // The gateway restarts mid-charge: the new adapter knows nothing of the transaction.
       await charger.close()
@@ -211,6 +220,8 @@ test.group('vendor events through the gateway: JUY', () => {
       }
       assert.lengthOf(orders, 1)
       assert.equal(orders[0].transaction_ref, String(start.orderNo))
+      // The half hour the end record tells, as the platform would have watched it.
+      await startSeen(orders[0].order_no, 30 * 60)
 
       // A new gateway process: the adapter's memory of wire number → order is gone.
       await device.close()
