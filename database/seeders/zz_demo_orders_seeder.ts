@@ -86,6 +86,16 @@ export default class DemoOrdersSeeder extends BaseSeeder {
   #charging = new ChargingService()
   #wallet = new WalletService()
 
+  /**
+   * The charging service as it was at `at`: billing trusts only what the
+   * platform observed on its own clock, so a month replayed today must tell
+   * it when each report arrived.
+   */
+  #chargingAt(at: Date | number) {
+    const when = new Date(at)
+    return new ChargingService(undefined, undefined, () => when)
+  }
+
   async run() {
     const setup = await this.client.transaction((trx) => this.#setup(trx))
     if (!setup) return
@@ -313,7 +323,7 @@ export default class DemoOrdersSeeder extends BaseSeeder {
       // A wallet that cannot pay is refused at the pile: no order, as in life.
       if (!decision.authorised) return
       orderNo = decision.orderNo
-      await this.#charging.confirmStart(tenant, {
+      await this.#chargingAt(startedAt).confirmStart(tenant, {
         pileId,
         portNo,
         orderNo,
@@ -323,8 +333,9 @@ export default class DemoOrdersSeeder extends BaseSeeder {
       if (plan.samples && plan.kind === 'normal') {
         await this.#samples(tenant, plan, orderNo, startedAt)
       }
+      if (plan.seconds > 0) await this.#lastReport(tenant, plan, orderNo, endedAt)
     }
-    await this.#charging.settleEnd(tenant, {
+    await this.#chargingAt(endedAt).settleEnd(tenant, {
       pileId,
       deviceKey: '',
       portNo,
@@ -355,15 +366,28 @@ export default class DemoOrdersSeeder extends BaseSeeder {
     const count = 8
     for (let sample = 1; sample <= count; sample += 1) {
       const share = sample / (count + 1)
-      await this.#charging.recordMeter(tenant, {
+      const at = new Date(startedAt.getTime() + plan.seconds * 1000 * share)
+      await this.#chargingAt(at).recordMeter(tenant, {
         pileId: plan.port.pileId,
         portNo: plan.port.portNo,
         orderNo,
         powerDeciwatts: this.#curve(plan, share),
         energyWattHours: Math.floor(this.#energy(plan) * share),
-        at: new Date(startedAt.getTime() + plan.seconds * 1000 * share),
+        at,
       })
     }
+  }
+
+  /** The pile's last power report, a minute before its end (DNY reports every 5 minutes): the platform saw it running. */
+  async #lastReport(tenant: TenantContext, plan: Plan, orderNo: string, endedAt: Date) {
+    const at = new Date(endedAt.getTime() - Math.min(60, plan.seconds / 2) * 1000)
+    await this.#chargingAt(at).recordMeter(tenant, {
+      pileId: plan.port.pileId,
+      portNo: plan.port.portNo,
+      orderNo,
+      powerDeciwatts: plan.kind === 'normal' ? this.#curve(plan, 0.99) : 0,
+      at,
+    })
   }
 
   /**
@@ -396,7 +420,15 @@ export default class DemoOrdersSeeder extends BaseSeeder {
       const orderNo = await this.#open(system, frozenAt, rider, frozenRef, startedAt)
       if (orderNo) {
         await new RiderService(clerk, new AuditService()).setStatus([rider.id], 'frozen')
-        await this.#charging.settleEnd(system, {
+        const lastReport = startedAt + 89 * 60_000
+        await this.#chargingAt(lastReport).recordMeter(system, {
+          pileId: frozenAt.pileId,
+          portNo: frozenAt.portNo,
+          orderNo,
+          powerDeciwatts: 600,
+          at: new Date(lastReport),
+        })
+        await this.#chargingAt(startedAt + 90 * 60_000).settleEnd(system, {
           pileId: frozenAt.pileId,
           deviceKey: '',
           portNo: frozenAt.portNo,
@@ -421,7 +453,7 @@ export default class DemoOrdersSeeder extends BaseSeeder {
       at: new Date(at),
     })
     if (!decision.authorised) return null
-    await this.#charging.confirmStart(tenant, {
+    await this.#chargingAt(at + 15_000).confirmStart(tenant, {
       pileId: port.pileId,
       portNo: port.portNo,
       orderNo: decision.orderNo,

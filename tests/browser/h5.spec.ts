@@ -8,6 +8,7 @@ import {
   orderField,
   owner,
   realBalance,
+  startSeen,
 } from '#tests/functional/charging/helpers'
 import { inboxCode } from '#tests/functional/h5/helpers'
 
@@ -68,6 +69,8 @@ test.group('Rider H5 in a phone browser', (group) => {
       orderNo,
       at: new Date(Date.now() - 30 * 60_000),
     })
+    // Billing trusts the platform's clock: it saw this start half an hour ago.
+    await startSeen(orderNo, 30 * 60)
     await charging.recordMeter(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 1,

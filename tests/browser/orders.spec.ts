@@ -7,6 +7,7 @@ import {
   chargingFixture,
   endRecord,
   orderField,
+  startSeen,
   startedBySwipe,
 } from '#tests/functional/charging/helpers'
 import { logIn } from '#tests/helpers/browser'
@@ -55,6 +56,8 @@ test.group('订单管理 and 异常订单', (group) => {
       orderNo: appOrder,
       at: new Date(Date.now() - 20 * 60_000),
     })
+    // Billing trusts the platform's clock: it saw this start 20 minutes ago.
+    await startSeen(appOrder, 20 * 60)
     await charging.settleEnd(
       fixture.system,
       endRecord(fixture, appOrder, { minutes: 20, watts: 150, portNo: 2 })

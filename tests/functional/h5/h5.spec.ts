@@ -9,6 +9,7 @@ import {
   orderRow,
   owner,
   realBalance,
+  startSeen,
 } from '#tests/functional/charging/helpers'
 import {
   codeOf,
@@ -146,6 +147,8 @@ test.group('Rider H5', (group) => {
       orderNo,
       at,
     })
+    // Billing trusts the platform's clock: it saw this start half an hour ago.
+    await startSeen(orderNo, 30 * 60)
     await charging.recordMeter(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 1,
