@@ -25,6 +25,8 @@ export const ABNORMAL_REASONS = [
   'phantom',
   'settlement_failed',
   'unknown_rider',
+  'capped_duration',
+  'capped_energy',
 ] as const
 
 /** 订单管理 and 异常订单: filters and keyset paging (query string). */

@@ -52,9 +52,9 @@ async function signedIn(fixture: Fixture) {
 }
 
 /** The 异常订单 page's rows, as its route gives them. */
-async function abnormalList(fixture: Fixture) {
+async function abnormalList(fixture: Fixture, query = '') {
   const browser = await signedIn(fixture)
-  const list = await browser.props('/orders/abnormal')
+  const list = await browser.props(`/orders/abnormal${query}`)
   return list.orders as { orderNo: string; status: string; abnormalReason: string | null }[]
 }
 
@@ -124,6 +124,12 @@ test.group('Billing caps', (group) => {
         reason: order.abnormalReason,
       })),
       { orderNo, status: 'settled', reason: 'capped_duration' }
+    )
+    // 异常订单's reason filter offers it too.
+    const filtered = await abnormalList(fixture, '?abnormalReason=capped_duration')
+    assert.deepEqual(
+      filtered.map((order) => order.orderNo),
+      [orderNo]
     )
     const browser = await signedIn(fixture)
     const detail = await browser.props(`/orders/${row.id}`)
