@@ -1,4 +1,6 @@
 import pg from 'pg'
+import app from '@adonisjs/core/services/app'
+import { MemoryTransport } from '@boringnode/bus/transports/memory'
 import type {
   Serializable,
   SubscribeHandler,
@@ -147,6 +149,12 @@ export class PostgresTransport implements Transport {
   }
 }
 
+/**
+ * `node ace codegen` builds the app in warm-up mode, where Adonis never runs
+ * the providers' shutdown: a LISTEN client opened there would keep the process
+ * (and a database connection) alive forever. Warm-up serves no stream, so its
+ * bus stays in memory.
+ */
 export function postgresTransport(config: pg.ClientConfig): TransportFactory {
-  return () => new PostgresTransport(config)
+  return () => (app.getMode() === 'warmup' ? new MemoryTransport() : new PostgresTransport(config))
 }
