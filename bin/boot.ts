@@ -1,6 +1,8 @@
 import 'reflect-metadata'
+import { basename } from 'node:path'
 import { Ignitor } from '@adonisjs/core'
 import { stopDatabase } from './database.js'
+import { stopOnSignals } from './lifecycle.js'
 
 export const APP_ROOT = new URL('../', import.meta.url)
 
@@ -11,8 +13,12 @@ const IMPORTER = (filePath: string) => {
   return import(filePath)
 }
 
-/** The ignitor every entry point boots with; it stops an embedded database it started. */
-export function createIgnitor() {
+/**
+ * The ignitor every entry point boots with (`role` names the process in
+ * logs, by default its script): it stops an embedded database it started,
+ * and stops on SIGTERM/SIGINT.
+ */
+export function createIgnitor(role = basename(process.argv[1] ?? 'node')) {
   return new Ignitor(APP_ROOT, { importer: IMPORTER }).tap((app) => {
     app.booting(async () => {
       await import('#start/env')
@@ -20,7 +26,6 @@ export function createIgnitor() {
     app.terminating(async () => {
       await stopDatabase()
     })
-    app.listen('SIGTERM', () => app.terminate())
-    app.listen('SIGINT', () => app.terminate())
+    stopOnSignals(app, role)
   })
 }

@@ -1,10 +1,12 @@
 import { prettyPrintError } from '@adonisjs/core'
 import { createIgnitor } from './boot.js'
 import { ensureDatabase } from './database.js'
+import { exitOnFatalErrors } from './lifecycle.js'
 
+exitOnFatalErrors('web')
 await ensureDatabase()
 
-createIgnitor()
+createIgnitor('web')
   .httpServer()
   .start()
   .catch((error) => {

@@ -7,7 +7,12 @@ import { ensureDatabase } from './database.js'
 
 await ensureDatabase()
 
-createIgnitor()
+// An interrupted run is not a passed one (the ignitor exits after the signal).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => (process.exitCode ??= 1))
+}
+
+createIgnitor('test')
   .testRunner()
   .configure(async (app) => {
     const { runnerHooks, ...config } = await import('../tests/bootstrap.js')
