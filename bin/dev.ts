@@ -11,12 +11,14 @@ import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ensureDatabase, stopDatabase } from './database.js'
 import { ensureEnvFile } from './env_file.js'
+import { exited, signalGroup, Supervisor } from './supervisor.js'
 import { DEMO_LOGINS, DEMO_PLATFORM_LOGIN } from '../database/demo_logins.js'
 
 const ROOT = new URL('../', import.meta.url)
 const children: ChildProcess[] = []
+const supervisors: Supervisor[] = []
 
-function run(role: string, args: string[], nodeFlags: string[] = []) {
+function spawnAce(args: string[], nodeFlags: string[] = []) {
   const child = spawn(process.execPath, [...nodeFlags, 'ace', ...args], {
     cwd: ROOT,
     env: process.env,
@@ -24,19 +26,32 @@ function run(role: string, args: string[], nodeFlags: string[] = []) {
     // Own process group: stopping a role stops the processes it spawned too.
     detached: true,
   })
-  for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream! }).on('line', (line) => console.log(`[${role}] ${line}`))
-  }
   children.push(child)
   return child
 }
 
-function finished(child: ChildProcess) {
-  return new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)))
+function run(role: string, args: string[]) {
+  const child = spawnAce(args)
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream! }).on('line', (line) => console.log(`[${role}] ${line}`))
+  }
+  return child
+}
+
+/** A role that is started again whenever it dies (bin/supervisor.ts). */
+function supervise(role: string, args: string[], nodeFlags: string[] = [], diedWhen?: RegExp) {
+  const supervisor = new Supervisor(role, {
+    spawn: () => spawnAce(args, nodeFlags),
+    output: (line) => console.log(`[${role}] ${line}`),
+    notice: (message) => console.log(`[dev] ${message}`),
+    diedWhen: diedWhen && ((line) => diedWhen.test(line)),
+  })
+  supervisors.push(supervisor)
+  return supervisor.start()
 }
 
 async function step(role: string, args: string[]) {
-  const code = await finished(run(role, args))
+  const code = await exited(run(role, args))
   if (code !== 0) throw new Error(`"node ace ${args.join(' ')}" failed with exit code ${code}`)
 }
 
@@ -52,21 +67,16 @@ async function waitForHttp(url: string, timeoutMs: number) {
   return false
 }
 
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
-  try {
-    process.kill(-child.pid!, signal)
-  } catch {}
-}
-
 let stopping = false
 async function shutdown() {
   if (stopping) return
   stopping = true
-  const running = children.filter((child) => child.exitCode === null)
+  for (const supervisor of supervisors) supervisor.stop()
+  const running = children.filter((child) => child.exitCode === null && child.signalCode === null)
   for (const child of running) signalGroup(child, 'SIGTERM')
-  const allExited = Promise.all(running.map(finished))
-  // Without a terminal, `ace serve` ignores signals: its group gets a SIGKILL.
-  const grace = sleep(5000).then(() => running.forEach((child) => signalGroup(child, 'SIGKILL')))
+  const allExited = Promise.all(running.map(exited))
+  // A role still stopping after its own deadline (bin/lifecycle.ts) is cut short.
+  const grace = sleep(25_000).then(() => running.forEach((child) => signalGroup(child, 'SIGKILL')))
   await Promise.race([allExited, grace])
   await allExited
   await stopDatabase()
@@ -84,10 +94,11 @@ await ensureDatabase()
 await step('migrate', ['migration:run', '--force', '--connection=owner'])
 await step('seed', ['db:seed', '--connection=owner'])
 
-const web = run('web', ['serve', '--hmr'])
+// `ace serve --hmr` outlives its HTTP server (it keeps watching files): its note restarts the role.
+supervise('web', ['serve', '--hmr'], [], /Underlying HTTP server (died|closed)/)
 // As deployed (npm run start:worker): without it, dead export rows swell the heap by ~170 MB.
-run('worker', ['worker'], ['--optimize-for-size'])
-run('gateway', ['gateway'])
+supervise('worker', ['worker'], ['--optimize-for-size'])
+supervise('gateway', ['gateway'])
 
 const url = `http://${settings.HOST ?? 'localhost'}:${settings.PORT ?? 3333}`
 if (await waitForHttp(`${url}/login`, 120_000)) {
@@ -122,6 +133,6 @@ if (await waitForHttp(`${url}/login`, 120_000)) {
   }
   console.log('  Ctrl+C stops everything.')
   console.log('')
-} else if (web.exitCode === null) {
+} else {
   console.error(`[dev] the web server did not answer at ${url} within 120 s`)
 }
