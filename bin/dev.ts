@@ -94,8 +94,10 @@ await ensureDatabase()
 await step('migrate', ['migration:run', '--force', '--connection=owner'])
 await step('seed', ['db:seed', '--connection=owner'])
 
-// `ace serve --hmr` outlives its HTTP server (it keeps watching files): its note restarts the role.
-supervise('web', ['serve', '--hmr'], [], /Underlying HTTP server (died|closed)/)
+// `ace serve --hmr` outlives its HTTP server (it keeps watching files): the assembler's note
+// that the server died (killed, or exited non-zero; a reload after a file change prints none)
+// or the server's own fatal line (bin/lifecycle.ts) restarts the role.
+supervise('web', ['serve', '--hmr'], [], /Underlying HTTP server died|"level":60,.*"role":"web"/)
 // As deployed (npm run start:worker): without it, dead export rows swell the heap by ~170 MB.
 supervise('worker', ['worker'], ['--optimize-for-size'])
 supervise('gateway', ['gateway'])

@@ -19,7 +19,8 @@ export interface SupervisorOptions {
   /**
    * An output line saying the role's real work process died while the child
    * lives on (`ace serve --hmr` keeps watching files after its HTTP server
-   * died): the child is then stopped and restarted like a dead one.
+   * exited on a fatal error): the child is then stopped and restarted like a
+   * dead one.
    */
   diedWhen?: (line: string) => boolean
   firstDelayMs?: number

@@ -102,8 +102,8 @@ test.group('dev supervisor', (group) => {
     cleanup,
   }) => {
     const { supervised, notices } = supervisor(
-      `console.log('Underlying HTTP server died. Still watching for changes'); ${FOREVER}`,
-      { diedWhen: /Underlying HTTP server died/ }
+      `console.error('{"level":60,"role":"web","origin":"uncaughtException"}'); ${FOREVER}`,
+      { diedWhen: /"level":60,.*"role":"web"/ }
     )
     cleanup(() => stopAll(supervised))
     const first = supervised.start()
