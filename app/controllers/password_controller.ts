@@ -1,12 +1,16 @@
 import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import StaffService from '#services/staff/staff_service'
+import StaffSessions from '#services/auth/staff_sessions'
 import { changeOwnPasswordValidator } from '#validators/staff_validator'
 
 /** A staff member changes their own password (forced after a reset). */
 @inject()
 export default class PasswordController {
-  constructor(protected staff: StaffService) {}
+  constructor(
+    protected staff: StaffService,
+    protected sessions: StaffSessions
+  ) {}
 
   async edit({ inertia, auth }: HttpContext) {
     return inertia.render('auth/change_password', {
@@ -14,9 +18,11 @@ export default class PasswordController {
     })
   }
 
-  async update({ request, response, session, i18n }: HttpContext) {
+  async update(ctx: HttpContext) {
+    const { request, response, session, i18n } = ctx
     const { currentPassword, password } = await request.validateUsing(changeOwnPasswordValidator)
-    await this.staff.changeOwnPassword(currentPassword, password)
+    // This session stays signed in; every other one of theirs ends.
+    await this.staff.changeOwnPassword(currentPassword, password, await this.sessions.current(ctx))
     session.flash('success', i18n.t('staff.passwordChanged'))
     return response.redirect('/')
   }

@@ -9,11 +9,13 @@ import { PERMISSIONS } from '#services/access/permissions'
 export default class RolesController {
   constructor(protected roles: RoleService) {}
 
-  async index({ inertia, bouncer }: HttpContext) {
+  async index({ inertia, bouncer, tenant }: HttpContext) {
     await bouncer.with(StaffPolicy).authorize('manageRoles')
     return inertia.render('permissions/roles', {
       roles: await this.roles.list(),
       allPermissions: [...PERMISSIONS],
+      // A role holds only permissions its editor holds (the server checks too).
+      ownPermissions: PERMISSIONS.filter((permission) => tenant.can(permission)),
     })
   }
 

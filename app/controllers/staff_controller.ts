@@ -4,6 +4,7 @@ import StaffService from '#services/staff/staff_service'
 import RoleService from '#services/roles/role_service'
 import ProjectService from '#services/projects/project_service'
 import StaffPolicy from '#policies/staff_policy'
+import { holdsPermissions } from '#services/access/grant_rules'
 import {
   createStaffValidator,
   resetPasswordValidator,
@@ -19,17 +20,25 @@ export default class StaffController {
     protected projects: ProjectService
   ) {}
 
-  async index({ inertia, bouncer }: HttpContext) {
+  async index({ inertia, bouncer, tenant }: HttpContext) {
     await bouncer.with(StaffPolicy).authorize('manage')
     const [members, roles, projects] = [
       await this.staff.list(),
       await this.roles.list(),
       await this.projects.list(),
     ]
+    const actor = { permissions: tenant.permissions, projectIds: tenant.projectIds }
     return inertia.render('permissions/staff', {
       members,
-      roles: roles.map((role) => ({ id: role.id, name: role.name })),
+      roles: roles.map((role) => ({
+        id: role.id,
+        name: role.name,
+        // Only roles whose permissions the admin holds can be given (the server checks too).
+        grantable: holdsPermissions(actor, role.permissions),
+      })),
+      // Already limited to the admin's own projects; "all projects" only for a tenant-wide admin.
       projects: projects.map((project) => ({ id: project.id, name: project.name })),
+      allProjectsGrantable: tenant.projectIds === null,
     })
   }
 

@@ -13,7 +13,8 @@ export default class SsoPolicy extends BasePolicy {
     return this.tenant.can('staff.manage')
   }
 
+  /** The tenant's sign-in apps serve every project: tenant-wide rights only. */
   configureApp() {
-    return this.tenant.can('settings.manage')
+    return this.tenant.can('settings.manage') && this.tenant.projectIds === null
   }
 }

@@ -5,6 +5,7 @@ import Role from '#models/role'
 import TenantContext from '#services/tenancy/tenant_context'
 import type { RoleInput } from '#validators/role_validator'
 import AuditService from '#services/audit/audit_service'
+import GrantGuard, { type GrantAttempt } from '#services/access/grant_guard'
 
 export class RoleChangeRefused extends DomainRefusal<'builtinRole' | 'roleInUse'> {
   constructor(reason: RoleChangeRefused['reason']) {
@@ -12,12 +13,18 @@ export class RoleChangeRefused extends DomainRefusal<'builtinRole' | 'roleInUse'
   }
 }
 
-/** A tenant's roles (权限 → 角色权限): the built-in ones are fixed, own ones editable. */
+/**
+ * A tenant's roles (权限 → 角色权限): the built-in ones are fixed, own ones
+ * editable. A role holds only permissions its editor holds, before and after
+ * the change, and a role in use changes only if the editor covers every
+ * staff member holding it (GrantGuard).
+ */
 @inject()
 export default class RoleService {
   constructor(
     protected tenant: TenantContext,
-    protected audit: AuditService
+    protected audit: AuditService,
+    protected grants: GrantGuard
   ) {}
 
   list() {
@@ -42,7 +49,11 @@ export default class RoleService {
   }
 
   create(input: RoleInput) {
-    return this.tenant.run(async (trx) => {
+    return this.grants.run(this.tenant, async (trx) => {
+      this.grants.assertHoldsPermissions(this.tenant, input.permissions, {
+        action: 'roles.create',
+        target: null,
+      })
       const role = await Role.create(
         { tenantId: this.tenant.tenantId, name: input.name, builtinKey: null },
         { client: trx }
@@ -54,26 +65,51 @@ export default class RoleService {
   }
 
   update(id: number, input: RoleInput) {
-    return this.tenant.run(async (trx) => {
+    return this.grants.run(this.tenant, async (trx) => {
       const role = await this.#findOwn(id, trx)
       const before = { name: role.name, permissions: await this.#permissionsOf(role.id, trx) }
+      const attempt: GrantAttempt = { action: 'roles.update', target: { type: 'role', id } }
+      this.grants.assertHoldsPermissions(this.tenant, before.permissions, attempt)
+      this.grants.assertHoldsPermissions(this.tenant, input.permissions, attempt)
       role.name = input.name
       await role.save()
       await this.#setPermissions(role, input.permissions, trx)
+      await this.#assertHoldersCovered(role.id, attempt, trx)
       await this.#audit('roles.update', role.id, before, input, trx)
       return role
     })
   }
 
   delete(id: number) {
-    return this.tenant.run(async (trx) => {
+    return this.grants.run(this.tenant, async (trx) => {
       const role = await this.#findOwn(id, trx)
+      this.grants.assertHoldsPermissions(this.tenant, await this.#permissionsOf(role.id, trx), {
+        action: 'roles.delete',
+        target: { type: 'role', id },
+      })
       const holder = await trx.from('staff_roles').where('role_id', role.id).first()
       if (holder) throw new RoleChangeRefused('roleInUse')
       const before = { name: role.name, permissions: await this.#permissionsOf(role.id, trx) }
       await role.delete()
       await this.#audit('roles.delete', role.id, before, null, trx)
     })
+  }
+
+  /**
+   * Checked after the change, inside its transaction: every holder (the
+   * editor aside, whose role gains only what they hold) must still be
+   * someone the editor covers, or the change rolls back.
+   */
+  async #assertHoldersCovered(
+    roleId: number,
+    attempt: GrantAttempt,
+    trx: TransactionClientContract
+  ) {
+    const holders = await trx.from('staff_roles').where('role_id', roleId).select('staff_id')
+    for (const { staff_id: staffId } of holders) {
+      if (Number(staffId) === this.tenant.staffId) continue
+      await this.grants.assertCovers(this.tenant, Number(staffId), attempt, trx)
+    }
   }
 
   async #permissionsOf(roleId: number, trx: TransactionClientContract) {

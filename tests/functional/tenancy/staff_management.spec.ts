@@ -126,7 +126,8 @@ test.group('Staff management', (group) => {
 
     await browser.send('PUT', `/permissions/staff/${admin.staff.id}`, {
       name: '改名',
-      roleIds: [admin.roles.get('support')!.id],
+      // Their own roles, unchanged: nobody changes their own (tests/functional/access).
+      roleIds: [admin.roles.get('super_admin')!.id],
       projectIds: [],
       tenantId: victim.tenant.id,
       role: 'super_admin',

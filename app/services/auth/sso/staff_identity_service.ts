@@ -8,6 +8,7 @@ import TenantSsoProvider from '#models/tenant_sso_provider'
 import type TenantContext from '#services/tenancy/tenant_context'
 import type { SsoProvider } from '#services/auth/sso/providers'
 import AuditService, { actorOf, requestDetails } from '#services/audit/audit_service'
+import GrantGuard from '#services/access/grant_guard'
 
 export type SsoAdminRefusalReason = 'staffNotFound' | 'identityTaken' | 'agentIdRequired'
 
@@ -49,13 +50,18 @@ interface SsoAuditEntry {
  * The admin side of staff SSO, inside the admin's tenant context: a tenant
  * sets up its DingTalk or WeCom app, and links a staff member to the
  * external account allowed to sign in as them. Callers authorise first
- * (SsoPolicy): linking needs `staff.manage`, app settings `settings.manage`.
- * Every change is audited in the same transaction; `request`, when given,
+ * (SsoPolicy): linking needs `staff.manage`, app settings `settings.manage`
+ * over all projects. Linking also needs the admin's rights to cover the
+ * staff member's (GrantGuard): whoever holds the linked account signs in
+ * as them. Every change is audited in the same transaction; `request`, when given,
  * adds who (by name) and from where.
  */
 @inject()
 export default class StaffIdentityService {
-  constructor(protected audit: AuditService) {}
+  constructor(
+    protected audit: AuditService,
+    protected grants: GrantGuard
+  ) {}
 
   /** Links (or re-links) a staff member's account at a provider. */
   async linkIdentity(
@@ -65,9 +71,15 @@ export default class StaffIdentityService {
     externalId: string,
     request?: HttpContext
   ): Promise<StaffIdentity> {
-    return tenant.run(async (trx) => {
+    return this.grants.run(tenant, async (trx) => {
       const staff = await tenant.query(Staff, trx).where('id', staffId).first()
       if (!staff) throw new SsoAdminRefusal('staffNotFound')
+      await this.grants.assertCovers(
+        tenant,
+        staff.id,
+        { action: 'sso.link_identity', target: { type: 'staff', id: staff.id } },
+        trx
+      )
 
       const holder = await tenant
         .query(StaffIdentity, trx)
