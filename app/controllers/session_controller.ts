@@ -5,12 +5,14 @@ import { loginValidator } from '#validators/session_validator'
 import LoginService, { LoginFailure } from '#services/auth/login_service'
 import SsoLoginService from '#services/auth/sso/sso_login_service'
 import LoginAudit from '#services/audit/login_audit'
+import StaffSessions from '#services/auth/staff_sessions'
 
 @inject()
 export default class SessionController {
   constructor(
     protected logins: LoginService,
-    protected loginAudit: LoginAudit
+    protected loginAudit: LoginAudit,
+    protected sessions: StaffSessions
   ) {}
 
   /** `?tenant=<code>` adds that tenant's company-account sign-in buttons. */
@@ -32,6 +34,7 @@ export default class SessionController {
         captcha,
       })
       await auth.use('web').login(staff, Boolean(remember))
+      await this.sessions.tag(ctx, staff.id)
       staff.lastLoginAt = DateTime.now()
       await staff.save()
       await this.loginAudit.succeeded(ctx, staff)

@@ -5,6 +5,7 @@ import SsoPolicy from '#policies/sso_policy'
 import SsoLoginService, { SsoFailure, type SsoTarget } from '#services/auth/sso/sso_login_service'
 import StaffIdentityService from '#services/auth/sso/staff_identity_service'
 import LoginAudit from '#services/audit/login_audit'
+import StaffSessions from '#services/auth/staff_sessions'
 import { configureSsoAppValidator, linkIdentityValidator } from '#validators/sso_validator'
 
 /**
@@ -17,7 +18,8 @@ export default class SsoController {
   constructor(
     protected logins: SsoLoginService,
     protected identities: StaffIdentityService,
-    protected loginAudit: LoginAudit
+    protected loginAudit: LoginAudit,
+    protected sessions: StaffSessions
   ) {}
 
   /** GET /sso/:tenantCode/:provider/redirect: off to the provider's login page. */
@@ -54,6 +56,7 @@ export default class SsoController {
       }
       const staff = await this.logins.staffFor(target, externalId)
       await ctx.auth.use('web').login(staff)
+      await this.sessions.tag(ctx, staff.id)
       await this.loginAudit.succeeded(ctx, staff)
       return ctx.response.redirect('/')
     } catch (error) {

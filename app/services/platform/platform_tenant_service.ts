@@ -7,6 +7,7 @@ import { PlatformRefusal } from '#services/platform/platform_refusal'
 import type { CreateTenantInput } from '#validators/platform_validator'
 import AuditService from '#services/audit/audit_service'
 import type { WorkOrigin } from '#services/tenancy/tenant_context'
+import StaffSessions from '#services/auth/staff_sessions'
 
 /** The project every new tenant starts with; the tenant renames or adds more later. */
 const FIRST_PROJECT_CODE = 'default'
@@ -126,6 +127,8 @@ export default class PlatformTenantService {
       const before = { status: tenant.status }
       tenant.status = status
       await tenant.save()
+      // Its staff are signed out now, every session and remember-me token, not at their next request.
+      if (status === 'suspended') await new StaffSessions().endTenant(tenantId, trx)
       await new AuditService().record(
         {
           tenantId,
