@@ -21,9 +21,13 @@ export default class AuthMiddleware {
     } = {}
   ) {
     await ctx.auth.authenticateUsing(options.guards, { loginRoute: this.redirectTo })
-    // A session restored from a remember-me cookie (a new id) joins its staff member's
-    // sessions, so that ending them when trust ends finds it.
-    await new StaffSessions().ensureTagged(ctx, ctx.auth.getUserOrFail().id)
+    // Tags a session restored from a remember-me cookie (a new id), so that ending a
+    // staff member's sessions finds it; refuses one ended while a request was in flight.
+    if (!(await new StaffSessions().stands(ctx, ctx.auth.getUserOrFail().id))) {
+      await ctx.auth.use('web').logout()
+      ctx.session.flash('error', ctx.i18n.t('auth.signedOut'))
+      return ctx.response.redirect(this.redirectTo)
+    }
     return next()
   }
 }

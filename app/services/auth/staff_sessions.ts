@@ -1,6 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import { Secret } from '@adonisjs/core/helpers'
+import db from '@adonisjs/lucid/services/db'
 import Staff from '#models/staff'
 
 /** The session key holding the id the session was last tagged under. */
@@ -32,12 +33,24 @@ export default class StaffSessions {
   }
 
   /**
-   * Tags a session not tagged under its current id yet: one signed in
-   * again through a remember-me cookie gets a new id, and sessions opened
-   * before tagging existed are tagged at their next request.
+   * Whether a signed-in request's session still stands. A session not
+   * tagged under its current id yet is tagged now: one signed in again
+   * through a remember-me cookie gets a new id, and sessions opened before
+   * tagging existed join at their next request. A tagged session whose row
+   * lost its tag was ended while one of its requests was in flight (that
+   * request's commit wrote the row back): it does not stand.
    */
-  async ensureTagged(ctx: HttpContext, staffId: number) {
-    if (ctx.session.get(TAGGED_AS) !== ctx.session.sessionId) await this.tag(ctx, staffId)
+  async stands(ctx: HttpContext, staffId: number) {
+    if (ctx.session.get(TAGGED_AS) !== ctx.session.sessionId) {
+      await this.tag(ctx, staffId)
+      return true
+    }
+    const row = await db
+      .from('sessions')
+      .where('id', ctx.session.sessionId)
+      .select('user_id')
+      .first()
+    return row?.user_id === sessionTagOf(staffId)
   }
 
   /** The request's own session and remember-me token, to keep when ending the others. */

@@ -169,4 +169,21 @@ test.group('Sessions end when trust ends', (group) => {
     assert.deepEqual(await stored(fixture.staff.lesser.id), { sessions: 0, tokens: 0 })
     assert.equal(await whereTo(browser), '/login')
   })
+
+  test('a session written back by a request in flight when it ended does not stand', async ({
+    assert,
+  }) => {
+    const fixture = await grantsFixture()
+    const [browser] = await twoBrowsersOfClerk(fixture)
+    assert.equal(await statusOf(browser), 200)
+    // What a request's late session commit leaves behind: the row again, without its tag.
+    await db
+      .connection('owner')
+      .from('sessions')
+      .where('user_id', sessionTagOf(fixture.staff.lesser.id))
+      .update({ user_id: null })
+
+    assert.equal(await whereTo(browser), '/login')
+    assert.equal(await browser.flashedError(), '登录已失效，请重新登录')
+  })
 })
