@@ -6,7 +6,7 @@ import DomainRefusal from '#exceptions/domain_refusal'
 import Rider, { type RiderStatus } from '#models/rider'
 import AuditService from '#services/audit/audit_service'
 import TenantContext from '#services/tenancy/tenant_context'
-import VerificationCodeService from '#services/sms/verification_code_service'
+import VerificationCodeService, { showsSmsCodes } from '#services/sms/verification_code_service'
 import { wherePhonePrefix } from '#services/riders/phone_prefix'
 import type { OpenAccountInput, RiderListFilters } from '#validators/rider_validator'
 
@@ -149,14 +149,16 @@ export default class RiderService {
   }
 
   /**
-   * Sends a verification code to `phone` and returns it when staff may read
-   * it on screen (development and tests only). An open account needs a phone
-   * nobody in the tenant has; so does a phone change.
+   * Sends a verification code to `phone`. The rider reads it out: staff see
+   * it on screen only under the development flag (showsSmsCodes), or a clerk
+   * could open an account on a phone that is not there. An open account
+   * needs a phone nobody in the tenant has; so does a phone change.
    */
   async sendCode(phone: string, purpose: SmsPurpose) {
     await this.#assertPhoneFree(phone)
     const codes = await this.#codes()
     await codes.issue(this.tenant, phone, purpose)
+    if (!showsSmsCodes()) return null
     const delivered = await codes.lastDelivered(this.tenant, phone)
     return delivered?.code ?? null
   }

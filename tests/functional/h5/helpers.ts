@@ -20,7 +20,7 @@ export function freshPhone() {
 }
 
 /** The code the phone received, read from the sms-log inbox as the rider reads their texts. */
-export async function inboxCode(fixture: Fixture, phone: string) {
+export async function inboxCode(fixture: { tenant: { id: number } }, phone: string) {
   const registry = await app.container.make('plugins')
   const inbox = await registry.instantiate(
     registry.find('sms-log', 'sms')!,

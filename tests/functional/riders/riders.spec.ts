@@ -7,6 +7,7 @@ import WalletRefusal from '#services/wallet/wallet_refusal'
 import { PERMISSIONS, type BuiltinRoleKey } from '#services/access/permissions'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
+import { inboxCode } from '#tests/functional/h5/helpers'
 
 /*
 | No global transaction: the requests commit on the app connection and the
@@ -29,13 +30,20 @@ async function signedIn(roles: BuiltinRoleKey[] = ['super_admin']) {
   return { ...fixture, browser, riders }
 }
 
-/** Asks for a code as the page does and reads it where the page shows it (dev mode). */
-async function requestCode(browser: BrowserSession, phone: string, purpose = 'open_account') {
-  const sent = await browser.send('POST', '/riders/sms-code', { phone, purpose })
+/**
+ * Asks for a code as the page does and reads it from the phone's inbox: the
+ * page shows it to staff only under the development flag.
+ */
+async function requestCode(
+  signed: { browser: BrowserSession; tenant: { id: number } },
+  phone: string,
+  purpose = 'open_account'
+) {
+  const sent = await signed.browser.send('POST', '/riders/sms-code', { phone, purpose })
   if (sent.status !== 302) throw new Error(`sms-code answered ${sent.status}: ${sent.text}`)
-  const props = await browser.props('/riders')
-  if (props.devCode?.phone !== phone) throw new Error(`No code shown: ${props.flash?.error}`)
-  return props.devCode.code as string
+  const props = await signed.browser.props('/riders')
+  if (props.flash?.error) throw new Error(`No code sent: ${props.flash.error}`)
+  return inboxCode(signed, phone)
 }
 
 /** Posts and returns the flashed messages the next page shows. */
@@ -75,7 +83,7 @@ test.group('Riders: opening accounts', (group) => {
   }) => {
     const { browser, riders, tenant } = await signedIn()
     const phone = freshPhone()
-    const code = await requestCode(browser, phone)
+    const code = await requestCode({ browser, tenant }, phone)
 
     const { status, flash } = await submit(browser, 'POST', '/riders', {
       phone,
@@ -101,7 +109,7 @@ test.group('Riders: opening accounts', (group) => {
   test('a wrong or expired code is refused and nothing is written', async ({ assert }) => {
     const { browser, riders, tenant } = await signedIn()
     const phone = freshPhone()
-    const code = await requestCode(browser, phone)
+    const code = await requestCode({ browser, tenant }, phone)
     const wrong = code === '000000' ? '111111' : '000000'
 
     let result = await submit(browser, 'POST', '/riders', { phone, code: wrong, name: '王五' })
@@ -123,7 +131,7 @@ test.group('Riders: opening accounts', (group) => {
   }) => {
     const { browser, riders, tenant } = await signedIn()
     const phone = freshPhone()
-    const code = await requestCode(browser, phone)
+    const code = await requestCode({ browser, tenant }, phone)
     await submit(browser, 'POST', '/riders', { phone, code, name: '王五' })
     const smsRows = () => owner().from('sms_verification_codes').where('tenant_id', tenant.id)
     const sent = await smsRows()
@@ -146,11 +154,11 @@ test.group('Riders: opening accounts', (group) => {
   })
 
   test('name edits, and a phone change needs a code sent to the new phone', async ({ assert }) => {
-    const { browser, riders } = await signedIn()
+    const { browser, riders, tenant } = await signedIn()
     const phone = freshPhone()
     await submit(browser, 'POST', '/riders', {
       phone,
-      code: await requestCode(browser, phone),
+      code: await requestCode({ browser, tenant }, phone),
       name: '王五',
     })
     const [rider] = await riders()
@@ -162,7 +170,7 @@ test.group('Riders: opening accounts', (group) => {
       code: '123456',
     })
     assert.equal(refused.flash.error, '验证码已失效，请重新获取')
-    const code = await requestCode(browser, newPhone, 'change_phone')
+    const code = await requestCode({ browser, tenant }, newPhone, 'change_phone')
     const changed = await submit(browser, 'PUT', `/riders/${rider.id}/phone`, {
       phone: newPhone,
       code,
