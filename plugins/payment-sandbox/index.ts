@@ -8,6 +8,7 @@ import {
   type RefundResult,
 } from '#plugins/contracts'
 import { sandboxGateway } from './gateway.js'
+import { readNotification } from './notification.js'
 import { sign, signatureProblem } from './signature.js'
 
 /*
@@ -140,38 +141,38 @@ function provider(settings: SandboxConfig, publicUrl: string): PaymentProvider {
     async parseWebhook({ headers, rawBody }) {
       const problem = signatureProblem(settings.signingKey, headers, rawBody)
       if (problem) throw new PaymentWebhookRejected(ID, problem)
-      let body: Record<string, any>
+      let body: unknown
       try {
         body = JSON.parse(rawBody)
       } catch {
         throw new PaymentWebhookRejected(ID, 'body is not JSON')
       }
-      const notified = { merchantId: String(body.merchant_id), appId: null }
-      if (body.event === 'payment.paid') {
+      const notification = await readNotification(body)
+      if (!notification) return null
+      const raw = body as Record<string, unknown>
+      const notified = { merchantId: notification.merchant_id, appId: null }
+      if (notification.event === 'payment.paid') {
         return {
           kind: 'payment',
-          outTradeNo: String(body.out_trade_no),
+          outTradeNo: notification.out_trade_no,
           status: 'paid',
-          amount: Number(body.amount),
-          providerTradeNo: body.trade_no ?? null,
-          paidAt: body.paid_at ? new Date(body.paid_at) : null,
+          amount: notification.amount,
+          providerTradeNo: notification.trade_no,
+          paidAt: new Date(notification.paid_at),
           merchant: notified,
-          raw: body,
+          raw,
         }
       }
-      if (body.event === 'refund.succeeded') {
-        return {
-          kind: 'refund',
-          outTradeNo: String(body.out_trade_no),
-          outRefundNo: String(body.out_refund_no),
-          status: 'succeeded',
-          amount: Number(body.amount),
-          providerRefundNo: body.refund_id ?? null,
-          merchant: notified,
-          raw: body,
-        }
+      return {
+        kind: 'refund',
+        outTradeNo: notification.out_trade_no,
+        outRefundNo: notification.out_refund_no,
+        status: 'succeeded',
+        amount: notification.amount,
+        providerRefundNo: notification.refund_id,
+        merchant: notified,
+        raw,
       }
-      return null
     },
 
     webhookReply(accepted, message) {
