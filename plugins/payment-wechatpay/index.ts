@@ -12,7 +12,8 @@ import {
 } from '#plugins/contracts'
 import { parseTradeBill } from './bill.js'
 import { PLUGIN_ID, WechatpayClient } from './client.js'
-import { checkSignature, decryptResource, PlatformKeys, type EncryptedResource } from './wire.js'
+import { readEnvelope, readResource, type TRADE_STATES } from './notification.js'
+import { checkSignature, decryptResource, PlatformKeys } from './wire.js'
 
 /*
 | WeChat Pay API v3, Native (QR) payment, for a directly connected merchant
@@ -69,7 +70,7 @@ const config = vine.create({
     .optional(),
 })
 
-type TradeState = 'SUCCESS' | 'REFUND' | 'NOTPAY' | 'CLOSED' | 'REVOKED' | 'USERPAYING' | 'PAYERROR'
+type TradeState = (typeof TRADE_STATES)[number]
 
 /** PAYERROR stays pending: the payer may still pay the order until it expires or is closed. */
 const PAYMENT_STATUS: Record<TradeState, PaymentQueryResult['status']> = {
@@ -221,47 +222,50 @@ export default definePlugin({
       async parseWebhook({ headers, rawBody }) {
         const check = checkSignature(platformKeys, headers, rawBody)
         if (!check.ok) throw reject(check.problem)
-        let notification: { event_type?: string; resource?: EncryptedResource }
-        let resource: Record<string, any>
+        let body: unknown
         try {
-          notification = JSON.parse(rawBody)
-          resource = JSON.parse(decryptResource(settings.apiV3Key, notification.resource!))
+          body = JSON.parse(rawBody)
+        } catch {
+          throw reject('the notification is not JSON')
+        }
+        const notification = await readEnvelope(body)
+        let resource: unknown
+        try {
+          resource = JSON.parse(decryptResource(settings.apiV3Key, notification.resource))
         } catch (error) {
           throw reject(`cannot read the notification: ${(error as Error).message}`)
         }
         const event = notification.event_type
-        const isPayment = event === 'TRANSACTION.SUCCESS' && resource.trade_state === 'SUCCESS'
-        const isRefund = ['REFUND.SUCCESS', 'REFUND.ABNORMAL', 'REFUND.CLOSED'].includes(event!)
-        if (!isPayment && !isRefund) {
+        const documented = await readResource(event, resource)
+        if (!documented) {
           logger.info({ event }, 'payment-wechatpay: notification not acted on')
           return null
         }
-        const amount: number = resource.amount?.[isPayment ? 'total' : 'refund']
-        if (typeof resource.out_trade_no !== 'string' || !Number.isSafeInteger(amount)) {
-          throw reject('the notification has no order number or amount')
-        }
-        if (isPayment) {
+        const raw = resource as Record<string, unknown>
+        if (documented.kind === 'payment') {
+          const paid = documented.fields
           return {
             kind: 'payment',
-            outTradeNo: resource.out_trade_no,
+            outTradeNo: paid.out_trade_no,
             status: 'paid',
-            amount,
-            providerTradeNo: resource.transaction_id ?? null,
-            paidAt: timeOrNull(resource.success_time),
-            merchant: { merchantId: resource.mchid, appId: resource.appid ?? null },
-            raw: resource,
+            amount: paid.amount.total,
+            providerTradeNo: paid.transaction_id,
+            paidAt: new Date(paid.success_time),
+            merchant: { merchantId: paid.mchid, appId: paid.appid },
+            raw,
           }
         }
+        const refunded = documented.fields
         return {
           kind: 'refund',
-          outTradeNo: resource.out_trade_no,
-          outRefundNo: resource.out_refund_no,
-          status: event === 'REFUND.SUCCESS' ? 'succeeded' : 'failed',
-          amount,
-          providerRefundNo: resource.refund_id ?? null,
+          outTradeNo: refunded.out_trade_no,
+          outRefundNo: refunded.out_refund_no,
+          status: refunded.refund_status === 'SUCCESS' ? 'succeeded' : 'failed',
+          amount: refunded.amount.refund,
+          providerRefundNo: refunded.refund_id,
           // Refund notifications name the merchant id only.
-          merchant: { merchantId: resource.mchid, appId: null },
-          raw: resource,
+          merchant: { merchantId: refunded.mchid, appId: null },
+          raw,
         }
       },
 

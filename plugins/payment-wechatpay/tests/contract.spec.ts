@@ -244,8 +244,11 @@ test.group('payment-wechatpay', (group) => {
 
     const resource = {
       mchid: '1900009191',
+      appid: 'wxd678efh567hg6787',
       out_trade_no: 'WX5',
+      transaction_id: '4200000005',
       trade_state: 'SUCCESS',
+      success_time: '2024-05-01T10:22:33+08:00',
       amount: { total: 1 },
     }
     const byCertificate = gateway.notification('TRANSACTION.SUCCESS', resource, { key, serial })
@@ -275,11 +278,12 @@ test.group('payment-wechatpay', (group) => {
       out_trade_no: 'WX4',
       out_refund_no: 'RWX4',
       refund_id: '50000001',
-      refund_status: 'ABNORMAL',
       amount: { total: 500, refund: 200, payer_total: 500, payer_refund: 200 },
     }
-    for (const event of ['REFUND.ABNORMAL', 'REFUND.CLOSED']) {
-      const parsed = await provider.parseWebhook(gateway.notification(event, resource))
+    for (const status of ['ABNORMAL', 'CLOSED']) {
+      const parsed = await provider.parseWebhook(
+        gateway.notification(`REFUND.${status}`, { ...resource, refund_status: status })
+      )
       assert.deepInclude(parsed, { kind: 'refund', status: 'failed', amount: 200 })
     }
   })
