@@ -13,6 +13,7 @@ import {
 import { fenToYuan, fromBeijingTime, toBeijingTime, yuanToFen } from './amount.js'
 import { parseTradeBill } from './bill.js'
 import { privateKeyPem, publicKeyPem } from './keys.js'
+import { readNotification } from './notification.js'
 
 /*
 | Alipay face-to-face QR payment (当面付 扫码支付) through the official SDK
@@ -272,28 +273,27 @@ export default definePlugin({
         }
         if (!sdk.checkNotifySignV2(params)) throw reject('the signature does not verify')
 
-        if (params.notify_type !== 'trade_status_sync') return null
+        const notification = await readNotification(params)
+        if (!notification) return null
         const status =
-          params.trade_status === 'TRADE_SUCCESS' || params.trade_status === 'TRADE_FINISHED'
+          notification.trade_status === 'TRADE_SUCCESS' ||
+          notification.trade_status === 'TRADE_FINISHED'
             ? 'paid'
-            : params.trade_status === 'TRADE_CLOSED'
+            : notification.trade_status === 'TRADE_CLOSED'
               ? 'closed'
               : null
         if (!status) return null
-        const amount = yuanToFen(params.total_amount ?? '')
-        if (amount === null) throw reject('total_amount is not a yuan amount')
-        if (!params.out_trade_no) throw reject('no out_trade_no')
         return {
           kind: 'payment',
-          outTradeNo: params.out_trade_no,
+          outTradeNo: notification.out_trade_no,
           status,
-          amount,
-          providerTradeNo: params.trade_no || null,
-          paidAt: status === 'paid' ? fromBeijingTime(params.gmt_payment) : null,
+          amount: notification.total_amount,
+          providerTradeNo: notification.trade_no,
+          paidAt: status === 'paid' ? (notification.gmt_payment ?? null) : null,
           // Without a configured PID the app is the merchant's identity (see README.md).
           merchant: {
-            merchantId: (config.sellerId ? params.seller_id : params.app_id) ?? '',
-            appId: params.app_id ?? null,
+            merchantId: (config.sellerId ? notification.seller_id : notification.app_id) ?? '',
+            appId: notification.app_id,
           },
           raw: params,
         }

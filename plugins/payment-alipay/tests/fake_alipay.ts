@@ -61,6 +61,8 @@ interface Trade {
 export interface FakeAlipayPayOptions extends PayOptions {
   /** Report this app_id instead of the merchant's. */
   appId?: string
+  /** Send these parameters as they are, signed (undefined leaves one out): malformed fields. */
+  fields?: Record<string, string | undefined>
 }
 
 export interface FakeAlipay extends PaymentGatewayHarness {
@@ -206,6 +208,10 @@ export async function startFakeAlipay(): Promise<FakeAlipay> {
     if (refunded > 0) {
       params.refund_fee = yuan(refunded)
       params.gmt_refund = beijing(trade.refunds.at(-1)!.at)
+    }
+    for (const [name, value] of Object.entries(overrides.fields ?? {})) {
+      if (value === undefined) delete params[name]
+      else params[name] = value
     }
     const key = overrides.forgeSignature ? stranger.privateKey : alipay.privateKey
     const sign = rsa2(signContent(params, ['sign', 'sign_type']), key)
