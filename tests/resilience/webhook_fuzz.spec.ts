@@ -23,11 +23,13 @@ import { startFakeAlipay, type FakeAlipay } from '../../plugins/payment-alipay/t
 /*
 | Bad input drill (issue 8) for POST /webhooks/payments/:settingId over real
 | HTTP, for every payment plugin through its local gateway (real keys and
-| signatures): mutated copies of a genuine notification, arbitrary bodies
-| and headers, and notifications genuinely signed by the gateway but
-| carrying arbitrary or nearly-right fields. Every answer is a 4xx (a 2xx only for what is signed and
-| asks for nothing), never a 5xx, and no order, refund or ledger row moves.
-| The genuine notification, sent last, still credits exactly once.
+| signatures): changed copies of a genuine notification, arbitrary bodies
+| and headers, notifications genuinely signed by the gateway but carrying
+| arbitrary or nearly-right fields, and our order's notification signed
+| with an amount of the wrong type (issue 13: "1500", "0x5DC", floats).
+| Every answer is a 4xx (a 2xx only for what is signed and asks for
+| nothing), never a 5xx, and no order, refund or ledger row moves. The
+| genuine notification, sent last, still credits exactly once.
 */
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150)
@@ -129,6 +131,17 @@ interface WebhookDrill<Gateway extends PaymentGatewayHarness, Prepared> {
   ): fc.Arbitrary<() => Promise<Notification>>
   /** Runs of the signed phase, where each run costs a round trip to the gateway. */
   signedRuns?: number
+  /**
+   * The genuine notification of `order`, signed by the gateway, right in every
+   * field but the amount, which is of the wrong type or spelled as no amount
+   * is (strings, hex, floats, negative, huge): each must be refused.
+   */
+  mistyped(
+    gateway: Gateway,
+    order: Order,
+    prepared: Prepared
+  ): fc.Arbitrary<() => Promise<Notification>>
+  mistypedRuns?: number
 }
 
 function sameSignedHeaders(pluginId: string, genuine: Notification, candidate: Notification) {
@@ -138,12 +151,37 @@ function sameSignedHeaders(pluginId: string, genuine: Notification, candidate: N
   )
 }
 
+/**
+ * `amount` as a JSON value of the wrong type, or a number that is not it:
+ * what a lenient reader (Number(...), parseInt) could still take for it.
+ */
+const mistypedAmount = (amount: number) =>
+  fc.oneof(
+    fc.constantFrom(
+      String(amount),
+      `0x${amount.toString(16)}`,
+      `0x${amount.toString(16).toUpperCase()}`,
+      `${amount / 1000}e3`,
+      `${amount}.0`,
+      ` ${amount}`,
+      `+${amount}`,
+      `${amount}\n`,
+      `${amount}abc`
+    ),
+    fc.double({ min: amount - 1, max: amount + 1, noInteger: true, noNaN: true }),
+    fc.double({ noInteger: true, noNaN: true, noDefaultInfinity: true }),
+    fc.integer({ max: 0 }),
+    fc.constantFrom<unknown>(-amount, 2 ** 53, 1e21, Number.MAX_VALUE, true),
+    fc.constantFrom<unknown>([amount], [String(amount)], { value: amount }),
+    fc.string({ maxLength: 8 })
+  )
+
 /** Anything but `amount`, in the shapes a provider might send. */
 const otherAmount = (amount: number) =>
   fc.oneof(
     fc.integer().filter((value) => value !== amount),
     fc.double().filter((value) => value !== amount),
-    fc.string({ maxLength: 8 }),
+    mistypedAmount(amount),
     fc.constant(null)
   )
 const anyTime = fc.oneof(
@@ -197,10 +235,12 @@ function webhookDrill<Gateway extends PaymentGatewayHarness, Prepared>(
         return answer.status < 300
       }
 
-      // 1. The genuine notification with its body and headers mutated (the signature breaks).
+      // 1. The genuine notification with its body and headers changed (the signature breaks).
+      // A change that leaves what is signed as it was (a character replaced by itself, a
+      // header set to its value) is no change: it would deliver the genuine notification.
       const signatureHeaders = SIGNATURE_HEADERS[drill.pluginId]
-      await fc.assert(
-        fc.asyncProperty(
+      const changed = fc
+        .tuple(
           fc.array(
             fc.tuple(
               fc.nat(),
@@ -212,25 +252,26 @@ function webhookDrill<Gateway extends PaymentGatewayHarness, Prepared>(
           fc.dictionary(headerName(drill.pluginId), headerValue, { maxKeys: 3 }),
           signatureHeaders.length > 0
             ? fc.option(fc.constantFrom(...signatureHeaders))
-            : fc.constant(null),
-          async (edits, extraHeaders, dropped) => {
-            const chars = [...genuine.rawBody]
-            for (const [at, kind, char] of edits) {
-              const index = at % chars.length
-              if (kind === 0) chars[index] = char
-              else if (kind === 1) chars.splice(index, 1)
-              else chars.splice(index, 0, char)
-            }
-            const rawBody = chars.join('')
-            const headers = { ...genuine.headers, ...extraHeaders }
-            if (dropped) delete headers[dropped]
-            const accepted = check(await post(path, headers, rawBody), { rawBody, headers })
-            assert.isFalse(
-              accepted && !drill.same(genuine, { headers, rawBody }),
-              `accepted a changed notification: ${rawBody}`
-            )
+            : fc.constant(null)
+        )
+        .map(([edits, extraHeaders, dropped]): Notification => {
+          const chars = [...genuine.rawBody]
+          for (const [at, kind, char] of edits) {
+            const index = at % chars.length
+            if (kind === 0) chars[index] = char
+            else if (kind === 1) chars.splice(index, 1)
+            else chars.splice(index, 0, char)
           }
-        ),
+          const headers = { ...genuine.headers, ...extraHeaders }
+          if (dropped) delete headers[dropped]
+          return { headers, rawBody: chars.join('') }
+        })
+        .filter((candidate) => !drill.same(genuine, candidate))
+      await fc.assert(
+        fc.asyncProperty(changed, async ({ headers, rawBody }) => {
+          const accepted = check(await post(path, headers, rawBody), { rawBody, headers })
+          assert.isFalse(accepted, `accepted a changed notification: ${rawBody}`)
+        }),
         { numRuns: RUNS, seed: SEED }
       )
 
@@ -257,6 +298,16 @@ function webhookDrill<Gateway extends PaymentGatewayHarness, Prepared>(
           check(await post(path, notification.headers, notification.rawBody), notification)
         }),
         { numRuns: Math.min(RUNS, drill.signedRuns ?? RUNS), seed: SEED }
+      )
+
+      // 4. Our order's notification, genuinely signed, with an amount of the wrong type.
+      await fc.assert(
+        fc.asyncProperty(drill.mistyped(gateway, order, prepared), async (make) => {
+          const notification = await make()
+          const answer = await post(path, notification.headers, notification.rawBody)
+          assert.isFalse(check(answer, notification), `took ${notification.rawBody}`)
+        }),
+        { numRuns: Math.min(RUNS, drill.mistypedRuns ?? RUNS), seed: SEED }
       )
 
       assert.deepEqual(await footprint(fixture.tenant.id), before)
@@ -309,6 +360,23 @@ webhookDrill({
         rawBody,
       }))
   },
+  mistyped(gateway, order) {
+    const signingKey = String(gateway.config().signingKey)
+    return mistypedAmount(order.amount).map((amount) => async () => {
+      const rawBody = JSON.stringify({
+        event: 'payment.paid',
+        out_trade_no: order.paymentNo,
+        trade_no: 'SBX20261207120000mistyped',
+        amount,
+        merchant_id: String(gateway.config().merchantId),
+        paid_at: new Date().toISOString(),
+      })
+      return {
+        headers: { 'content-type': 'application/json', ...sign(signingKey, rawBody) },
+        rawBody,
+      }
+    })
+  },
 })
 
 webhookDrill<FakeWechatpay, null>({
@@ -360,10 +428,53 @@ webhookDrill<FakeWechatpay, null>({
           gateway.notification(type, content)
     )
   },
+  mistyped(gateway, order) {
+    const config = gateway.config()
+    return mistypedAmount(order.amount).map(
+      (total) => async () =>
+        gateway.notification('TRANSACTION.SUCCESS', {
+          appid: String(config.appId),
+          mchid: String(config.mchId),
+          out_trade_no: order.paymentNo,
+          transaction_id: '4200000000202612070000000001',
+          trade_type: 'NATIVE',
+          trade_state: 'SUCCESS',
+          success_time: new Date().toISOString().replace(/\.\d+Z$/, '+00:00'),
+          amount: { total, payer_total: total, currency: 'CNY', payer_currency: 'CNY' },
+        })
+    )
+  },
 })
 
 const ALIPAY_SIGNED_RUNS = 25
+const ALIPAY_MISTYPED_RUNS = 25
 const ALIPAY_AMOUNT = 2000
+
+/** 20 yuan as Alipay writes it: any other total_amount must not pay a 2000-fen order. */
+const ALIPAY_YUAN = /^20(\.0{1,2})?$/
+/** total_amount strings a lenient reader could take for 20 yuan, and arbitrary ones. */
+const mistypedYuan = fc
+  .oneof(
+    fc.constantFrom(
+      ' 20.00',
+      '20.00 ',
+      '+20.00',
+      '20.000',
+      '20.001',
+      '2e1',
+      '2.0E1',
+      '0x14',
+      '020.00',
+      '20,00',
+      '２０.００',
+      '20.',
+      '20.00\n',
+      '2000'
+    ),
+    fc.double({ min: 0, max: 1e9, noNaN: true }).map(String),
+    fc.string({ maxLength: 12 })
+  )
+  .filter((text) => !ALIPAY_YUAN.test(text))
 
 webhookDrill<FakeAlipay, Order[]>({
   pluginId: 'payment-alipay',
@@ -376,7 +487,7 @@ webhookDrill<FakeAlipay, Order[]>({
   // Alipay signs only what its gateway sends: each signed run pays one more order, wrongly.
   async prepare(fixture) {
     const orders = []
-    for (let index = 0; index < ALIPAY_SIGNED_RUNS; index++) {
+    for (let index = 0; index < ALIPAY_SIGNED_RUNS + ALIPAY_MISTYPED_RUNS; index++) {
       orders.push(await fixture.open(ALIPAY_AMOUNT))
     }
     return orders
@@ -400,4 +511,17 @@ webhookDrill<FakeAlipay, Order[]>({
       })
   },
   signedRuns: ALIPAY_SIGNED_RUNS,
+  mistyped(gateway, _order, orders) {
+    let next = ALIPAY_SIGNED_RUNS
+    return mistypedYuan.map((total) => async () => {
+      const target = orders[next++]
+      if (!target) throw new Error('the Alipay drill ran out of orders to pay')
+      const sent = await gateway.pay(target.paymentNo, {
+        deliver: false,
+        fields: { total_amount: total },
+      })
+      return sent!
+    })
+  },
+  mistypedRuns: ALIPAY_MISTYPED_RUNS,
 })
