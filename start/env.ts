@@ -34,6 +34,9 @@ const env = await Env.create(new URL('../', import.meta.url), {
   // Shows rider sign-in SMS codes on the page, for the `npm run dev` demo only.
   DEV_SHOW_SMS_CODES: Env.schema.boolean.optional(),
 
+  // Hosts (comma-separated) payment and SMS settings may point at besides their provider's own.
+  PROVIDER_HOSTS_ALLOWED: Env.schema.string.optional(),
+
   GATEWAY_PLUGINS: Env.schema.string.optional(),
   DNY_TCP_HOST: Env.schema.string.optional(),
   DNY_TCP_PORT: Env.schema.number.optional(),

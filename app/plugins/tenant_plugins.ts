@@ -1,16 +1,88 @@
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import vine from '@vinejs/vine'
 import type { MessagesProviderContact } from '@vinejs/vine/types'
 import DomainRefusal from '#exceptions/domain_refusal'
 import TenantPlugin from '#models/tenant_plugin'
 import type PluginRegistry from '#plugins/registry'
-import type { PluginInstances, PluginKind } from '#plugins/contracts'
+import type { PluginDefinition, PluginInstances, PluginKind } from '#plugins/contracts'
 import type TenantContext from '#services/tenancy/tenant_context'
+import env from '#start/env'
 
 /** A refused plugin setting; the reason is an i18n key under `plugins.` */
-export class PluginSettingRefused extends DomainRefusal<'unknownPlugin'> {
+export class PluginSettingRefused extends DomainRefusal<'unknownPlugin' | 'endpointNotAllowed'> {
   constructor(reason: PluginSettingRefused['reason']) {
     super('plugins', reason)
   }
+}
+
+/*
+| Where payment and SMS plugins may send a tenant's requests (and secrets):
+| their provider's own hosts over HTTPS, or a host the platform lists in
+| PROVIDER_HOSTS_ALLOWED (local gateways, tests, sandboxes). A tenant's
+| setting never points a plugin anywhere else.
+*/
+export const PROVIDER_HOSTS: Readonly<Record<string, readonly string[]>> = {
+  'payment-wechatpay': ['api.mch.weixin.qq.com', 'api2.mch.weixin.qq.com'],
+  'payment-alipay': ['openapi.alipay.com'],
+  'sms-aliyun': ['dysmsapi.aliyuncs.com'],
+}
+
+/** The kinds whose plugins call out to a provider with the tenant's credentials. */
+const OUTBOUND_KINDS: readonly PluginKind[] = ['payment', 'sms']
+
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i
+
+function platformHosts() {
+  return (env.get('PROVIDER_HOSTS_ALLOWED') ?? '')
+    .split(',')
+    .map((host) => host.trim().toLowerCase())
+    .filter(Boolean)
+}
+
+/** Whether a plugin of `pluginId` may be pointed at `text`. */
+export function endpointAllowed(pluginId: string, text: string) {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    return false
+  }
+  if (url.username || url.password) return false
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return false
+  const host = url.hostname.toLowerCase()
+  if (platformHosts().includes(host)) return true
+  return (
+    url.protocol === 'https:' && url.port === '' && (PROVIDER_HOSTS[pluginId] ?? []).includes(host)
+  )
+}
+
+/** The config fields holding an address the plugin would call, outside the allowed hosts. */
+function disallowedEndpoints(plugin: PluginDefinition, config: Record<string, unknown>) {
+  if (!OUTBOUND_KINDS.includes(plugin.kind)) return []
+  return Object.entries(config)
+    .filter(([, value]) => typeof value === 'string' && URL_LIKE.test(value.trim()))
+    .filter(([, value]) => !endpointAllowed(plugin.id, (value as string).trim()))
+    .map(([field]) => field)
+}
+
+const allowedEndpoint = vine.createRule((value, pluginId: string, field) => {
+  if (typeof value === 'string' && !endpointAllowed(pluginId, value.trim())) {
+    field.report('{field} is not an address of the provider', 'providerEndpoint', field)
+  }
+})
+
+/** Refuses, as a field error of the form, any endpoint outside the allowed hosts. */
+async function checkEndpoints(
+  plugin: PluginDefinition,
+  config: Record<string, unknown>,
+  messagesProvider?: MessagesProviderContact
+) {
+  const fields = disallowedEndpoints(plugin, config)
+  if (!fields.length) return
+  const schema = vine.object(
+    Object.fromEntries(fields.map((name) => [name, vine.any().use(allowedEndpoint(plugin.id))]))
+  )
+  await vine.create(schema).validate(config, { messagesProvider })
 }
 
 export interface PluginSettingInput {
@@ -56,6 +128,7 @@ export default class TenantPluginService {
       const config = await plugin.validateConfig(merged, {
         messagesProvider: options.messagesProvider,
       })
+      await checkEndpoints(plugin, config, options.messagesProvider)
       const { settings, secrets } = this.registry.splitSecrets(plugin, config)
 
       const row = existing ?? new TenantPlugin()
@@ -106,11 +179,7 @@ export default class TenantPluginService {
     for (const row of rows) {
       const plugin = this.registry.find(row.pluginId, kind)
       if (!plugin) continue
-      const instance = await this.registry.instantiate(
-        plugin,
-        { ...row.settings, ...row.secrets },
-        { tenantId: tenant.tenantId }
-      )
+      const instance = await this.#instantiate(tenant, plugin, row)
       return { settingId: row.id, pluginId: plugin.id, instance }
     }
     return null
@@ -130,11 +199,23 @@ export default class TenantPluginService {
     )
     const plugin = row && this.registry.find(row.pluginId, kind)
     if (!row || !plugin) return null
-    return this.registry.instantiate(
-      plugin,
-      { ...row.settings, ...row.secrets },
-      { tenantId: tenant.tenantId }
-    )
+    return this.#instantiate(tenant, plugin, row)
+  }
+
+  /**
+   * Builds a stored setting's plugin. Its endpoints are checked again: the
+   * row may predate the rule, or the platform list may have shrunk since.
+   */
+  #instantiate<Kind extends PluginKind>(
+    tenant: TenantContext,
+    plugin: PluginDefinition<Kind>,
+    row: TenantPlugin
+  ): Promise<PluginInstances[Kind]> {
+    const config = { ...row.settings, ...row.secrets }
+    if (disallowedEndpoints(plugin, config).length) {
+      throw new PluginSettingRefused('endpointNotAllowed')
+    }
+    return this.registry.instantiate(plugin, config, { tenantId: tenant.tenantId })
   }
 
   #scoped(tenant: TenantContext, trx: TransactionClientContract, projectId: number | null) {

@@ -18,10 +18,14 @@ export const paymentSettingCreateValidator = vine.create({
   config,
 })
 
-/** An edit: plugin and scope stay; a secret left empty keeps the stored one. */
+/**
+ * An edit: plugin and scope stay; a secret left empty keeps the stored one.
+ * `confirm` repeats the new value of each protected field changed.
+ */
 export const paymentSettingUpdateValidator = vine.create({
   enabled: vine.boolean({ strict: true }),
   config,
+  confirm: config.clone().optional(),
 })
 
 export const paymentSettingEnabledValidator = vine.create({

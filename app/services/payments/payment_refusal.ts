@@ -1,4 +1,6 @@
+import logger from '@adonisjs/core/services/logger'
 import DomainRefusal from '#exceptions/domain_refusal'
+import { PluginProviderError } from '#plugins/contracts'
 
 export type PaymentRefusalReason =
   | 'noProvider'
@@ -15,4 +17,17 @@ export default class PaymentRefusal extends DomainRefusal<PaymentRefusalReason> 
   constructor(reason: PaymentRefusalReason) {
     super('payments', reason)
   }
+}
+
+/**
+ * What pages may show of a provider's failure: its code, never its own text
+ * (a provider's or a proxy's body could carry anything); the whole error
+ * goes to the log.
+ */
+export function providerFailure(error: unknown, context: Record<string, unknown>) {
+  logger.warn({ ...context, err: error }, 'payment provider call failed')
+  if (error instanceof PluginProviderError) {
+    return `${error.pluginId} ${error.providerCode}`.slice(0, 255)
+  }
+  return 'internal error'
 }

@@ -16,7 +16,7 @@ import TenantPluginService from '#plugins/tenant_plugins'
 import AuditService from '#services/audit/audit_service'
 import CardService from '#services/cards/card_service'
 import { newPaymentNumber } from '#services/payments/payment_numbers'
-import PaymentRefusal from '#services/payments/payment_refusal'
+import PaymentRefusal, { providerFailure } from '#services/payments/payment_refusal'
 import type TenantContext from '#services/tenancy/tenant_context'
 import WalletService from '#services/wallet/wallet_service'
 
@@ -162,7 +162,7 @@ export default class PaymentService {
       if (!(error instanceof PluginProviderError)) throw error
       await this.#move(tenant, order, ['created'], {
         status: 'failed',
-        failure: error.message.slice(0, 255),
+        failure: providerFailure(error, { tenantId: tenant.tenantId, paymentNo: order.paymentNo }),
       })
       throw new PaymentRefusal('providerFailed')
     }
@@ -388,7 +388,10 @@ export default class PaymentService {
             .where('id', refund.id)
             .update({
               attempts: trx.raw('attempts + 1'),
-              failure: error.message.slice(0, 255),
+              failure: providerFailure(error, {
+                tenantId: tenant.tenantId,
+                refundNo: refund.refundNo,
+              }),
               updated_at: new Date(),
             })
         )

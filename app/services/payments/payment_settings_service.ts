@@ -1,7 +1,7 @@
 import { inject } from '@adonisjs/core'
 import app from '@adonisjs/core/services/app'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import { errors } from '@vinejs/vine'
+import vine, { errors } from '@vinejs/vine'
 import type { MessagesProviderContact } from '@vinejs/vine/types'
 import DomainRefusal from '#exceptions/domain_refusal'
 import Project from '#models/project'
@@ -9,15 +9,27 @@ import TenantPlugin from '#models/tenant_plugin'
 import type { PluginDefinition } from '#plugins/contracts'
 import TenantPluginService, { PluginSettingRefused } from '#plugins/tenant_plugins'
 import AuditService from '#services/audit/audit_service'
+import WebhookRefusals from '#services/payments/webhook_refusals'
 import TenantContext from '#services/tenancy/tenant_context'
 import type {
   PaymentSettingCreateInput,
   PaymentSettingUpdateInput,
 } from '#validators/payment_setting_validator'
 
+/**
+ * The fields that decide which notifications and answers are believed (the
+ * provider's public key, certificates): whoever changes them could accept
+ * forged payments. Changing one needs tenant-wide rights and the new value
+ * typed twice; the audit names the field, never the value.
+ */
+export const PROTECTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  'payment-alipay': ['alipayPublicKey'],
+  'payment-wechatpay': ['platformPublicKey', 'platformCertificates'],
+}
+
 /** A refused change of a payment setting; the reason is an i18n key under `payment_settings.` */
 export class PaymentSettingRefused extends DomainRefusal<
-  'alreadyConfigured' | 'inUse' | 'projectNotFound'
+  'alreadyConfigured' | 'inUse' | 'projectNotFound' | 'protectedNeedsTenantWide'
 > {
   constructor(reason: PaymentSettingRefused['reason']) {
     super('payment_settings', reason)
@@ -84,11 +96,19 @@ export default class PaymentSettingsService {
         )
       )
 
+      const refused = await new WebhookRefusals().summaries(
+        trx,
+        this.tenant,
+        rows.map((row) => row.id)
+      )
+
       const settings = rows.map((row) => ({
         id: row.id,
         ...plugins.describe(row),
         updatedAt: row.updatedAt.toMillis(),
         inUse: used.has(row.id),
+        // Notifications refused before they could be trusted (forged or broken), counted per hour.
+        webhookRefusals: refused.get(row.id) ?? null,
       }))
       const known = (pluginId: string) => registry.find(pluginId, 'payment') !== null
       return {
@@ -144,19 +164,28 @@ export default class PaymentSettingsService {
       const row = await this.#find(trx, id)
       const { plugin, plugins } = await this.#plugin(row.pluginId)
       const before = plugins.describe(row)
+      const config = configInput(plugin, input.config)
+      const changed = await this.#protectedChanges(
+        messagesProvider,
+        plugin,
+        row.settings,
+        config,
+        input.confirm ?? {}
+      )
       const saved = await plugins
         .save(
           this.tenant,
-          {
-            pluginId: plugin.id,
-            projectId: row.projectId,
-            enabled: input.enabled,
-            config: configInput(plugin, input.config),
-          },
+          { pluginId: plugin.id, projectId: row.projectId, enabled: input.enabled, config },
           { trx, messagesProvider }
         )
         .catch(underConfig)
       await this.#record(trx, 'payment_settings.update', saved, before, saved)
+      if (changed.length) {
+        await this.#record(trx, 'payment_settings.protected_change', saved, null, {
+          pluginId: plugin.id,
+          fields: changed,
+        })
+      }
       return saved
     })
   }
@@ -186,6 +215,44 @@ export default class PaymentSettingsService {
       await row.delete()
       await this.#record(trx, 'payment_settings.delete', before, before, null)
     })
+  }
+
+  /**
+   * The protected fields this edit changes, once the actor may change them:
+   * tenant-wide rights, and each new value typed again (`confirm.<field>`)
+   * the same. An emptied field counts as a change too.
+   */
+  async #protectedChanges(
+    messagesProvider: MessagesProviderContact | undefined,
+    plugin: PluginDefinition,
+    stored: Record<string, unknown>,
+    config: Record<string, unknown>,
+    confirm: Record<string, unknown>
+  ) {
+    const changed = (PROTECTED_FIELDS[plugin.id] ?? []).filter(
+      (field) => sameValue(config[field], stored[field]) === false
+    )
+    if (!changed.length) return changed
+    if (this.tenant.projectIds !== null) {
+      throw new PaymentSettingRefused('protectedNeedsTenantWide')
+    }
+    const retyped = configInput(plugin, confirm)
+    const unconfirmed = changed.filter(
+      (field) => sameValue(retyped[field], config[field]) === false
+    )
+    if (unconfirmed.length) {
+      // Through VineJS, for the form's message per field in the staff's language.
+      const schema = vine.object(
+        Object.fromEntries(unconfirmed.map((field) => [field, vine.any().use(notRetyped())]))
+      )
+      await vine
+        .create(schema)
+        .validate(Object.fromEntries(unconfirmed.map((field) => [field, true])), {
+          messagesProvider,
+        })
+        .catch((error) => underForm('confirm', error))
+    }
+    return changed
   }
 
   async #plugin(pluginId: string) {
@@ -252,8 +319,8 @@ export default class PaymentSettingsService {
         action,
         projectId: setting.projectId,
         target: { type: 'tenant_plugin', id: setting.id },
-        before,
-        after,
+        before: withoutProtected(before),
+        after: withoutProtected(after),
       },
       trx
     )
@@ -262,14 +329,42 @@ export default class PaymentSettingsService {
 
 /** The plugin schema's field errors, named as the form sends them: `config.<field>`. */
 function underConfig(error: unknown): never {
+  return underForm('config', error)
+}
+
+function underForm(group: string, error: unknown): never {
   if (!(error instanceof errors.E_VALIDATION_ERROR)) throw error
   throw new errors.E_VALIDATION_ERROR(
     error.messages.map((message: { field: string }) => ({
       ...message,
-      field: `config.${message.field}`,
+      field: `${group}.${message.field}`,
     }))
   )
 }
+
+/** Whether two key or certificate values are the same, whatever their line breaks and spaces. */
+function sameValue(a: unknown, b: unknown) {
+  const plain = (value: unknown) =>
+    JSON.stringify(value ?? null, (_key, inner) =>
+      typeof inner === 'string' ? inner.replace(/\s/g, '') : inner
+    )
+  return plain(a) === plain(b)
+}
+
+/** A setting as audited: protected fields named, their values left out. */
+function withoutProtected(value: unknown) {
+  if (typeof value !== 'object' || value === null || !('config' in value)) return value
+  const setting = value as { pluginId?: string; config: Record<string, unknown> }
+  const fields = PROTECTED_FIELDS[setting.pluginId ?? ''] ?? []
+  const config = { ...setting.config }
+  for (const field of fields) if (field in config) config[field] = '(protected)'
+  return { ...setting, config }
+}
+
+/** A protected field whose new value was not typed again the same. */
+const notRetyped = vine.createRule((_value, _options, field) => {
+  field.report('Type the new {field} again, the same', 'protectedConfirm', field)
+})
 
 /**
  * The page's raw values as the plugin's schema expects them: an emptied

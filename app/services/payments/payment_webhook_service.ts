@@ -11,6 +11,7 @@ import {
 import TenantPluginService from '#plugins/tenant_plugins'
 import PaymentService, { sameMerchant } from '#services/payments/payment_service'
 import TenantContext, { type WorkOrigin } from '#services/tenancy/tenant_context'
+import WebhookRefusals from '#services/payments/webhook_refusals'
 
 /** A verified event as it travels to the worker: dates as ISO strings. */
 type Queued<Event> = Event extends { paidAt: Date | null }
@@ -24,10 +25,15 @@ const NOT_FOUND: WebhookReply = { status: 404, body: 'not found' }
  * A provider's notification, as fast as it can be answered: the signature
  * is verified on the raw body, the event is checked against our order
  * (merchant, app, amount), and the work goes to a job. Anything that does
- * not hold is refused with a 4xx and leaves only a security record.
+ * not hold is refused with a 4xx: a notification that cannot be trusted
+ * (anyone can send one) is only counted; a trusted one that does not match
+ * our order leaves a security record.
  */
 export default class PaymentWebhookService {
-  constructor(protected payments = new PaymentService()) {}
+  constructor(
+    protected payments = new PaymentService(),
+    protected refusals = new WebhookRefusals()
+  ) {}
 
   async receive(settingId: number, webhook: RawWebhook, origin: WorkOrigin): Promise<WebhookReply> {
     // Which tenant the setting belongs to is known only by the owner; all else runs walled in.
@@ -63,8 +69,9 @@ export default class PaymentWebhookService {
     try {
       event = await provider.parseWebhook(webhook)
     } catch (error) {
-      if (error instanceof PaymentWebhookRejected) return refuse(error.problem)
-      throw error
+      if (!(error instanceof PaymentWebhookRejected)) throw error
+      await this.refusals.count(tenant, settingId, error.problem)
+      return provider.webhookReply(false, error.problem)
     }
     if (!event) return provider.webhookReply(true)
 

@@ -2,7 +2,7 @@ import app from '@adonisjs/core/services/app'
 import { DateTime } from 'luxon'
 import type { BillRow } from '#plugins/contracts'
 import TenantPluginService from '#plugins/tenant_plugins'
-import PaymentRefusal from '#services/payments/payment_refusal'
+import PaymentRefusal, { providerFailure } from '#services/payments/payment_refusal'
 import type TenantContext from '#services/tenancy/tenant_context'
 
 export type DifferenceKind = 'missing_ours' | 'missing_theirs' | 'amount_mismatch'
@@ -87,7 +87,7 @@ export default class ReconciliationService {
     try {
       bill = await provider.downloadBill(billDate)
     } catch (error) {
-      failure = (error as Error).message.slice(0, 255)
+      failure = providerFailure(error, { tenantId: tenant.tenantId, settingId, billDate })
     }
 
     const start = DateTime.fromISO(billDate, { zone: 'Asia/Shanghai' }).startOf('day')

@@ -74,6 +74,17 @@ export function rejectionsOf(tenantId: number) {
     .then((row) => Number(row.total))
 }
 
+/** Notifications of a setting refused before they could be trusted (counted, not audited). */
+export function webhookRefusalsOf(settingId: number) {
+  return db
+    .connection('owner')
+    .from('payment_webhook_refusals')
+    .where('tenant_plugin_id', settingId)
+    .sum('count as total')
+    .first()
+    .then((row) => Number(row.total ?? 0))
+}
+
 /** Waits for `check` to hold, polling; the last value is returned either way. */
 export async function eventually<Value>(
   read: () => Promise<Value>,

@@ -16,6 +16,7 @@ import {
   refundsOf,
   rejectionsOf,
   startPaymentWorker,
+  webhookRefusalsOf,
 } from './helpers.js'
 
 /** Each provider's local gateway, speaking its real wire format and signatures. */
@@ -114,7 +115,10 @@ for (const { pluginId, start } of GATEWAYS) {
         assert.isNull(row.notified_at)
       }
       assert.lengthOf(await entriesOf(fixture.rider.id), 0)
-      assert.isAtLeast(await rejectionsOf(fixture.tenant.id), 4)
+      // Signed but wrong (each sent by the gateway, then again): audited; forged (sent twice)
+      // or tampered: only counted.
+      assert.equal(await rejectionsOf(fixture.tenant.id), 4)
+      assert.equal(await webhookRefusalsOf(fixture.settingId), 3)
     })
 
     test('a payment whose notification was lost is settled by the follow-up job', async ({
