@@ -122,6 +122,7 @@ export default class PaymentSettingsService {
           id: plugin.id,
           fields: plugin.configSchema,
           secrets: plugin.secrets,
+          protected: PROTECTED_FIELDS[plugin.id] ?? [],
         })),
       }
     })
