@@ -19,8 +19,10 @@ export default class PasswordController {
   }
 
   async update(ctx: HttpContext) {
-    const { request, response, session, i18n } = ctx
-    const { currentPassword, password } = await request.validateUsing(changeOwnPasswordValidator)
+    const { request, response, session, i18n, auth } = ctx
+    const { currentPassword, password } = await request.validateUsing(changeOwnPasswordValidator, {
+      meta: { account: auth.getUserOrFail().account },
+    })
     // This session stays signed in; every other one of theirs ends.
     await this.staff.changeOwnPassword(currentPassword, password, await this.sessions.current(ctx))
     session.flash('success', i18n.t('staff.passwordChanged'))

@@ -66,7 +66,9 @@ export default class StaffController {
 
   async resetPassword({ params, request, response, session, bouncer, i18n }: HttpContext) {
     await bouncer.with(StaffPolicy).authorize('manage')
-    const { password } = await request.validateUsing(resetPasswordValidator)
+    const { password } = await request.validateUsing(resetPasswordValidator, {
+      meta: { staffId: Number(params.id) },
+    })
     await this.staff.resetPassword(Number(params.id), password)
     session.flash('success', i18n.t('staff.passwordReset'))
     return response.redirect().back()

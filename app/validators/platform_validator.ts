@@ -1,12 +1,13 @@
 import vine from '@vinejs/vine'
 import type { Infer } from '@vinejs/vine/types'
+import { newPassword } from '#validators/rules/password_policy'
 
 const account = () =>
   vine
     .string()
     .trim()
     .regex(/^[A-Za-z0-9_.@-]{3,64}$/)
-const password = () => vine.string().minLength(8).maxLength(128)
+const password = newPassword
 
 /*
 | A new tenant with its first project and super admin. Staff accounts are

@@ -1,8 +1,9 @@
 import vine from '@vinejs/vine'
 import type { Infer } from '@vinejs/vine/types'
+import { newPassword } from '#validators/rules/password_policy'
 
 const ids = () => vine.array(vine.number().withoutDecimals().positive()).maxLength(50)
-const password = () => vine.string().minLength(8).maxLength(128)
+const password = newPassword
 
 /*
 | Staff accounts are unique across the platform (the login form has no
@@ -31,11 +32,11 @@ export const staffStatusValidator = vine.create({
   status: vine.enum(['active', 'disabled'] as const),
 })
 
-export const resetPasswordValidator = vine.create({
+export const resetPasswordValidator = vine.withMetaData<{ staffId: number }>().create({
   password: password(),
 })
 
-export const changeOwnPasswordValidator = vine.create({
+export const changeOwnPasswordValidator = vine.withMetaData<{ account: string }>().create({
   currentPassword: vine.string().minLength(1).maxLength(128),
   password: password().confirmed({ confirmationField: 'passwordConfirmation' }),
 })

@@ -8,13 +8,23 @@ import CaptchaService from '#services/auth/captcha_service'
 
 /*
 | Failed logins are counted three ways, each blocking for 15 minutes once
-| exhausted: one account from one IP (a mistyping clerk), one account from
-| anywhere (a distributed guess at one password), one IP for any account
-| (one machine trying many accounts). The refusal names none of them.
+| exhausted: one account from one IP (a mistyping clerk, or a stranger: only
+| that pair is locked), one account from anywhere at a ceiling four times
+| higher (a guess spread over many IPs), one IP for any account (one machine
+| trying many accounts). The refusal names none of them; a super admin can
+| lift an account's locks at once (LoginUnlockService).
 */
 export const LOGIN_ATTEMPTS = { requests: 5, duration: '15 mins', blockDuration: '15 mins' }
 export const ACCOUNT_ATTEMPTS = { requests: 20, duration: '15 mins', blockDuration: '15 mins' }
 export const IP_ATTEMPTS = { requests: 50, duration: '15 mins', blockDuration: '15 mins' }
+
+/** The limiter key of one account's failures from one IP. */
+export const pairKey = (scope: string, ip: string, account: string) =>
+  `${scope}_${ip}_${account.toLowerCase()}`
+
+/** The limiter key of one account's failures from anywhere. */
+export const accountKey = (scope: string, account: string) =>
+  `${scope}_account_${account.toLowerCase()}`
 
 export type LoginFailureReason =
   'invalidCaptcha' | 'expiredCaptcha' | 'invalidCredentials' | 'tenantSuspended' | 'tooManyAttempts'
@@ -62,8 +72,8 @@ export default class LoginService {
   ): Promise<User> {
     const account = attempt.account.toLowerCase()
     const counters = [
-      { limits: LOGIN_ATTEMPTS, key: `${scope}_${attempt.ip}_${account}` },
-      { limits: ACCOUNT_ATTEMPTS, key: `${scope}_account_${account}` },
+      { limits: LOGIN_ATTEMPTS, key: pairKey(scope, attempt.ip, account) },
+      { limits: ACCOUNT_ATTEMPTS, key: accountKey(scope, account) },
       { limits: IP_ATTEMPTS, key: `${scope}_ip_${attempt.ip}` },
     ].map(({ limits, key }) => ({ limiter: limiter.use(limits), key, limits }))
 
@@ -108,6 +118,11 @@ export default class LoginService {
     }
     // A disabled account reads like a wrong password: no hint that it exists.
     if (staff.status !== 'active') throw new LoginFailure('invalidCredentials')
+    // A hash made under older parameters is brought up to today's (the model hashes on save).
+    if (hash.needsReHash(staff.password)) {
+      staff.password = password
+      await staff.save()
+    }
 
     await staff.load('tenant')
     if (staff.tenant.status !== 'active') throw new LoginFailure('tenantSuspended')
