@@ -15,6 +15,7 @@ const SsoController = () => import('#controllers/sso_controller')
 const AuditLogsController = () => import('#controllers/audit_logs_controller')
 const ProjectsController = () => import('#controllers/projects_controller')
 const StaffController = () => import('#controllers/staff_controller')
+const StaffLockoutController = () => import('#controllers/staff_lockout_controller')
 const RolesController = () => import('#controllers/roles_controller')
 const PasswordController = () => import('#controllers/password_controller')
 const LedgerController = () => import('#controllers/ledger_controller')
@@ -90,6 +91,9 @@ router
     router
       .put('/permissions/staff/:id/password', [StaffController, 'resetPassword'])
       .as('staff.password')
+    router
+      .delete('/permissions/staff/:id/lockout', [StaffLockoutController, 'destroy'])
+      .as('staff.unlock')
 
     router.get('/permissions/roles', [RolesController, 'index']).as('roles.index')
     router.post('/permissions/roles', [RolesController, 'store']).as('roles.store')
