@@ -9,6 +9,8 @@ const env = await Env.create(new URL('../', import.meta.url), {
   PORT: Env.schema.number(),
   APP_KEY: Env.schema.secret(),
   APP_URL: Env.schema.string.optional({ format: 'url', tld: false }),
+  // Proxies whose X-Forwarded-For/-Proto are believed (proxy-addr list, comma separated).
+  TRUSTED_PROXIES: Env.schema.string.optional(),
   HOST: Env.schema.string({ format: 'host' }),
   LOG_LEVEL: Env.schema.string(),
   TZ: Env.schema.string.optional(),

@@ -13,6 +13,7 @@ server.use([
 ])
 
 router.use([
+  () => import('#middleware/secure_cookies_middleware'),
   () => import('@adonisjs/core/bodyparser_middleware'),
   () => import('@adonisjs/session/session_middleware'),
   () => import('@adonisjs/shield/shield_middleware'),
