@@ -12,8 +12,10 @@ const bodyParserConfig = defineConfig({
       'application/csp-report',
     ],
   },
+  // Multipart bodies are left unread here, before authentication: the upload
+  // routes parse them after it (#middleware/upload_middleware).
   multipart: {
-    autoProcess: true,
+    autoProcess: false,
     convertEmptyStringsToNull: true,
     processManually: [],
     limit: '20mb',

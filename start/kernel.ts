@@ -30,4 +30,5 @@ export const middleware = router.named({
   platformSession: () => import('#middleware/platform_session_middleware'),
   platformAuth: () => import('#middleware/platform_auth_middleware'),
   passwordChange: () => import('#middleware/password_change_middleware'),
+  upload: () => import('#middleware/upload_middleware'),
 })

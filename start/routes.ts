@@ -158,7 +158,10 @@ router
       .as('paymentSettings.destroy')
 
     router.get('/cards', [CardsController, 'inventory']).as('cards.inventory')
-    router.post('/cards/import', [CardsController, 'import']).as('cards.import')
+    router
+      .post('/cards/import', [CardsController, 'import'])
+      .use(middleware.upload())
+      .as('cards.import')
     router.get('/riders/cards', [CardsController, 'index']).as('cards.index')
     router.get('/riders/cards/issue', [CardsController, 'issue']).as('cards.issue')
     router.post('/riders/cards/issue', [CardsController, 'storeIssue']).as('cards.issue.store')

@@ -17,6 +17,8 @@ export type CardRefusalReason =
   | 'importNotXlsx'
   | 'importTooLarge'
   | 'importTooManyRows'
+  | 'importCellTooLong'
+  | 'importUnzipsTooLarge'
   | 'importEmpty'
 
 /** A card change refused; nothing was written. Messages: resources/lang/<locale>/cards.json. */
