@@ -60,7 +60,7 @@ test.group('node ace platform:admin', () => {
   test('bad input is refused with clear messages and writes nothing', async ({ assert }) => {
     const short = await runCommand(['ok_account', '--name', '某人', '--password', 'short'])
     short.assertFailed()
-    short.assertLogMatches(/密码至少 8 个字符/)
+    short.assertLogMatches(/密码至少 10 个字符/)
     assert.isNull(await findAdmin('ok_account'))
 
     const badAccount = await runCommand(['a b', '--name', '某人', '--password', 'strong-pass-1'])

@@ -297,7 +297,7 @@ test.group('Platform console: tenants', (group) => {
       '运营商编码须以小写字母开头，只含小写字母、数字、下划线或短横线'
     )
     assert.equal(errors.tenantName, '请填写运营商名称')
-    assert.equal(errors.adminPassword, '初始密码至少 8 个字符')
+    assert.equal(errors.adminPassword, '初始密码至少 10 个字符')
   })
 
   test('a duplicate caught by the database (a race) rolls the whole tenant back', async ({
