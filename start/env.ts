@@ -35,6 +35,8 @@ const env = await Env.create(new URL('../', import.meta.url), {
   TEST_SEAMS: Env.schema.boolean.optional(),
   // Shows rider sign-in SMS codes on the page, for the `npm run dev` demo only.
   DEV_SHOW_SMS_CODES: Env.schema.boolean.optional(),
+  // scrypt cost (N) of new password hashes: OWASP's 2^17 unless lowered for the test suite.
+  HASH_SCRYPT_COST: Env.schema.number.optional(),
 
   // Hosts (comma-separated) payment and SMS settings may point at besides their provider's own.
   PROVIDER_HOSTS_ALLOWED: Env.schema.string.optional(),
@@ -65,17 +67,28 @@ const env = await Env.create(new URL('../', import.meta.url), {
 export function refuseDevelopmentFlags(settings: {
   NODE_ENV: string
   DEV_SHOW_SMS_CODES?: boolean
+  HASH_SCRYPT_COST?: number
 }) {
-  if (settings.NODE_ENV === 'production' && settings.DEV_SHOW_SMS_CODES) {
+  if (settings.NODE_ENV !== 'production') return
+  if (settings.DEV_SHOW_SMS_CODES) {
     throw new Error(
       'DEV_SHOW_SMS_CODES is a development flag (it shows SMS codes on the page): unset it to run in production'
     )
   }
+  if (settings.HASH_SCRYPT_COST !== undefined && settings.HASH_SCRYPT_COST < OWASP_SCRYPT_COST) {
+    throw new Error(
+      `HASH_SCRYPT_COST ${settings.HASH_SCRYPT_COST} is below OWASP's ${OWASP_SCRYPT_COST} (2^17): a test-suite setting, unset it to run in production`
+    )
+  }
 }
+
+/** OWASP's current floor for scrypt's cost N (with r = 8, p = 1). */
+export const OWASP_SCRYPT_COST = 131072
 
 refuseDevelopmentFlags({
   NODE_ENV: env.get('NODE_ENV'),
   DEV_SHOW_SMS_CODES: env.get('DEV_SHOW_SMS_CODES'),
+  HASH_SCRYPT_COST: env.get('HASH_SCRYPT_COST'),
 })
 
 export default env

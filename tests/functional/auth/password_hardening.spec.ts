@@ -3,6 +3,8 @@ import db from '@adonisjs/lucid/services/db'
 import hash from '@adonisjs/core/services/hash'
 import { Scrypt } from '@adonisjs/core/hash/drivers/scrypt'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
+import { SCRYPT_PARAMETERS, scryptParameters } from '#config/hash'
+import { OWASP_SCRYPT_COST, refuseDevelopmentFlags } from '#start/env'
 import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
 
 async function storedHash(staffId: number) {
@@ -13,20 +15,42 @@ async function storedHash(staffId: number) {
 test.group('Password hashing', (group) => {
   group.each.setup(() => resetLoginLimits())
 
-  test('new passwords are hashed with scrypt at OWASP parameters (N=2^17, r=8, p=1)', async ({
+  test('new passwords are hashed with scrypt at the configured cost, OWASP 2^17 unless the test suite lowers it', async ({
     assert,
   }) => {
     const { staff } = await createTenantWithStaff()
     const stored = await storedHash(staff.id)
-    assert.match(stored, /^\$scrypt\$n=131072,r=8,p=1\$/)
+    assert.match(stored, new RegExp(`^\\$scrypt\\$n=${SCRYPT_PARAMETERS.cost},r=8,p=1\\$`))
     assert.isFalse(hash.needsReHash(stored))
+    assert.deepEqual(scryptParameters(OWASP_SCRYPT_COST), {
+      cost: 2 ** 17,
+      blockSize: 8,
+      parallelization: 1,
+      maxMemory: 128 * 2 ** 17 * 8 + 16 * 1024 * 1024,
+    })
+    // The OWASP hash itself derives and verifies (the maxMemory headroom is enough).
+    const owasp = new Scrypt(scryptParameters(OWASP_SCRYPT_COST))
+    const made = await owasp.make('a-long-password')
+    assert.match(made, /^\$scrypt\$n=131072,r=8,p=1\$/)
+    assert.isTrue(await owasp.verify(made, 'a-long-password'))
   }).timeout(60_000)
+
+  test('production refuses to boot with a scrypt cost below the OWASP floor', ({ assert }) => {
+    assert.throws(
+      () => refuseDevelopmentFlags({ NODE_ENV: 'production', HASH_SCRYPT_COST: 16384 }),
+      /HASH_SCRYPT_COST 16384 is below/
+    )
+    assert.doesNotThrow(() =>
+      refuseDevelopmentFlags({ NODE_ENV: 'production', HASH_SCRYPT_COST: OWASP_SCRYPT_COST })
+    )
+    assert.doesNotThrow(() => refuseDevelopmentFlags({ NODE_ENV: 'test', HASH_SCRYPT_COST: 16384 }))
+  })
 
   test('a hash made under the old parameters signs in and is rehashed at once', async ({
     assert,
   }) => {
     const { staff, password } = await createTenantWithStaff()
-    const old = new Scrypt({ cost: 16384, blockSize: 8, parallelization: 1, maxMemory: 33554432 })
+    const old = new Scrypt(scryptParameters(SCRYPT_PARAMETERS.cost / 8))
     await db
       .connection('owner')
       .from('staff')
@@ -39,7 +63,7 @@ test.group('Password hashing', (group) => {
     assert.equal(response.location, '/')
 
     const rehashed = await storedHash(staff.id)
-    assert.match(rehashed, /^\$scrypt\$n=131072,r=8,p=1\$/)
+    assert.match(rehashed, new RegExp(`^\\$scrypt\\$n=${SCRYPT_PARAMETERS.cost},r=8,p=1\\$`))
     assert.isTrue(await hash.verify(rehashed, password))
   }).timeout(60_000)
 })
