@@ -61,6 +61,11 @@ const TENANT_ID_ROUTES: Record<
     body: () => ({ password: 'new-password-1' }),
     unchanged: (victim) => ownerColumn('staff', victim.staff.id, 'password'),
   },
+  'DELETE /permissions/staff/:id/lockout': {
+    id: (victim) => victim.staff.id,
+    // The locks live in the limiter; an unlock that went through would be audited.
+    unchanged: (victim) => auditCount(victim.tenant.id, 'staff.unlock_login'),
+  },
   'PUT /permissions/roles/:id': {
     id: (victim) => victim.customRoleId,
     body: () => ({ name: '被改名', permissions: [] }),
@@ -432,6 +437,16 @@ async function victimExport(tenantId: number, staffId: number) {
 }
 
 /** A column of a row as committed, read through the owner connection. */
+async function auditCount(tenantId: number, action: string) {
+  const row = await db
+    .connection('owner')
+    .from('audit_logs')
+    .where({ tenant_id: tenantId, action })
+    .count('* as n')
+    .first()
+  return Number(row.n)
+}
+
 async function ownerColumn(table: string, id: number, column: string) {
   const row = await db.connection('owner').from(table).where('id', id).first()
   return row?.[column]
