@@ -17,7 +17,9 @@
 |   pile dropped offline during the order, its port changes only describe
 |   the reconnection and do not count; samples after it do.
 | - Billed duration ≤ window + tolerance; energy ≤ the port's maximum power
-|   over the billed duration; highest power ≤ the port's maximum.
+|   over the window + tolerance (the time the platform saw, not the pile's
+|   duration figure, which some protocols round down to whole minutes);
+|   highest power ≤ the port's maximum.
 | - ended_at = the earliest of the claimed end, the record's arrival and the
 |   window's close + tolerance: never in the future. started_at is never
 |   before the window's opening − tolerance, nor after ended_at.
@@ -118,7 +120,8 @@ export function capEnd(claim: EndClaim, seen: Observation): CappedEnd {
   }
 
   const maxPowerDeciwatts = Math.min(Math.max(0, claim.maxPowerDeciwatts), PORT_MAX_WATTS * 10)
-  const energyCap = Math.ceil((PORT_MAX_WATTS * durationSeconds) / 3600)
+  const energySeconds = window ? window.allowedSeconds : durationSeconds
+  const energyCap = Math.ceil((PORT_MAX_WATTS * energySeconds) / 3600)
   const claimedEnergy = Math.max(0, Math.trunc(claim.energyWattHours))
   const energyWattHours = Math.min(claimedEnergy, energyCap)
   if (maxPowerDeciwatts < claim.maxPowerDeciwatts || energyWattHours < claimedEnergy) {

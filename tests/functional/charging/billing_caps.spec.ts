@@ -151,8 +151,9 @@ test.group('Billing caps', (group) => {
       abnormal_reason: 'capped_energy',
       duration_seconds: 30 * 60,
       max_power_deciwatts: PORT_MAX_WATTS * 10,
-      energy_wh: (PORT_MAX_WATTS * 30) / 60,
     })
+    // The port's maximum over the time the platform saw: 30 minutes and the 5-minute tolerance.
+    assert.closeTo(row.energy_wh, (PORT_MAX_WATTS * (30 * 60 + CAP_TOLERANCE_SECONDS)) / 3600, 2)
     assert.include(row.end_claim, { energyWattHours: 25_000, maxPowerDeciwatts: 500_000 })
     assert.equal(Number(row.amount_fen), billOf(row))
     const [entry] = await settlementsOf(orderNo)
@@ -233,5 +234,20 @@ test.group('Billing caps', (group) => {
     const [entry] = await settlementsOf(orderNo)
     assert.equal(entry.real_out, 100)
     assert.notInclude(await abnormalOrderNos(fixture), orderNo)
+  })
+
+  test('a duration rounded down to whole minutes does not make its energy look impossible', async ({
+    assert,
+  }) => {
+    const fixture = await chargingFixture({ balance: 1000 })
+    const orderNo = await startedBySwipe(fixture, ago(50))
+    await observed(fixture, orderNo, { confirmedAgo: 50, lastSeenAgo: 0 })
+    // 50 seconds at 400 W, reported as 0 whole minutes and 5 Wh.
+    await charging.settleEnd(
+      fixture.system,
+      endRecord(fixture, orderNo, { minutes: 0, watts: 400, wattHours: 5 })
+    )
+    const row = await orderRow(orderNo)
+    assert.include(row, { status: 'settled', abnormal_reason: null, energy_wh: 5 })
   })
 })
