@@ -1,5 +1,6 @@
 import { test } from '@japa/runner'
 import {
+  claimCodeFilter,
   VENDOR_PLUGIN_ID,
   displayDeviceKey,
   normalizeDeviceKey,
@@ -33,5 +34,20 @@ test.group('Device keys', () => {
     assert.notMatch('Vendor-DNY', VENDOR_PLUGIN_ID)
     assert.notMatch('payment-sandbox', VENDOR_PLUGIN_ID)
     assert.notMatch('vendor-', VENDOR_PLUGIN_ID)
+  })
+
+  test('a DNY claim code of digits is read both as the QR number and as an all-digit hex id', ({
+    assert,
+  }) => {
+    assert.deepEqual(claimCodeFilter('vendor-dny', '05012345'), {
+      deviceKey: '05012345',
+      dnyNumber: (5012345).toString(16).toUpperCase().padStart(6, '0'),
+    })
+    assert.deepEqual(claimCodeFilter('vendor-dny', '1354400'), {
+      deviceKey: undefined,
+      dnyNumber: (1354400).toString(16).toUpperCase().padStart(6, '0'),
+    })
+    assert.deepEqual(claimCodeFilter('vendor-dny', '05ABC123'), { deviceKey: '05ABC123' })
+    assert.isNull(claimCodeFilter('vendor-dny', 'not a code'))
   })
 })

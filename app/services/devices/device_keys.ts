@@ -49,21 +49,23 @@ export function displayDeviceKey(pluginId: string, deviceKey: string) {
  * the decimal number under its QR code (the physical id's last 3 bytes; the
  * type byte is the waiting pile's own), or the full id as printed
  * (04-13544000) or in hex; for OCPP the chargeBoxId and for JUY the IMEI,
- * as printed on the nameplate (the key itself).
+ * as printed on the nameplate (the key itself). A DNY id in hex can be all
+ * digits (05012345), so digits are tried both ways: the claim takes the one
+ * waiting pile either reading finds.
  */
 export function claimCodeFilter(
   pluginId: string,
   text: string
-):
-  | { deviceKey: string; dnyNumber?: undefined }
-  | { deviceKey?: undefined; dnyNumber: string }
-  | null {
+): { deviceKey?: string; dnyNumber?: string } | null {
   const value = text.trim()
+  const deviceKey = normalizeDeviceKey(pluginId, value) ?? undefined
   if (pluginId === 'vendor-dny' && /^\d{1,8}$/.test(value)) {
     const number = Number(value)
-    if (number > DNY_MAX_DEVICE_NUMBER) return null
-    return { dnyNumber: number.toString(16).toUpperCase().padStart(6, '0') }
+    const dnyNumber =
+      number > DNY_MAX_DEVICE_NUMBER
+        ? undefined
+        : number.toString(16).toUpperCase().padStart(6, '0')
+    return deviceKey || dnyNumber ? { deviceKey, dnyNumber } : null
   }
-  const deviceKey = normalizeDeviceKey(pluginId, value)
   return deviceKey ? { deviceKey } : null
 }

@@ -383,11 +383,15 @@ export default class DeviceRegistryService {
           const { station, vendor } = await this.#placement(input.stationId, input.vendorId, trx)
           const filter = claimCodeFilter(vendor.pluginId, input.code)
           if (!filter) throw new DeviceRefusal('invalidDeviceKey')
-          const query = ownerTrx.from('pending_piles').where('plugin_id', vendor.pluginId)
-          if (filter.dnyNumber !== undefined) {
-            query.whereRaw('right(device_key, 6) = ?', [filter.dnyNumber])
-          } else query.where('device_key', filter.deviceKey)
-          const found = await query.forUpdate().limit(2)
+          const found = await ownerTrx
+            .from('pending_piles')
+            .where('plugin_id', vendor.pluginId)
+            .where((match) => {
+              if (filter.deviceKey) match.orWhere('device_key', filter.deviceKey)
+              if (filter.dnyNumber) match.orWhereRaw('right(device_key, 6) = ?', [filter.dnyNumber])
+            })
+            .forUpdate()
+            .limit(2)
           // Two DNY piles of different types under one number: the full printed form tells them apart.
           if (found.length !== 1) throw new DeviceRefusal('deviceKeyUnavailable')
           const pending = found[0]
