@@ -46,9 +46,9 @@ console.log(
 
 const app = await bootBench()
 const { default: db } = await import('@adonisjs/lucid/services/db')
-const { default: TenantContext } = await import('#services/tenancy/tenant_context')
-const { default: ExportService } = await import('#services/reports/export_service')
-const { default: AuditService } = await import('#services/audit/audit_service')
+const { default: TenantContext } = await import('#core/tenancy/tenant_context')
+const { default: ExportService } = await import('#services/finance/exports/export_service')
+const { default: AuditService } = await import('#core/audit/audit_service')
 const { jobs } = await import('#jobs/registry')
 const owner = db.connection('owner')
 

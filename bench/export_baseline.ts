@@ -12,8 +12,8 @@ import { finished } from 'node:stream/promises'
 import { performance } from 'node:perf_hooks'
 import ExcelJS from 'exceljs'
 import PDFDocument from 'pdfkit'
-import { cjkFont } from '../app/services/reports/pdf_writer.js'
-import { zipCaughtUp } from '../app/services/reports/xlsx_writer.js'
+import { cjkFont } from '../app/services/finance/exports/pdf_writer.js'
+import { zipCaughtUp } from '../app/services/finance/exports/xlsx_writer.js'
 
 /** The real writer's batch: its keyset page size. */
 const BATCH_SIZE = 1000

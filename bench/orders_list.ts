@@ -43,9 +43,9 @@ const app = createIgnitor().createApp('console')
 await app.init()
 await app.boot()
 const { default: db } = await import('@adonisjs/lucid/services/db')
-const { default: TenantContext } = await import('#services/tenancy/tenant_context')
-const { default: OrderRecords } = await import('#services/charging/order_records')
-type Filters = import('#validators/order_validator').OrderFilters
+const { default: TenantContext } = await import('#core/tenancy/tenant_context')
+const { default: OrderRecords } = await import('#services/orders/order_records')
+type Filters = import('#validators/orders/order_validator').OrderFilters
 
 const owner = db.connection('owner')
 

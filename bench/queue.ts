@@ -22,8 +22,8 @@ const JOBS = Number(process.env.BENCH_JOBS ?? 2_000)
 const CLIENTS = [1, 8, 32]
 
 const app = await bootBench()
-const { default: QueueManager } = await import('#services/queue/queue_manager')
-const { defineJob } = await import('#services/queue/job')
+const { default: QueueManager } = await import('#core/queue/queue_manager')
+const { defineJob } = await import('#core/queue/job')
 const config = app.config.get<import('#config/queue').QueueConfig>('queue')
 
 /** Jobs per second, adding and processing JOBS no-op jobs with `clients` concurrency. */

@@ -65,11 +65,12 @@ const PLUGIN_OF: Record<Protocol, string> = {
 }
 
 const app = await bootBench({ appPoolMax: POOL })
-const { default: WalletService } = await import('#services/wallet/wallet_service')
-const { default: TenantContext } = await import('#services/tenancy/tenant_context')
-const { default: AuditService } = await import('#services/audit/audit_service')
-const { default: DeviceRegistryService } = await import('#services/devices/device_registry_service')
-const { PERMISSIONS } = await import('#services/access/permissions')
+const { default: WalletService } = await import('#core/wallet/wallet_service')
+const { default: TenantContext } = await import('#core/tenancy/tenant_context')
+const { default: AuditService } = await import('#core/audit/audit_service')
+const { default: DeviceRegistryService } =
+  await import('#services/operations/device_registry_service')
+const { PERMISSIONS } = await import('#core/access/permissions')
 const { createTenantWithStaff } = await import('#tests/helpers/tenants')
 const { HOURLY } = await import('#tests/functional/charging/helpers')
 const { createRider, freshCardNo, stockCards } = await import('#tests/functional/cards/helpers')

@@ -18,8 +18,8 @@ const TENANT = 'bench-wallet'
 
 const app = await bootBench({ appPoolMax: 34 })
 const { default: db } = await import('@adonisjs/lucid/services/db')
-const { default: TenantContext } = await import('#services/tenancy/tenant_context')
-const { default: WalletService } = await import('#services/wallet/wallet_service')
+const { default: TenantContext } = await import('#core/tenancy/tenant_context')
+const { default: WalletService } = await import('#core/wallet/wallet_service')
 const owner = db.connection('owner')
 
 /** The bench tenant with WALLETS riders and empty wallets, made once and reused. */

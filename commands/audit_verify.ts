@@ -8,7 +8,7 @@ export default class AuditVerifyCommand extends BaseCommand {
   static options: CommandOptions = { startApp: true }
 
   async run() {
-    const { default: AuditVerifier } = await import('#services/audit/audit_verifier')
+    const { default: AuditVerifier } = await import('#core/audit/audit_verifier')
     const result = await new AuditVerifier().verifyAll()
 
     if (result.breaks.length === 0) {

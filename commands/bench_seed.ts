@@ -119,8 +119,7 @@ export default class BenchSeedCommand extends BaseCommand {
   async #tenant(input: { tenantCode: string; tenantName: string; password: string }) {
     const { default: db } = await import('@adonisjs/lucid/services/db')
     const { default: Staff } = await import('#models/staff')
-    const { default: AccessControlService } =
-      await import('#services/access/access_control_service')
+    const { default: AccessControlService } = await import('#core/access/access_control_service')
     return db.connection('owner').transaction(async (trx) => {
       const now = new Date()
       const [tenant] = await trx

@@ -1,6 +1,6 @@
 import { BaseCommand } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
-import HeartbeatService from '#services/system/heartbeat_service'
+import HeartbeatService from '#core/processes/heartbeat_service'
 
 /**
  * The gateway role: runs every vendor plugin (their TCP, MQTT and WebSocket
@@ -16,7 +16,7 @@ export default class GatewayCommand extends BaseCommand {
     // Imported here so ace can list commands before the app (and Lucid) boots.
     const { default: gatewayConfig } = await import('#config/gateway')
     const { sendDeviceCommandJob, serveCommandsWith } = await import('#jobs/gateway_jobs')
-    const { default: GatewayHost } = await import('#services/gateway/gateway_host')
+    const { default: GatewayHost } = await import('#services/operations/gateway/gateway_host')
     const registry = await this.app.container.make('plugins')
     const queue = await this.app.container.make('queue')
     const logger = await this.app.container.make('logger')

@@ -10,7 +10,7 @@ export default class LedgerVerifyCommand extends BaseCommand {
 
   async run() {
     // Imported here so ace can list commands before Lucid boots.
-    const { default: LedgerVerifier } = await import('#services/wallet/ledger_verifier')
+    const { default: LedgerVerifier } = await import('#core/wallet/ledger_verifier')
     const result = await new LedgerVerifier().verify()
     if (result.violation === null) {
       this.logger.log(`ledger ok: ${result.wallets} wallets, ${result.entries} entries`)

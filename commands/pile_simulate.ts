@@ -77,7 +77,7 @@ export default class PileSimulateCommand extends BaseCommand {
       return
     }
     const { default: gatewayConfig } = await import('#config/gateway')
-    const { demoFleet } = await import('#services/gateway/demo_fleet')
+    const { demoFleet } = await import('#services/operations/gateway/demo_fleet')
     const registry = await this.app.container.make('plugins')
     const plugin = registry.find(options.plugin, 'vendor')
     if (!plugin?.simulator) {
@@ -115,7 +115,7 @@ export default class PileSimulateCommand extends BaseCommand {
    * lets them in only if staff allowed connecting without authentication.
    */
   async #credentials(pluginId: string, deviceKeys: string[]) {
-    const { readDemoCredentials } = await import('#services/devices/demo_credentials')
+    const { readDemoCredentials } = await import('#services/operations/demo_credentials')
     const file = await readDemoCredentials()
     const known = file[pluginId] ?? {}
     const missing = deviceKeys.filter((key) => !known[key])

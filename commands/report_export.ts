@@ -78,10 +78,10 @@ export default class ReportExportCommand extends BaseCommand {
     // Imported here so ace can list commands before Lucid boots.
     const { default: db } = await import('@adonisjs/lucid/services/db')
     const { default: i18nManager } = await import('@adonisjs/i18n/services/main')
-    const { default: TenantContext } = await import('#services/tenancy/tenant_context')
-    const { reportFilters } = await import('#services/reports/report_kinds')
-    const { writeReport } = await import('#services/reports/report_file')
-    const { formatYuan } = await import('#services/wallet/money')
+    const { default: TenantContext } = await import('#core/tenancy/tenant_context')
+    const { reportFilters } = await import('#services/finance/exports/report_kinds')
+    const { writeReport } = await import('#services/finance/exports/report_file')
+    const { formatYuan } = await import('#core/wallet/money')
 
     // The tenant is not known yet: looked up as the platform (owner connection).
     const tenant = await db.connection('owner').from('tenants').where('id', options.tenant).first()

@@ -1,6 +1,6 @@
 import env from '#start/env'
 import { defineConfig } from '@adonisjs/transmit'
-import { postgresTransport } from '#services/live/postgres_transport'
+import { postgresTransport } from '#core/live/postgres_transport'
 
 /*
 | Live updates (SSE). Events happen in the gateway and the worker; the web

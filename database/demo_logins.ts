@@ -1,4 +1,4 @@
-import type { BuiltinRoleKey } from '#services/access/permissions'
+import type { BuiltinRoleKey } from '#core/access/permissions'
 
 /**
  * The demo tenants: an operator running 正商集团's sites as a project (plus a

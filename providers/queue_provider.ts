@@ -1,5 +1,5 @@
 import type { ApplicationService } from '@adonisjs/core/types'
-import QueueManager from '#services/queue/queue_manager'
+import QueueManager from '#core/queue/queue_manager'
 
 declare module '@adonisjs/core/types' {
   interface ContainerBindings {

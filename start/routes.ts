@@ -2,41 +2,41 @@ import app from '@adonisjs/core/services/app'
 import router from '@adonisjs/core/services/router'
 import env from '#start/env'
 import { middleware } from '#start/kernel'
-import { authorizeLiveChannels } from '#services/live/live_channels'
-import { CHARTS } from '#services/reports/chart_tables'
+import { authorizeLiveChannels } from '#core/live/live_channels'
+import { CHARTS } from '#services/data/chart_tables'
 
-const SessionController = () => import('#controllers/session_controller')
-const CaptchaController = () => import('#controllers/captcha_controller')
+const SessionController = () => import('#controllers/auth/session_controller')
+const CaptchaController = () => import('#controllers/auth/captcha_controller')
 const LocaleController = () => import('#controllers/locale_controller')
 const HomeController = () => import('#controllers/home_controller')
 const PlatformSessionController = () => import('#controllers/platform/session_controller')
 const PlatformTenantsController = () => import('#controllers/platform/tenants_controller')
-const SsoController = () => import('#controllers/sso_controller')
-const AuditLogsController = () => import('#controllers/audit_logs_controller')
-const ProjectsController = () => import('#controllers/projects_controller')
-const StaffController = () => import('#controllers/staff_controller')
-const StaffLockoutController = () => import('#controllers/staff_lockout_controller')
-const RolesController = () => import('#controllers/roles_controller')
-const PasswordController = () => import('#controllers/password_controller')
-const LedgerController = () => import('#controllers/ledger_controller')
-const TopupController = () => import('#controllers/topup_controller')
-const TopupPackagesController = () => import('#controllers/topup_packages_controller')
-const PaymentSettingsController = () => import('#controllers/payment_settings_controller')
-const RidersController = () => import('#controllers/riders_controller')
-const RiderRefundsController = () => import('#controllers/rider_refunds_controller')
-const CardsController = () => import('#controllers/cards_controller')
-const PaymentsController = () => import('#controllers/payments_controller')
-const FinanceController = () => import('#controllers/finance_controller')
-const FinanceSummaryController = () => import('#controllers/finance_summary_controller')
-const PaymentWebhooksController = () => import('#controllers/payment_webhooks_controller')
+const SsoController = () => import('#controllers/auth/sso_controller')
+const AuditLogsController = () => import('#controllers/logs/audit_logs_controller')
+const ProjectsController = () => import('#controllers/settings/projects_controller')
+const StaffController = () => import('#controllers/permissions/staff_controller')
+const StaffLockoutController = () => import('#controllers/permissions/staff_lockout_controller')
+const RolesController = () => import('#controllers/permissions/roles_controller')
+const PasswordController = () => import('#controllers/auth/password_controller')
+const LedgerController = () => import('#controllers/riders/ledger_controller')
+const TopupController = () => import('#controllers/riders/topup_controller')
+const TopupPackagesController = () => import('#controllers/settings/topup_packages_controller')
+const PaymentSettingsController = () => import('#controllers/settings/payment_settings_controller')
+const RidersController = () => import('#controllers/riders/riders_controller')
+const RiderRefundsController = () => import('#controllers/finance/rider_refunds_controller')
+const CardsController = () => import('#controllers/cards/cards_controller')
+const PaymentsController = () => import('#controllers/finance/payments_controller')
+const FinanceController = () => import('#controllers/finance/finance_controller')
+const FinanceSummaryController = () => import('#controllers/finance/finance_summary_controller')
+const PaymentWebhooksController = () => import('#controllers/finance/payment_webhooks_controller')
 const PluginEndpointsController = () => import('#controllers/plugin_endpoints_controller')
-const DevicesController = () => import('#controllers/devices_controller')
+const DevicesController = () => import('#controllers/operations/devices_controller')
 const H5Controller = () => import('#controllers/h5_controller')
-const RefundRequestsController = () => import('#controllers/refund_requests_controller')
-const OrdersController = () => import('#controllers/orders_controller')
-const TariffsController = () => import('#controllers/tariffs_controller')
-const ExportsController = () => import('#controllers/exports_controller')
-const StatisticsController = () => import('#controllers/statistics_controller')
+const RefundRequestsController = () => import('#controllers/finance/refund_requests_controller')
+const OrdersController = () => import('#controllers/orders/orders_controller')
+const TariffsController = () => import('#controllers/settings/tariffs_controller')
+const ExportsController = () => import('#controllers/finance/exports_controller')
+const StatisticsController = () => import('#controllers/data/statistics_controller')
 const LiveController = () => import('#controllers/live_controller')
 const HealthController = () => import('#controllers/health_controller')
 const TransmitStreamController = () =>
@@ -269,7 +269,7 @@ router
     }
 
     router.get('/finance/downloads', [ExportsController, 'index']).as('exports.index')
-    // One static route per kind of app/services/reports/report_kinds.ts (listed here so
+    // One static route per kind of app/services/finance/exports/report_kinds.ts (listed here so
     // the routes file stays free of eager imports; the controller validates the kind).
     for (const kind of ['ledger', 'orders', 'payments', 'refunds', 'monthly']) {
       router.post(`/finance/exports/${kind}`, [ExportsController, 'store']).as(`exports.${kind}`)

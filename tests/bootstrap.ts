@@ -46,7 +46,7 @@ export const plugins: Config['plugins'] = [
 
 /** The tenant-wall tests mean nothing against a role that bypasses the walls. */
 async function assertDatabaseRolesWallTenants() {
-  const { appRoleProblems } = await import('#services/tenancy/database_roles')
+  const { appRoleProblems } = await import('#core/tenancy/database_roles')
   const problems = await appRoleProblems()
   if (problems.length) {
     throw new Error(

@@ -1,7 +1,7 @@
 import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
-import TodayFiguresService from '#services/dashboard/today_figures_service'
-import TenantOverviewService from '#services/tenants/tenant_overview_service'
+import TodayFiguresService from '#services/home/today_figures_service'
+import TenantOverviewService from '#services/home/tenant_overview_service'
 
 @inject()
 export default class HomeController {

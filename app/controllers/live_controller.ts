@@ -1,6 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import transmit from '@adonisjs/transmit/services/main'
-import { isLiveChannel } from '#services/live/live_channels'
+import { isLiveChannel } from '#core/live/live_channels'
 
 /**
  * Subscribing to a live channel. Transmit's own controller answers 400 to

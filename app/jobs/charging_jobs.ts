@@ -1,5 +1,5 @@
-import { defineJob } from '#services/queue/job'
-import ChargingWatchdog from '#services/charging/charging_watchdog'
+import { defineJob } from '#core/queue/job'
+import ChargingWatchdog from '#services/orders/charging_watchdog'
 
 /** 异常订单: marks stuck orders abnormal, stops full charges, retries settlements (every tenant). */
 export const chargingWatchdogJob = defineJob<Record<string, never>>({

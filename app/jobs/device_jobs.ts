@@ -1,5 +1,5 @@
-import { defineJob } from '#services/queue/job'
-import DeviceEventService from '#services/devices/device_event_service'
+import { defineJob } from '#core/queue/job'
+import DeviceEventService from '#services/operations/device_event_service'
 
 /** Piles that missed their heartbeats go offline, ports included (every tenant). */
 export const offlineSweepJob = defineJob<{ missedBeats?: number }>({

@@ -1,5 +1,5 @@
-import { defineJob } from '#services/queue/job'
-import { runExport } from '#services/reports/export_runner'
+import { defineJob } from '#core/queue/job'
+import { runExport } from '#services/finance/exports/export_runner'
 
 /** Makes the file of one 下载中心 export; failures are recorded on the export, not retried. */
 export const exportJob = defineJob<{ tenantId: number; exportId: number }>({

@@ -1,6 +1,6 @@
 import app from '@adonisjs/core/services/app'
-import { defineJob } from '#services/queue/job'
-import type GatewayHost from '#services/gateway/gateway_host'
+import { defineJob } from '#core/queue/job'
+import type GatewayHost from '#services/operations/gateway/gateway_host'
 
 let runningHost: GatewayHost | null = null
 

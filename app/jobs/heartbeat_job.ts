@@ -1,5 +1,5 @@
-import { defineJob } from '#services/queue/job'
-import HeartbeatService from '#services/system/heartbeat_service'
+import { defineJob } from '#core/queue/job'
+import HeartbeatService from '#core/processes/heartbeat_service'
 
 /** Proves the queue end to end: scheduled by the worker, processed by it. */
 export default defineJob<{ role: 'worker' }>({

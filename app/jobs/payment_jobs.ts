@@ -1,11 +1,11 @@
 import db from '@adonisjs/lucid/services/db'
 import logger from '@adonisjs/core/services/logger'
 import { DateTime } from 'luxon'
-import { defineJob } from '#services/queue/job'
-import PaymentService from '#services/payments/payment_service'
-import ReconciliationService from '#services/payments/reconciliation_service'
-import type { QueuedPaymentEvent } from '#services/payments/payment_webhook_service'
-import TenantContext from '#services/tenancy/tenant_context'
+import { defineJob } from '#core/queue/job'
+import PaymentService from '#services/finance/payment_service'
+import ReconciliationService from '#services/finance/reconciliation_service'
+import type { QueuedPaymentEvent } from '#services/finance/payment_webhook_service'
+import TenantContext from '#core/tenancy/tenant_context'
 
 /** A verified notification: settle, close or finish a refund. Idempotent. */
 export const applyPaymentEventJob = defineJob<{ tenantId: number; event: QueuedPaymentEvent }>({

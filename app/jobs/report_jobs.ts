@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon'
-import { defineJob } from '#services/queue/job'
-import { expireExports } from '#services/reports/export_expiry'
-import { createMonthlyStatements } from '#services/reports/monthly_statements'
+import { defineJob } from '#core/queue/job'
+import { expireExports } from '#services/finance/exports/export_expiry'
+import { createMonthlyStatements } from '#services/finance/exports/monthly_statements'
 
 /** Deletes the files of exports past their keeping time; they show 已过期. */
 export const expireExportsJob = defineJob<Record<string, never>>({

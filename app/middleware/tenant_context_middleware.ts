@@ -1,8 +1,8 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import type { NextFn } from '@adonisjs/core/types/http'
-import TenantContext from '#services/tenancy/tenant_context'
-import AccessControlService from '#services/access/access_control_service'
-import { actorOf, requestDetails } from '#services/audit/audit_service'
+import TenantContext from '#core/tenancy/tenant_context'
+import AccessControlService from '#core/access/access_control_service'
+import { actorOf, requestDetails } from '#core/audit/audit_service'
 
 /**
  * Puts a signed-in staff member's request in their tenant's context: the

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
-import type { JsonValue } from '#services/audit/audit_hash'
+import type { JsonValue } from '#core/audit/audit_hash'
 
 export type AuditKind = 'login' | 'operation'
 export type AuditResult = 'success' | 'failure'

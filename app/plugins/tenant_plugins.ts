@@ -5,7 +5,7 @@ import DomainRefusal from '#exceptions/domain_refusal'
 import TenantPlugin from '#models/tenant_plugin'
 import type PluginRegistry from '#plugins/registry'
 import type { PluginDefinition, PluginInstances, PluginKind } from '#plugins/contracts'
-import type TenantContext from '#services/tenancy/tenant_context'
+import type TenantContext from '#core/tenancy/tenant_context'
 import env from '#start/env'
 
 /** A refused plugin setting; the reason is an i18n key under `plugins.` */

@@ -1,6 +1,6 @@
 import { inject } from '@adonisjs/core'
 import { BasePolicy } from '@adonisjs/bouncer'
-import TenantContext from '#services/tenancy/tenant_context'
+import TenantContext from '#core/tenancy/tenant_context'
 
 /** IC cards: the inventory (卡片), 开卡, and 换卡 / 挂失 / 解挂 / 入库. */
 @inject()

@@ -1,7 +1,7 @@
 import { inject } from '@adonisjs/core'
 import { BasePolicy } from '@adonisjs/bouncer'
-import { REPORTS, type ReportKind } from '#services/reports/report_kinds'
-import TenantContext from '#services/tenancy/tenant_context'
+import { REPORTS, type ReportKind } from '#services/finance/exports/report_kinds'
+import TenantContext from '#core/tenancy/tenant_context'
 
 /** 下载中心: starting, following, retrying and downloading exports. */
 @inject()

@@ -1,6 +1,6 @@
 import { inject } from '@adonisjs/core'
 import { BasePolicy } from '@adonisjs/bouncer'
-import TenantContext from '#services/tenancy/tenant_context'
+import TenantContext from '#core/tenancy/tenant_context'
 
 /** 财务: 收款记录 and 退款记录 (read), 标记为线下已退, 对账. */
 @inject()

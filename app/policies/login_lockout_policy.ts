@@ -1,7 +1,7 @@
 import { inject } from '@adonisjs/core'
 import { BasePolicy } from '@adonisjs/bouncer'
-import TenantContext from '#services/tenancy/tenant_context'
-import { PERMISSIONS } from '#services/access/permissions'
+import TenantContext from '#core/tenancy/tenant_context'
+import { PERMISSIONS } from '#core/access/permissions'
 
 /** Lifting login locks (权限 → 管理员: 解锁). */
 @inject()

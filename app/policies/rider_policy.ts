@@ -1,6 +1,6 @@
 import { inject } from '@adonisjs/core'
 import { BasePolicy } from '@adonisjs/bouncer'
-import TenantContext from '#services/tenancy/tenant_context'
+import TenantContext from '#core/tenancy/tenant_context'
 
 /** Riders (用户 → 用户管理). */
 @inject()

@@ -1,7 +1,7 @@
 import { inject } from '@adonisjs/core'
 import { BasePolicy } from '@adonisjs/bouncer'
 import type Staff from '#models/staff'
-import TenantContext from '#services/tenancy/tenant_context'
+import TenantContext from '#core/tenancy/tenant_context'
 
 /** Tenant settings (配置): projects, packages, tariffs, payment providers. */
 @inject()

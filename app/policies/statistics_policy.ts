@@ -1,6 +1,6 @@
 import { inject } from '@adonisjs/core'
 import { BasePolicy } from '@adonisjs/bouncer'
-import TenantContext from '#services/tenancy/tenant_context'
+import TenantContext from '#core/tenancy/tenant_context'
 
 /** 数据: the charts and their tables (read only). */
 @inject()

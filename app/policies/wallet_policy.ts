@@ -1,6 +1,6 @@
 import { inject } from '@adonisjs/core'
 import { BasePolicy } from '@adonisjs/bouncer'
-import TenantContext from '#services/tenancy/tenant_context'
+import TenantContext from '#core/tenancy/tenant_context'
 
 /** Riders' money: reading the account ledger (账户流水) and top-ups (充值) and refunds (退款). */
 @inject()

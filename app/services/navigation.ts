@@ -5,7 +5,7 @@
 | Each page names the permission it needs; the menu shows a staff member
 | only what they may open, and the server refuses the rest anyway.
 */
-import type { Permission } from '#services/access/permissions'
+import type { Permission } from '#core/access/permissions'
 
 // Type aliases, not interfaces: Inertia props must be plain JSON types.
 export type NavigationItem = {

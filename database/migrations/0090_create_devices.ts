@@ -56,7 +56,7 @@ export default class extends BaseSchema {
       table.bigInteger('station_id').notNullable()
       table.bigInteger('vendor_id').notNullable()
       table.string('plugin_id', 64).notNullable()
-      // Normalised per plugin: see app/services/devices/device_keys.ts.
+      // Normalised per plugin: see app/services/operations/device_keys.ts.
       table.string('device_key', 64).notNullable()
       table.string('name', 64).notNullable()
       table.integer('port_count').notNullable()

@@ -1,7 +1,7 @@
 import { BaseSchema } from '@adonisjs/lucid/schema'
 
 /**
- * Every report of issue 7 is exportable (app/services/reports/report_kinds.ts):
+ * Every report of issue 7 is exportable (app/services/finance/exports/report_kinds.ts):
  * the check on exports.kind, written unnamed by 0125, is replaced by one
  * listing all kinds.
  */

@@ -12,7 +12,7 @@ const CAPPED = ['capped_duration', 'capped_energy']
 const list = (values: string[]) => values.map((value) => `'${value}'`).join(', ')
 
 /**
- * Billing caps (app/services/charging/billing_caps.ts): an end record bills
+ * Billing caps (app/core/billing/billing_caps.ts): an end record bills
  * no more than the platform observed.
  * - start_confirmed_at, last_seen_at: the platform's own clock at the start
  *   confirmation and at the latest sign of the charge running;

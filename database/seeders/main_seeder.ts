@@ -4,7 +4,7 @@ import Project from '#models/project'
 import Staff from '#models/staff'
 import PlatformAdmin from '#models/platform_admin'
 import { DEMO_PLATFORM_LOGIN, DEMO_TENANTS } from '#database/demo_logins'
-import AccessControlService from '#services/access/access_control_service'
+import AccessControlService from '#core/access/access_control_service'
 
 /**
  * The demo tenants of database/demo_logins.ts. Safe to run again: rows are

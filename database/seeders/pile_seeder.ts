@@ -8,8 +8,11 @@ import {
   demoCredentialsPath,
   readDemoCredentials,
   writeDemoCredentials,
-} from '#services/devices/demo_credentials'
-import { generateDeviceSecret, hashDeviceSecret } from '#services/devices/device_identity_service'
+} from '#services/operations/demo_credentials'
+import {
+  generateDeviceSecret,
+  hashDeviceSecret,
+} from '#services/operations/device_identity_service'
 
 /**
  * The demo tenant zxb's devices: vendors 科爵 (vendor-dny), 兴科 (vendor-juy)

@@ -1,13 +1,13 @@
 import { BaseSeeder } from '@adonisjs/lucid/seeders'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { VendorStopReason } from '#plugins/contracts'
-import { PERMISSIONS } from '#services/access/permissions'
-import AuditService from '#services/audit/audit_service'
-import ChargingService from '#services/charging/charging_service'
-import RiderRefundService from '#services/payments/rider_refund_service'
+import { PERMISSIONS } from '#core/access/permissions'
+import AuditService from '#core/audit/audit_service'
+import ChargingService from '#services/orders/charging_service'
+import RiderRefundService from '#services/finance/rider_refund_service'
 import RiderService from '#services/riders/rider_service'
-import TenantContext from '#services/tenancy/tenant_context'
-import WalletService from '#services/wallet/wallet_service'
+import TenantContext from '#core/tenancy/tenant_context'
+import WalletService from '#core/wallet/wallet_service'
 
 /**
  * A month of the demo tenant zxb: 60 more riders with bound cards, wallets

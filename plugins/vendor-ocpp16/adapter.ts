@@ -55,7 +55,7 @@ export interface OcppTlsConfig {
   keyFile?: string
 }
 
-/** The chargeBoxId as the core's device keys take it (app/services/devices/device_keys.ts). */
+/** The chargeBoxId as the core's device keys take it (app/services/operations/device_keys.ts). */
 const CHARGE_BOX_ID = /^[A-Za-z0-9._:-]{1,20}$/
 
 const STATUS_TEXTS: Record<number, string> = {

@@ -3,7 +3,7 @@ import { formatFen } from '~/utils/money'
 
 /*
 | The tables behind 数据's charts, as the server defines them
-| (app/services/reports/chart_tables.ts) and sends them with the page's props:
+| (app/services/data/chart_tables.ts) and sends them with the page's props:
 | raw figures, formatted here by the column's kind.
 */
 export type ChartCellKind = 'day' | 'hour' | 'text' | 'count' | 'money' | 'energy' | 'ratio'

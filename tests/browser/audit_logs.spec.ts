@@ -3,7 +3,7 @@ import { DateTime } from 'luxon'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { resetLoginLimits } from '#tests/helpers/login'
 import { logIn } from '#tests/helpers/browser'
-import TenantContext from '#services/tenancy/tenant_context'
+import TenantContext from '#core/tenancy/tenant_context'
 
 test.group('Audit log pages', (group) => {
   group.each.setup(() => resetLoginLimits())

@@ -1,5 +1,5 @@
 import { test } from '@japa/runner'
-import DeviceEventService from '#services/devices/device_event_service'
+import DeviceEventService from '#services/operations/device_event_service'
 import { resetLoginLimits } from '#tests/helpers/login'
 import { logIn } from '#tests/helpers/browser'
 import { deviceFixture, freshDnyKey } from '#tests/functional/devices/helpers'

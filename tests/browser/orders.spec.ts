@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
-import ChargingWatchdog, { START_TIMEOUT_SECONDS } from '#services/charging/charging_watchdog'
-import WalletService from '#services/wallet/wallet_service'
+import ChargingWatchdog, { START_TIMEOUT_SECONDS } from '#services/orders/charging_watchdog'
+import WalletService from '#core/wallet/wallet_service'
 import { createRider } from '#tests/functional/cards/helpers'
 import {
   charging,

@@ -2,8 +2,8 @@ import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { FakeDingTalk, useFakeVendor } from '#tests/helpers/oauth_server'
-import TenantContext from '#services/tenancy/tenant_context'
-import { PERMISSIONS } from '#services/access/permissions'
+import TenantContext from '#core/tenancy/tenant_context'
+import { PERMISSIONS } from '#core/access/permissions'
 import StaffIdentityService from '#services/auth/sso/staff_identity_service'
 
 /* The DingTalk button of a tenant's login page, through a real browser and a local DingTalk stand-in. */

@@ -7,7 +7,7 @@ import { resetLoginLimits } from '#tests/helpers/login'
 import { logIn } from '#tests/helpers/browser'
 import app from '@adonisjs/core/services/app'
 import TenantPluginService from '#plugins/tenant_plugins'
-import TenantContext from '#services/tenancy/tenant_context'
+import TenantContext from '#core/tenancy/tenant_context'
 import { startPaymentWorker } from '#tests/functional/payments/helpers'
 
 test.group('充值 page', (group) => {

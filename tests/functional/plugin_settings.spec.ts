@@ -2,7 +2,7 @@ import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import db from '@adonisjs/lucid/services/db'
 import { errors } from '@vinejs/vine'
-import TenantContext from '#services/tenancy/tenant_context'
+import TenantContext from '#core/tenancy/tenant_context'
 import TenantPluginService, { PluginSettingRefused } from '#plugins/tenant_plugins'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 

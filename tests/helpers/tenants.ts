@@ -2,8 +2,8 @@ import Tenant from '#models/tenant'
 import Project from '#models/project'
 import Staff from '#models/staff'
 import db from '@adonisjs/lucid/services/db'
-import AccessControlService from '#services/access/access_control_service'
-import type { BuiltinRoleKey } from '#services/access/permissions'
+import AccessControlService from '#core/access/access_control_service'
+import type { BuiltinRoleKey } from '#core/access/permissions'
 
 const OWNER = { connection: 'owner' }
 let sequence = 0

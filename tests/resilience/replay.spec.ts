@@ -1,7 +1,7 @@
 import { test } from '@japa/runner'
 import fc from 'fast-check'
 import db from '@adonisjs/lucid/services/db'
-import type QueueManager from '#services/queue/queue_manager'
+import type QueueManager from '#core/queue/queue_manager'
 import type { SentNotification } from '#tests/contracts/payment_contract'
 import {
   charging,

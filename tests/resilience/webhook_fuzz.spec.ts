@@ -4,7 +4,7 @@ import type { Assert } from '@japa/assert'
 import fc from 'fast-check'
 import db from '@adonisjs/lucid/services/db'
 import env from '#start/env'
-import type QueueManager from '#services/queue/queue_manager'
+import type QueueManager from '#core/queue/queue_manager'
 import type { PaymentGatewayHarness, SentNotification } from '#tests/contracts/payment_contract'
 import {
   eventually,

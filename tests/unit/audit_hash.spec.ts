@@ -6,7 +6,7 @@ import {
   maskSecrets,
   recordHash,
   type HashedContent,
-} from '#services/audit/audit_hash'
+} from '#core/audit/audit_hash'
 
 const content: HashedContent = {
   tenantId: 7,

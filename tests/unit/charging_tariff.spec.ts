@@ -9,7 +9,7 @@ import {
   type EnergyTariff,
   type PerUseTariff,
   type TimeTariff,
-} from '#services/charging/tariff'
+} from '#core/billing/tariff'
 
 const common = { freeMinutes: 0, minimumFen: 0, fullPrepaidFen: 500, maxHours: 12 }
 

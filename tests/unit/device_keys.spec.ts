@@ -4,7 +4,7 @@ import {
   VENDOR_PLUGIN_ID,
   displayDeviceKey,
   normalizeDeviceKey,
-} from '#services/devices/device_keys'
+} from '#services/operations/device_keys'
 
 test.group('Device keys', () => {
   test('DNY physical ids: 8 hex digits, or type and number as printed under the QR code', ({

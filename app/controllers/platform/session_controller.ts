@@ -1,7 +1,7 @@
 import { inject } from '@adonisjs/core'
 import { DateTime } from 'luxon'
 import type { HttpContext } from '@adonisjs/core/http'
-import { loginValidator } from '#validators/session_validator'
+import { loginValidator } from '#validators/auth/session_validator'
 import { LoginFailure } from '#services/auth/login_service'
 import PlatformLoginService from '#services/platform/platform_login_service'
 

@@ -3,8 +3,8 @@ import type { HttpContext } from '@adonisjs/core/http'
 import PlatformTenantPolicy from '#policies/platform_tenant_policy'
 import PlatformTenantService from '#services/platform/platform_tenant_service'
 import { createTenantValidator } from '#validators/platform_validator'
-import { requestDetails } from '#services/audit/audit_service'
-import type { WorkOrigin } from '#services/tenancy/tenant_context'
+import { requestDetails } from '#core/audit/audit_service'
+import type { WorkOrigin } from '#core/tenancy/tenant_context'
 
 /** The signed-in platform admin and their request, for the tenant's audit chain. */
 function platformOrigin(ctx: HttpContext): WorkOrigin {

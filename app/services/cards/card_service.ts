@@ -5,12 +5,12 @@ import Card, { type CardStatus } from '#models/card'
 import Project from '#models/project'
 import Rider, { type RiderStatus } from '#models/rider'
 import Wallet from '#models/wallet'
-import AuditService from '#services/audit/audit_service'
+import AuditService from '#core/audit/audit_service'
 import { normalizeCardNo } from '#services/cards/card_number'
 import CardRefusal from '#services/cards/card_refusal'
 import type { ImportedRow } from '#services/cards/card_import'
-import TenantContext from '#services/tenancy/tenant_context'
-import type { BoundCardFilters, CardInventoryFilters } from '#validators/card_validator'
+import TenantContext from '#core/tenancy/tenant_context'
+import type { BoundCardFilters, CardInventoryFilters } from '#validators/cards/card_validator'
 
 // Type aliases, not interfaces: Inertia props must be plain JSON types.
 export type IssueRider = {

@@ -2,8 +2,8 @@ import { inject } from '@adonisjs/core'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { PaymentPurpose, PaymentStatus } from '#models/payment_order'
 import { keysetPage, ridersByPhone, whereShanghaiDays } from '#services/finance/keyset'
-import TenantContext from '#services/tenancy/tenant_context'
-import type { PaymentRecordFilters } from '#validators/finance_validator'
+import TenantContext from '#core/tenancy/tenant_context'
+import type { PaymentRecordFilters } from '#validators/finance/finance_validator'
 
 // Type alias, not an interface: Inertia props must be plain JSON types.
 export type PaymentRecord = {

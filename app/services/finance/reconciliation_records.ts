@@ -1,12 +1,12 @@
 import { inject } from '@adonisjs/core'
 import { DateTime } from 'luxon'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import AuditService from '#services/audit/audit_service'
+import AuditService from '#core/audit/audit_service'
 import FinanceRefusal from '#services/finance/finance_refusal'
 import ReconciliationService, {
   type DifferenceKind,
-} from '#services/payments/reconciliation_service'
-import TenantContext from '#services/tenancy/tenant_context'
+} from '#services/finance/reconciliation_service'
+import TenantContext from '#core/tenancy/tenant_context'
 
 export const RUNS_PAGE_SIZE = 20
 export const DIFFERENCES_PAGE_SIZE = 50

@@ -1,11 +1,11 @@
 import { inject } from '@adonisjs/core'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import PaymentRefund, { type RefundCause, type RefundStatus } from '#models/payment_refund'
-import AuditService from '#services/audit/audit_service'
+import AuditService from '#core/audit/audit_service'
 import FinanceRefusal from '#services/finance/finance_refusal'
 import { keysetPage, ridersByPhone, whereShanghaiDays } from '#services/finance/keyset'
-import TenantContext from '#services/tenancy/tenant_context'
-import type { RefundRecordFilters } from '#validators/finance_validator'
+import TenantContext from '#core/tenancy/tenant_context'
+import type { RefundRecordFilters } from '#validators/finance/finance_validator'
 
 // Type alias, not an interface: Inertia props must be plain JSON types.
 export type RefundRecord = {

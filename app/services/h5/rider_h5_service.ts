@@ -2,17 +2,17 @@ import app from '@adonisjs/core/services/app'
 import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import AuditService, { type AuditRequestDetails } from '#services/audit/audit_service'
-import ChargingService, { type ChargeDuration } from '#services/charging/charging_service'
-import ChargingRefusal from '#services/charging/charging_refusal'
-import { DEFAULT_TARIFF, computeCharge, type Bill, type Tariff } from '#services/charging/tariff'
+import AuditService, { type AuditRequestDetails } from '#core/audit/audit_service'
+import ChargingService, { type ChargeDuration } from '#services/orders/charging_service'
+import ChargingRefusal from '#services/orders/charging_refusal'
+import { DEFAULT_TARIFF, computeCharge, type Bill, type Tariff } from '#core/billing/tariff'
 import H5Refusal from '#services/h5/h5_refusal'
 import RiderSignInGuard, { type SendAttempt } from '#services/h5/rider_sign_in_guard'
 import VerificationCodeService, {
   SmsCodeRefused,
   showsSmsCodes,
-} from '#services/sms/verification_code_service'
-import TenantContext from '#services/tenancy/tenant_context'
+} from '#core/sms/verification_code_service'
+import TenantContext from '#core/tenancy/tenant_context'
 
 export const H5_LOGIN_PURPOSE = 'rider_login'
 

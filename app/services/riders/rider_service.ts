@@ -4,11 +4,11 @@ import { DateTime } from 'luxon'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import DomainRefusal from '#exceptions/domain_refusal'
 import Rider, { type RiderStatus } from '#models/rider'
-import AuditService from '#services/audit/audit_service'
-import TenantContext from '#services/tenancy/tenant_context'
-import VerificationCodeService, { showsSmsCodes } from '#services/sms/verification_code_service'
+import AuditService from '#core/audit/audit_service'
+import TenantContext from '#core/tenancy/tenant_context'
+import VerificationCodeService, { showsSmsCodes } from '#core/sms/verification_code_service'
 import { wherePhonePrefix } from '#services/riders/phone_prefix'
-import type { OpenAccountInput, RiderListFilters } from '#validators/rider_validator'
+import type { OpenAccountInput, RiderListFilters } from '#validators/riders/rider_validator'
 
 /** A refused rider change; the reason is an i18n key under `riders.` */
 export class RiderRefused extends DomainRefusal<'phoneTaken' | 'notFound'> {

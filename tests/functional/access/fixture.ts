@@ -1,7 +1,7 @@
 import db from '@adonisjs/lucid/services/db'
 import hash from '@adonisjs/core/services/hash'
 import Tenant from '#models/tenant'
-import AccessControlService from '#services/access/access_control_service'
+import AccessControlService from '#core/access/access_control_service'
 import { BrowserSession } from '#tests/helpers/login'
 
 export const PASSWORD = 'grants-pass-1'

@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url'
 import db from '@adonisjs/lucid/services/db'
 import app from '@adonisjs/core/services/app'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
-import TenantContext from '#services/tenancy/tenant_context'
-import AuditService, { type AuditRecordRef } from '#services/audit/audit_service'
-import AuditVerifier, { hashedContentOf } from '#services/audit/audit_verifier'
-import { recordHash } from '#services/audit/audit_hash'
+import TenantContext from '#core/tenancy/tenant_context'
+import AuditService, { type AuditRecordRef } from '#core/audit/audit_service'
+import AuditVerifier, { hashedContentOf } from '#core/audit/audit_verifier'
+import { recordHash } from '#core/audit/audit_hash'
 
 /*
 | These tests commit their records (no global transaction): `audit:verify`

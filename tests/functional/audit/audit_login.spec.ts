@@ -3,7 +3,7 @@ import testUtils from '@adonisjs/core/services/test_utils'
 import db from '@adonisjs/lucid/services/db'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
-import TenantContext from '#services/tenancy/tenant_context'
+import TenantContext from '#core/tenancy/tenant_context'
 
 /** A tenant's login log, read as the app role inside that tenant's context. */
 function loginRows(tenantId: number) {

@@ -5,9 +5,9 @@ import { DateTime } from 'luxon'
 import Project from '#models/project'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
-import TenantContext from '#services/tenancy/tenant_context'
-import AuditService, { type AuditEntry } from '#services/audit/audit_service'
-import { AUDIT_PAGE_SIZE } from '#services/audit/audit_log_query'
+import TenantContext from '#core/tenancy/tenant_context'
+import AuditService, { type AuditEntry } from '#core/audit/audit_service'
+import { AUDIT_PAGE_SIZE } from '#services/logs/audit_log_query'
 
 function record(tenantId: number, entries: Omit<AuditEntry, 'tenantId'>[]) {
   const audit = new AuditService()

@@ -1,9 +1,9 @@
 import ExcelJS from 'exceljs'
 import db from '@adonisjs/lucid/services/db'
-import TenantContext from '#services/tenancy/tenant_context'
-import AuditService from '#services/audit/audit_service'
+import TenantContext from '#core/tenancy/tenant_context'
+import AuditService from '#core/audit/audit_service'
 import CardService from '#services/cards/card_service'
-import { PERMISSIONS, type BuiltinRoleKey } from '#services/access/permissions'
+import { PERMISSIONS, type BuiltinRoleKey } from '#core/access/permissions'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { BrowserSession } from '#tests/helpers/login'
 

@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
-import { CAP_TOLERANCE_SECONDS, PORT_MAX_WATTS } from '#services/charging/billing_caps'
-import { computeCharge } from '#services/charging/tariff'
+import { CAP_TOLERANCE_SECONDS, PORT_MAX_WATTS } from '#core/billing/billing_caps'
+import { computeCharge } from '#core/billing/tariff'
 import {
   HOURLY,
   charging,

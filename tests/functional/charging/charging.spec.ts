@@ -4,8 +4,8 @@ import ChargingWatchdog, {
   FULL_LOW_SECONDS,
   PHANTOM_SECONDS,
   START_TIMEOUT_SECONDS,
-} from '#services/charging/charging_watchdog'
-import TenantContext from '#services/tenancy/tenant_context'
+} from '#services/orders/charging_watchdog'
+import TenantContext from '#core/tenancy/tenant_context'
 import {
   charging,
   chargingFixture,

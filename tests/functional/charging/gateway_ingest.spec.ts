@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
-import DeviceEventService, { GATEWAY_CACHING } from '#services/devices/device_event_service'
-import GatewaySink from '#services/gateway/gateway_sink'
+import DeviceEventService, { GATEWAY_CACHING } from '#services/operations/device_event_service'
+import GatewaySink from '#services/operations/gateway/gateway_sink'
 import { pileColumn, portStates } from '#tests/functional/devices/helpers'
 import {
   charging,

@@ -1,9 +1,9 @@
 import { test } from '@japa/runner'
-import AuditService from '#services/audit/audit_service'
-import ChargingService from '#services/charging/charging_service'
-import OrderResolutionService from '#services/charging/order_resolution_service'
-import TenantContext from '#services/tenancy/tenant_context'
-import WalletService from '#services/wallet/wallet_service'
+import AuditService from '#core/audit/audit_service'
+import ChargingService from '#services/orders/charging_service'
+import OrderResolutionService from '#services/orders/order_resolution_service'
+import TenantContext from '#core/tenancy/tenant_context'
+import WalletService from '#core/wallet/wallet_service'
 import {
   charging,
   chargingFixture,

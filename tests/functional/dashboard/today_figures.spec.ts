@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { test } from '@japa/runner'
 import Project from '#models/project'
-import AuditService from '#services/audit/audit_service'
-import DeviceRegistryService from '#services/devices/device_registry_service'
-import WalletService from '#services/wallet/wallet_service'
+import AuditService from '#core/audit/audit_service'
+import DeviceRegistryService from '#services/operations/device_registry_service'
+import WalletService from '#core/wallet/wallet_service'
 import {
   HOURLY,
   chargingFixture,

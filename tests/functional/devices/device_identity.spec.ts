@@ -1,14 +1,14 @@
 import { test } from '@japa/runner'
-import AuditService from '#services/audit/audit_service'
-import DeviceCredentialService from '#services/devices/device_credential_service'
-import DeviceEventService from '#services/devices/device_event_service'
+import AuditService from '#core/audit/audit_service'
+import DeviceCredentialService from '#services/operations/device_credential_service'
+import DeviceEventService from '#services/operations/device_event_service'
 import {
   hashDeviceSecret,
   IDENTITY_NOTICE_MINUTES,
   PENDING_PER_IP,
   PENDING_TOTAL,
-} from '#services/devices/device_identity_service'
-import GatewaySink from '#services/gateway/gateway_sink'
+} from '#services/operations/device_identity_service'
+import GatewaySink from '#services/operations/gateway/gateway_sink'
 import type { VendorDeviceProof } from '#plugins/contracts'
 import { type BrowserSession, resetLoginLimits } from '#tests/helpers/login'
 import {

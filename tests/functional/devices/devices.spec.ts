@@ -1,7 +1,7 @@
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import { offlineSweepJob } from '#jobs/device_jobs'
-import DeviceEventService from '#services/devices/device_event_service'
+import DeviceEventService from '#services/operations/device_event_service'
 import { resetLoginLimits } from '#tests/helpers/login'
 import {
   actionNames,

@@ -1,9 +1,12 @@
 import db from '@adonisjs/lucid/services/db'
-import AuditService from '#services/audit/audit_service'
-import DeviceRegistryService from '#services/devices/device_registry_service'
-import { generateDeviceSecret, hashDeviceSecret } from '#services/devices/device_identity_service'
-import TenantContext from '#services/tenancy/tenant_context'
-import { PERMISSIONS, type BuiltinRoleKey } from '#services/access/permissions'
+import AuditService from '#core/audit/audit_service'
+import DeviceRegistryService from '#services/operations/device_registry_service'
+import {
+  generateDeviceSecret,
+  hashDeviceSecret,
+} from '#services/operations/device_identity_service'
+import TenantContext from '#core/tenancy/tenant_context'
+import { PERMISSIONS, type BuiltinRoleKey } from '#core/access/permissions'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { BrowserSession } from '#tests/helpers/login'
 

@@ -6,8 +6,8 @@ import db from '@adonisjs/lucid/services/db'
 import MainSeeder from '#database/seeders/main_seeder'
 import PileSeeder from '#database/seeders/pile_seeder'
 import type { VendorDeviceProof } from '#plugins/contracts'
-import { readDemoCredentials } from '#services/devices/demo_credentials'
-import GatewaySink from '#services/gateway/gateway_sink'
+import { readDemoCredentials } from '#services/operations/demo_credentials'
+import GatewaySink from '#services/operations/gateway/gateway_sink'
 
 test.group('Devices: demo seeder', () => {
   test('zxb gets three vendors, a station per project and four piles with ports, once', async ({

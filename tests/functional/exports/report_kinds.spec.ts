@@ -9,8 +9,8 @@ import app from '@adonisjs/core/services/app'
 import db from '@adonisjs/lucid/services/db'
 import ExcelJS from 'exceljs'
 import { DateTime } from 'luxon'
-import { runExport } from '#services/reports/export_runner'
-import { formatYuan } from '#services/wallet/money'
+import { runExport } from '#services/finance/exports/export_runner'
+import { formatYuan } from '#core/wallet/money'
 import {
   charging,
   chargingFixture,

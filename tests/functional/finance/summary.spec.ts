@@ -3,9 +3,9 @@ import { test } from '@japa/runner'
 import { DateTime } from 'luxon'
 import Project from '#models/project'
 import SummaryService, { type SummaryFigures } from '#services/finance/summary_service'
-import TenantContext from '#services/tenancy/tenant_context'
-import WalletService from '#services/wallet/wallet_service'
-import { PERMISSIONS } from '#services/access/permissions'
+import TenantContext from '#core/tenancy/tenant_context'
+import WalletService from '#core/wallet/wallet_service'
+import { PERMISSIONS } from '#core/access/permissions'
 import {
   chargingFixture,
   charging,

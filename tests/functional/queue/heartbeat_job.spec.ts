@@ -3,7 +3,7 @@ import app from '@adonisjs/core/services/app'
 import db from '@adonisjs/lucid/services/db'
 import heartbeatJob from '#jobs/heartbeat_job'
 import { jobs } from '#jobs/registry'
-import QueueManager from '#services/queue/queue_manager'
+import QueueManager from '#core/queue/queue_manager'
 
 test.group('Queue wiring', (group) => {
   group.each.setup(async () => {

@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
 import Project from '#models/project'
-import TenantContext from '#services/tenancy/tenant_context'
+import TenantContext from '#core/tenancy/tenant_context'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 
 test.group('Tenant walls: row-level security', () => {

@@ -4,8 +4,8 @@ import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import app from '@adonisjs/core/services/app'
 import Rider from '#models/rider'
-import TenantContext from '#services/tenancy/tenant_context'
-import { PERMISSIONS } from '#services/access/permissions'
+import TenantContext from '#core/tenancy/tenant_context'
+import { PERMISSIONS } from '#core/access/permissions'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 
 /*

@@ -1,5 +1,5 @@
 import { test } from '@japa/runner'
-import WalletService from '#services/wallet/wallet_service'
+import WalletService from '#core/wallet/wallet_service'
 import {
   createRider,
   entriesOf,

@@ -1,8 +1,8 @@
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import Project from '#models/project'
-import WalletService from '#services/wallet/wallet_service'
-import type TenantContext from '#services/tenancy/tenant_context'
+import WalletService from '#core/wallet/wallet_service'
+import type TenantContext from '#core/tenancy/tenant_context'
 import {
   createRider,
   runLedgerVerify,

@@ -1,7 +1,7 @@
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
-import TenantContext from '#services/tenancy/tenant_context'
-import WalletService from '#services/wallet/wallet_service'
+import TenantContext from '#core/tenancy/tenant_context'
+import WalletService from '#core/wallet/wallet_service'
 import {
   createRider,
   entriesOf,

@@ -4,7 +4,7 @@ import Tenant from '#models/tenant'
 import type Staff from '#models/staff'
 import StaffIdentity from '#models/staff_identity'
 import TenantSsoProvider from '#models/tenant_sso_provider'
-import TenantContext from '#services/tenancy/tenant_context'
+import TenantContext from '#core/tenancy/tenant_context'
 import { SSO_PROVIDERS, isSsoProvider, type SsoProvider } from '#services/auth/sso/providers'
 
 export type SsoFailureReason =

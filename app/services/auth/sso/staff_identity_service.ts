@@ -5,10 +5,10 @@ import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Staff from '#models/staff'
 import StaffIdentity from '#models/staff_identity'
 import TenantSsoProvider from '#models/tenant_sso_provider'
-import type TenantContext from '#services/tenancy/tenant_context'
+import type TenantContext from '#core/tenancy/tenant_context'
 import type { SsoProvider } from '#services/auth/sso/providers'
-import AuditService, { actorOf, requestDetails } from '#services/audit/audit_service'
-import GrantGuard from '#services/access/grant_guard'
+import AuditService, { actorOf, requestDetails } from '#core/audit/audit_service'
+import GrantGuard from '#services/permissions/grant_guard'
 
 export type SsoAdminRefusalReason = 'staffNotFound' | 'identityTaken' | 'agentIdRequired'
 

@@ -1,0 +1,422 @@
+import { DateTime } from 'luxon'
+import i18nManager from '@adonisjs/i18n/services/main'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import LedgerEntry, { type LedgerDetailType } from '#models/ledger_entry'
+import AuditService from '#core/audit/audit_service'
+import type TenantContext from '#core/tenancy/tenant_context'
+import WalletRefusal from '#core/wallet/wallet_refusal'
+import {
+  bonusGrantValidator,
+  correctionValidator,
+  deductionValidator,
+  refundValidator,
+  topUpValidator,
+} from '#validators/riders/wallet_validator'
+
+interface Target {
+  riderId: number
+  projectId: number
+}
+
+/** What one posting asks for; `post` turns it into one ledger entry. */
+export type Posting =
+  | (Target & {
+      type: 'counter_topup' | 'qr_topup'
+      idempotencyKey: string
+      realAmount: number
+      bonusAmount?: number
+      reference?: string | null
+    })
+  | (Target & { type: 'bonus_grant'; idempotencyKey: string; bonusAmount: number; reason?: string })
+  | (Target & {
+      type: 'charge_settlement'
+      idempotencyKey: string
+      amount: number
+      orderNo: string
+      occurredAt?: DateTime
+    })
+  | (Target & { type: 'refund'; idempotencyKey: string; amount: number; reason: string })
+  | { type: 'correction'; entryId: number; reason: string }
+
+export interface PostingResult {
+  entry: LedgerEntry
+  /** True when the key had already posted: the earlier entry, nothing changed. */
+  duplicate: boolean
+}
+
+interface Split {
+  realIn: number
+  bonusIn: number
+  realOut: number
+  bonusOut: number
+}
+
+interface ProjectRules {
+  deductionOrder: 'bonus_first' | 'real_first'
+  overdraftLimit: number
+  topupMax: number
+}
+
+interface LockedWallet {
+  id: number
+  realBalance: number
+  bonusBalance: number
+  riderStatus: 'normal' | 'frozen'
+}
+
+// Postings a staff member makes by hand: they need an operator and an audit record.
+const STAFF_POSTINGS: ReadonlySet<LedgerDetailType> = new Set([
+  'counter_topup',
+  'bonus_grant',
+  'refund',
+  'correction',
+])
+const FROZEN_REFUSED: ReadonlySet<LedgerDetailType> = new Set([
+  'counter_topup',
+  'qr_topup',
+  'bonus_grant',
+  'charge_settlement',
+])
+const AUDIT_ACTIONS: Partial<Record<LedgerDetailType, string>> = {
+  counter_topup: 'wallet.topup_cash',
+  bonus_grant: 'wallet.bonus_grant',
+  refund: 'wallet.refund',
+  correction: 'wallet.correct',
+}
+
+/**
+ * Riders' wallets and the account ledger. Every channel goes through
+ * `post`: one short transaction (no network inside) that locks the wallet
+ * row, computes the entry, inserts it under its idempotency key and moves
+ * the balances, so the stored balance always equals the sum of the entries.
+ */
+export default class WalletService {
+  constructor(protected audit = new AuditService()) {}
+
+  /** 线下充值: cash at the counter, recorded by the staff member of `tenant`. */
+  topUpCash(
+    tenant: TenantContext,
+    input: Target & { realAmount: number; bonusAmount?: number; idempotencyKey: string }
+  ) {
+    return this.post(tenant, { ...input, type: 'counter_topup' })
+  }
+
+  /** 扫码充值: credited by the payment core once a payment is paid; keyed by the payment. */
+  topUpQr(
+    tenant: TenantContext,
+    input: Target & { paymentId: string | number; realAmount: number; bonusAmount?: number },
+    trx?: TransactionClientContract
+  ) {
+    const { paymentId, ...rest } = input
+    const posting: Posting = {
+      ...rest,
+      type: 'qr_topup',
+      idempotencyKey: `payment:${paymentId}`,
+      reference: String(paymentId),
+    }
+    return trx ? this.postWithin(tenant, posting, trx) : this.post(tenant, posting)
+  }
+
+  /** 赠送: bonus money only. */
+  grantBonus(
+    tenant: TenantContext,
+    input: Target & { bonusAmount: number; reason?: string; idempotencyKey: string }
+  ) {
+    return this.post(tenant, { ...input, type: 'bonus_grant' })
+  }
+
+  /** 充电结束扣费: one settlement row of a charging order (an order may settle in several). */
+  deduct(
+    tenant: TenantContext,
+    input: Target & { orderNo: string; sequence: number; amount: number; occurredAt?: DateTime }
+  ) {
+    const { sequence, ...rest } = input
+    return this.post(tenant, {
+      ...rest,
+      type: 'charge_settlement',
+      idempotencyKey: `order:${input.orderNo}:${sequence}`,
+    })
+  }
+
+  /** 退款: real money back to the rider; the whole bonus balance is forfeited with it. */
+  refund(
+    tenant: TenantContext,
+    input: Target & { amount: number; reason: string; idempotencyKey: string }
+  ) {
+    return this.post(tenant, { ...input, type: 'refund' })
+  }
+
+  /** 冲正: a new entry that reverses `entryId` exactly. Each entry is corrected at most once. */
+  correct(tenant: TenantContext, input: { entryId: number; reason: string }) {
+    return this.post(tenant, { ...input, type: 'correction' })
+  }
+
+  /** Checks a top-up against the project's rules without posting it: a QR payment opens first. */
+  checkTopUp(tenant: TenantContext, input: Target & { realAmount: number; bonusAmount?: number }) {
+    return tenant.run(async (trx) => {
+      const rules = await this.#projectRules(tenant, input.projectId, trx)
+      await this.#validate({ ...input, type: 'qr_topup', idempotencyKey: 'check' }, rules)
+    })
+  }
+
+  post(tenant: TenantContext, posting: Posting): Promise<PostingResult> {
+    return tenant.run((trx) => this.postWithin(tenant, posting, trx))
+  }
+
+  /**
+   * `post` inside the caller's transaction, for a posting that must commit
+   * with other work (a payment's pending → paid, a refund's record).
+   */
+  async postWithin(
+    tenant: TenantContext,
+    posting: Posting,
+    trx: TransactionClientContract
+  ): Promise<PostingResult> {
+    const original =
+      posting.type === 'correction'
+        ? await this.#entryToCorrect(tenant, posting.entryId, trx)
+        : null
+    const target: Target = original ?? (posting as Target)
+    const rules = await this.#projectRules(tenant, target.projectId, trx)
+    await this.#validate(posting, rules)
+    if (STAFF_POSTINGS.has(posting.type) && tenant.staffId === null) {
+      throw new WalletRefusal('operatorRequired')
+    }
+    const idempotencyKey =
+      posting.type === 'correction' ? `correction:${posting.entryId}` : posting.idempotencyKey
+
+    const wallet = await this.#lockWallet(tenant, target.riderId, trx)
+    // Checked under the wallet lock: a retry of the same posting waited for it.
+    const earlier = await this.#entryByKey(tenant, idempotencyKey, trx)
+    if (earlier) return this.#duplicate(earlier, target, posting.type)
+
+    if (wallet.riderStatus === 'frozen' && FROZEN_REFUSED.has(posting.type)) {
+      throw new WalletRefusal('riderFrozen')
+    }
+    const split = this.#split(posting, wallet, rules, original)
+    const realAfter = wallet.realBalance + split.realIn - split.realOut
+    const bonusAfter = wallet.bonusBalance + split.bonusIn - split.bonusOut
+
+    const rows = await trx
+      .knexQuery()
+      .table('ledger_entries')
+      .insert({
+        tenant_id: tenant.tenantId,
+        project_id: target.projectId,
+        wallet_id: wallet.id,
+        rider_id: target.riderId,
+        // Settlement rows carry the charging order's number; others get the column default.
+        entry_no: posting.type === 'charge_settlement' ? posting.orderNo : undefined,
+        detail_type: posting.type,
+        real_in: split.realIn,
+        bonus_in: split.bonusIn,
+        real_out: split.realOut,
+        bonus_out: split.bonusOut,
+        real_after: realAfter,
+        bonus_after: bonusAfter,
+        operator_staff_id: tenant.staffId,
+        reason: 'reason' in posting ? (posting.reason ?? null) : null,
+        reference: this.#reference(posting, original),
+        corrects_entry_id: original?.id ?? null,
+        idempotency_key: idempotencyKey,
+        occurred_at: (posting.type === 'charge_settlement' && posting.occurredAt
+          ? posting.occurredAt
+          : DateTime.now()
+        ).toJSDate(),
+      })
+      .onConflict(['tenant_id', 'idempotency_key'])
+      .ignore()
+      .returning('*')
+    if (rows.length === 0) {
+      // The same key committed on another wallet's lock meanwhile: nothing to change.
+      return this.#duplicate(
+        (await this.#entryByKey(tenant, idempotencyKey, trx))!,
+        target,
+        posting.type
+      )
+    }
+    await trx
+      .from('wallets')
+      .where('id', wallet.id)
+      .update({ real_balance: realAfter, bonus_balance: bonusAfter, updated_at: new Date() })
+
+    const entry = LedgerEntry.$createFromAdapterResult(rows[0])!
+    const action = AUDIT_ACTIONS[posting.type]
+    if (action) {
+      // Last in the transaction: the audit chain's lock is held until commit.
+      await this.audit.recordInContext(
+        tenant,
+        {
+          action,
+          projectId: target.projectId,
+          target: { type: 'wallet', id: wallet.id },
+          before: { realBalance: wallet.realBalance, bonusBalance: wallet.bonusBalance },
+          after: {
+            realBalance: realAfter,
+            bonusBalance: bonusAfter,
+            entryNo: entry.entryNo,
+            ...split,
+            reason: entry.reason,
+          },
+        },
+        trx
+      )
+    }
+    return { entry, duplicate: false }
+  }
+
+  #split(
+    posting: Posting,
+    wallet: LockedWallet,
+    rules: ProjectRules,
+    original: LedgerEntry | null
+  ): Split {
+    const none = { realIn: 0, bonusIn: 0, realOut: 0, bonusOut: 0 }
+    switch (posting.type) {
+      case 'counter_topup':
+      case 'qr_topup':
+        return { ...none, realIn: posting.realAmount, bonusIn: posting.bonusAmount ?? 0 }
+      case 'bonus_grant':
+        return { ...none, bonusIn: posting.bonusAmount }
+      case 'charge_settlement': {
+        const { amount } = posting
+        // What real money takes before bonus in real-first order: only what is above zero.
+        const realFirst =
+          rules.deductionOrder === 'real_first'
+            ? Math.min(Math.max(wallet.realBalance, 0), amount)
+            : 0
+        const bonusOut = Math.min(wallet.bonusBalance, amount - realFirst)
+        const realOut = amount - bonusOut
+        // Only real money may go below zero, and only as far as the project allows; a
+        // wallet already overdrawn elsewhere may still spend its bonus.
+        if (realOut > 0 && wallet.realBalance - realOut < -rules.overdraftLimit) {
+          throw new WalletRefusal('insufficientBalance')
+        }
+        return { ...none, realOut, bonusOut }
+      }
+      case 'refund':
+        if (posting.amount > wallet.realBalance) throw new WalletRefusal('refundExceedsBalance')
+        return { ...none, realOut: posting.amount, bonusOut: wallet.bonusBalance }
+      case 'correction': {
+        const reversed = {
+          realIn: original!.realOut,
+          bonusIn: original!.bonusOut,
+          realOut: original!.realIn,
+          bonusOut: original!.bonusIn,
+        }
+        const realAfter = wallet.realBalance + reversed.realIn - reversed.realOut
+        const bonusAfter = wallet.bonusBalance + reversed.bonusIn - reversed.bonusOut
+        if (bonusAfter < 0 || (reversed.realOut > 0 && realAfter < -rules.overdraftLimit)) {
+          throw new WalletRefusal('correctionExceedsBalance')
+        }
+        return reversed
+      }
+    }
+  }
+
+  async #validate(posting: Posting, rules: ProjectRules) {
+    const options = {
+      messagesProvider: i18nManager
+        .locale(i18nManager.defaultLocale)
+        .createMessagesProvider('wallet.validation'),
+    }
+    switch (posting.type) {
+      case 'counter_topup':
+      case 'qr_topup':
+        return topUpValidator.validate(
+          { realAmount: posting.realAmount, bonusAmount: posting.bonusAmount },
+          { ...options, meta: { cap: rules.topupMax } }
+        )
+      case 'bonus_grant':
+        return bonusGrantValidator.validate(
+          { bonusAmount: posting.bonusAmount, reason: posting.reason },
+          { ...options, meta: { cap: rules.topupMax } }
+        )
+      case 'charge_settlement':
+        return deductionValidator.validate({ amount: posting.amount }, options)
+      case 'refund':
+        return refundValidator.validate({ amount: posting.amount, reason: posting.reason }, options)
+      case 'correction':
+        return correctionValidator.validate({ reason: posting.reason }, options)
+    }
+  }
+
+  async #projectRules(
+    tenant: TenantContext,
+    projectId: number,
+    trx: TransactionClientContract
+  ): Promise<ProjectRules> {
+    if (!tenant.canSeeProject(projectId)) throw new WalletRefusal('projectNotAllowed')
+    const project = await trx
+      .from('projects')
+      .where({ id: projectId, tenant_id: tenant.tenantId })
+      .select('deduction_order', 'overdraft_limit', 'topup_max')
+      .first()
+    if (!project) throw new WalletRefusal('projectNotFound')
+    return {
+      deductionOrder: project.deduction_order,
+      overdraftLimit: project.overdraft_limit,
+      topupMax: project.topup_max,
+    }
+  }
+
+  /** The rider's wallet, locked until commit; opened on the first posting. */
+  async #lockWallet(
+    tenant: TenantContext,
+    riderId: number,
+    trx: TransactionClientContract
+  ): Promise<LockedWallet> {
+    const select = () =>
+      trx.rawQuery(
+        `SELECT w.id, w.real_balance, w.bonus_balance, r.status
+           FROM wallets w JOIN riders r ON r.id = w.rider_id
+          WHERE w.rider_id = ? AND w.tenant_id = ?
+          FOR UPDATE OF w`,
+        [riderId, tenant.tenantId]
+      )
+    let locked = await select()
+    if (locked.rows.length === 0) {
+      await trx.rawQuery(
+        `INSERT INTO wallets (tenant_id, rider_id)
+         SELECT tenant_id, id FROM riders WHERE id = ? AND tenant_id = ?
+         ON CONFLICT (rider_id) DO NOTHING`,
+        [riderId, tenant.tenantId]
+      )
+      locked = await select()
+      if (locked.rows.length === 0) throw new WalletRefusal('riderNotFound')
+    }
+    const [row] = locked.rows
+    return {
+      id: row.id,
+      realBalance: row.real_balance,
+      bonusBalance: row.bonus_balance,
+      riderStatus: row.status,
+    }
+  }
+
+  async #entryToCorrect(tenant: TenantContext, entryId: number, trx: TransactionClientContract) {
+    const entry = await tenant.query(LedgerEntry, trx).where('id', entryId).first()
+    if (!entry) throw new WalletRefusal('entryNotFound')
+    if (entry.detailType === 'correction') throw new WalletRefusal('correctionOfCorrection')
+    return entry
+  }
+
+  #entryByKey(tenant: TenantContext, key: string, trx: TransactionClientContract) {
+    return tenant.query(LedgerEntry, trx).where('idempotency_key', key).first()
+  }
+
+  #duplicate(entry: LedgerEntry, target: Target, type: LedgerDetailType): PostingResult {
+    if (entry.riderId !== target.riderId || entry.detailType !== type) {
+      throw new WalletRefusal('keyReused')
+    }
+    return { entry, duplicate: true }
+  }
+
+  #reference(posting: Posting, original: LedgerEntry | null) {
+    if (posting.type === 'qr_topup' || posting.type === 'counter_topup') {
+      return posting.reference ?? null
+    }
+    if (posting.type === 'charge_settlement') return posting.orderNo
+    return original?.entryNo ?? null
+  }
+}

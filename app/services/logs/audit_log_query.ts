@@ -1,0 +1,125 @@
+import { inject } from '@adonisjs/core'
+import { DateTime } from 'luxon'
+import AuditLog, { type AuditKind } from '#models/audit_log'
+import Project from '#models/project'
+import TenantContext from '#core/tenancy/tenant_context'
+import type { JsonValue } from '#core/audit/audit_hash'
+
+export const AUDIT_PAGE_SIZE = 20
+const DISPLAY_ZONE = 'Asia/Shanghai'
+
+export interface AuditLogFilters {
+  from?: string
+  to?: string
+  action?: string
+  account?: string
+  result?: 'success' | 'failure'
+  page?: number
+}
+
+// Type aliases, not interfaces: Inertia props must be plain JSON types.
+export type AuditLogRow = {
+  id: number
+  occurredAt: string
+  staffId: number | null
+  actorAccount: string | null
+  actorName: string | null
+  project: string | null
+  action: string
+  targetType: string | null
+  targetId: string | null
+  before: JsonValue
+  after: JsonValue
+  ip: string | null
+  userAgent: string | null
+  requestId: string | null
+  result: string
+  reason: string | null
+}
+
+function escapeLike(text: string) {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`)
+}
+
+/**
+ * Reads one tenant's audit log for the 日志 pages: newest first, filtered
+ * and paged in SQL. Staff limited to projects see rows of those projects
+ * and rows tied to no project (logins, tenant-wide settings).
+ */
+@inject()
+export default class AuditLogQuery {
+  constructor(protected tenant: TenantContext) {}
+
+  async page(kind: AuditKind, filters: AuditLogFilters) {
+    return this.tenant.run(async (trx) => {
+      const query = this.tenant
+        .query(AuditLog, trx)
+        .where('kind', kind)
+        .orderBy('occurred_at', 'desc')
+        .orderBy('id', 'desc')
+
+      const projectIds = this.tenant.projectIds
+      if (projectIds !== null) {
+        query.where((visible) =>
+          visible.whereNull('project_id').orWhereIn('project_id', projectIds)
+        )
+      }
+      // Dates are calendar days in Shanghai; `to` includes its whole day.
+      if (filters.from) {
+        const from = DateTime.fromISO(filters.from, { zone: DISPLAY_ZONE }).startOf('day')
+        query.where('occurred_at', '>=', from.toUTC().toISO()!)
+      }
+      if (filters.to) {
+        const to = DateTime.fromISO(filters.to, { zone: DISPLAY_ZONE }).plus({ days: 1 })
+        query.where('occurred_at', '<', to.startOf('day').toUTC().toISO()!)
+      }
+      if (filters.action) query.where('action', filters.action)
+      if (filters.account) {
+        query.whereILike('actor_account', `%${escapeLike(filters.account)}%`)
+      }
+      if (filters.result) query.where('result', filters.result)
+
+      const paginator = await query.paginate(filters.page ?? 1, AUDIT_PAGE_SIZE)
+      const rows = paginator.all()
+
+      const ids = [...new Set(rows.map((row) => row.projectId).filter((id) => id !== null))]
+      const projects = ids.length
+        ? await this.tenant.query(Project, trx).whereIn('id', ids).select('id', 'name')
+        : []
+      const projectName = new Map(projects.map((project) => [Number(project.id), project.name]))
+
+      const actions = await this.tenant
+        .query(AuditLog, trx)
+        .where('kind', kind)
+        .distinct('action')
+        .orderBy('action')
+
+      return {
+        rows: rows.map((row): AuditLogRow => ({
+          id: Number(row.id),
+          occurredAt: row.occurredAt.toUTC().toISO()!,
+          staffId: row.staffId === null ? null : Number(row.staffId),
+          actorAccount: row.actorAccount,
+          actorName: row.actorName,
+          project: row.projectId === null ? null : (projectName.get(Number(row.projectId)) ?? null),
+          action: row.action,
+          targetType: row.targetType,
+          targetId: row.targetId,
+          before: row.before,
+          after: row.after,
+          ip: row.ip,
+          userAgent: row.userAgent,
+          requestId: row.requestId,
+          result: row.result,
+          reason: row.reason,
+        })),
+        actions: actions.map((row) => row.action),
+        pagination: {
+          page: paginator.currentPage,
+          perPage: AUDIT_PAGE_SIZE,
+          total: paginator.total,
+        },
+      }
+    })
+  }
+}

@@ -1,0 +1,116 @@
+import type {
+  VendorCardDecision,
+  VendorChargeEnd,
+  VendorEventSink,
+  VendorIdentityClaim,
+  VendorIdentityDecision,
+  VendorPileDecision,
+  VendorPileReport,
+  VendorPortReport,
+} from '#plugins/contracts'
+import ChargingService from '#services/orders/charging_service'
+import DeviceEventService from '#services/operations/device_event_service'
+import DeviceIdentityService from '#services/operations/device_identity_service'
+import TenantContext from '#core/tenancy/tenant_context'
+
+/** Expected seconds between heartbeats, told to piles that log in. */
+export const HEARTBEAT_SECONDS = 180
+
+/**
+ * The core's side of one vendor plugin: events from its piles go to the
+ * device registry and the charging service, each in the tenant of the pile
+ * (found by plugin id and device key). A pile no tenant owns is kept out:
+ * it may log in (and wait in pending piles) but never charge.
+ */
+export default class GatewaySink implements VendorEventSink {
+  constructor(
+    protected pluginId: string,
+    protected devices = new DeviceEventService(),
+    protected charging = new ChargingService(),
+    protected identity = new DeviceIdentityService()
+  ) {}
+
+  /** A device's proof against its pile's credentials: see DeviceIdentityService. */
+  authenticate(claim: VendorIdentityClaim): Promise<VendorIdentityDecision> {
+    return this.identity.authenticate(this.pluginId, claim)
+  }
+
+  async pileOnline(report: VendorPileReport): Promise<VendorPileDecision> {
+    return this.heartbeat(report)
+  }
+
+  async heartbeat(report: VendorPileReport): Promise<VendorPileDecision> {
+    const { deviceKey, ...details } = report
+    const found = await this.devices.recordHeartbeat(this.pluginId, deviceKey, details)
+    return found.status === 'active'
+      ? { accepted: true, heartbeatSeconds: HEARTBEAT_SECONDS }
+      : { accepted: false }
+  }
+
+  async portStatus(deviceKey: string, port: VendorPortReport) {
+    await this.devices.applyPortStatus(this.pluginId, deviceKey, port)
+  }
+
+  async pileOffline(deviceKey: string) {
+    const pile = await this.#pile(deviceKey)
+    await this.devices.markOffline(this.pluginId, deviceKey)
+    if (pile) await this.charging.pileWentOffline(pile.tenant, pile.pileId, new Date())
+  }
+
+  async cardSwiped(event: {
+    deviceKey: string
+    portNo: number | null
+    cardNo: string
+    at?: Date
+  }): Promise<VendorCardDecision> {
+    const pile = await this.#pile(event.deviceKey)
+    if (!pile) return { authorised: false, reason: 'unknown_pile' }
+    return this.charging.authorizeCard(pile.tenant, {
+      pileId: pile.pileId,
+      portNo: event.portNo,
+      cardNo: event.cardNo,
+      at: event.at ?? new Date(),
+    })
+  }
+
+  async chargeStarted(event: Parameters<VendorEventSink['chargeStarted']>[0]) {
+    const pile = await this.#pile(event.deviceKey)
+    if (!pile) return { orderNo: event.orderNo ?? '', accepted: false }
+    const { deviceKey, ...start } = event
+    return this.charging.confirmStart(pile.tenant, { ...start, pileId: pile.pileId })
+  }
+
+  async chargeStartFailed(event: Parameters<VendorEventSink['chargeStartFailed']>[0]) {
+    const pile = await this.#pile(event.deviceKey)
+    if (!pile) return
+    const { deviceKey, detail, ...failure } = event
+    await this.charging.startFailed(pile.tenant, { ...failure, pileId: pile.pileId })
+  }
+
+  async meterSample(event: Parameters<VendorEventSink['meterSample']>[0]) {
+    const pile = await this.#pile(event.deviceKey)
+    if (!pile) return
+    const { deviceKey, ...sample } = event
+    const input = { ...sample, pileId: pile.pileId }
+    if (!(await this.charging.meterMayApply(pile.tenant.tenantId, input))) return
+    await this.charging.recordMeter(pile.tenant, input)
+  }
+
+  async chargeEnded(event: VendorChargeEnd) {
+    const pile = await this.#pile(event.deviceKey)
+    // Acked anyway: an unknown pile would otherwise resend its record forever.
+    if (!pile) return { orderNo: event.orderNo, settled: false }
+    return this.charging.settleEnd(pile.tenant, { ...event, pileId: pile.pileId })
+  }
+
+  async commandResult(event: Parameters<VendorEventSink['commandResult']>[0]) {
+    await this.devices.recordCommandResult(event.commandId, event.status, event.result ?? null)
+  }
+
+  /** The pile of a device key, when a tenant owns it and it is in service. */
+  async #pile(deviceKey: string) {
+    const found = await this.devices.lookup(this.pluginId, deviceKey)
+    if (found.status !== 'active') return null
+    return { tenant: TenantContext.forJob(found.tenantId), pileId: found.pileId }
+  }
+}

@@ -1,0 +1,147 @@
+import db from '@adonisjs/lucid/services/db'
+import ChargingService, { IDLE_POWER_DECIWATTS } from '#services/orders/charging_service'
+import TenantContext from '#core/tenancy/tenant_context'
+import LiveEvents from '#core/live/live_events'
+
+/** How long an authorised order waits for the pile to confirm the start. */
+export const START_TIMEOUT_SECONDS = 180
+/** After its maximum time, how long a charge may still send its end record. */
+export const END_GRACE_SECONDS = 30 * 60
+/** A charge drawing under IDLE_POWER_DECIWATTS this long, samples in hand, is phantom. */
+export const PHANTOM_SECONDS = 15 * 60
+/** A stop-when-full charge under its full threshold this long is stopped by us. */
+export const FULL_LOW_SECONDS = 10 * 60
+
+export type WatchdogSummary = {
+  startFailed: number
+  noStart: number
+  noEnd: number
+  pileOffline: number
+  phantom: number
+  stoppedFull: number
+  settled: number
+}
+
+/**
+ * 异常订单: the watchdog (job `charging.watchdog`) looks at open orders of
+ * every tenant and
+ * - cancels authorised orders whose start command failed at the pile,
+ * - marks abnormal: no start confirmation in START_TIMEOUT_SECONDS
+ *   (`no_start`), no end record by the maximum time plus END_GRACE_SECONDS
+ *   (`no_end`), a pile gone offline mid-charge (`pile_offline`, also set at
+ *   once by the gateway), samples saying nothing flowed for PHANTOM_SECONDS
+ *   (`phantom`),
+ * - stops stop-when-full charges whose power stayed under the full
+ *   threshold for FULL_LOW_SECONDS (piles that do not stop themselves; the
+ *   end record then bills them),
+ * - retries the settlement of ended orders (a crash between the end record
+ *   and the deduction).
+ * Candidates are read by the owner; each tenant's orders change in its own
+ * context, the condition re-checked there.
+ */
+export default class ChargingWatchdog {
+  constructor(protected charging = new ChargingService()) {}
+
+  async run(now = new Date()): Promise<WatchdogSummary> {
+    const summary: WatchdogSummary = {
+      startFailed: 0,
+      noStart: 0,
+      noEnd: 0,
+      pileOffline: 0,
+      phantom: 0,
+      stoppedFull: 0,
+      settled: 0,
+    }
+    const tenants: { tenant_id: number }[] = await db
+      .connection('owner')
+      .from('charging_orders')
+      .whereIn('status', ['authorised', 'charging', 'ended'])
+      .distinct('tenant_id')
+    for (const { tenant_id: tenantId } of tenants) {
+      await this.#runTenant(TenantContext.forJob(tenantId), now, summary)
+    }
+    return summary
+  }
+
+  async #runTenant(tenant: TenantContext, now: Date, summary: WatchdogSummary) {
+    const { startFailed, noStart, noEnd, pileOffline, phantom, changed, toStop, ended } =
+      await tenant.run(async (trx) => {
+        const orders = () => trx.from('charging_orders').where('tenant_id', tenant.tenantId)
+        const mark = (reason: string) => ({
+          status: 'abnormal',
+          abnormal_reason: reason,
+          abnormal_at: now,
+          updated_at: now,
+        })
+        const failedStarts = await orders()
+          .where('status', 'authorised')
+          .whereIn('start_command_id', (commands) =>
+            commands
+              .from('device_commands')
+              .where('tenant_id', tenant.tenantId)
+              .whereIn('status', ['failed', 'timeout'])
+              .select('id')
+          )
+          .update({ status: 'cancelled', cancel_reason: 'start_failed', updated_at: now })
+          .returning('order_no')
+        const lateStarts = await orders()
+          .where('status', 'authorised')
+          .where('created_at', '<', new Date(now.getTime() - START_TIMEOUT_SECONDS * 1000))
+          .update(mark('no_start'))
+          .returning('order_no')
+        const offline = await orders()
+          .where('status', 'charging')
+          .whereIn('pile_id', (piles) =>
+            piles.from('piles').where({ tenant_id: tenant.tenantId, online: false }).select('id')
+          )
+          .update(mark('pile_offline'))
+          .returning('order_no')
+        const overdue = await orders()
+          .where('status', 'charging')
+          .whereRaw(
+            'COALESCE(started_at, created_at) + make_interval(secs => max_duration_seconds + ?) < ?',
+            [END_GRACE_SECONDS, now]
+          )
+          .update(mark('no_end'))
+          .returning('order_no')
+        const idle = await orders()
+          .where('status', 'charging')
+          .where('sample_count', '>', 0)
+          .where('max_power_deciwatts', '<', IDLE_POWER_DECIWATTS)
+          .where('started_at', '<', new Date(now.getTime() - PHANTOM_SECONDS * 1000))
+          .update(mark('phantom'))
+          .returning('order_no')
+        const full = await orders()
+          .where({ status: 'charging', duration_type: 'full' })
+          .whereNull('stop_requested_at')
+          .where('low_power_since', '<', new Date(now.getTime() - FULL_LOW_SECONDS * 1000))
+          .select('order_no')
+        const unsettled = await orders().where('status', 'ended').select('order_no')
+        const marked = [failedStarts, lateStarts, offline, overdue, idle]
+        return {
+          startFailed: failedStarts.length,
+          noStart: lateStarts.length,
+          noEnd: overdue.length,
+          pileOffline: offline.length,
+          phantom: idle.length,
+          changed: marked.flat().map((row: { order_no: string }) => row.order_no),
+          toStop: full.map((row) => row.order_no as string),
+          ended: unsettled.map((row) => row.order_no as string),
+        }
+      })
+    await LiveEvents.ordersChanged(tenant.tenantId, changed)
+    summary.startFailed += startFailed
+    summary.noStart += noStart
+    summary.noEnd += noEnd
+    summary.pileOffline += pileOffline
+    summary.phantom += phantom
+    for (const orderNo of toStop) {
+      await this.charging.stopRemote(tenant, { orderNo, reason: 'full' })
+      summary.stoppedFull += 1
+    }
+    for (const orderNo of ended) {
+      const { settled } = await this.charging.settle(tenant, orderNo)
+      if (settled) summary.settled += 1
+    }
+  }
+}

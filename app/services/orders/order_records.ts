@@ -1,0 +1,257 @@
+import { inject } from '@adonisjs/core'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import { normalizeCardNo } from '#services/cards/card_number'
+import type { Bill, Tariff } from '#core/billing/tariff'
+import { CAPPED_REASONS } from '#core/billing/billing_caps'
+import { keysetPage, ridersByPhone, whereShanghaiDays } from '#services/finance/keyset'
+import TenantContext from '#core/tenancy/tenant_context'
+import type { OrderFilters } from '#validators/orders/order_validator'
+
+// Type aliases, not interfaces: Inertia props must be plain JSON types.
+export type OrderRecord = {
+  id: number
+  orderNo: string
+  status: string
+  abnormalReason: string | null
+  cancelReason: string | null
+  riderName: string | null
+  phone: string | null
+  cardNo: string | null
+  channel: 'card' | 'app' | 'ble' | 'staff'
+  project: string
+  deviceKey: string
+  /** Null until the pile says which port a card charge started on (OCPP Authorize). */
+  portNo: number | null
+  durationType: 'hours' | 'full' | 'amount'
+  durationHours: number | null
+  capFen: number | null
+  /** ISO, UTC. */
+  orderedAt: string
+  startedAt: string | null
+  endedAt: string | null
+  minutes: number
+  rateFenPerHour: number | null
+  /** Whole watts (stored in 0.1 W). */
+  maxPowerWatts: number
+  energyWh: number
+  amountFen: number
+  vendorName: string
+  stopReason: string | null
+  /** Still charging at the pile: staff may stop it. */
+  open: boolean
+}
+
+/** What the pile claimed in its end record, kept when the platform billed less (billing_caps). */
+export type EndClaimRecord = {
+  startedAt: string | null
+  endedAt: string | null
+  durationSeconds: number | null
+  energyWattHours: number
+  maxPowerDeciwatts: number
+  observedFrom: string | null
+  observedUntil: string | null
+  receivedAt: string
+  toleranceSeconds: number
+  capped: string[]
+}
+
+export type OrderDetail = OrderRecord & {
+  station: string | null
+  pileName: string | null
+  tariff: Tariff
+  bill: Bill | null
+  resolutionNote: string | null
+  settledAt: string | null
+  endClaim: EndClaimRecord | null
+  samples: { at: string; powerWatts: number; energyWh: number | null }[]
+}
+
+const iso = (value: Date | string | null) => (value ? new Date(value).toISOString() : null)
+
+function isOpen(row: Record<string, any>) {
+  return (
+    ['authorised', 'charging'].includes(row.status) || (row.status === 'abnormal' && !row.ended_at)
+  )
+}
+
+function toRecord(row: Record<string, any>): OrderRecord {
+  return {
+    id: Number(row.id),
+    orderNo: row.order_no,
+    status: row.status,
+    abnormalReason: row.abnormal_reason,
+    cancelReason: row.cancel_reason,
+    riderName: row.rider_name ?? null,
+    phone: row.phone ?? null,
+    cardNo: row.card_no,
+    channel: row.channel,
+    project: row.project_name,
+    deviceKey: row.device_key,
+    portNo: row.port_no,
+    durationType: row.duration_type,
+    durationHours: row.duration_hours,
+    capFen: row.cap_fen,
+    orderedAt: iso(row.created_at)!,
+    startedAt: iso(row.started_at),
+    endedAt: iso(row.ended_at),
+    minutes: row.minutes,
+    rateFenPerHour: row.rate_fen_per_hour,
+    maxPowerWatts: Math.round(row.max_power_deciwatts / 10),
+    energyWh: row.energy_wh,
+    amountFen: Number(row.amount_fen),
+    vendorName: row.vendor_name,
+    stopReason: row.stop_reason,
+    open: isOpen(row),
+  }
+}
+
+/**
+ * 订单管理 and 异常订单: a tenant's charging orders, newest first, filtered
+ * and keyset-paged in SQL on the (tenant, filter column, created_at, id)
+ * indexes of migration 0100. Staff limited to projects see only theirs.
+ */
+@inject()
+export default class OrderRecords {
+  constructor(protected tenant: TenantContext) {}
+
+  /** Vendors for the filter: the tenant's own. */
+  vendors() {
+    return this.tenant.run(async (trx) => {
+      const rows = await trx
+        .from('vendors')
+        .where('tenant_id', this.tenant.tenantId)
+        .orderBy('id')
+        .select('id', 'name')
+      return rows.map((row) => ({ id: Number(row.id), name: row.name as string }))
+    })
+  }
+
+  /** The orders the filters pick, visible to this staff member (no order, no paging); the export reads it too. */
+  filtered(
+    filters: Omit<OrderFilters, 'before' | 'after'>,
+    only: { abnormal: boolean },
+    trx: TransactionClientContract
+  ) {
+    const tenantId = this.tenant.tenantId
+    const query = trx.from('charging_orders as o').where('o.tenant_id', tenantId)
+    this.tenant.limitToProjects(query, 'o.project_id')
+    if (only.abnormal) {
+      // Capped orders are settled on the capped figures and listed for staff to review.
+      query.where((listed) =>
+        listed
+          .where('o.status', 'abnormal')
+          .orWhere((capped) =>
+            capped
+              .whereIn('o.abnormal_reason', [...CAPPED_REASONS])
+              .whereIn('o.status', ['ended', 'settled'])
+          )
+      )
+      if (filters.abnormalReason) query.where('o.abnormal_reason', filters.abnormalReason)
+    } else if (filters.status) {
+      query.where('o.status', filters.status)
+    }
+    if (filters.orderNo) query.where('o.order_no', filters.orderNo.toUpperCase())
+    if (filters.phone) {
+      query.whereIn('o.rider_id', (riders) => ridersByPhone(riders, tenantId, filters.phone!))
+    }
+    if (filters.cardNo) {
+      query.where('o.card_no', normalizeCardNo(filters.cardNo) ?? filters.cardNo)
+    }
+    // A device key picks the pile first, so orders are read through the pile index.
+    if (filters.device) {
+      const device = filters.device
+      query.whereIn('o.pile_id', (piles) =>
+        piles
+          .from('piles')
+          .where('tenant_id', tenantId)
+          .whereIn('device_key', [device, device.toUpperCase()])
+          .select('id')
+      )
+    }
+    if (filters.projectId) query.where('o.project_id', filters.projectId)
+    if (filters.channel) query.where('o.channel', filters.channel)
+    if (filters.vendorId) query.where('o.vendor_id', filters.vendorId)
+    whereShanghaiDays(query, 'o.created_at', filters)
+    return query
+  }
+
+  page(filters: OrderFilters, only: { abnormal: boolean }) {
+    const tenantId = this.tenant.tenantId
+    return this.tenant.run(async (trx) => {
+      const query = this.filtered(filters, only, trx)
+      const paging = keysetPage(query, { table: 'charging_orders', alias: 'o', tenantId }, filters)
+      // The page is picked from charging_orders alone; only its rows are joined to names.
+      const found = await trx
+        .query()
+        .from(query.select('o.*').as('o'))
+        .leftJoin('riders as r', 'r.id', 'o.rider_id')
+        .join('projects as p', 'p.id', 'o.project_id')
+        .orderBy('o.created_at', paging.direction)
+        .orderBy('o.id', paging.direction)
+        .select('o.*', 'r.name as rider_name', 'r.phone', 'p.name as project_name')
+      return paging.finish(found.map(toRecord))
+    })
+  }
+
+  detail(orderId: number): Promise<OrderDetail> {
+    return this.tenant.run(async (trx) => {
+      const row = await this.tenant
+        .limitToProjects(
+          trx
+            .from('charging_orders as o')
+            .where({ 'o.tenant_id': this.tenant.tenantId, 'o.id': orderId }),
+          'o.project_id'
+        )
+        .leftJoin('riders as r', 'r.id', 'o.rider_id')
+        .join('projects as p', 'p.id', 'o.project_id')
+        .leftJoin('stations as s', 's.id', 'o.station_id')
+        .leftJoin('piles as pl', 'pl.id', 'o.pile_id')
+        .select(
+          'o.*',
+          'r.name as rider_name',
+          'r.phone',
+          'p.name as project_name',
+          's.name as station_name',
+          'pl.name as pile_name'
+        )
+        // Another tenant's or project's order answers 404, like a missing one.
+        .firstOrFail()
+      const samples = await trx
+        .from('charging_meter_samples')
+        .where({ tenant_id: this.tenant.tenantId, order_id: row.id })
+        .orderBy('at')
+        .select('at', 'power_deciwatts', 'energy_wh')
+      return {
+        ...toRecord(row),
+        station: row.station_name,
+        pileName: row.pile_name,
+        tariff: row.tariff,
+        bill: row.bill,
+        resolutionNote: row.resolution_note,
+        settledAt: iso(row.settled_at),
+        endClaim: row.end_claim,
+        samples: samples.map((sample) => ({
+          at: iso(sample.at)!,
+          powerWatts: Math.round(sample.power_deciwatts / 10),
+          energyWh: sample.energy_wh,
+        })),
+      }
+    })
+  }
+
+  /**
+   * The number of an order this staff member may see (remote stop names
+   * orders by number); 404 for any other, before any action is tried.
+   */
+  orderNo(orderId: number) {
+    return this.tenant.run(async (trx) => {
+      const row = await this.tenant
+        .limitToProjects(
+          trx.from('charging_orders').where({ tenant_id: this.tenant.tenantId, id: orderId })
+        )
+        .select('order_no')
+        .firstOrFail()
+      return row.order_no as string
+    })
+  }
+}

@@ -1,0 +1,397 @@
+import { inject } from '@adonisjs/core'
+import app from '@adonisjs/core/services/app'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import vine, { errors } from '@vinejs/vine'
+import type { MessagesProviderContact } from '@vinejs/vine/types'
+import DomainRefusal from '#exceptions/domain_refusal'
+import Project from '#models/project'
+import TenantPlugin from '#models/tenant_plugin'
+import type { PluginDefinition } from '#plugins/contracts'
+import TenantPluginService, { PluginSettingRefused } from '#plugins/tenant_plugins'
+import AuditService from '#core/audit/audit_service'
+import WebhookRefusals from '#services/finance/webhook_refusals'
+import TenantContext from '#core/tenancy/tenant_context'
+import type {
+  PaymentSettingCreateInput,
+  PaymentSettingUpdateInput,
+} from '#validators/settings/payment_setting_validator'
+
+/**
+ * The fields that decide which notifications and answers are believed (the
+ * provider's public key, certificates): whoever changes them could accept
+ * forged payments. Changing one needs tenant-wide rights and the new value
+ * typed twice; the audit names the field, never the value.
+ */
+export const PROTECTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  'payment-alipay': ['alipayPublicKey'],
+  'payment-wechatpay': ['platformPublicKey', 'platformCertificates'],
+}
+
+/** A refused change of a payment setting; the reason is an i18n key under `payment_settings.` */
+export class PaymentSettingRefused extends DomainRefusal<
+  'alreadyConfigured' | 'inUse' | 'projectNotFound' | 'protectedNeedsTenantWide'
+> {
+  constructor(reason: PaymentSettingRefused['reason']) {
+    super('payment_settings', reason)
+  }
+}
+
+/** What the page needs of a stored setting. */
+interface SettingRow {
+  id: number
+  projectId: number | null
+  pluginId: string
+  enabled: boolean
+  updatedAt: number
+}
+
+/**
+ * The setting that pays a project's QR payments, in TenantPluginService.resolve's
+ * order: the project's own enabled setting first, then a tenant-wide one,
+ * the latest changed first; null when none applies.
+ */
+export function appliedSetting<Row extends SettingRow>(
+  rows: Row[],
+  projectId: number,
+  known: (pluginId: string) => boolean
+): Row | null {
+  const candidates = rows.filter(
+    (row) =>
+      row.enabled && known(row.pluginId) && (row.projectId === projectId || row.projectId === null)
+  )
+  candidates.sort(
+    (a, b) =>
+      Number(a.projectId === null) - Number(b.projectId === null) || b.updatedAt - a.updatedAt
+  )
+  return candidates[0] ?? null
+}
+
+/**
+ * 配置 → 支付: the tenant's payment providers, tenant-wide or per project.
+ * Config goes through TenantPluginService (the plugin's schema, secrets
+ * encrypted); pages and audit records only ever get it masked. Staff
+ * limited to projects see tenant-wide settings and their projects' own.
+ */
+@inject()
+export default class PaymentSettingsService {
+  constructor(
+    protected tenant: TenantContext,
+    protected audit: AuditService
+  ) {}
+
+  async overview() {
+    const registry = await app.container.make('plugins')
+    const plugins = new TenantPluginService(registry)
+    return this.tenant.run(async (trx) => {
+      const rows = await this.#visible(trx).orderByRaw('project_id NULLS FIRST, id')
+      const projects = await this.tenant
+        .limitToProjects(this.tenant.query(Project, trx), 'id')
+        .where('status', 'active')
+        .orderBy('id')
+        .select('id', 'name')
+      const used = new Set(
+        await this.#usedIds(
+          trx,
+          rows.map((row) => row.id)
+        )
+      )
+
+      const refused = await new WebhookRefusals().summaries(
+        trx,
+        this.tenant,
+        rows.map((row) => row.id)
+      )
+
+      const settings = rows.map((row) => ({
+        id: row.id,
+        ...plugins.describe(row),
+        updatedAt: row.updatedAt.toMillis(),
+        inUse: used.has(row.id),
+        // Notifications refused before they could be trusted (forged or broken), counted per hour.
+        webhookRefusals: refused.get(row.id) ?? null,
+      }))
+      const known = (pluginId: string) => registry.find(pluginId, 'payment') !== null
+      return {
+        settings: settings.map(({ updatedAt: _, ...setting }) => setting),
+        projects: projects.map((project) => ({
+          id: project.id,
+          name: project.name,
+          settingId: appliedSetting(settings, project.id, known)?.id ?? null,
+        })),
+        plugins: registry.list('payment').map((plugin) => ({
+          id: plugin.id,
+          fields: plugin.configSchema,
+          secrets: plugin.secrets,
+          protected: PROTECTED_FIELDS[plugin.id] ?? [],
+        })),
+      }
+    })
+  }
+
+  /** A visible setting (404 otherwise), for the controller to authorize its scope. */
+  find(id: number) {
+    return this.tenant.run((trx) => this.#find(trx, id))
+  }
+
+  async create(input: PaymentSettingCreateInput, messagesProvider?: MessagesProviderContact) {
+    const { plugin, plugins } = await this.#plugin(input.pluginId)
+    return this.tenant.run(async (trx) => {
+      if (input.projectId !== null) await this.#checkProject(trx, input.projectId)
+      const taken = await this.#scoped(trx, input.projectId).where('plugin_id', plugin.id).first()
+      if (taken) throw new PaymentSettingRefused('alreadyConfigured')
+      const saved = await plugins
+        .save(
+          this.tenant,
+          {
+            pluginId: plugin.id,
+            projectId: input.projectId,
+            enabled: input.enabled,
+            config: configInput(plugin, input.config),
+          },
+          { trx, messagesProvider }
+        )
+        .catch(underConfig)
+      await this.#record(trx, 'payment_settings.create', saved, null, saved)
+      return saved
+    })
+  }
+
+  async update(
+    id: number,
+    input: PaymentSettingUpdateInput,
+    messagesProvider?: MessagesProviderContact
+  ) {
+    return this.tenant.run(async (trx) => {
+      const row = await this.#find(trx, id)
+      const { plugin, plugins } = await this.#plugin(row.pluginId)
+      const before = plugins.describe(row)
+      const config = configInput(plugin, input.config)
+      const changed = await this.#protectedChanges(
+        messagesProvider,
+        plugin,
+        row.settings,
+        config,
+        input.confirm ?? {}
+      )
+      const saved = await plugins
+        .save(
+          this.tenant,
+          { pluginId: plugin.id, projectId: row.projectId, enabled: input.enabled, config },
+          { trx, messagesProvider }
+        )
+        .catch(underConfig)
+      await this.#record(trx, 'payment_settings.update', saved, before, saved)
+      if (changed.length) {
+        await this.#record(trx, 'payment_settings.protected_change', saved, null, {
+          pluginId: plugin.id,
+          fields: changed,
+        })
+      }
+      return saved
+    })
+  }
+
+  /** Switches a setting on or off; its config is not touched (nor re-checked). */
+  async setEnabled(id: number, enabled: boolean) {
+    const plugins = new TenantPluginService(await app.container.make('plugins'))
+    return this.tenant.run(async (trx) => {
+      const row = await this.#find(trx, id)
+      const before = plugins.describe(row)
+      row.enabled = enabled
+      await row.save()
+      const after = { id: row.id, ...plugins.describe(row) }
+      const action = enabled ? 'payment_settings.enable' : 'payment_settings.disable'
+      await this.#record(trx, action, after, before, after)
+    })
+  }
+
+  /** Deletes a setting no payment or reconciliation refers to; those can only be disabled. */
+  async destroy(id: number) {
+    const plugins = new TenantPluginService(await app.container.make('plugins'))
+    return this.tenant.run(async (trx) => {
+      const row = await this.#find(trx, id)
+      const used = await this.#usedIds(trx, [row.id])
+      if (used.length) throw new PaymentSettingRefused('inUse')
+      const before = { id: row.id, ...plugins.describe(row) }
+      await row.delete()
+      await this.#record(trx, 'payment_settings.delete', before, before, null)
+    })
+  }
+
+  /**
+   * The protected fields this edit changes, once the actor may change them:
+   * tenant-wide rights, and each new value typed again (`confirm.<field>`)
+   * the same. An emptied field counts as a change too.
+   */
+  async #protectedChanges(
+    messagesProvider: MessagesProviderContact | undefined,
+    plugin: PluginDefinition,
+    stored: Record<string, unknown>,
+    config: Record<string, unknown>,
+    confirm: Record<string, unknown>
+  ) {
+    const changed = (PROTECTED_FIELDS[plugin.id] ?? []).filter(
+      (field) => sameValue(config[field], stored[field]) === false
+    )
+    if (!changed.length) return changed
+    if (this.tenant.projectIds !== null) {
+      throw new PaymentSettingRefused('protectedNeedsTenantWide')
+    }
+    const retyped = configInput(plugin, confirm)
+    const unconfirmed = changed.filter(
+      (field) => sameValue(retyped[field], config[field]) === false
+    )
+    if (unconfirmed.length) {
+      // Through VineJS, for the form's message per field in the staff's language.
+      const schema = vine.object(
+        Object.fromEntries(unconfirmed.map((field) => [field, vine.any().use(notRetyped())]))
+      )
+      await vine
+        .create(schema)
+        .validate(Object.fromEntries(unconfirmed.map((field) => [field, true])), {
+          messagesProvider,
+        })
+        .catch((error) => underForm('confirm', error))
+    }
+    return changed
+  }
+
+  async #plugin(pluginId: string) {
+    const registry = await app.container.make('plugins')
+    const plugin = registry.find(pluginId, 'payment')
+    if (!plugin) throw new PluginSettingRefused('unknownPlugin')
+    return { plugin, plugins: new TenantPluginService(registry) }
+  }
+
+  #visible(trx: TransactionClientContract) {
+    const query = this.tenant.query(TenantPlugin, trx).where('kind', 'payment')
+    const projectIds = this.tenant.projectIds
+    if (projectIds === null) return query
+    return query.where((scope) => scope.whereNull('project_id').orWhereIn('project_id', projectIds))
+  }
+
+  #find(trx: TransactionClientContract, id: number) {
+    return this.#visible(trx).where('id', id).forUpdate().firstOrFail()
+  }
+
+  #scoped(trx: TransactionClientContract, projectId: number | null) {
+    const query = this.tenant.query(TenantPlugin, trx)
+    return projectId === null ? query.whereNull('project_id') : query.where('project_id', projectId)
+  }
+
+  async #checkProject(trx: TransactionClientContract, projectId: number) {
+    const project = await this.tenant
+      .limitToProjects(this.tenant.query(Project, trx), 'id')
+      .where('id', projectId)
+      .where('status', 'active')
+      .first()
+    if (!project) throw new PaymentSettingRefused('projectNotFound')
+  }
+
+  /** Which of `ids` payments or reconciliations refer to (the database forbids deleting those). */
+  async #usedIds(trx: TransactionClientContract, ids: number[]) {
+    if (!ids.length) return []
+    const rows = await trx
+      .from('payment_orders')
+      .where('tenant_id', this.tenant.tenantId)
+      .whereIn('tenant_plugin_id', ids)
+      .distinct('tenant_plugin_id')
+      .union((query) =>
+        query
+          .from('reconciliation_runs')
+          .where('tenant_id', this.tenant.tenantId)
+          .whereIn('tenant_plugin_id', ids)
+          .distinct('tenant_plugin_id')
+      )
+    return rows.map((row) => Number(row.tenant_plugin_id))
+  }
+
+  /** Audited with the config as shown: secrets already masked by the registry. */
+  #record(
+    trx: TransactionClientContract,
+    action: string,
+    setting: { id: number; projectId: number | null },
+    before: unknown,
+    after: unknown
+  ) {
+    return this.audit.recordInContext(
+      this.tenant,
+      {
+        action,
+        projectId: setting.projectId,
+        target: { type: 'tenant_plugin', id: setting.id },
+        before: withoutProtected(before),
+        after: withoutProtected(after),
+      },
+      trx
+    )
+  }
+}
+
+/** The plugin schema's field errors, named as the form sends them: `config.<field>`. */
+function underConfig(error: unknown): never {
+  return underForm('config', error)
+}
+
+function underForm(group: string, error: unknown): never {
+  if (!(error instanceof errors.E_VALIDATION_ERROR)) throw error
+  throw new errors.E_VALIDATION_ERROR(
+    error.messages.map((message: { field: string }) => ({
+      ...message,
+      field: `${group}.${message.field}`,
+    }))
+  )
+}
+
+/** Whether two key or certificate values are the same, whatever their line breaks and spaces. */
+function sameValue(a: unknown, b: unknown) {
+  const plain = (value: unknown) =>
+    JSON.stringify(value ?? null, (_key, inner) =>
+      typeof inner === 'string' ? inner.replace(/\s/g, '') : inner
+    )
+  return plain(a) === plain(b)
+}
+
+/** A setting as audited: protected fields named, their values left out. */
+function withoutProtected(value: unknown) {
+  if (typeof value !== 'object' || value === null || !('config' in value)) return value
+  const setting = value as { pluginId?: string; config: Record<string, unknown> }
+  const fields = PROTECTED_FIELDS[setting.pluginId ?? ''] ?? []
+  const config = { ...setting.config }
+  for (const field of fields) if (field in config) config[field] = '(protected)'
+  return { ...setting, config }
+}
+
+/** A protected field whose new value was not typed again the same. */
+const notRetyped = vine.createRule((_value, _options, field) => {
+  field.report('Type the new {field} again, the same', 'protectedConfirm', field)
+})
+
+/**
+ * The page's raw values as the plugin's schema expects them: an emptied
+ * plain field is removed (undefined, so the stored value goes too), an
+ * empty secret stays empty (TenantPluginService keeps the stored one), and
+ * a list field typed as text becomes its PEM blocks, or its lines.
+ */
+export function configInput(plugin: PluginDefinition, raw: Record<string, unknown>) {
+  const config: Record<string, unknown> = {}
+  for (const field of plugin.configSchema) {
+    const value = raw[field.name]
+    if (plugin.secrets.includes(field.name)) config[field.name] = value ?? ''
+    else if (value === '' || value === null || value === undefined) config[field.name] = undefined
+    else if (field.type === 'list' && typeof value === 'string') config[field.name] = listOf(value)
+    else config[field.name] = value
+  }
+  return config
+}
+
+const PEM_BLOCK = /-----BEGIN [A-Z0-9 ]+-----[\s\S]*?-----END [A-Z0-9 ]+-----/g
+
+function listOf(text: string) {
+  const blocks = text.match(PEM_BLOCK)
+  if (blocks) return blocks.map((block) => `${block}\n`)
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+}
