@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon'
 import encryption from '@adonisjs/core/services/encryption'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
-import type { PluginKind } from '#plugins/contracts'
+import type { PluginKind } from '#sdk/contracts/plugin'
 
 /**
  * A plugin a tenant enabled, tenant-wide (projectId null) or for one

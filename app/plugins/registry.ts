@@ -2,13 +2,13 @@ import { readdir, access } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Logger } from '@adonisjs/core/logger'
-import { isPluginDefinition, PluginDefinitionError } from '#plugins/define_plugin'
+import { isPluginDefinition, PluginDefinitionError } from '#sdk/define_plugin'
 import type {
   PluginContext,
   PluginDefinition,
   PluginInstances,
   PluginKind,
-} from '#plugins/contracts'
+} from '#sdk/contracts/plugin'
 
 /** How a secret reads wherever config is shown: never the value, at most its tail. */
 export function maskSecret(value: unknown) {

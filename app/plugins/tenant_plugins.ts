@@ -4,7 +4,7 @@ import type { MessagesProviderContact } from '@vinejs/vine/types'
 import DomainRefusal from '#exceptions/domain_refusal'
 import TenantPlugin from '#models/tenant_plugin'
 import type PluginRegistry from '#plugins/registry'
-import type { PluginDefinition, PluginInstances, PluginKind } from '#plugins/contracts'
+import type { PluginDefinition, PluginInstances, PluginKind } from '#sdk/contracts/plugin'
 import type TenantContext from '#core/tenancy/tenant_context'
 import env from '#start/env'
 

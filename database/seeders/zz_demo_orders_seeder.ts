@@ -1,6 +1,6 @@
 import { BaseSeeder } from '@adonisjs/lucid/seeders'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import type { VendorStopReason } from '#plugins/contracts'
+import type { VendorStopReason } from '#sdk/contracts/vendor'
 import { PERMISSIONS } from '#core/access/permissions'
 import AuditService from '#core/audit/audit_service'
 import ChargingService from '#services/orders/charging_service'

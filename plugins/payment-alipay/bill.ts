@@ -1,6 +1,6 @@
 import { unzipSync } from 'fflate'
-import type { BillRow } from '#plugins/contracts'
-import { PluginProviderError } from '#plugins/contracts'
+import type { BillRow } from '#sdk/contracts/payment'
+import { PluginProviderError } from '#sdk/contracts/plugin'
 import { fromBeijingTime, yuanToFen } from './amount.js'
 
 /*

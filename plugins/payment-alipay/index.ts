@@ -1,15 +1,15 @@
 import vine from '@vinejs/vine'
 import { AlipayRequestError, AlipaySdk, type AlipaySdkCommonResult } from 'alipay-sdk'
-import { canonicalBase64 } from '#plugins/base64'
-import { definePlugin } from '#plugins/define_plugin'
+import { canonicalBase64 } from '#sdk/base64'
+import { definePlugin } from '#sdk/define_plugin'
+import { PluginProviderError } from '#sdk/contracts/plugin'
 import {
   PaymentWebhookRejected,
-  PluginProviderError,
   type PaymentMerchant,
   type PaymentProvider,
   type PaymentQueryResult,
   type RefundResult,
-} from '#plugins/contracts'
+} from '#sdk/contracts/payment'
 import { fenToYuan, fromBeijingTime, toBeijingTime, yuanToFen } from './amount.js'
 import { parseTradeBill } from './bill.js'
 import { privateKeyPem, publicKeyPem } from './keys.js'

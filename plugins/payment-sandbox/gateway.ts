@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { DateTime } from 'luxon'
-import type { PluginHttpRequest, PluginHttpResponse } from '#plugins/contracts'
+import type { PluginHttpRequest, PluginHttpResponse } from '#sdk/contracts/plugin'
 import { sign, signatureProblem } from './signature.js'
 import { payerPage, resultPage } from './payer_page.js'
 

@@ -1,12 +1,12 @@
 import vine from '@vinejs/vine'
-import { definePlugin } from '#plugins/define_plugin'
+import { definePlugin } from '#sdk/define_plugin'
+import { PluginProviderError } from '#sdk/contracts/plugin'
 import {
   PaymentWebhookRejected,
-  PluginProviderError,
   type PaymentProvider,
   type PaymentQueryResult,
   type RefundResult,
-} from '#plugins/contracts'
+} from '#sdk/contracts/payment'
 import { sandboxGateway } from './gateway.js'
 import { readNotification } from './notification.js'
 import { sign, signatureProblem } from './signature.js'

@@ -1,5 +1,5 @@
 import vine from '@vinejs/vine'
-import { PaymentWebhookRejected } from '#plugins/contracts'
+import { PaymentWebhookRejected } from '#sdk/contracts/payment'
 
 /*
 | The sandbox gateway's notifications, as gateway.ts sends them: a JSON

@@ -1,4 +1,4 @@
-import { formatYuan } from '#core/wallet/money'
+import { formatYuan } from '#sdk/money'
 
 /*
 | The payer's side of the sandbox: what a rider's phone shows after

@@ -1,4 +1,4 @@
-import type { BillRow } from '#plugins/contracts'
+import type { BillRow } from '#sdk/contracts/payment'
 
 /*
 | The trade bill (交易账单, bill_type=ALL) as WeChat Pay serves it: CSV in

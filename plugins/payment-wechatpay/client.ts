@@ -1,5 +1,5 @@
 import { createHash, type KeyObject } from 'node:crypto'
-import { PluginProviderError } from '#plugins/contracts'
+import { PluginProviderError } from '#sdk/contracts/plugin'
 import { authorization, checkSignature, type PlatformKeys } from './wire.js'
 
 export const PLUGIN_ID = 'payment-wechatpay'

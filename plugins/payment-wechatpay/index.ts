@@ -1,15 +1,15 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto'
 import vine from '@vinejs/vine'
 import { DateTime } from 'luxon'
-import { definePlugin } from '#plugins/define_plugin'
+import { definePlugin } from '#sdk/define_plugin'
+import { PluginProviderError } from '#sdk/contracts/plugin'
 import {
   PaymentWebhookRejected,
-  PluginProviderError,
   type PaymentMerchant,
   type PaymentProvider,
   type PaymentQueryResult,
   type RefundResult,
-} from '#plugins/contracts'
+} from '#sdk/contracts/payment'
 import { parseTradeBill } from './bill.js'
 import { PLUGIN_ID, WechatpayClient } from './client.js'
 import { readEnvelope, readResource, type TRADE_STATES } from './notification.js'

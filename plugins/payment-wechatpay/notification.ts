@@ -1,5 +1,5 @@
 import vine from '@vinejs/vine'
-import { PaymentWebhookRejected } from '#plugins/contracts'
+import { PaymentWebhookRejected } from '#sdk/contracts/payment'
 import { PLUGIN_ID } from './client.js'
 
 /*

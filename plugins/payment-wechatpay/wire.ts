@@ -7,7 +7,7 @@ import {
   X509Certificate,
   type KeyObject,
 } from 'node:crypto'
-import { canonicalBase64 } from '#plugins/base64'
+import { canonicalBase64 } from '#sdk/base64'
 
 /*
 | WeChat Pay API v3 signatures and encryption, as documented in its

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import vine from '@vinejs/vine'
-import { definePlugin } from '#plugins/define_plugin'
-import { PluginProviderError } from '#plugins/contracts'
+import { definePlugin } from '#sdk/define_plugin'
+import { PluginProviderError } from '#sdk/contracts/plugin'
 import { rpcSignature } from './signature.js'
 
 /*

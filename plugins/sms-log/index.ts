@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import vine from '@vinejs/vine'
-import { definePlugin } from '#plugins/define_plugin'
-import { PluginProviderError, type DeliveredCode } from '#plugins/contracts'
+import { definePlugin } from '#sdk/define_plugin'
+import { PluginProviderError } from '#sdk/contracts/plugin'
+import type { DeliveredCode } from '#sdk/contracts/sms'
 
 /*
 | Development sender: no text leaves the machine. The code goes to the app

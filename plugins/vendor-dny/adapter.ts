@@ -1,13 +1,13 @@
 import net from 'node:net'
 import type { Logger } from '@adonisjs/core/logger'
-import { ConnectionGate, ThrottledLog, type EdgeLimits } from '#plugins/device_edge'
+import { ConnectionGate, ThrottledLog, type EdgeLimits } from '#sdk/device_edge'
 import type {
   VendorAdapter,
   VendorCardDecision,
   VendorCommand,
   VendorCommandOutcome,
   VendorEventSink,
-} from '#plugins/contracts'
+} from '#sdk/contracts/vendor'
 import { DnyConnection } from './connection.js'
 import type { CardNumberFormat } from './mapping.js'
 import { physicalIdOf } from './mapping.js'

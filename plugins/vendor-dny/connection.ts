@@ -6,8 +6,8 @@ import type {
   VendorIdentityDecision,
   VendorPileReport,
   VendorStartFailure,
-} from '#plugins/contracts'
-import { MessageRate } from '#plugins/device_edge'
+} from '#sdk/contracts/vendor'
+import { MessageRate } from '#sdk/device_edge'
 import type { AuthorisedCard, DnyAdapter } from './adapter.js'
 import {
   decodeDeviceMessage,

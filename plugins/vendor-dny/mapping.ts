@@ -3,7 +3,7 @@ import type {
   VendorChargeLimit,
   VendorPortReport,
   VendorStopReason,
-} from '#plugins/contracts'
+} from '#sdk/contracts/vendor'
 import { DNY_ENERGY_RATE_MODE, DNY_PORT_STATUSES } from './protocol/codes.js'
 
 /*

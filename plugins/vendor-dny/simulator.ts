@@ -4,7 +4,7 @@ import type {
   VendorSimulationOptions,
   VendorSimulationSummary,
   VendorSimulator,
-} from '#plugins/contracts'
+} from '#sdk/contracts/vendor'
 import {
   decodeServerMessage,
   encodeDeviceMessage,

@@ -8,8 +8,8 @@ import type {
   VendorEventSink,
   VendorIdentityDecision,
   VendorPileDecision,
-} from '#plugins/contracts'
-import { ThrottledLog, type EdgeLimits } from '#plugins/device_edge'
+} from '#sdk/contracts/vendor'
+import { ThrottledLog, type EdgeLimits } from '#sdk/device_edge'
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js'
 import {
   cardNoOf,

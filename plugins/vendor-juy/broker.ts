@@ -2,13 +2,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { EventEmitter } from 'node:events'
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { Aedes, type AuthenticateError, type Client } from 'aedes'
-import type { VendorIdentityClaim, VendorIdentityDecision } from '#plugins/contracts'
-import {
-  ConnectionGate,
-  MessageRate,
-  type EdgeLimits,
-  type ThrottledLog,
-} from '#plugins/device_edge'
+import type { VendorIdentityClaim, VendorIdentityDecision } from '#sdk/contracts/vendor'
+import { ConnectionGate, MessageRate, type EdgeLimits, type ThrottledLog } from '#sdk/device_edge'
 import { isImei } from './protocol/frame.js'
 
 /*

@@ -1,6 +1,6 @@
 import vine from '@vinejs/vine'
-import { definePlugin } from '#plugins/define_plugin'
-import { edgeLimits, resolveEdgeLimits, type EdgeLimits } from '#plugins/device_edge'
+import { definePlugin } from '#sdk/define_plugin'
+import { edgeLimits, resolveEdgeLimits, type EdgeLimits } from '#sdk/device_edge'
 import { JuyAdapter } from './adapter.js'
 
 /*

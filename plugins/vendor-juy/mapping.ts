@@ -3,7 +3,7 @@ import type {
   VendorChargeLimit,
   VendorPortReport,
   VendorStopReason,
-} from '#plugins/contracts'
+} from '#sdk/contracts/vendor'
 import { JUY_PORT_STATUSES, JUY_STOP_REASONS } from './protocol/codes.js'
 import type { ParameterTable } from './protocol/parameter_table.js'
 

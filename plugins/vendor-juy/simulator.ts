@@ -3,7 +3,7 @@ import type {
   VendorSimulationOptions,
   VendorSimulationSummary,
   VendorSimulator,
-} from '#plugins/contracts'
+} from '#sdk/contracts/vendor'
 import {
   decodeServerMessage,
   encodeDeviceMqttMessage,

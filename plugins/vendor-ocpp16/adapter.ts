@@ -15,8 +15,8 @@ import type {
   VendorIdentityDecision,
   VendorPortReport,
   VendorStopReason,
-} from '#plugins/contracts'
-import { ConnectionGate, MessageRate, ThrottledLog, type EdgeLimits } from '#plugins/device_edge'
+} from '#sdk/contracts/vendor'
+import { ConnectionGate, MessageRate, ThrottledLog, type EdgeLimits } from '#sdk/device_edge'
 import { OcppCallError, type OcppPayload } from './protocol/frames.js'
 import { OcppRpc, type CallOutcome } from './protocol/rpc.js'
 import type { OcppRequest } from './protocol/messages.js'

@@ -3,7 +3,7 @@ import type {
   VendorSimulationOptions,
   VendorSimulationSummary,
   VendorSimulator,
-} from '#plugins/contracts'
+} from '#sdk/contracts/vendor'
 import { SUBPROTOCOL } from './adapter.js'
 import { OcppCallError, type OcppPayload } from './protocol/frames.js'
 import { OcppRpc, type CallOutcome } from './protocol/rpc.js'

@@ -2,7 +2,7 @@ import { test } from '@japa/runner'
 import fc from 'fast-check'
 import db from '@adonisjs/lucid/services/db'
 import type QueueManager from '#core/queue/queue_manager'
-import type { SentNotification } from '#tests/contracts/payment_contract'
+import type { SentNotification } from '#sdk/testing/payment_contract'
 import {
   charging,
   chargingFixture,

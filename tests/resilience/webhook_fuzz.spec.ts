@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import db from '@adonisjs/lucid/services/db'
 import env from '#start/env'
 import type QueueManager from '#core/queue/queue_manager'
-import type { PaymentGatewayHarness, SentNotification } from '#tests/contracts/payment_contract'
+import type { PaymentGatewayHarness, SentNotification } from '#sdk/testing/payment_contract'
 import {
   eventually,
   orderRow,

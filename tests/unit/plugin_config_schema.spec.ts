@@ -1,7 +1,7 @@
 import { test } from '@japa/runner'
 import vine, { errors, SimpleMessagesProvider } from '@vinejs/vine'
 import app from '@adonisjs/core/services/app'
-import { definePlugin } from '#plugins/define_plugin'
+import { definePlugin } from '#sdk/define_plugin'
 
 const plugin = definePlugin({
   id: 'payment-schema-test',

@@ -1,11 +1,12 @@
 import { test } from '@japa/runner'
-import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import vine from '@vinejs/vine'
 import app from '@adonisjs/core/services/app'
 import logger from '@adonisjs/core/services/logger'
-import { definePlugin, PluginDefinitionError } from '#plugins/define_plugin'
+import { definePlugin, PluginDefinitionError } from '#sdk/define_plugin'
 import PluginRegistry, { maskSecret } from '#plugins/registry'
+import type { PluginKind } from '#sdk/contracts/plugin'
 
 const sender = () => ({ sendVerificationCode: async () => ({ providerMessageId: 'x' }) })
 const valid = {
@@ -52,7 +53,7 @@ test.group('Plugin registry', (group) => {
     new PluginRegistry({ production: false, logger, publicUrl: 'http://localhost:3333' })
   const declaration = (id: string) => `
     import vine from '@vinejs/vine'
-    import { definePlugin } from '#plugins/define_plugin'
+    import { definePlugin } from '#sdk/define_plugin'
     export default definePlugin({
       id: '${id}', kind: 'sms', version: '0.1.0', config: vine.create({}), secrets: [],
       capabilities: ['verification-code'],
@@ -82,12 +83,24 @@ test.group('Plugin registry', (group) => {
     await assert.rejects(() => registry().discover(folder), /must default-export definePlugin/)
   })
 
-  test('the app finds the shipped sms plugins', async ({ assert }) => {
+  test('the app finds every folder under plugins/ as a plugin of its kind', async ({ assert }) => {
     const shipped = await app.container.make('plugins')
+    const entries = await readdir(app.makePath('plugins'), { withFileTypes: true })
+    for (const { name } of entries.filter((entry) => entry.isDirectory())) {
+      const kind = name.split('-')[0] as PluginKind
+      assert.isNotNull(shipped.find(name, kind), `${name} is not a ${kind} plugin`)
+    }
     assert.includeMembers(
       shipped.list('sms').map((item) => item.id),
       ['sms-aliyun', 'sms-log']
     )
+  })
+
+  test('a development-only plugin never loads in production', async ({ assert }) => {
+    const production = new PluginRegistry({ production: true, logger, publicUrl: 'http://x' })
+    production.register(definePlugin({ ...valid, developmentOnly: true }))
+    assert.isNull(production.get(valid.id))
+    assert.lengthOf(production.list(), 0)
   })
 
   test('secrets are split from settings and masked', async ({ assert }) => {

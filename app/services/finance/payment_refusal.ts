@@ -1,6 +1,6 @@
 import logger from '@adonisjs/core/services/logger'
 import DomainRefusal from '#exceptions/domain_refusal'
-import { PluginProviderError } from '#plugins/contracts'
+import { PluginProviderError } from '#sdk/contracts/plugin'
 
 export type PaymentRefusalReason =
   | 'noProvider'

@@ -6,12 +6,8 @@ import DomainRefusal from '#exceptions/domain_refusal'
 import PaymentOrder, { type PaymentPurpose } from '#models/payment_order'
 import PaymentRefund, { type RefundCause } from '#models/payment_refund'
 import Rider from '#models/rider'
-import {
-  PluginProviderError,
-  type PaymentMerchant,
-  type PaymentProvider,
-  type RefundResult,
-} from '#plugins/contracts'
+import { PluginProviderError } from '#sdk/contracts/plugin'
+import type { PaymentMerchant, PaymentProvider, RefundResult } from '#sdk/contracts/payment'
 import TenantPluginService from '#plugins/tenant_plugins'
 import AuditService from '#core/audit/audit_service'
 import CardService from '#services/cards/card_service'

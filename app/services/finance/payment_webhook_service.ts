@@ -7,7 +7,7 @@ import {
   type PaymentWebhookEvent,
   type RawWebhook,
   type WebhookReply,
-} from '#plugins/contracts'
+} from '#sdk/contracts/payment'
 import TenantPluginService from '#plugins/tenant_plugins'
 import PaymentService, { sameMerchant } from '#services/finance/payment_service'
 import TenantContext, { type WorkOrigin } from '#core/tenancy/tenant_context'

@@ -1,6 +1,6 @@
 import app from '@adonisjs/core/services/app'
 import { DateTime } from 'luxon'
-import type { BillRow } from '#plugins/contracts'
+import type { BillRow } from '#sdk/contracts/payment'
 import TenantPluginService from '#plugins/tenant_plugins'
 import PaymentRefusal, { providerFailure } from '#services/finance/payment_refusal'
 import type TenantContext from '#core/tenancy/tenant_context'

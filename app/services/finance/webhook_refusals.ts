@@ -1,6 +1,6 @@
 import logger from '@adonisjs/core/services/logger'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import { ThrottledLog } from '#plugins/device_edge'
+import { ThrottledLog } from '#sdk/device_edge'
 import type TenantContext from '#core/tenancy/tenant_context'
 
 /** How long a setting's hourly counts are kept. */

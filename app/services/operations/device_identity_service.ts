@@ -5,7 +5,7 @@ import type {
   VendorDeviceProof,
   VendorIdentityClaim,
   VendorIdentityDecision,
-} from '#plugins/contracts'
+} from '#sdk/contracts/vendor'
 import { normalizeDeviceKey } from '#services/operations/device_keys'
 import TenantContext from '#core/tenancy/tenant_context'
 

@@ -6,7 +6,7 @@ import type {
   VendorChargeEnd,
   VendorChargeLimit,
   VendorStartFailure,
-} from '#plugins/contracts'
+} from '#sdk/contracts/vendor'
 import { dispatchDeviceCommand } from '#jobs/gateway_jobs'
 import AuditService from '#core/audit/audit_service'
 import CardService from '#services/cards/card_service'

@@ -1,12 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { test } from '@japa/runner'
-import logger from '@adonisjs/core/services/logger'
 import { DateTime } from 'luxon'
-import { publicUrl } from '#config/app'
+import { testContext } from '#sdk/testing/context'
 import alipay from '../index.js'
 import { fenToYuan, fromBeijingTime, toBeijingTime, yuanToFen } from '../amount.js'
-import { PluginProviderError, type PaymentProvider } from '#plugins/contracts'
-import { paymentProviderContract } from '#tests/contracts/payment_contract'
+import { PluginProviderError } from '#sdk/contracts/plugin'
+import type { PaymentProvider } from '#sdk/contracts/payment'
+import { paymentProviderContract } from '#sdk/testing/payment_contract'
 import { startFakeAlipay, type FakeAlipay } from './fake_alipay.js'
 
 const VALID = {
@@ -78,11 +78,7 @@ test.group('payment-alipay against the local gateway', (group) => {
 
   group.setup(async () => {
     gateway = await startFakeAlipay()
-    provider = await alipay.create(await alipay.validateConfig(gateway.config()), {
-      tenantId: null,
-      logger,
-      publicUrl,
-    })
+    provider = await alipay.create(await alipay.validateConfig(gateway.config()), testContext())
     return () => gateway.close()
   })
 
@@ -145,7 +141,7 @@ test.group('payment-alipay against the local gateway', (group) => {
           .privateKey.export({ type: 'pkcs8', format: 'pem' })
           .toString(),
       }),
-      { tenantId: null, logger, publicUrl }
+      testContext()
     )
     const error = await failure(stranger.query('NOSUCHTRADE1'))
     assert.equal(error.providerCode, 'isv.invalid-signature')
@@ -158,7 +154,7 @@ test.group('payment-alipay against the local gateway', (group) => {
         ...gateway.config(),
         privateKey: gateway.applicationPrivateKey,
       }),
-      { tenantId: null, logger, publicUrl }
+      testContext()
     )
     const unknown = await withPem.query('NOSUCHTRADE2')
     assert.equal(unknown.status, 'not_found')
@@ -188,11 +184,7 @@ test.group('payment-alipay against the local gateway', (group) => {
 
       // Without a PID the app id is the merchant's identity.
       const withoutPid: Record<string, unknown> = { ...gateway.config(), sellerId: undefined }
-      const byApp = await alipay.create(await alipay.validateConfig(withoutPid), {
-        tenantId: null,
-        logger,
-        publicUrl,
-      })
+      const byApp = await alipay.create(await alipay.validateConfig(withoutPid), testContext())
       assert.deepEqual(byApp.merchant, { merchantId: gateway.appId, appId: gateway.appId })
       const seen = await byApp.parseWebhook({ headers: sent!.headers, rawBody: sent!.rawBody })
       assert.deepEqual(seen!.merchant, {

@@ -15,7 +15,7 @@ import type {
   PayOptions,
   PaymentGatewayHarness,
   SentNotification,
-} from '#tests/contracts/payment_contract'
+} from '#sdk/testing/payment_contract'
 
 /*
 | A local stand-in for the Alipay openapi gateway (unreachable from tests).

@@ -1,8 +1,7 @@
 import { test } from '@japa/runner'
-import logger from '@adonisjs/core/services/logger'
 import { DateTime } from 'luxon'
-import { publicUrl } from '#config/app'
-import { PaymentWebhookRejected, type PaymentProvider } from '#plugins/contracts'
+import { testContext } from '#sdk/testing/context'
+import { PaymentWebhookRejected, type PaymentProvider } from '#sdk/contracts/payment'
 import alipay from '../index.js'
 import { startFakeAlipay, type FakeAlipay } from './fake_alipay.js'
 
@@ -46,11 +45,7 @@ test.group('payment-alipay notifications of the wrong formats', (group) => {
 
   group.setup(async () => {
     gateway = await startFakeAlipay()
-    provider = await alipay.create(await alipay.validateConfig(gateway.config()), {
-      tenantId: null,
-      logger,
-      publicUrl,
-    })
+    provider = await alipay.create(await alipay.validateConfig(gateway.config()), testContext())
     return () => gateway.close()
   })
 

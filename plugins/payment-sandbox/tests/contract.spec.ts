@@ -1,7 +1,7 @@
 import { test } from '@japa/runner'
 import sandbox from '../index.js'
 import { sign, signatureProblem } from '../signature.js'
-import { paymentProviderContract } from '#tests/contracts/payment_contract'
+import { paymentProviderContract } from '#sdk/testing/payment_contract'
 import { startSandboxGateway } from './sandbox_harness.js'
 
 paymentProviderContract({

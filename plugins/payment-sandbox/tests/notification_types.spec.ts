@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
-import app from '@adonisjs/core/services/app'
-import { PaymentWebhookRejected, type PaymentProvider } from '#plugins/contracts'
+import { instantiatePlugin } from '#sdk/testing/context'
+import { PaymentWebhookRejected, type PaymentProvider } from '#sdk/contracts/payment'
 import sandbox from '../index.js'
 import { sign } from '../signature.js'
 
@@ -67,12 +67,11 @@ test.group('payment-sandbox notifications of the wrong types', (group) => {
   let provider: PaymentProvider
 
   group.setup(async () => {
-    const registry = await app.container.make('plugins')
-    provider = await registry.instantiate(
-      sandbox,
-      { merchantId: 'sbx-types', signingKey: KEY, gatewayUrl: 'http://127.0.0.1:9' },
-      { tenantId: null }
-    )
+    provider = await instantiatePlugin(sandbox, {
+      merchantId: 'sbx-types',
+      signingKey: KEY,
+      gatewayUrl: 'http://127.0.0.1:9',
+    })
   })
 
   /** What the provider makes of `body` genuinely signed: its event, or the error it throws. */

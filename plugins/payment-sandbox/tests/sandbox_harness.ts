@@ -1,7 +1,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { sandboxGateway } from '../gateway.js'
-import type { PaymentGatewayHarness } from '#tests/contracts/payment_contract'
+import type { PaymentGatewayHarness } from '#sdk/testing/payment_contract'
 
 /**
  * The sandbox gateway on a port of its own, for tests that run without

@@ -4,16 +4,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from '@japa/runner'
-import app from '@adonisjs/core/services/app'
+import { instantiatePlugin } from '#sdk/testing/context'
 import { DateTime } from 'luxon'
 import wechatpay from '../index.js'
 import { parseTradeBill, yuanToFen } from '../bill.js'
-import {
-  PaymentWebhookRejected,
-  PluginProviderError,
-  type PaymentProvider,
-} from '#plugins/contracts'
-import { paymentProviderContract } from '#tests/contracts/payment_contract'
+import { PluginProviderError } from '#sdk/contracts/plugin'
+import { PaymentWebhookRejected, type PaymentProvider } from '#sdk/contracts/payment'
+import { paymentProviderContract } from '#sdk/testing/payment_contract'
 import { startFakeWechatpay, type FakeWechatpay } from './fake_wechatpay.js'
 
 const otherKey = () =>
@@ -55,8 +52,7 @@ paymentProviderContract({
 })
 
 async function instantiate(config: Record<string, unknown>) {
-  const registry = await app.container.make('plugins')
-  return registry.instantiate(wechatpay, config, { tenantId: null })
+  return instantiatePlugin(wechatpay, config)
 }
 
 async function failure(work: Promise<unknown>) {

@@ -15,7 +15,7 @@ import type {
   PaymentGatewayHarness,
   PayOptions,
   SentNotification,
-} from '#tests/contracts/payment_contract'
+} from '#sdk/testing/payment_contract'
 
 /*
 | A local stand-in for api.mch.weixin.qq.com (unreachable from tests),

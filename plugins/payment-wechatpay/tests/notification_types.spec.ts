@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
-import app from '@adonisjs/core/services/app'
-import { PaymentWebhookRejected, type PaymentProvider } from '#plugins/contracts'
+import { instantiatePlugin } from '#sdk/testing/context'
+import { PaymentWebhookRejected, type PaymentProvider } from '#sdk/contracts/payment'
 import wechatpay from '../index.js'
 import { startFakeWechatpay, type FakeWechatpay } from './fake_wechatpay.js'
 
@@ -77,8 +77,7 @@ test.group('payment-wechatpay notifications of the wrong types', (group) => {
 
   group.setup(async () => {
     gateway = await startFakeWechatpay()
-    const registry = await app.container.make('plugins')
-    provider = await registry.instantiate(wechatpay, gateway.config(), { tenantId: null })
+    provider = await instantiatePlugin(wechatpay, gateway.config())
     return () => gateway.close()
   })
 

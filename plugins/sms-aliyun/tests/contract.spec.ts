@@ -1,9 +1,8 @@
 import { test } from '@japa/runner'
-import logger from '@adonisjs/core/services/logger'
-import { publicUrl } from '#config/app'
+import { testContext } from '#sdk/testing/context'
 import smsAliyun from '../index.js'
-import { PluginProviderError } from '#plugins/contracts'
-import { smsSenderContract } from '#tests/contracts/sms_contract'
+import { PluginProviderError } from '#sdk/contracts/plugin'
+import { smsSenderContract } from '#sdk/testing/sms_contract'
 import { startFakeDysmsapi, type FakeDysmsapi } from './fake_dysmsapi.js'
 
 const KEY_ID = 'LTAI5tTestKeyId0001'
@@ -48,11 +47,7 @@ test.group('sms-aliyun', (group) => {
   test('a wrong secret is refused by the signature check, and the error says so', async ({
     assert,
   }) => {
-    const sender = await smsAliyun.create(config({ accessKeySecret: 'wrong' }), {
-      tenantId: null,
-      logger,
-      publicUrl,
-    })
+    const sender = await smsAliyun.create(config({ accessKeySecret: 'wrong' }), testContext())
     const error = await sender.sendVerificationCode({ phone: '13700137000', code: '123456' }).then(
       () => null,
       (reason: unknown) => reason
@@ -65,11 +60,7 @@ test.group('sms-aliyun', (group) => {
   })
 
   test('values that need percent-encoding (Chinese, spaces, *) sign right', async ({ assert }) => {
-    const sender = await smsAliyun.create(config({ signName: '桩 行*天下(测试)' }), {
-      tenantId: null,
-      logger,
-      publicUrl,
-    })
+    const sender = await smsAliyun.create(config({ signName: '桩 行*天下(测试)' }), testContext())
     await sender.sendVerificationCode({
       phone: '13700137001',
       code: '654321',
@@ -79,11 +70,10 @@ test.group('sms-aliyun', (group) => {
   })
 
   test('an unreachable endpoint is a clear provider error', async ({ assert }) => {
-    const sender = await smsAliyun.create(config({ endpoint: 'http://127.0.0.1:9/' }), {
-      tenantId: null,
-      logger,
-      publicUrl,
-    })
+    const sender = await smsAliyun.create(
+      config({ endpoint: 'http://127.0.0.1:9/' }),
+      testContext()
+    )
     const error = await sender.sendVerificationCode({ phone: '13700137002', code: '123456' }).then(
       () => null,
       (reason: unknown) => reason

@@ -1,5 +1,5 @@
 import vendorDny from '../index.js'
-import { vendorAdapterContract } from '#tests/contracts/vendor_contract'
+import { vendorAdapterContract } from '#sdk/testing/vendor_contract'
 
 vendorAdapterContract({
   plugin: vendorDny,

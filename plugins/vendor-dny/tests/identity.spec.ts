@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
 import logger from '@adonisjs/core/services/logger'
-import type { VendorAdapter, VendorIdentityDecision } from '#plugins/contracts'
+import type { VendorAdapter, VendorIdentityDecision } from '#sdk/contracts/vendor'
 import vendorDny from '../index.js'
 import { encodeDeviceMessage } from '../protocol/codec.js'
 import { heartbeat, RawPile, register } from './raw_pile.js'

@@ -1,4 +1,4 @@
-import { decideIdentity } from '#tests/contracts/vendor_contract'
+import { decideIdentity } from '#sdk/testing/vendor_contract'
 import type {
   VendorCardDecision,
   VendorChargeEnd,
@@ -8,7 +8,7 @@ import type {
   VendorPileDecision,
   VendorPileReport,
   VendorPortReport,
-} from '#plugins/contracts'
+} from '#sdk/contracts/vendor'
 
 export type SinkEvent =
   | { type: 'authenticate'; claim: VendorIdentityClaim }

@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
 import logger from '@adonisjs/core/services/logger'
-import type { VendorAdapter } from '#plugins/contracts'
+import type { VendorAdapter } from '#sdk/contracts/vendor'
 import vendorDny from '../index.js'
 import { RecordingSink } from './recording_sink.js'
 

@@ -1,5 +1,5 @@
 import { test } from '@japa/runner'
-import type { VendorAdapter } from '#plugins/contracts'
+import type { VendorAdapter } from '#sdk/contracts/vendor'
 import juy from '../index.js'
 import { wireOrderNo } from '../mapping.js'
 import { JuySimulator } from '../simulator.js'

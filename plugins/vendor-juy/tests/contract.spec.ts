@@ -1,4 +1,4 @@
-import { vendorAdapterContract } from '#tests/contracts/vendor_contract'
+import { vendorAdapterContract } from '#sdk/testing/vendor_contract'
 import juy from '../index.js'
 
 vendorAdapterContract({

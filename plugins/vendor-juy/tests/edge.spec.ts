@@ -1,7 +1,7 @@
 import { test } from '@japa/runner'
 import { connect as tcpConnect } from 'node:net'
 import mqtt from 'mqtt'
-import type { VendorAdapter } from '#plugins/contracts'
+import type { VendorAdapter } from '#sdk/contracts/vendor'
 import juy from '../index.js'
 import { PacketSizeGuard } from '../broker.js'
 import { JuySimulator } from '../simulator.js'

@@ -1,4 +1,4 @@
-import { decideIdentity } from '#tests/contracts/vendor_contract'
+import { decideIdentity } from '#sdk/testing/vendor_contract'
 import { createServer, type AddressInfo } from 'node:net'
 import { Logger } from '@adonisjs/core/logger'
 import { Aedes, type Client } from 'aedes'
@@ -10,7 +10,7 @@ import type {
   VendorIdentityClaim,
   VendorIdentityDecision,
   VendorPileReport,
-} from '#plugins/contracts'
+} from '#sdk/contracts/vendor'
 import {
   decodeServerMessage,
   encodeDeviceMqttMessage,

@@ -1,5 +1,5 @@
 import ocpp16 from '../index.js'
-import { vendorAdapterContract } from '#tests/contracts/vendor_contract'
+import { vendorAdapterContract } from '#sdk/testing/vendor_contract'
 
 vendorAdapterContract({
   plugin: ocpp16,

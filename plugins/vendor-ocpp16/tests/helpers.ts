@@ -1,14 +1,13 @@
-import { decideIdentity } from '#tests/contracts/vendor_contract'
+import { decideIdentity } from '#sdk/testing/vendor_contract'
 import { connect as connectTcp } from 'node:net'
 import { WebSocket } from 'ws'
-import logger from '@adonisjs/core/services/logger'
-import { publicUrl } from '#config/app'
+import { testContext } from '#sdk/testing/context'
 import type {
   VendorCardDecision,
   VendorEventSink,
   VendorIdentityClaim,
   VendorIdentityDecision,
-} from '#plugins/contracts'
+} from '#sdk/contracts/vendor'
 import ocpp16 from '../index.js'
 import type { OcppAdapter } from '../adapter.js'
 
@@ -101,7 +100,7 @@ export async function startAdapter(config: Record<string, unknown> = {}) {
     callTimeoutMs: 1000,
     ...config,
   })
-  const adapter = (await ocpp16.create(valid, { tenantId: null, logger, publicUrl })) as OcppAdapter
+  const adapter = (await ocpp16.create(valid, testContext())) as OcppAdapter
   const sink = new RecordingSink()
   await adapter.start(sink)
   return { adapter, sink }

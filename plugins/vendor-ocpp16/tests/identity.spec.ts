@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import logger from '@adonisjs/core/services/logger'
-import type { VendorIdentityClaim } from '#plugins/contracts'
+import type { VendorIdentityClaim } from '#sdk/contracts/vendor'
 import ocpp16 from '../index.js'
 import type { OcppAdapter } from '../adapter.js'
 import {

@@ -9,7 +9,7 @@ import {
   PENDING_TOTAL,
 } from '#services/operations/device_identity_service'
 import GatewaySink from '#services/operations/gateway/gateway_sink'
-import type { VendorDeviceProof } from '#plugins/contracts'
+import type { VendorDeviceProof } from '#sdk/contracts/vendor'
 import { type BrowserSession, resetLoginLimits } from '#tests/helpers/login'
 import {
   auditActions,

@@ -5,7 +5,7 @@ import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import MainSeeder from '#database/seeders/main_seeder'
 import PileSeeder from '#database/seeders/pile_seeder'
-import type { VendorDeviceProof } from '#plugins/contracts'
+import type { VendorDeviceProof } from '#sdk/contracts/vendor'
 import { readDemoCredentials } from '#services/operations/demo_credentials'
 import GatewaySink from '#services/operations/gateway/gateway_sink'
 

@@ -6,7 +6,7 @@ import TenantPluginService from '#plugins/tenant_plugins'
 import PaymentService from '#services/finance/payment_service'
 import QueueManager from '#core/queue/queue_manager'
 import TenantContext from '#core/tenancy/tenant_context'
-import type { PaymentGatewayHarness } from '#tests/contracts/payment_contract'
+import type { PaymentGatewayHarness } from '#sdk/testing/payment_contract'
 import { createRider, walletFixture } from '#tests/functional/wallet/helpers'
 
 /*

@@ -2,7 +2,7 @@ import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
 import ReconciliationService, { compareBill } from '#services/finance/reconciliation_service'
-import type { PaymentGatewayHarness } from '#tests/contracts/payment_contract'
+import type { PaymentGatewayHarness } from '#sdk/testing/payment_contract'
 import { startSandboxGateway } from '../../../plugins/payment-sandbox/tests/sandbox_harness.js'
 import { eventually, orderRow, paymentFixture } from './helpers.js'
 

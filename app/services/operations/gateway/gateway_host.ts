@@ -1,6 +1,6 @@
 import db from '@adonisjs/lucid/services/db'
 import type { Logger } from '@adonisjs/core/logger'
-import type { VendorAdapter, VendorCommand } from '#plugins/contracts'
+import type { VendorAdapter, VendorCommand } from '#sdk/contracts/vendor'
 import type PluginRegistry from '#plugins/registry'
 import type { GatewayConfig } from '#config/gateway'
 import DeviceEventService, { GATEWAY_CACHING } from '#services/operations/device_event_service'

@@ -7,7 +7,7 @@ import type {
   VendorPileDecision,
   VendorPileReport,
   VendorPortReport,
-} from '#plugins/contracts'
+} from '#sdk/contracts/vendor'
 import ChargingService from '#services/orders/charging_service'
 import DeviceEventService from '#services/operations/device_event_service'
 import DeviceIdentityService from '#services/operations/device_identity_service'

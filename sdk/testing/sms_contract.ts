@@ -1,7 +1,8 @@
-import { test } from '@japa/runner'
-import app from '@adonisjs/core/services/app'
 import { errors } from '@vinejs/vine'
-import { PluginProviderError, type PluginDefinition } from '#plugins/contracts'
+import { PluginProviderError, type PluginDefinition } from '#sdk/contracts/plugin'
+import { isPluginDefinition } from '#sdk/define_plugin'
+import { contractSuite, registerContract, type ContractSuite } from './contract.js'
+import { instantiatePlugin } from './context.js'
 
 export interface SmsContractOptions {
   plugin: PluginDefinition<'sms'>
@@ -21,19 +22,17 @@ export interface SmsContractOptions {
  * The contract every `sms` plugin passes: its own tests call this with
  * what it needs (plugins/<id>/tests/contract.spec.ts).
  */
-export function smsSenderContract(options: SmsContractOptions) {
+export function smsContractSuite(options: SmsContractOptions): ContractSuite {
   const { plugin } = options
 
-  test.group(`sms contract: ${plugin.id}`, (group) => {
-    if (options.setup) group.setup(options.setup)
-
-    test('is found under plugins/ by the registry as an sms sender', async ({ assert }) => {
-      const registry = await app.container.make('plugins')
-      assert.strictEqual(registry.find(plugin.id, 'sms'), plugin)
+  return contractSuite({ title: `sms contract: ${plugin.id}`, setup: options.setup }, (check) => {
+    check('is an sms plugin that sends verification codes', async (assert) => {
+      assert.isTrue(isPluginDefinition(plugin), 'not made by definePlugin')
+      assert.equal(plugin.kind, 'sms')
       assert.include(plugin.capabilities, 'verification-code')
     })
 
-    test('accepts a valid config and refuses invalid ones', async ({ assert }) => {
+    check('accepts a valid config and refuses invalid ones', async (assert) => {
       await plugin.validateConfig(options.validConfig())
       for (const config of options.invalidConfigs) {
         const refusal = await plugin.validateConfig(config).then(
@@ -48,23 +47,13 @@ export function smsSenderContract(options: SmsContractOptions) {
       }
     })
 
-    test('declares its secrets, which never show in full', async ({ assert }) => {
-      const registry = await app.container.make('plugins')
+    check('declares its secrets among its config fields', async (assert) => {
       assert.sameMembers([...plugin.secrets], options.secrets)
-      const config = await plugin.validateConfig(options.validConfig())
-      const shown = JSON.stringify(registry.maskConfig(plugin, config))
-      for (const secret of plugin.secrets) {
-        assert.notInclude(shown, String(config[secret]))
-      }
-      const { secrets } = registry.splitSecrets(plugin, config)
-      assert.sameMembers(Object.keys(secrets), [...plugin.secrets])
+      assert.includeMembers([...plugin.configFields], [...plugin.secrets])
     })
 
-    test('sends a verification code and answers with the provider message id', async ({
-      assert,
-    }) => {
-      const registry = await app.container.make('plugins')
-      const sender = await registry.instantiate(plugin, options.validConfig(), { tenantId: null })
+    check('sends a verification code and answers with the provider message id', async (assert) => {
+      const sender = await instantiatePlugin(plugin, options.validConfig())
       const phone = '13800138000'
       const { providerMessageId } = await sender.sendVerificationCode({ phone, code: '482913' })
       assert.isString(providerMessageId)
@@ -72,9 +61,8 @@ export function smsSenderContract(options: SmsContractOptions) {
       assert.equal(await options.received(phone), '482913')
     })
 
-    test('reports a provider refusal clearly', async ({ assert }) => {
-      const registry = await app.container.make('plugins')
-      const sender = await registry.instantiate(plugin, options.validConfig(), { tenantId: null })
+    check('reports a provider refusal clearly', async (assert) => {
+      const sender = await instantiatePlugin(plugin, options.validConfig())
       const error = await sender.sendVerificationCode({ phone: '12345', code: '482913' }).then(
         () => null,
         (reason: unknown) => reason
@@ -86,4 +74,9 @@ export function smsSenderContract(options: SmsContractOptions) {
       assert.include(refusal.message, refusal.providerCode)
     })
   })
+}
+
+/** Registers the sms contract as a Japa group: what a plugin's tests/contract.spec.ts calls. */
+export function smsSenderContract(options: SmsContractOptions) {
+  registerContract(smsContractSuite(options))
 }

@@ -8,9 +8,9 @@ import {
   type PluginHttpRequest,
   type PluginHttpResponse,
   type PluginInstances,
-  type VendorSimulator,
   type PluginKind,
-} from '#plugins/contracts'
+} from '#sdk/contracts/plugin'
+import type { VendorSimulator } from '#sdk/contracts/vendor'
 
 /** What a plugin's index.ts passes to definePlugin. */
 export interface PluginDeclaration<
