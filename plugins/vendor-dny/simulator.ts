@@ -1,16 +1,13 @@
 import net from 'node:net'
 import type { Logger } from '@adonisjs/core/logger'
-import type {
-  VendorSimulationOptions,
-  VendorSimulationSummary,
-  VendorSimulator,
-} from '#sdk/contracts/vendor'
+import type { VendorSimulationOptions, VendorSimulator } from '#sdk/contracts/vendor'
 import {
   decodeServerMessage,
   encodeDeviceMessage,
   type DnyDeviceMessage,
   type DnyServerMessage,
 } from './protocol/codec.js'
+import { SimulationBase, dialEndpoint } from '#sdk/simulator'
 import { DNY_ACCOUNT_STATUSES } from './protocol/codes.js'
 import { DnyFrameDecoder } from './protocol/frame_decoder.js'
 import { MessageIdCounter, joinPhysicalId } from './protocol/physical_id.js'
@@ -40,20 +37,6 @@ const FULL_POWER_WATTS = 30
 const UNPLUG_CHANCE = 0.15
 const TICK_MS = 25
 const RECONNECT_MS = 300
-
-type Random = () => number
-
-/** Mulberry32: the same seed replays the same riders and curves. */
-function seededRandom(seed: number): Random {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let value = state
-    value = Math.imul(value ^ (value >>> 15), value | 1)
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61)
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** A battery on charge: ramp, plateau, then a taper to full. */
 interface Charge {
@@ -95,39 +78,18 @@ interface StoredSettlement {
   nextResendAt: number
 }
 
-class Simulation {
-  readonly summary: VendorSimulationSummary
-  readonly random: Random
-  readonly speed: number
+class Simulation extends SimulationBase {
   readonly startedReal = Date.now()
   readonly startedSim = Math.floor(Date.now() / 1000)
   running = true
 
-  constructor(readonly options: VendorSimulationOptions) {
-    this.random = seededRandom(options.seed ?? 1)
-    this.speed = options.speed ?? 60
-    this.summary = {
-      piles: options.piles,
-      frames: { sent: 0, received: 0 },
-      swipes: 0,
-      chargesStarted: 0,
-      chargesEnded: 0,
-      refusals: {},
-      errors: 0,
-    }
+  constructor(options: VendorSimulationOptions) {
+    super(options, { speed: 60, seed: 1 })
   }
 
   /** Simulated unix seconds. */
   now() {
     return this.startedSim + ((Date.now() - this.startedReal) / 1000) * this.speed
-  }
-
-  between(min: number, max: number) {
-    return min + this.random() * (max - min)
-  }
-
-  refused(reason: string) {
-    this.summary.refusals[reason] = (this.summary.refusals[reason] ?? 0) + 1
   }
 }
 
@@ -249,7 +211,7 @@ class SimulatedPile {
 
   #idle(): PortState {
     const cards = this.sim.options.cardNos ?? []
-    const gap = -Math.log(1 - this.sim.random()) * MEAN_SWIPE_GAP_SECONDS
+    const gap = this.sim.exponential(MEAN_SWIPE_GAP_SECONDS)
     return { kind: 'idle', nextSwipeAt: cards.length ? this.sim.now() + gap : Infinity }
   }
 
@@ -481,12 +443,6 @@ function floor16(value: number) {
   return Math.max(0, Math.min(0xffff, Math.floor(value)))
 }
 
-function parseEndpoint(endpoint: string) {
-  const url = new URL(endpoint)
-  const host = ['0.0.0.0', '::', '[::]', ''].includes(url.hostname) ? '127.0.0.1' : url.hostname
-  return { host, port: Number(url.port) }
-}
-
 /** Device keys for generated piles: the port count's type byte and numbers from 100000. */
 function deviceKeys(options: VendorSimulationOptions) {
   const type = deviceTypeForPorts(options.ports)
@@ -502,7 +458,7 @@ function deviceKeys(options: VendorSimulationOptions) {
 const simulator: VendorSimulator = {
   async run(options) {
     const sim = new Simulation(options)
-    const { host, port } = parseEndpoint(options.endpoint)
+    const { host, port } = dialEndpoint(options.endpoint)
     const piles = deviceKeys(options).map((physicalId) => {
       const ports = portCountOfDeviceType(physicalId >>> 24) ?? options.ports
       const key = physicalId.toString(16).toUpperCase().padStart(8, '0')

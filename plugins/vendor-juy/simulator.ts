@@ -12,6 +12,7 @@ import {
 } from './protocol/codec.js'
 import { JUY_CARD_RESULTS, JUY_DEFAULT_TIER_POWERS_WATTS } from './protocol/codes.js'
 import type { JuyEnergyUnit, JuyTierLayout } from './protocol/message_definition.js'
+import { SimulationBase } from '#sdk/simulator'
 import { readServerMqttFrame, type JuyTopicCommandFormat } from './protocol/mqtt.js'
 import type { ParameterTable } from './protocol/parameter_table.js'
 import { cardNumberOf, parameterTable } from './mapping.js'
@@ -112,32 +113,6 @@ interface Port {
   swipePending: NodeJS.Timeout | null
 }
 
-/** Mulberry32: reproducible runs from a seed. */
-function seeded(seed: number) {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let value = state
-    value = Math.imul(value ^ (value >>> 15), value | 1)
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61)
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-class Tally {
-  sent = 0
-  received = 0
-  swipes = 0
-  chargesStarted = 0
-  chargesEnded = 0
-  errors = 0
-  refusals: Record<string, number> = {}
-
-  refuse(reason: string) {
-    this.refusals[reason] = (this.refusals[reason] ?? 0) + 1
-  }
-}
-
 class SimulatedPile {
   client: MqttClient | null = null
   loggedIn = false
@@ -184,9 +159,9 @@ class SimulatedPile {
       this.run.options.logger.warn({ err: error, imei: this.imei }, 'juy simulator: connection')
     )
     client.on('message', (topic, payload) => {
-      this.run.tally.received++
+      this.run.summary.frames.received++
       this.#receive(topic, payload).catch((error) => {
-        this.run.tally.errors++
+        this.run.summary.errors++
         this.run.options.logger.error({ err: error, imei: this.imei }, 'juy simulator: failed')
       })
     })
@@ -262,7 +237,7 @@ class SimulatedPile {
     if (idle.length === 0) return
     const port = idle[Math.floor(this.run.random() * idle.length)]
     const card = this.run.cards[Math.floor(this.run.random() * this.run.cards.length)]
-    this.run.tally.swipes++
+    this.run.summary.swipes++
     port.swipePending = setTimeout(() => (port.swipePending = null), SWIPE_WAIT_MS)
     this.#send({ type: 'card_auth', port: port.no, cardNumber: card, operation: CARD_START })
   }
@@ -283,7 +258,7 @@ class SimulatedPile {
         const port = this.ports[message.port - 1]
         this.#clearSwipe(port)
         const result = JUY_CARD_RESULTS[message.result as keyof typeof JUY_CARD_RESULTS]
-        this.run.tally.refuse(result ?? `result_${message.result}`)
+        this.run.refused(result ?? `result_${message.result}`)
         return
       }
       case 'start':
@@ -296,7 +271,7 @@ class SimulatedPile {
         if (!timer) return
         clearTimeout(timer)
         this.#unacked.delete(key)
-        this.run.tally.chargesEnded++
+        this.run.summary.chargesEnded++
         return
       }
       case 'query_port_data':
@@ -314,7 +289,7 @@ class SimulatedPile {
 
   #loggedIn(message: ServerMessage<'login_reply'>) {
     if (message.result === 0x01) {
-      this.run.tally.refuse('login_refused')
+      this.run.refused('login_refused')
       this.#later(() => this.#login(), LOGIN_RETRY_MS)
       return
     }
@@ -331,7 +306,7 @@ class SimulatedPile {
     const port = this.ports[message.port - 1]
     this.#clearSwipe(port)
     if (port.charge) {
-      this.run.tally.refuse('port_busy')
+      this.run.refused('port_busy')
       this.#send({
         type: 'start_reply',
         port: message.port,
@@ -364,7 +339,7 @@ class SimulatedPile {
       // One rider in ten takes the charger away before the end.
       unplugAtSeconds: random() < 0.1 ? 600 + random() * 3 * 3600 : null,
     }
-    this.run.tally.chargesStarted++
+    this.run.summary.chargesStarted++
     this.#send({
       type: 'start_reply',
       port: message.port,
@@ -499,15 +474,15 @@ class SimulatedPile {
       ...this.run.codec,
       commandFormat: this.run.commandFormat,
     })
-    this.run.tally.sent++
+    this.run.summary.frames.sent++
     this.client?.publishAsync(topic, payload, { qos: 1 }).catch((error) => {
-      this.run.tally.errors++
+      this.run.summary.errors++
       this.run.options.logger.warn({ err: error, imei: this.imei }, 'juy simulator: not sent')
     })
   }
 
   #problem(reason: string, detail: string) {
-    this.run.tally.errors++
+    this.run.summary.errors++
     this.run.options.logger.warn({ imei: this.imei, reason, detail }, 'juy simulator: problem')
   }
 
@@ -521,25 +496,16 @@ class SimulatedPile {
 }
 
 /** What every pile of one run shares. */
-class SimulationRun {
-  tally = new Tally()
-  random: () => number
+class SimulationRun extends SimulationBase {
   cards: number[]
   codec: { tierLayout: JuyTierLayout; energyUnit: JuyEnergyUnit }
   commandFormat: JuyTopicCommandFormat
   resendMs: number
   resends: number
-  /** How much faster than real time the chargers' curves run (never what is billed). */
-  speed: number
   #swipeMeanMs: number
 
-  constructor(
-    readonly options: VendorSimulationOptions,
-    settings: JuySimulatorSettings
-  ) {
-    const speed = options.speed ?? 1
-    this.speed = speed
-    this.random = seeded(options.seed ?? Date.now())
+  constructor(options: VendorSimulationOptions, settings: JuySimulatorSettings) {
+    super(options, { speed: 1, seed: Date.now() })
     // JUY cards are u32 UIDs: numbers printed otherwise cannot be swiped here.
     const cards = (options.cardNos ?? []).map(cardNumberOf).filter((card) => card !== null)
     this.cards = cards.length ? cards : Array.from({ length: 20 }, (_, index) => 10_000_001 + index)
@@ -550,12 +516,11 @@ class SimulationRun {
     this.commandFormat = settings.commandFormat ?? 'hex'
     this.resendMs = (settings.resendSeconds ?? 10) * 1000
     this.resends = settings.resends ?? 3
-    this.#swipeMeanMs = (settings.swipeEverySeconds ?? Math.max(1, 600 / speed)) * 1000
+    this.#swipeMeanMs = (settings.swipeEverySeconds ?? Math.max(1, 600 / this.speed)) * 1000
   }
 
-  /** Exponentially distributed, as arrivals are. */
   swipeInterval() {
-    return -Math.log(1 - this.random()) * this.#swipeMeanMs
+    return this.exponential(this.#swipeMeanMs)
   }
 }
 
@@ -599,16 +564,7 @@ export class JuySimulator implements VendorSimulator {
     }
     await Promise.all(piles.map((pile) => pile.close()))
 
-    const { tally } = run
-    const summary: VendorSimulationSummary = {
-      piles: piles.length,
-      frames: { sent: tally.sent, received: tally.received },
-      swipes: tally.swipes,
-      chargesStarted: tally.chargesStarted,
-      chargesEnded: tally.chargesEnded,
-      refusals: tally.refusals,
-      errors: tally.errors,
-    }
+    const summary = { ...run.summary, piles: piles.length }
     options.logger.info(summary, 'juy simulator: done')
     return summary
   }

@@ -4,6 +4,7 @@ import type {
   VendorSimulationSummary,
   VendorSimulator,
 } from '#sdk/contracts/vendor'
+import { SimulationBase } from '#sdk/simulator'
 import { SUBPROTOCOL } from './adapter.js'
 import { OcppCallError, type OcppPayload } from './protocol/frames.js'
 import { OcppRpc, type CallOutcome } from './protocol/rpc.js'
@@ -65,45 +66,20 @@ interface Connector {
 const FRAMES_PER_SECOND = 4
 const FRAME_BURST = 20
 
-/** Small deterministic generator (mulberry32), so a seed replays the same run. */
-function generator(seed: number) {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 export class OcppSimulator implements VendorSimulator {
   async run(options: VendorSimulationOptions): Promise<VendorSimulationSummary> {
     return new SimulationRun(options).run()
   }
 }
 
-class SimulationRun {
-  summary: VendorSimulationSummary
-  random: () => number
-  speed: number
+class SimulationRun extends SimulationBase {
   startedAt = Date.now()
   deadline: number
   running = true
   stopWaiters = new Set<() => void>()
 
-  constructor(readonly options: VendorSimulationOptions) {
-    this.summary = {
-      piles: options.piles,
-      frames: { sent: 0, received: 0 },
-      swipes: 0,
-      chargesStarted: 0,
-      chargesEnded: 0,
-      refusals: {},
-      errors: 0,
-    }
-    this.random = generator(options.seed ?? Date.now())
-    this.speed = options.speed ?? 1
+  constructor(options: VendorSimulationOptions) {
+    super(options, { speed: 1, seed: Date.now() })
     this.deadline = this.startedAt + options.durationSeconds * 1000
   }
 
@@ -129,14 +105,6 @@ class SimulationRun {
       this.stopWaiters.add(done)
       if (wakeable) wakeable.wake = done
     })
-  }
-
-  between(min: number, max: number) {
-    return min + this.random() * (max - min)
-  }
-
-  refused(reason: string) {
-    this.summary.refusals[reason] = (this.summary.refusals[reason] ?? 0) + 1
   }
 
   async run() {

@@ -1,6 +1,7 @@
 import { dnyDeviceMessages, type DnyDeviceMessage } from './device_messages.js'
 import { encodeDnyFrame, type DnyFrame } from './frame.js'
-import { DNY_MAX_PORTS, type DecodeResult } from './message_definition.js'
+import type { DecodeResult } from '#sdk/messages'
+import { DNY_MAX_PORTS } from './message_definition.js'
 import { dnyServerMessages, type DnyServerMessage } from './server_messages.js'
 
 export interface DnyFrameHeader {
@@ -28,7 +29,7 @@ export function decodeDeviceMessage(
 
 /** Server side: a command or reply for a pile, as bytes. */
 export function encodeServerMessage(header: DnyFrameHeader, message: DnyServerMessage) {
-  return encodeDnyFrame({ ...header, ...dnyServerMessages.encode(message) })
+  return encodeDnyFrame({ ...header, ...dnyServerMessages.encode(message, meta({})) })
 }
 
 /** Pile side (simulators): a server frame as a typed, validated message. */
@@ -41,7 +42,7 @@ export function decodeServerMessage(
 
 /** Pile side (simulators): a pile's message as bytes. */
 export function encodeDeviceMessage(header: DnyFrameHeader, message: DnyDeviceMessage) {
-  return encodeDnyFrame({ ...header, ...dnyDeviceMessages.encode(message) })
+  return encodeDnyFrame({ ...header, ...dnyDeviceMessages.encode(message, meta({})) })
 }
 
 export type { DnyDeviceMessage, DnyServerMessage, DecodeResult }

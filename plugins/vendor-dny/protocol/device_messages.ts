@@ -1,5 +1,5 @@
 import vine from '@vinejs/vine'
-import { hexBytes, toHex } from './bytes.js'
+import { hexBytes, toHex } from '#sdk/bytes'
 import {
   DNY_CARD_TYPES,
   DNY_CHARGE_CONTROL_RESULTS,

@@ -1,3 +1,5 @@
+import { sum16 } from '#sdk/checksum'
+
 /** "DNY": three header bytes make a false header inside the data unlikely. */
 export const DNY_HEADER = Buffer.from('DNY', 'ascii')
 
@@ -21,11 +23,9 @@ export interface DnyFrame {
   data: Buffer
 }
 
-/** Low 16 bits of the byte sum of everything before the checksum, "DNY" included. */
-export function dnyChecksum(bytes: Buffer, end = bytes.length) {
-  let sum = 0
-  for (let index = 0; index < end; index++) sum += bytes[index]
-  return sum & 0xffff
+/** The checksum: low 16 bits of the byte sum of everything before it, "DNY" included. */
+export function hasValidChecksum(raw: Buffer) {
+  return sum16(raw, 0, raw.length - 2) === raw.readUInt16LE(raw.length - 2)
 }
 
 export function encodeDnyFrame(frame: DnyFrame) {
@@ -38,7 +38,7 @@ export function encodeDnyFrame(frame: DnyFrame) {
   bytes.writeUInt16LE(frame.messageId, 9)
   bytes.writeUInt8(frame.command, 11)
   frame.data.copy(bytes, 12)
-  bytes.writeUInt16LE(dnyChecksum(bytes, bytes.length - 2), bytes.length - 2)
+  bytes.writeUInt16LE(sum16(bytes, 0, bytes.length - 2), bytes.length - 2)
   return bytes
 }
 

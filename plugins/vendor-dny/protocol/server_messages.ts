@@ -1,5 +1,5 @@
 import vine from '@vinejs/vine'
-import { hexBytes, toHex, type ByteReader, type ByteWriter } from './bytes.js'
+import { hexBytes, toHex, type ByteReader, type ByteWriter } from '#sdk/bytes'
 import {
   DNY_ACCOUNT_STATUSES,
   DNY_COMMANDS,

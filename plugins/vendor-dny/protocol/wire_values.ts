@@ -1,4 +1,4 @@
-import type { ByteReader, ByteWriter } from './bytes.js'
+import type { ByteReader, ByteWriter } from '#sdk/bytes'
 
 /** Ports are 1-based in our objects; the wire counts from 0, and 0xFF means "any" or "none". */
 export function portFromWire(byte: number) {

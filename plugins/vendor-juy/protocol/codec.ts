@@ -1,6 +1,7 @@
 import { juyDeviceMessages, type JuyDeviceMessage } from './device_messages.js'
 import { JUY_DEFAULT_RESULT, JUY_LOGIN_COMMAND, encodeJuyFrame, type JuyFrame } from './frame.js'
-import { codecMeta, type DecodeResult, type JuyCodecOptions } from './message_definition.js'
+import type { DecodeResult } from '#sdk/messages'
+import { codecMeta, type JuyCodecOptions } from './message_definition.js'
 import { mqttMessage, type JuyMqttOptions } from './mqtt.js'
 import { juyServerMessages, type JuyServerMessage } from './server_messages.js'
 

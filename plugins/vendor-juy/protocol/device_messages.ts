@@ -1,5 +1,5 @@
 import vine from '@vinejs/vine'
-import type { ByteReader, ByteWriter } from './bytes.js'
+import type { ByteReader, ByteWriter } from '#sdk/bytes'
 import {
   JUY_CARD_OPERATIONS,
   JUY_COMMANDS,

@@ -1,3 +1,5 @@
+import { sum8 } from '#sdk/checksum'
+
 /** "5A A5": the frame header of both the TCP and the MQTT variant. */
 export const JUY_HEADER = Buffer.from([0x5a, 0xa5])
 
@@ -35,16 +37,12 @@ export function isImei(value: string) {
   return /^\d{15}$/.test(value)
 }
 
-/** Low 8 bits of the byte sum from the length field through the data (IMEI included). */
-export function juyChecksum(bytes: Buffer, start = JUY_HEADER.length, end = bytes.length - 1) {
-  let sum = 0
-  for (let index = start; index < end; index++) sum += bytes[index]
-  return sum & 0xff
-}
-
-/** True when a delimited frame's last byte is the sum of what precedes it. */
+/**
+ * True when a delimited frame's last byte is its checksum: the low 8 bits
+ * of the byte sum from the length field through the data (IMEI included).
+ */
 export function hasValidChecksum(raw: Buffer) {
-  return juyChecksum(raw) === raw[raw.length - 1]
+  return sum8(raw, JUY_HEADER.length, raw.length - 1) === raw[raw.length - 1]
 }
 
 export function encodeJuyFrame(frame: JuyFrame) {
@@ -64,7 +62,7 @@ export function encodeJuyFrame(frame: JuyFrame) {
   bytes.writeUInt8(frame.result, 5)
   imei.copy(bytes, 6)
   frame.data.copy(bytes, 6 + imei.length)
-  bytes.writeUInt8(juyChecksum(bytes), bytes.length - 1)
+  bytes.writeUInt8(sum8(bytes, JUY_HEADER.length, bytes.length - 1), bytes.length - 1)
   return bytes
 }
 

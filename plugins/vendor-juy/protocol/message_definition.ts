@@ -1,6 +1,5 @@
-import vine, { errors } from '@vinejs/vine'
-import type { Infer, SchemaTypes } from '@vinejs/vine/types'
-import { ByteReader, ByteWriter, TruncatedBodyError } from './bytes.js'
+import vine from '@vinejs/vine'
+import { messageCodec } from '#sdk/messages'
 
 /**
  * How the 0x85 tier data is laid out: the document's table puts N times and
@@ -85,96 +84,4 @@ export const rules = {
   code: <const Codes extends readonly number[]>(codes: Codes) => vine.enum(codes),
 }
 
-/** One message of one direction: its bytes, its plain object and the schema between them. */
-export interface MessageDefinition<Type extends string, Message extends { type: Type }> {
-  command: number
-  type: Type
-  read(reader: ByteReader, meta: JuyCodecMeta): Message
-  write(writer: ByteWriter, message: Message, meta: JuyCodecMeta): void
-  validate(value: Message, meta: JuyCodecMeta): Promise<Message>
-}
-
-export function defineMessage<const Type extends string, Schema extends SchemaTypes>(definition: {
-  command: number
-  type: Type
-  schema: Schema
-  read(reader: ByteReader, meta: JuyCodecMeta): Omit<Infer<Schema>, 'type'>
-  write(writer: ByteWriter, message: Infer<Schema>, meta: JuyCodecMeta): void
-}): MessageDefinition<Type, Infer<Schema> & { type: Type }> {
-  const validator = vine.withMetaData<JuyCodecMeta>().create(definition.schema)
-  return {
-    command: definition.command,
-    type: definition.type,
-    read: (reader, meta) =>
-      ({ type: definition.type, ...definition.read(reader, meta) }) as Infer<Schema> & {
-        type: Type
-      },
-    write: definition.write,
-    validate: async (value, meta) =>
-      (await validator.validate(value, { meta })) as Infer<Schema> & { type: Type },
-  }
-}
-
-export type DecodeRejection = {
-  ok: false
-  command: number
-  reason: 'unknown_command' | 'truncated' | 'invalid'
-  /** For the log line: which field, and why. */
-  detail: string
-}
-
-export type DecodeResult<Message> = { ok: true; message: Message } | DecodeRejection
-
-type AnyDefinition = MessageDefinition<string, any>
-
-/** Decoding and encoding over one direction's table of definitions. */
-export function messageTable<Definition extends AnyDefinition>(definitions: Definition[]) {
-  const byCommand = new Map(definitions.map((definition) => [definition.command, definition]))
-  const byType = new Map(definitions.map((definition) => [definition.type, definition]))
-  type Message = Definition extends MessageDefinition<string, infer M> ? M : never
-
-  return {
-    async decode(
-      command: number,
-      data: Buffer,
-      meta: JuyCodecMeta
-    ): Promise<DecodeResult<Message>> {
-      const definition = byCommand.get(command)
-      if (!definition) {
-        return {
-          ok: false,
-          command,
-          reason: 'unknown_command',
-          detail: `command 0x${command.toString(16).toUpperCase().padStart(2, '0')}`,
-        }
-      }
-      let value: Message
-      try {
-        value = definition.read(new ByteReader(data), meta)
-      } catch (error) {
-        if (error instanceof TruncatedBodyError) {
-          return { ok: false, command, reason: 'truncated', detail: error.message }
-        }
-        throw error
-      }
-      try {
-        return { ok: true, message: await definition.validate(value, meta) }
-      } catch (error) {
-        if (error instanceof errors.E_VALIDATION_ERROR) {
-          const messages = error.messages as { field: string; message: string }[]
-          const detail = messages.map((entry) => `${entry.field}: ${entry.message}`).join('; ')
-          return { ok: false, command, reason: 'invalid', detail }
-        }
-        throw error
-      }
-    },
-
-    encode(message: Message, meta: JuyCodecMeta): { command: number; data: Buffer } {
-      const definition = byType.get(message.type)
-      if (!definition) throw new RangeError(`no such message type: ${message.type}`)
-      const writer = new ByteWriter()
-      definition.write(writer, message, meta)
-      return { command: definition.command, data: writer.toBuffer() }
-    },
-  }
-}
+export const { defineMessage, messageTable } = messageCodec<JuyCodecMeta>()

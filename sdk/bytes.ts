@@ -1,3 +1,12 @@
+/*
+| Byte readers and writers for binary pile protocols. Little-endian unless
+| told (DNY and JUY are); every read names its field, so a short body is
+| refused with what was missing instead of a RangeError from deep inside
+| Buffer.
+*/
+
+export type Endian = 'le' | 'be'
+
 /** A message body ended before a field the layout requires. */
 export class TruncatedBodyError extends Error {
   constructor(
@@ -9,11 +18,14 @@ export class TruncatedBodyError extends Error {
   }
 }
 
-/** Little-endian reader over one message body; every read names its field for the rejection. */
+/** Reads one message body field by field; a read past the end throws TruncatedBodyError. */
 export class ByteReader {
   #offset = 0
 
-  constructor(private readonly buffer: Buffer) {}
+  constructor(
+    private readonly buffer: Buffer,
+    private readonly endian: Endian = 'le'
+  ) {}
 
   get remaining() {
     return this.buffer.length - this.#offset
@@ -31,11 +43,13 @@ export class ByteReader {
   }
 
   u16(field: string) {
-    return this.buffer.readUInt16LE(this.#take(field, 2))
+    const at = this.#take(field, 2)
+    return this.endian === 'le' ? this.buffer.readUInt16LE(at) : this.buffer.readUInt16BE(at)
   }
 
   u32(field: string) {
-    return this.buffer.readUInt32LE(this.#take(field, 4))
+    const at = this.#take(field, 4)
+    return this.endian === 'le' ? this.buffer.readUInt32LE(at) : this.buffer.readUInt32BE(at)
   }
 
   bytes(field: string, size: number) {
@@ -43,15 +57,22 @@ export class ByteReader {
     return this.buffer.subarray(start, start + size)
   }
 
-  /** Trailing fields were added to the protocol over the years: older firmware omits them. */
+  /** A fixed-size ASCII field; piles pad short values with NUL bytes. */
+  ascii(field: string, size: number) {
+    return this.bytes(field, size).toString('latin1').replace(/\0+$/, '')
+  }
+
+  /** Trailing fields added to a protocol over the years: older firmware omits them. */
   optional<T>(size: number, read: () => T): T | undefined {
     return this.remaining >= size ? read() : undefined
   }
 }
 
-/** Little-endian writer; out-of-range values are programming errors and throw. */
+/** Builds one message body; out-of-range values are programming errors and throw. */
 export class ByteWriter {
   readonly #parts: Buffer[] = []
+
+  constructor(private readonly endian: Endian = 'le') {}
 
   u8(value: number) {
     const part = Buffer.alloc(1)
@@ -62,20 +83,38 @@ export class ByteWriter {
 
   u16(value: number) {
     const part = Buffer.alloc(2)
-    part.writeUInt16LE(value)
+    if (this.endian === 'le') part.writeUInt16LE(value)
+    else part.writeUInt16BE(value)
     this.#parts.push(part)
     return this
   }
 
   u32(value: number) {
     const part = Buffer.alloc(4)
-    part.writeUInt32LE(value)
+    if (this.endian === 'le') part.writeUInt32LE(value)
+    else part.writeUInt32BE(value)
     this.#parts.push(part)
     return this
   }
 
   bytes(value: Buffer) {
     this.#parts.push(Buffer.from(value))
+    return this
+  }
+
+  zeros(size: number) {
+    this.#parts.push(Buffer.alloc(size))
+    return this
+  }
+
+  /** A fixed-size ASCII field, NUL-padded. */
+  ascii(value: string, size: number, field: string) {
+    if (!/^[\x20-\x7e]*$/.test(value) || value.length > size) {
+      throw new RangeError(`${field} must be at most ${size} printable ASCII characters`)
+    }
+    const part = Buffer.alloc(size)
+    part.write(value, 'latin1')
+    this.#parts.push(part)
     return this
   }
 
