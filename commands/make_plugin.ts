@@ -7,7 +7,7 @@ import type { CommandOptions } from '@adonisjs/core/types/ace'
 import vine, { errors } from '@vinejs/vine'
 
 const inputValidator = vine.create({
-  kind: vine.enum(['vendor'] as const),
+  kind: vine.enum(['vendor', 'payment', 'sms'] as const),
   name: vine
     .string()
     .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/)
@@ -16,24 +16,29 @@ const inputValidator = vine.create({
 })
 
 /**
- * `node ace make:plugin vendor <name>`: a new vendor plugin folder under
- * plugins/ with an adapter, a simulator and tests wired to the vendor
- * contract suite. It runs and passes the contract as generated (an example
- * JSON-lines protocol), so a manufacturer starts from green and replaces
- * the protocol with theirs; no core file changes.
+ * `node ace make:plugin vendor|payment|sms <name>`: a new plugin folder
+ * under plugins/ that imports only the kit (#sdk/*), with tests wired to
+ * its kind's contract suite. It runs and passes the contract as generated
+ * (a vendor speaks an example JSON-lines protocol and brings a simulator; a
+ * payment or SMS plugin speaks an example HTTP API and brings a local
+ * stand-in for it), so a manufacturer or provider starts from green and
+ * replaces the example with theirs; no core file changes.
  */
 export default class MakePluginCommand extends BaseCommand {
   static commandName = 'make:plugin'
-  static description = 'Scaffold a plugin folder (vendor adapter, simulator, contract tests)'
+  static description = 'Scaffold a plugin folder (vendor, payment or sms) with its contract tests'
   static options: CommandOptions = {}
 
-  @args.string({ description: 'Plugin kind (vendor)' })
+  @args.string({ description: 'Plugin kind: vendor, payment or sms' })
   declare kind: string
 
-  @args.string({ description: 'Name, e.g. acme: the plugin id becomes vendor-acme' })
+  @args.string({ description: 'Name, e.g. acme: the plugin id becomes <kind>-acme' })
   declare name: string
 
-  @flags.number({ description: 'Default TCP port of the example protocol', default: 7100 })
+  @flags.number({
+    description: 'Vendor plugins: default TCP port of the example protocol',
+    default: 7100,
+  })
   declare port: number
 
   @flags.string({ description: 'Folder to create the plugin in (default: plugins/)' })
@@ -50,8 +55,8 @@ export default class MakePluginCommand extends BaseCommand {
       this.exitCode = 1
       return
     }
-    const name = input.name.replace(/^vendor-/, '')
-    const id = `vendor-${name}`
+    const name = input.name.replace(new RegExp(`^${input.kind}-`), '')
+    const id = `${input.kind}-${name}`
     const target = join(this.directory ?? this.app.makePath('plugins'), id)
     if (
       await access(target).then(
@@ -69,7 +74,7 @@ export default class MakePluginCommand extends BaseCommand {
       className: name.replace(/(^|-)([a-z0-9])/g, (_, __, letter: string) => letter.toUpperCase()),
       port: String(input.port),
     }
-    const stubs = this.app.makePath('stubs/vendor_plugin')
+    const stubs = this.app.makePath('stubs', `${input.kind}_plugin`)
     for (const file of await readdir(stubs, { recursive: true, withFileTypes: true })) {
       if (!file.isFile() || !file.name.endsWith('.stub')) continue
       const source = join(file.parentPath, file.name)
