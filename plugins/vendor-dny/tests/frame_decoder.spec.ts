@@ -9,7 +9,8 @@ import {
   parsePhysicalId,
   splitPhysicalId,
 } from '../protocol/physical_id.js'
-import { dnyFrame, hex, seededRandom } from './helpers.js'
+import { seededRandom } from '#sdk/simulator'
+import { dnyFrame, hex } from './helpers.js'
 
 const PILE = '3B 37 AB 04'
 const HEARTBEAT = dnyFrame(PILE, 1, 0x21, '98 08 02 00 01 09 55')

@@ -26,15 +26,3 @@ export function dnyFrame(physicalId: string, messageId: number, command: number,
     `444E59 ${(length & 0xff).toString(16).padStart(2, '0')}${(length >> 8).toString(16).padStart(2, '0')} ${body.toString('hex')}`
   )
 }
-
-/** Mulberry32: a small seeded generator, so a failing fuzz run can be replayed from its seed. */
-export function seededRandom(seed: number) {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let value = state
-    value = Math.imul(value ^ (value >>> 15), value | 1)
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61)
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296
-  }
-}

@@ -5,7 +5,7 @@ import vendorDny from '../index.js'
 import { encodeDnyFrame } from '../protocol/frame.js'
 import { heartbeat, RawPile, register } from './raw_pile.js'
 import { RecordingSink } from './recording_sink.js'
-import { seededRandom } from './helpers.js'
+import { seededRandom } from '#sdk/simulator'
 
 const PILE = 0x04ceaa40
 const KEY = '04CEAA40'

@@ -5,7 +5,7 @@ import type { VendorAdapter } from '#sdk/contracts/vendor'
 import juy from '../index.js'
 import { PacketSizeGuard } from '../broker.js'
 import { JuySimulator } from '../simulator.js'
-import { seededRandom } from './helpers.js'
+import { seededRandom } from '#sdk/simulator'
 import { RecordingSink, TestDevice, recordingLogger, waitFor } from './support.js'
 
 /*

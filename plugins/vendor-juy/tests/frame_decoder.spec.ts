@@ -11,7 +11,8 @@ import {
   readServerMqttFrame,
   serverTopic,
 } from '../protocol/mqtt.js'
-import { hex, juyFrame, seededRandom } from './helpers.js'
+import { seededRandom } from '#sdk/simulator'
+import { hex, juyFrame } from './helpers.js'
 
 const IMEI = '867924060525709'
 /** The document's login sample: it passes its sum. */

@@ -21,15 +21,3 @@ export function juyFrame(
   const sum = counted.reduce((total, byte) => total + byte, 0) & 0xff
   return Buffer.concat([Buffer.from([0x5a, 0xa5]), counted, Buffer.from([sum])])
 }
-
-/** Mulberry32: a small seeded generator, so a failing fuzz run can be replayed from its seed. */
-export function seededRandom(seed: number) {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let value = state
-    value = Math.imul(value ^ (value >>> 15), value | 1)
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61)
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296
-  }
-}
