@@ -1,10 +1,12 @@
 import { test } from '@japa/runner'
-import logger from '@adonisjs/core/services/logger'
+import { testLogger } from '#sdk/testing/context'
 import type { VendorAdapter } from '#sdk/contracts/vendor'
 import vendorDny from '../index.js'
 import { encodeDnyFrame } from '../protocol/frame.js'
 import { heartbeat, RawPile, register } from './raw_pile.js'
 import { RecordingSink } from './recording_sink.js'
+
+const logger = testLogger()
 
 const PILE = 0x04ceaa40
 const KEY = '04CEAA40'

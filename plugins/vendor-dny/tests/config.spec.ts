@@ -1,7 +1,9 @@
 import { test } from '@japa/runner'
-import logger from '@adonisjs/core/services/logger'
+import { testLogger } from '#sdk/testing/context'
 import vendorDny from '../index.js'
 import type { DnyAdapter } from '../adapter.js'
+
+const logger = testLogger()
 
 async function create(raw: Record<string, unknown>) {
   const config = await vendorDny.validateConfig(raw)

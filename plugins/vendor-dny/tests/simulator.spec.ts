@@ -1,8 +1,10 @@
 import { test } from '@japa/runner'
-import logger from '@adonisjs/core/services/logger'
+import { testLogger } from '#sdk/testing/context'
 import type { VendorAdapter } from '#sdk/contracts/vendor'
 import vendorDny from '../index.js'
 import { RecordingSink } from './recording_sink.js'
+
+const logger = testLogger()
 
 /** The ICCID the first pile is bound to, as the seeder gives it. */
 const BOUND_ICCID = '89860412345678901234'

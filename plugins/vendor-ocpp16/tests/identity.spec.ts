@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import logger from '@adonisjs/core/services/logger'
+import { testLogger } from '#sdk/testing/context'
 import type { VendorIdentityClaim } from '#sdk/contracts/vendor'
 import ocpp16 from '../index.js'
 import type { OcppAdapter } from '../adapter.js'
@@ -18,6 +18,8 @@ import {
   upgradeRequest,
   type RecordingSink,
 } from './helpers.js'
+
+const logger = testLogger()
 
 let adapter: OcppAdapter
 let sink: RecordingSink

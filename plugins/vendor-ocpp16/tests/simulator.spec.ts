@@ -1,7 +1,9 @@
 import { test } from '@japa/runner'
-import logger from '@adonisjs/core/services/logger'
+import { testLogger } from '#sdk/testing/context'
 import ocpp16 from '../index.js'
 import { startAdapter, until } from './helpers.js'
+
+const logger = testLogger()
 
 test.group('vendor-ocpp16 simulator', () => {
   test('chargers boot, swipe, charge on a power curve and end every charge they start', async ({
