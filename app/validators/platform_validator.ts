@@ -1,5 +1,4 @@
 import vine from '@vinejs/vine'
-import type { Infer } from '@vinejs/vine/types'
 import { newPassword } from '#validators/rules/password_policy'
 
 const account = () =>
@@ -40,6 +39,3 @@ export const platformAdminValidator = vine.create({
   name: vine.string().trim().minLength(1).maxLength(64),
   password: password(),
 })
-
-export type CreateTenantInput = Infer<typeof createTenantValidator>
-export type PlatformAdminInput = Infer<typeof platformAdminValidator>

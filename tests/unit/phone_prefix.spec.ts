@@ -1,5 +1,5 @@
 import { test } from '@japa/runner'
-import { prefixEnd } from '#services/riders/phone_prefix'
+import { prefixEnd } from '#core/tenancy/phone_prefix'
 
 test.group('phone prefix range', () => {
   test('the end is the prefix with its last character moved one on', ({ assert }) => {

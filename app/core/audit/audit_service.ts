@@ -1,5 +1,4 @@
 import db from '@adonisjs/lucid/services/db'
-import type TenantContext from '#core/tenancy/tenant_context'
 import type { HttpContext } from '@adonisjs/core/http'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { AuditKind, AuditResult } from '#models/audit_log'
@@ -16,6 +15,12 @@ export interface AuditRequestDetails {
   ip: string | null
   userAgent: string | null
   requestId: string | null
+}
+
+/** The work a record belongs to: its tenant, and who acts from where (a TenantContext is one). */
+export interface AuditedWork {
+  tenantId: number
+  origin: { actor: AuditActor | null; request: AuditRequestDetails | null }
 }
 
 export interface AuditEntry {
@@ -166,7 +171,7 @@ export default class AuditService {
    * request travel with it), inside that work's transaction.
    */
   async recordInContext(
-    tenant: TenantContext,
+    tenant: AuditedWork,
     entry: Omit<AuditEntry, 'tenantId' | 'actor' | 'request'>,
     trx: TransactionClientContract
   ): Promise<AuditRecordRef> {

@@ -1,6 +1,6 @@
 import { inject } from '@adonisjs/core'
 import AuditService from '#core/audit/audit_service'
-import ChargingRefusal from '#services/orders/charging_refusal'
+import TariffRefusal from '#core/billing/tariff_refusal'
 import { DEFAULT_TARIFF, computeCharge, divideHalfUp, type Tariff } from '#core/billing/tariff'
 import TenantContext from '#core/tenancy/tenant_context'
 
@@ -29,7 +29,7 @@ export default class TariffSettings {
   /** Versions of one project, newest first (the first is in force). */
   history(projectId: number) {
     return this.tenant.run(async (trx) => {
-      if (!this.tenant.canSeeProject(projectId)) throw new ChargingRefusal('projectNotFound')
+      if (!this.tenant.canSeeProject(projectId)) throw new TariffRefusal('projectNotFound')
       const rows = await trx
         .from('tariffs as t')
         .leftJoin('staff as s', 's.id', 't.created_by_staff_id')
@@ -62,7 +62,7 @@ export default class TariffSettings {
         )
         .forUpdate()
         .first()
-      if (!project) throw new ChargingRefusal('projectNotFound')
+      if (!project) throw new TariffRefusal('projectNotFound')
       const previous = await trx
         .from('tariffs')
         .where({ tenant_id: this.tenant.tenantId, project_id: projectId })

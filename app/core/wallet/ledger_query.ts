@@ -7,8 +7,22 @@ import type {
 } from '@adonisjs/lucid/types/querybuilder'
 import type { LedgerDetailType } from '#models/ledger_entry'
 import TenantContext from '#core/tenancy/tenant_context'
-import { wherePhonePrefix } from '#services/riders/phone_prefix'
-import type { LedgerFilters } from '#validators/riders/ledger_validator'
+import { wherePhonePrefix } from '#core/tenancy/phone_prefix'
+
+/** Filters and keyset paging of the 账户流水 page; days are Shanghai calendar days (YYYY-MM-DD). */
+export interface LedgerFilters {
+  name?: string
+  phone?: string
+  entryNo?: string
+  projectId?: number
+  detailType?: LedgerDetailType
+  from?: string
+  to?: string
+  /** The page after this entry id. */
+  before?: number
+  /** The page before this entry id. */
+  after?: number
+}
 
 export const LEDGER_PAGE_SIZE = 20
 const DISPLAY_ZONE = 'Asia/Shanghai'

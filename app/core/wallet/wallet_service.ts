@@ -1,42 +1,10 @@
 import { DateTime } from 'luxon'
-import i18nManager from '@adonisjs/i18n/services/main'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import LedgerEntry, { type LedgerDetailType } from '#models/ledger_entry'
 import AuditService from '#core/audit/audit_service'
 import type TenantContext from '#core/tenancy/tenant_context'
 import WalletRefusal from '#core/wallet/wallet_refusal'
-import {
-  bonusGrantValidator,
-  correctionValidator,
-  deductionValidator,
-  refundValidator,
-  topUpValidator,
-} from '#validators/riders/wallet_validator'
-
-interface Target {
-  riderId: number
-  projectId: number
-}
-
-/** What one posting asks for; `post` turns it into one ledger entry. */
-export type Posting =
-  | (Target & {
-      type: 'counter_topup' | 'qr_topup'
-      idempotencyKey: string
-      realAmount: number
-      bonusAmount?: number
-      reference?: string | null
-    })
-  | (Target & { type: 'bonus_grant'; idempotencyKey: string; bonusAmount: number; reason?: string })
-  | (Target & {
-      type: 'charge_settlement'
-      idempotencyKey: string
-      amount: number
-      orderNo: string
-      occurredAt?: DateTime
-    })
-  | (Target & { type: 'refund'; idempotencyKey: string; amount: number; reason: string })
-  | { type: 'correction'; entryId: number; reason: string }
+import { checkPosting, type Posting, type PostingTarget } from '#core/wallet/posting_rules'
 
 export interface PostingResult {
   entry: LedgerEntry
@@ -96,7 +64,7 @@ export default class WalletService {
   /** 线下充值: cash at the counter, recorded by the staff member of `tenant`. */
   topUpCash(
     tenant: TenantContext,
-    input: Target & { realAmount: number; bonusAmount?: number; idempotencyKey: string }
+    input: PostingTarget & { realAmount: number; bonusAmount?: number; idempotencyKey: string }
   ) {
     return this.post(tenant, { ...input, type: 'counter_topup' })
   }
@@ -104,7 +72,7 @@ export default class WalletService {
   /** 扫码充值: credited by the payment core once a payment is paid; keyed by the payment. */
   topUpQr(
     tenant: TenantContext,
-    input: Target & { paymentId: string | number; realAmount: number; bonusAmount?: number },
+    input: PostingTarget & { paymentId: string | number; realAmount: number; bonusAmount?: number },
     trx?: TransactionClientContract
   ) {
     const { paymentId, ...rest } = input
@@ -120,7 +88,7 @@ export default class WalletService {
   /** 赠送: bonus money only. */
   grantBonus(
     tenant: TenantContext,
-    input: Target & { bonusAmount: number; reason?: string; idempotencyKey: string }
+    input: PostingTarget & { bonusAmount: number; reason?: string; idempotencyKey: string }
   ) {
     return this.post(tenant, { ...input, type: 'bonus_grant' })
   }
@@ -128,7 +96,12 @@ export default class WalletService {
   /** 充电结束扣费: one settlement row of a charging order (an order may settle in several). */
   deduct(
     tenant: TenantContext,
-    input: Target & { orderNo: string; sequence: number; amount: number; occurredAt?: DateTime }
+    input: PostingTarget & {
+      orderNo: string
+      sequence: number
+      amount: number
+      occurredAt?: DateTime
+    }
   ) {
     const { sequence, ...rest } = input
     return this.post(tenant, {
@@ -141,7 +114,7 @@ export default class WalletService {
   /** 退款: real money back to the rider; the whole bonus balance is forfeited with it. */
   refund(
     tenant: TenantContext,
-    input: Target & { amount: number; reason: string; idempotencyKey: string }
+    input: PostingTarget & { amount: number; reason: string; idempotencyKey: string }
   ) {
     return this.post(tenant, { ...input, type: 'refund' })
   }
@@ -152,10 +125,13 @@ export default class WalletService {
   }
 
   /** Checks a top-up against the project's rules without posting it: a QR payment opens first. */
-  checkTopUp(tenant: TenantContext, input: Target & { realAmount: number; bonusAmount?: number }) {
+  checkTopUp(
+    tenant: TenantContext,
+    input: PostingTarget & { realAmount: number; bonusAmount?: number }
+  ) {
     return tenant.run(async (trx) => {
       const rules = await this.#projectRules(tenant, input.projectId, trx)
-      await this.#validate({ ...input, type: 'qr_topup', idempotencyKey: 'check' }, rules)
+      await checkPosting({ ...input, type: 'qr_topup', idempotencyKey: 'check' }, rules.topupMax)
     })
   }
 
@@ -176,9 +152,9 @@ export default class WalletService {
       posting.type === 'correction'
         ? await this.#entryToCorrect(tenant, posting.entryId, trx)
         : null
-    const target: Target = original ?? (posting as Target)
+    const target: PostingTarget = original ?? (posting as PostingTarget)
     const rules = await this.#projectRules(tenant, target.projectId, trx)
-    await this.#validate(posting, rules)
+    await checkPosting(posting, rules.topupMax)
     if (STAFF_POSTINGS.has(posting.type) && tenant.staffId === null) {
       throw new WalletRefusal('operatorRequired')
     }
@@ -314,33 +290,6 @@ export default class WalletService {
     }
   }
 
-  async #validate(posting: Posting, rules: ProjectRules) {
-    const options = {
-      messagesProvider: i18nManager
-        .locale(i18nManager.defaultLocale)
-        .createMessagesProvider('wallet.validation'),
-    }
-    switch (posting.type) {
-      case 'counter_topup':
-      case 'qr_topup':
-        return topUpValidator.validate(
-          { realAmount: posting.realAmount, bonusAmount: posting.bonusAmount },
-          { ...options, meta: { cap: rules.topupMax } }
-        )
-      case 'bonus_grant':
-        return bonusGrantValidator.validate(
-          { bonusAmount: posting.bonusAmount, reason: posting.reason },
-          { ...options, meta: { cap: rules.topupMax } }
-        )
-      case 'charge_settlement':
-        return deductionValidator.validate({ amount: posting.amount }, options)
-      case 'refund':
-        return refundValidator.validate({ amount: posting.amount, reason: posting.reason }, options)
-      case 'correction':
-        return correctionValidator.validate({ reason: posting.reason }, options)
-    }
-  }
-
   async #projectRules(
     tenant: TenantContext,
     projectId: number,
@@ -405,7 +354,7 @@ export default class WalletService {
     return tenant.query(LedgerEntry, trx).where('idempotency_key', key).first()
   }
 
-  #duplicate(entry: LedgerEntry, target: Target, type: LedgerDetailType): PostingResult {
+  #duplicate(entry: LedgerEntry, target: PostingTarget, type: LedgerDetailType): PostingResult {
     if (entry.riderId !== target.riderId || entry.detailType !== type) {
       throw new WalletRefusal('keyReused')
     }

@@ -10,7 +10,6 @@ import { normalizeCardNo } from '#services/cards/card_number'
 import CardRefusal from '#services/cards/card_refusal'
 import type { ImportedRow } from '#services/cards/card_import'
 import TenantContext from '#core/tenancy/tenant_context'
-import type { BoundCardFilters, CardInventoryFilters } from '#validators/cards/card_validator'
 
 // Type aliases, not interfaces: Inertia props must be plain JSON types.
 export type IssueRider = {
@@ -52,6 +51,19 @@ export type SwipeAuthorization =
   | { ok: false; reason: SwipeRefusal }
 
 export const CARD_PAGE_SIZE = 20
+
+/** 卡片's search: a part of the number, a state, a project; a page of 10 to 100. */
+export interface CardInventoryFilters {
+  cardNo?: string
+  status?: CardStatus
+  projectId?: number
+  page?: number
+  perPage?: number
+}
+/** 用卡管理's search: the same, and the start of the rider's phone. */
+export interface BoundCardFilters extends CardInventoryFilters {
+  phone?: string
+}
 
 function escapeLike(text: string) {
   return text.replace(/[\\%_]/g, (character) => `\\${character}`)
@@ -309,7 +321,7 @@ export default class CardService {
     })
   }
 
-  #page(filters: CardInventoryFilters & { phone?: string }, withRider: boolean) {
+  #page(filters: BoundCardFilters, withRider: boolean) {
     const perPage = filters.perPage ?? CARD_PAGE_SIZE
     const page = filters.page ?? 1
     return this.tenant.run(async (trx) => {

@@ -2,7 +2,6 @@ import { inject } from '@adonisjs/core'
 import { DateTime } from 'luxon'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import TenantContext from '#core/tenancy/tenant_context'
-import type { StatisticsFilters } from '#validators/data/statistics_validator'
 
 const ZONE = 'Asia/Shanghai'
 const DEFAULT_DAYS = 30
@@ -50,6 +49,15 @@ export type Statistics = {
   topStations: StatisticsBreakdown[]
   /** Orders by the hour of day (0-23, Asia/Shanghai) they started, or were placed if never started. */
   peakHours: { hour: number; orders: number }[]
+}
+
+/** 数据's filters: both days or neither (Shanghai YYYY-MM-DD, at most a year apart), and the scope. */
+export interface StatisticsFilters {
+  from?: string
+  to?: string
+  projectId?: number
+  stationId?: number
+  vendorId?: number
 }
 
 type Scope = { sql: string; bindings: (string | number)[] }

@@ -3,9 +3,15 @@ import DomainRefusal from '#exceptions/domain_refusal'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Role from '#models/role'
 import TenantContext from '#core/tenancy/tenant_context'
-import type { RoleInput } from '#validators/permissions/role_validator'
+import type { Permission } from '#core/access/permissions'
 import AuditService from '#core/audit/audit_service'
 import GrantGuard, { type GrantAttempt } from '#services/permissions/grant_guard'
+
+/** A role as the 角色 form sends it (validated by roleValidator). */
+export interface RoleInput {
+  name: string
+  permissions: Permission[]
+}
 
 export class RoleChangeRefused extends DomainRefusal<'builtinRole' | 'roleInUse'> {
   constructor(reason: RoleChangeRefused['reason']) {

@@ -6,11 +6,22 @@ import Staff from '#models/staff'
 import Role from '#models/role'
 import Project from '#models/project'
 import TenantContext from '#core/tenancy/tenant_context'
-import type { CreateStaffInput, UpdateStaffInput } from '#validators/permissions/staff_validator'
 import AuditService from '#core/audit/audit_service'
 import GrantGuard, { GrantRefused, type GrantAttempt } from '#services/permissions/grant_guard'
 import { covers, narrows, sameIds } from '#services/permissions/grant_rules'
 import StaffSessions, { type KeptSession } from '#services/auth/staff_sessions'
+
+/** A staff member's name, roles and projects (empty: every project), as the 管理员 form sends them. */
+export interface UpdateStaffInput {
+  name: string
+  roleIds: number[]
+  projectIds: number[]
+}
+/** A new staff member: the account (unique on the platform) and a password that passed the policy. */
+export interface CreateStaffInput extends UpdateStaffInput {
+  account: string
+  password: string
+}
 
 /** A refused staff change; the reason is an i18n key under `staff.` */
 export class StaffChangeRefused extends DomainRefusal<

@@ -1,6 +1,12 @@
 import db from '@adonisjs/lucid/services/db'
 import PlatformAdmin from '#models/platform_admin'
-import type { PlatformAdminInput } from '#validators/platform_validator'
+
+/** `node ace platform:admin`'s arguments, the password already checked against the policy. */
+export interface PlatformAdminInput {
+  account: string
+  name: string
+  password: string
+}
 
 /** Platform admins are issued from the command line; there is no sign-up. */
 export default class PlatformAdminService {

@@ -4,10 +4,19 @@ import Project from '#models/project'
 import Staff from '#models/staff'
 import AccessControlService from '#core/access/access_control_service'
 import { PlatformRefusal } from '#services/platform/platform_refusal'
-import type { CreateTenantInput } from '#validators/platform_validator'
 import AuditService from '#core/audit/audit_service'
 import type { WorkOrigin } from '#core/tenancy/tenant_context'
 import StaffSessions from '#services/auth/staff_sessions'
+
+/** A new tenant with its first project and super admin (codes and accounts checked unique). */
+export interface CreateTenantInput {
+  tenantCode: string
+  tenantName: string
+  projectName: string
+  adminAccount: string
+  adminName: string
+  adminPassword: string
+}
 
 /** The project every new tenant starts with; the tenant renames or adds more later. */
 const FIRST_PROJECT_CODE = 'default'

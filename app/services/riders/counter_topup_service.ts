@@ -9,7 +9,18 @@ import WalletService from '#core/wallet/wallet_service'
 import PaymentService from '#services/finance/payment_service'
 import i18nManager from '@adonisjs/i18n/services/main'
 import { formatYuan } from '#core/wallet/money'
-import type { CounterTopupInput } from '#validators/riders/topup_validator'
+
+/**
+ * A counter top-up: a package, or a custom amount in fen (the wallet checks
+ * its range against the project's cap), with the page's once-per-submission key.
+ */
+export interface CounterTopupInput {
+  riderId: number
+  projectId: number
+  packageId?: number
+  realAmount?: number
+  idempotencyKey: string
+}
 
 // Type aliases, not interfaces: Inertia props must be plain JSON types.
 export type TopupRider = {

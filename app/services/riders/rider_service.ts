@@ -7,8 +7,7 @@ import Rider, { type RiderStatus } from '#models/rider'
 import AuditService from '#core/audit/audit_service'
 import TenantContext from '#core/tenancy/tenant_context'
 import VerificationCodeService, { showsSmsCodes } from '#core/sms/verification_code_service'
-import { wherePhonePrefix } from '#services/riders/phone_prefix'
-import type { OpenAccountInput, RiderListFilters } from '#validators/riders/rider_validator'
+import { wherePhonePrefix } from '#core/tenancy/phone_prefix'
 
 /** A refused rider change; the reason is an i18n key under `riders.` */
 export class RiderRefused extends DomainRefusal<'phoneTaken' | 'notFound'> {
@@ -18,6 +17,35 @@ export class RiderRefused extends DomainRefusal<'phoneTaken' | 'notFound'> {
 }
 
 export type SmsPurpose = 'open_account' | 'change_phone'
+
+export const RIDER_SORT_KEYS = [
+  'registeredAt',
+  'name',
+  'phone',
+  'totalBalance',
+  'realBalance',
+  'bonusBalance',
+] as const
+
+/** The rider list's filters (phone: its start; days: Shanghai YYYY-MM-DD), paging and sorting. */
+export interface RiderListFilters {
+  name?: string
+  phone?: string
+  status?: RiderStatus
+  from?: string
+  to?: string
+  page?: number
+  perPage?: number
+  sortBy?: (typeof RIDER_SORT_KEYS)[number]
+  sortOrder?: 'asc' | 'desc'
+}
+
+/** 开户: the rider's phone, the SMS code sent to it, and the name. */
+export interface OpenAccountInput {
+  phone: string
+  code: string
+  name: string
+}
 
 // Type aliases, not interfaces: Inertia props must be plain JSON types.
 export type RiderRow = {

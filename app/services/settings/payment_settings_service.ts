@@ -11,10 +11,21 @@ import TenantPluginService, { PluginSettingRefused } from '#plugins/tenant_plugi
 import AuditService from '#core/audit/audit_service'
 import WebhookRefusals from '#services/finance/webhook_refusals'
 import TenantContext from '#core/tenancy/tenant_context'
-import type {
-  PaymentSettingCreateInput,
-  PaymentSettingUpdateInput,
-} from '#validators/settings/payment_setting_validator'
+
+/** A new payment setting: the plugin, the whole tenant (null) or one project, its raw config. */
+export interface PaymentSettingCreateInput {
+  pluginId: string
+  projectId: number | null
+  enabled: boolean
+  config: Record<string, unknown>
+}
+
+/** An edit: a secret left empty keeps the stored one; `confirm` repeats each protected field changed. */
+export interface PaymentSettingUpdateInput {
+  enabled: boolean
+  config: Record<string, unknown>
+  confirm?: Record<string, unknown>
+}
 
 /**
  * The fields that decide which notifications and answers are believed (the

@@ -2,8 +2,14 @@ import { inject } from '@adonisjs/core'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Project from '#models/project'
 import TenantContext from '#core/tenancy/tenant_context'
-import type { ProjectInput } from '#validators/settings/project_validator'
 import AuditService from '#core/audit/audit_service'
+
+/** A project as the 项目管理 form sends it; the card fee (工本费) in fen, 0 or absent: free. */
+export interface ProjectInput {
+  code: string
+  name: string
+  cardFee?: number
+}
 
 /** A tenant's projects (配置 → 项目管理). */
 @inject()

@@ -5,7 +5,15 @@ import TopupPackage from '#models/topup_package'
 import AuditService from '#core/audit/audit_service'
 import TenantContext from '#core/tenancy/tenant_context'
 import TopupRefusal from '#services/riders/topup_refusal'
-import type { TopupPackageInput } from '#validators/settings/topup_package_validator'
+
+/** A top-up package as the 充值套餐 page sends it; amounts in fen. */
+export interface TopupPackageInput {
+  projectId: number
+  amount: number
+  bonus: number
+  sortOrder: number
+  enabled: boolean
+}
 
 /** Top-up packages (配置 → 充值套餐), per project; staff limited to projects manage only theirs. */
 @inject()

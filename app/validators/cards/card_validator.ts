@@ -1,5 +1,4 @@
 import vine from '@vinejs/vine'
-import type { Infer } from '@vinejs/vine/types'
 import { CARD_STATUSES } from '#models/card'
 
 // Typed as printed, with spaces or dashes; CardService normalises and checks the format.
@@ -60,6 +59,3 @@ export const issueCardValidator = vine.create({
 
 /** 换卡: the new card's number, from the old card's project stock. */
 export const replaceCardValidator = vine.create({ newCardNo: cardNo() })
-
-export type CardInventoryFilters = Infer<typeof cardInventoryValidator>
-export type BoundCardFilters = Infer<typeof boundCardsValidator>

@@ -1,5 +1,4 @@
 import vine from '@vinejs/vine'
-import type { Infer } from '@vinejs/vine/types'
 import { DateTime } from 'luxon'
 import { CHARTS } from '#services/data/chart_tables'
 
@@ -43,8 +42,6 @@ export const statisticsValidator = vine.create({
   stationId: id().optional(),
   vendorId: id().optional(),
 })
-
-export type StatisticsFilters = Infer<typeof statisticsValidator>
 
 /** The chart of an export: the last part of its route's path (/data/export/<chart>). */
 export const chartValidator = vine.create({ chart: vine.enum(CHARTS) })

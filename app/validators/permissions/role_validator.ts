@@ -1,10 +1,7 @@
 import vine from '@vinejs/vine'
-import type { Infer } from '@vinejs/vine/types'
 import { PERMISSIONS } from '#core/access/permissions'
 
 export const roleValidator = vine.create({
   name: vine.string().trim().minLength(1).maxLength(64),
   permissions: vine.array(vine.enum(PERMISSIONS)).distinct(),
 })
-
-export type RoleInput = Infer<typeof roleValidator>

@@ -1,5 +1,4 @@
 import vine from '@vinejs/vine'
-import type { Infer } from '@vinejs/vine/types'
 import { newPassword } from '#validators/rules/password_policy'
 
 const ids = () => vine.array(vine.number().withoutDecimals().positive()).maxLength(50)
@@ -40,6 +39,3 @@ export const changeOwnPasswordValidator = vine.withMetaData<{ account: string }>
   currentPassword: vine.string().minLength(1).maxLength(128),
   password: password().confirmed({ confirmationField: 'passwordConfirmation' }),
 })
-
-export type CreateStaffInput = Infer<typeof createStaffValidator>
-export type UpdateStaffInput = Infer<typeof updateStaffValidator>

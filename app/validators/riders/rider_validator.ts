@@ -1,5 +1,5 @@
 import vine from '@vinejs/vine'
-import type { Infer } from '@vinejs/vine/types'
+import { RIDER_SORT_KEYS } from '#services/riders/rider_service'
 
 const phone = () =>
   vine
@@ -18,15 +18,6 @@ const day = () =>
     .string()
     .trim()
     .regex(/^\d{4}-\d{2}-\d{2}$/)
-
-export const RIDER_SORT_KEYS = [
-  'registeredAt',
-  'name',
-  'phone',
-  'totalBalance',
-  'realBalance',
-  'bonusBalance',
-] as const
 
 /** Filters, paging and sorting of the rider list (query string). */
 export const riderListValidator = vine.create({
@@ -60,6 +51,3 @@ export const smsCodeValidator = vine.create({
   phone: phone(),
   purpose: vine.enum(['open_account', 'change_phone'] as const),
 })
-
-export type RiderListFilters = Infer<typeof riderListValidator>
-export type OpenAccountInput = Infer<typeof openAccountValidator>

@@ -1,5 +1,4 @@
 import vine from '@vinejs/vine'
-import type { Infer } from '@vinejs/vine/types'
 
 /** The rider lookup of the 充值 page (query string). */
 export const topupLookupValidator = vine.create({
@@ -22,5 +21,3 @@ export const counterTopupValidator = vine.create({
     .trim()
     .regex(/^[A-Za-z0-9-]{16,64}$/),
 })
-
-export type CounterTopupInput = Infer<typeof counterTopupValidator>

@@ -1,5 +1,5 @@
 import vine from '@vinejs/vine'
-import type { Infer, FieldContext, MessagesProviderContact } from '@vinejs/vine/types'
+import type { FieldContext, MessagesProviderContact } from '@vinejs/vine/types'
 import type { I18n } from '@adonisjs/i18n'
 
 /*
@@ -31,9 +31,6 @@ export const paymentSettingUpdateValidator = vine.create({
 export const paymentSettingEnabledValidator = vine.create({
   enabled: vine.boolean({ strict: true }),
 })
-
-export type PaymentSettingCreateInput = Infer<typeof paymentSettingCreateValidator>
-export type PaymentSettingUpdateInput = Infer<typeof paymentSettingUpdateValidator>
 
 /**
  * Messages of a payment plugin's config schema in the staff's language:

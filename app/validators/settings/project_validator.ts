@@ -1,5 +1,4 @@
 import vine from '@vinejs/vine'
-import type { Infer } from '@vinejs/vine/types'
 
 // The 开卡 card fee (工本费) in fen, up to 1,000 元; 0 means free.
 const cardFee = () => vine.number({ strict: true }).withoutDecimals().min(0).max(100000).optional()
@@ -22,5 +21,3 @@ export const projectUpdateValidator = vine.create({
   status: vine.enum(['active', 'archived'] as const),
   cardFee: cardFee(),
 })
-
-export type ProjectInput = Infer<typeof projectValidator>

@@ -1,6 +1,5 @@
 import vine from '@vinejs/vine'
-import type { Infer } from '@vinejs/vine/types'
-import { MAX_POSTING_FEN } from '#validators/riders/wallet_validator'
+import { MAX_POSTING_FEN } from '#core/wallet/posting_rules'
 
 /** A top-up package as the 充值套餐 page sends it; amounts in fen. */
 export const topupPackageValidator = vine.create({
@@ -10,5 +9,3 @@ export const topupPackageValidator = vine.create({
   sortOrder: vine.number({ strict: true }).withoutDecimals().min(0).max(9999),
   enabled: vine.boolean({ strict: true }),
 })
-
-export type TopupPackageInput = Infer<typeof topupPackageValidator>
