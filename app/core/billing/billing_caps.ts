@@ -38,7 +38,7 @@
  */
 export const CAP_TOLERANCE_SECONDS = 5 * 60
 /** On long charges a pile's own timer (counting from plug-in, rounding to minutes) may run ahead by this share. */
-export const CAP_TOLERANCE_RATIO = 0.05
+const CAP_TOLERANCE_RATIO = 0.05
 /**
  * The most one e-bike port can draw: 2,500 W, the top power tier of the JUY
  * piles (the highest any supported protocol distinguishes; a 10 A e-bike

@@ -6,7 +6,7 @@ import transmit from '@adonisjs/transmit/services/main'
  * member may subscribe only to their own tenant's channels, with the page's
  * permission, and for a pile only when they may see its project.
  */
-export const LIVE_CHANNELS = {
+const LIVE_CHANNELS = {
   pile: 'tenants/:tenantId/piles/:pileId',
   orders: 'tenants/:tenantId/orders',
 } as const

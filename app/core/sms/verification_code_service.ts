@@ -28,7 +28,7 @@ export class SmsCodeRefused extends DomainRefusal<
   }
 }
 
-export const CODE_RULES = {
+const CODE_RULES = {
   digits: 6,
   validMinutes: 5,
   resendSeconds: 60,

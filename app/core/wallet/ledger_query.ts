@@ -24,7 +24,7 @@ export interface LedgerFilters {
   after?: number
 }
 
-export const LEDGER_PAGE_SIZE = 20
+const LEDGER_PAGE_SIZE = 20
 const DISPLAY_ZONE = 'Asia/Shanghai'
 // Up to this many riders, a name or phone filter reads each one's page keys by index (about
 // 13 ms for 1,000 riders on the bench data set); beyond it, their entries are dense enough in

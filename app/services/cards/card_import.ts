@@ -4,7 +4,7 @@ import { Unzip, UnzipInflate } from 'fflate'
 import CardRefusal from '#services/cards/card_refusal'
 
 /** The most card numbers one file may hold; more is refused as a whole. */
-export const MAX_IMPORT_ROWS = 10_000
+const MAX_IMPORT_ROWS = 10_000
 
 /** The longest text a card-number cell may hold (card numbers are far shorter). */
 export const MAX_IMPORT_CELL_LENGTH = 64
@@ -13,7 +13,7 @@ export const MAX_IMPORT_CELL_LENGTH = 64
 export const MAX_IMPORT_UNZIPPED_BYTES = 64 * 1024 * 1024
 
 /** The most parts an .xlsx may hold; a real card list has about ten. */
-export const MAX_IMPORT_ZIP_ENTRIES = 200
+const MAX_IMPORT_ZIP_ENTRIES = 200
 
 /**
  * An .xlsx is a zip: before ExcelJS reads it, every part is inflated and

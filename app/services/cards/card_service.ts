@@ -50,7 +50,7 @@ export type SwipeAuthorization =
   | { ok: true; card: Card; rider: Rider; wallet: Wallet | null }
   | { ok: false; reason: SwipeRefusal }
 
-export const CARD_PAGE_SIZE = 20
+const CARD_PAGE_SIZE = 20
 
 /** 卡片's search: a part of the number, a state, a project; a page of 10 to 100. */
 export interface CardInventoryFilters {

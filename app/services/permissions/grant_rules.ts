@@ -40,11 +40,6 @@ export function covers(actor: Rights, target: Rights) {
   return holdsPermissions(actor, target.permissions) && holdsProjects(actor, target.projectIds)
 }
 
-/** Whether rights reach the whole tenant (no project limit), as tenant-wide settings need. */
-export function isTenantWide(rights: Rights) {
-  return rights.projectIds === null
-}
-
 /** Whether two id sets are the same (for project limits, null: all projects). */
 export function sameIds(a: readonly number[] | null, b: readonly number[] | null) {
   if (a === null || b === null) return a === b

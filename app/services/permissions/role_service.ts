@@ -13,7 +13,7 @@ export interface RoleInput {
   permissions: Permission[]
 }
 
-export class RoleChangeRefused extends DomainRefusal<'builtinRole' | 'roleInUse'> {
+class RoleChangeRefused extends DomainRefusal<'builtinRole' | 'roleInUse'> {
   constructor(reason: RoleChangeRefused['reason']) {
     super('roles', reason)
   }

@@ -24,7 +24,7 @@ export interface CreateStaffInput extends UpdateStaffInput {
 }
 
 /** A refused staff change; the reason is an i18n key under `staff.` */
-export class StaffChangeRefused extends DomainRefusal<
+class StaffChangeRefused extends DomainRefusal<
   'unknownRole' | 'unknownProject' | 'notYourself' | 'wrongPassword'
 > {
   constructor(reason: StaffChangeRefused['reason']) {

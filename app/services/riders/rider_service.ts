@@ -10,7 +10,7 @@ import VerificationCodeService, { showsSmsCodes } from '#core/sms/verification_c
 import { wherePhonePrefix } from '#core/tenancy/phone_prefix'
 
 /** A refused rider change; the reason is an i18n key under `riders.` */
-export class RiderRefused extends DomainRefusal<'phoneTaken' | 'notFound'> {
+class RiderRefused extends DomainRefusal<'phoneTaken' | 'notFound'> {
   constructor(reason: RiderRefused['reason']) {
     super('riders', reason)
   }
@@ -62,7 +62,7 @@ export type RiderRow = {
   cardCount: number
 }
 
-export const RIDER_PAGE_SIZE = 20
+const RIDER_PAGE_SIZE = 20
 // Up to this many matches, the list sorts them rather than walking an index in page order.
 const SORT_MATCHES_LIMIT = 10_000
 const DISPLAY_ZONE = 'Asia/Shanghai'

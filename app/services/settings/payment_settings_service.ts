@@ -33,13 +33,13 @@ export interface PaymentSettingUpdateInput {
  * forged payments. Changing one needs tenant-wide rights and the new value
  * typed twice; the audit names the field, never the value.
  */
-export const PROTECTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
+const PROTECTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   'payment-alipay': ['alipayPublicKey'],
   'payment-wechatpay': ['platformPublicKey', 'platformCertificates'],
 }
 
 /** A refused change of a payment setting; the reason is an i18n key under `payment_settings.` */
-export class PaymentSettingRefused extends DomainRefusal<
+class PaymentSettingRefused extends DomainRefusal<
   'alreadyConfigured' | 'inUse' | 'projectNotFound' | 'protectedNeedsTenantWide'
 > {
   constructor(reason: PaymentSettingRefused['reason']) {
@@ -61,7 +61,7 @@ interface SettingRow {
  * order: the project's own enabled setting first, then a tenant-wide one,
  * the latest changed first; null when none applies.
  */
-export function appliedSetting<Row extends SettingRow>(
+function appliedSetting<Row extends SettingRow>(
   rows: Row[],
   projectId: number,
   known: (pluginId: string) => boolean
@@ -384,7 +384,7 @@ const notRetyped = vine.createRule((_value, _options, field) => {
  * empty secret stays empty (TenantPluginService keeps the stored one), and
  * a list field typed as text becomes its PEM blocks, or its lines.
  */
-export function configInput(plugin: PluginDefinition, raw: Record<string, unknown>) {
+function configInput(plugin: PluginDefinition, raw: Record<string, unknown>) {
   const config: Record<string, unknown> = {}
   for (const field of plugin.configSchema) {
     const value = raw[field.name]

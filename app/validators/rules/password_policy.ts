@@ -2,7 +2,7 @@ import vine from '@vinejs/vine'
 import Staff from '#models/staff'
 import { COMMON_PASSWORDS } from '#validators/rules/common_passwords'
 
-export const MIN_PASSWORD_LENGTH = 10
+const MIN_PASSWORD_LENGTH = 10
 
 /**
  * The account a new password must not contain: the form's own account field

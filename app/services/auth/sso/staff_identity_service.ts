@@ -16,7 +16,7 @@ export type SsoAdminRefusalReason = 'staffNotFound' | 'identityTaken' | 'agentId
  * An admin action on SSO refused, nothing changed: the page gets the
  * translated reason (an i18n key under `sso.`), an API client a 422.
  */
-export class SsoAdminRefusal extends Exception {
+class SsoAdminRefusal extends Exception {
   constructor(public reason: SsoAdminRefusalReason) {
     super(reason, { status: 422, code: 'E_SSO_REFUSED' })
   }

@@ -22,7 +22,7 @@ interface WeComAnswer {
 }
 
 /** WeCom refused a call: its errcode and errmsg. */
-export class WeComApiError extends Error {
+class WeComApiError extends Error {
   constructor(
     readonly errcode: number,
     errmsg: string
