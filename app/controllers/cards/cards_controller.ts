@@ -3,6 +3,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import CardPolicy from '#policies/card_policy'
 import { readCardColumn } from '#services/cards/card_import'
 import CardRefusal from '#services/cards/card_refusal'
+import CardList from '#services/cards/card_list'
 import CardService, { type ImportReport, type IssueCheck } from '#services/cards/card_service'
 import CardIssuePaymentService from '#services/riders/card_issue_payment_service'
 import PaymentService from '#services/finance/payment_service'
@@ -25,6 +26,7 @@ const MAX_IMPORT_FILE = '2mb'
 export default class CardsController {
   constructor(
     protected cards: CardService,
+    protected list: CardList,
     protected feePayments: CardIssuePaymentService,
     protected payments: PaymentService
   ) {}
@@ -32,7 +34,7 @@ export default class CardsController {
   async inventory({ request, inertia, bouncer, session }: HttpContext) {
     await bouncer.with(CardPolicy).authorize('view')
     const filters = await request.validateUsing(cardInventoryValidator)
-    const { rows, pagination } = await this.cards.inventory(filters)
+    const { rows, pagination } = await this.list.inventory(filters)
     return inertia.render('cards/index', {
       cards: rows,
       pagination,
@@ -41,7 +43,7 @@ export default class CardsController {
         status: filters.status ?? null,
         projectId: filters.projectId ?? null,
       },
-      projectOptions: await this.cards.projects(),
+      projectOptions: await this.list.projects(),
       importReport: (session.flashMessages.get('importReport') as ImportReport) ?? null,
     })
   }
@@ -68,7 +70,7 @@ export default class CardsController {
   async index({ request, inertia, bouncer }: HttpContext) {
     await bouncer.with(CardPolicy).authorize('view')
     const filters = await request.validateUsing(boundCardsValidator)
-    const { rows, pagination } = await this.cards.boundCards(filters)
+    const { rows, pagination } = await this.list.boundCards(filters)
     return inertia.render('riders/cards', {
       cards: rows,
       pagination,
@@ -78,14 +80,14 @@ export default class CardsController {
         projectId: filters.projectId ?? null,
         phone: filters.phone ?? null,
       },
-      projectOptions: await this.cards.projects(),
+      projectOptions: await this.list.projects(),
     })
   }
 
   async issue({ request, inertia, bouncer, i18n, tenant }: HttpContext) {
     await bouncer.with(CardPolicy).authorize('issue')
     const lookup = await request.validateUsing(issueLookupValidator)
-    const projectOptions = await this.cards.projects()
+    const projectOptions = await this.list.projects()
     const projectId = lookup.projectId ?? projectOptions[0]?.id ?? null
     let check: IssueCheck | null = null
     let lookupError: string | null = null

@@ -1,4 +1,7 @@
 /*
+| Data, not logic, hence its length: one password a line, so the list diffs
+| and reviews line by line.
+|
 | Passwords people pick most often, from the top of well-known public lists
 | (SecLists' 10k most common, the NCSC's top 100k, NordPass's yearly lists)
 | plus common Chinese picks, lowercased. Shorter ones are refused by length
