@@ -7,7 +7,7 @@ import type {
 } from '@adonisjs/lucid/types/querybuilder'
 import type { LedgerDetailType } from '#models/ledger_entry'
 import TenantContext from '#core/tenancy/tenant_context'
-import { wherePhonePrefix } from '#core/tenancy/phone_prefix'
+import { escapeLike, wherePhonePrefix } from '#core/tenancy/text_match'
 
 /** Filters and keyset paging of the 账户流水 page; days are Shanghai calendar days (YYYY-MM-DD). */
 export interface LedgerFilters {
@@ -47,10 +47,6 @@ export type LedgerRow = {
   project: string
   operator: string | null
   occurredAt: string
-}
-
-function escapeLike(text: string) {
-  return text.replace(/[\\%_]/g, (character) => `\\${character}`)
 }
 
 /**

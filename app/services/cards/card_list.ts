@@ -3,6 +3,7 @@ import { DateTime } from 'luxon'
 import { type CardStatus } from '#models/card'
 import Project from '#models/project'
 import TenantContext from '#core/tenancy/tenant_context'
+import { escapeLike } from '#core/tenancy/text_match'
 
 // Type alias, not an interface: Inertia props must be plain JSON types.
 export type CardRow = {
@@ -31,10 +32,6 @@ export interface CardInventoryFilters {
 /** 用卡管理's search: the same, and the start of the rider's phone. */
 export interface BoundCardFilters extends CardInventoryFilters {
   phone?: string
-}
-
-function escapeLike(text: string) {
-  return text.replace(/[\\%_]/g, (character) => `\\${character}`)
 }
 
 function iso(value: Date | null) {

@@ -3,6 +3,7 @@ import { DateTime } from 'luxon'
 import AuditLog, { type AuditKind } from '#models/audit_log'
 import Project from '#models/project'
 import TenantContext from '#core/tenancy/tenant_context'
+import { escapeLike } from '#core/tenancy/text_match'
 import type { JsonValue } from '#core/audit/audit_hash'
 
 export const AUDIT_PAGE_SIZE = 20
@@ -35,10 +36,6 @@ export type AuditLogRow = {
   requestId: string | null
   result: string
   reason: string | null
-}
-
-function escapeLike(text: string) {
-  return text.replace(/[\\%_]/g, (character) => `\\${character}`)
 }
 
 /**

@@ -7,7 +7,7 @@ import Rider, { type RiderStatus } from '#models/rider'
 import AuditService from '#core/audit/audit_service'
 import TenantContext from '#core/tenancy/tenant_context'
 import VerificationCodeService, { showsSmsCodes } from '#core/sms/verification_code_service'
-import { wherePhonePrefix } from '#core/tenancy/phone_prefix'
+import { escapeLike, wherePhonePrefix } from '#core/tenancy/text_match'
 
 /** A refused rider change; the reason is an i18n key under `riders.` */
 class RiderRefused extends DomainRefusal<'phoneTaken' | 'notFound'> {
@@ -75,10 +75,6 @@ const SORT_COLUMNS: Record<NonNullable<RiderListFilters['sortBy']>, string> = {
   realBalance: 'COALESCE(w.real_balance, 0)',
   bonusBalance: 'COALESCE(w.bonus_balance, 0)',
   totalBalance: 'COALESCE(w.real_balance, 0) + COALESCE(w.bonus_balance, 0)',
-}
-
-function escapeLike(text: string) {
-  return text.replace(/[\\%_]/g, (character) => `\\${character}`)
 }
 
 function isUniqueViolation(error: unknown) {

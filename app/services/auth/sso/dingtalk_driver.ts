@@ -1,5 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import { Oauth2Driver, type ApiRequest } from '@adonisjs/ally'
+import type { ApiRequest } from '@adonisjs/ally'
 import type {
   AllyUserContract,
   ApiRequestContract,
@@ -7,6 +7,7 @@ import type {
   Oauth2DriverConfig,
   RedirectRequestContract,
 } from '@adonisjs/ally/types'
+import { SsoOauth2Driver } from '#services/auth/sso/sso_oauth2_driver'
 
 export interface DingTalkDriverConfig extends Oauth2DriverConfig {
   /** GET https://api.dingtalk.com/v1.0/contact/users/me unless set. */
@@ -37,17 +38,13 @@ interface DingTalkUser {
  */
 export type DingTalkScopes = 'openid' | 'corpid'
 
-export class DingTalkDriver extends Oauth2Driver<DingTalkToken, DingTalkScopes> {
+export class DingTalkDriver extends SsoOauth2Driver<DingTalkToken, DingTalkScopes> {
   protected authorizeUrl = 'https://login.dingtalk.com/oauth2/auth'
   protected accessTokenUrl = 'https://api.dingtalk.com/v1.0/oauth2/userAccessToken'
   protected userInfoUrl = 'https://api.dingtalk.com/v1.0/contact/users/me'
 
   protected codeParamName = 'authCode'
-  protected errorParamName = 'error'
   protected stateCookieName = 'dingtalk_oauth_state'
-  protected stateParamName = 'state'
-  protected scopeParamName = 'scope'
-  protected scopesSeparator = ' '
 
   constructor(
     ctx: HttpContext,
@@ -91,10 +88,6 @@ export class DingTalkDriver extends Oauth2Driver<DingTalkToken, DingTalkScopes> 
       request.field('code', this.getCode())
       callback?.(request)
     })
-  }
-
-  accessDenied() {
-    return this.getError() === 'access_denied'
   }
 
   async user(callback?: (request: ApiRequestContract) => void) {

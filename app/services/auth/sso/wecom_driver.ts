@@ -1,11 +1,12 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import { Oauth2Driver, errors } from '@adonisjs/ally'
+import { errors } from '@adonisjs/ally'
 import type {
   ApiRequestContract,
   Oauth2AccessToken,
   Oauth2DriverConfig,
   RedirectRequestContract,
 } from '@adonisjs/ally/types'
+import { SsoOauth2Driver } from '#services/auth/sso/sso_oauth2_driver'
 
 export interface WeComDriverConfig extends Oauth2DriverConfig {
   /** The AgentId of the tenant's self-built app (clientId is the CorpID). */
@@ -40,17 +41,13 @@ class WeComApiError extends Error {
  *
  * The external id is the userid: unique within the corp.
  */
-export class WeComDriver extends Oauth2Driver<Oauth2AccessToken, never> {
+export class WeComDriver extends SsoOauth2Driver<Oauth2AccessToken, never> {
   protected authorizeUrl = 'https://login.work.weixin.qq.com/wwlogin/sso/login'
   protected accessTokenUrl = 'https://qyapi.weixin.qq.com/cgi-bin/gettoken'
   protected userInfoUrl = 'https://qyapi.weixin.qq.com/cgi-bin/auth/getuserinfo'
 
   protected codeParamName = 'code'
-  protected errorParamName = 'error'
   protected stateCookieName = 'wecom_oauth_state'
-  protected stateParamName = 'state'
-  protected scopeParamName = 'scope'
-  protected scopesSeparator = ' '
 
   constructor(
     ctx: HttpContext,
@@ -65,10 +62,6 @@ export class WeComDriver extends Oauth2Driver<Oauth2AccessToken, never> {
     request.param('login_type', 'CorpApp')
     request.param('appid', this.config.clientId)
     request.param('agentid', this.config.agentId)
-  }
-
-  accessDenied() {
-    return this.getError() === 'access_denied'
   }
 
   /** The app's access token; the state and the code are checked first, as Ally does. */

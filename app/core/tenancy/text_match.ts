@@ -1,4 +1,6 @@
 /*
+| Matching typed text in tenant queries.
+|
 | Phone prefix search as a range in "C" (code point) order rather than LIKE:
 | under row-level security PostgreSQL keeps non-leakproof operators such as
 | LIKE above the tenant policy, so only leakproof comparisons reach the
@@ -24,4 +26,9 @@ export function wherePhonePrefix<
   query.whereRaw(`${column} COLLATE "C" >= ?`, [prefix])
   const end = prefixEnd(prefix)
   return end === null ? query : query.whereRaw(`${column} COLLATE "C" < ?`, [end])
+}
+
+/** `text` as a LIKE pattern that matches it literally (its %, _ and \ escaped). */
+export function escapeLike(text: string) {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`)
 }
