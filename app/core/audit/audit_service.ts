@@ -185,24 +185,4 @@ export default class AuditService {
       trx
     )
   }
-
-  /**
-   * Appends a record of what the signed-in staff member of `ctx` did, in
-   * their tenant's chain, inside `trx` (from `TenantContext.run`).
-   */
-  async recordRequest(
-    ctx: HttpContext,
-    entry: Omit<AuditEntry, 'tenantId' | 'actor' | 'request'>,
-    trx: TransactionClientContract
-  ): Promise<AuditRecordRef> {
-    return this.record(
-      {
-        ...entry,
-        tenantId: ctx.tenant.tenantId,
-        actor: actorOf(ctx),
-        request: requestDetails(ctx),
-      },
-      trx
-    )
-  }
 }
