@@ -1,5 +1,6 @@
-// The import check `npm run lint` runs (dependency-cruiser): no import cycles, and
-// dependencies point down (controllers, validators, jobs → services → core).
+// The import check `npm run lint` runs (dependency-cruiser): no import cycles,
+// dependencies point down (controllers, validators, jobs → services → core), and
+// plugins import only the kit (sdk/), which imports nothing of the app.
 // Type-only imports and `await import(...)` count; `#alias/*` subpath imports are
 // resolved through package.json "imports" (see .dependency-cruiser-resolve.cjs).
 
@@ -30,6 +31,25 @@ module.exports = {
       severity: 'error',
       from: { path: '^app/services/' },
       to: { path: '^app/(validators|controllers|jobs)/' },
+    },
+    {
+      name: 'plugins-import-only-the-kit',
+      comment:
+        'A plugin imports the kit (#sdk/*), npm packages, node builtins and its own files: ' +
+        'nothing of the app, the tests or another plugin.',
+      severity: 'error',
+      from: { path: '^plugins/([^/]+)/' },
+      to: {
+        path: '^(app|bin|commands|config|database|providers|start|tests|resources|plugins)/',
+        pathNot: '^plugins/$1/',
+      },
+    },
+    {
+      name: 'kit-imports-nothing-of-the-app',
+      comment: 'sdk/ stands apart: a plugin written outside PileHub relies on it alone.',
+      severity: 'error',
+      from: { path: '^sdk/' },
+      to: { path: '^(app|bin|commands|config|database|providers|start|tests|resources|plugins)/' },
     },
   ],
   options: {
