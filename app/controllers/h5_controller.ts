@@ -1,6 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { requestDetails } from '#core/audit/audit_service'
-import type { ChargeDuration } from '#services/orders/charging_service'
+import type { ChargeDuration } from '#models/charging_order'
 import RiderH5Service, { type H5Place, type H5Rider } from '#services/h5/rider_h5_service'
 import {
   h5CodeValidator,

@@ -3,7 +3,10 @@ import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { VendorStopReason } from '#sdk/contracts/vendor'
 import { PERMISSIONS } from '#core/access/permissions'
 import AuditService from '#core/audit/audit_service'
-import ChargingService from '#services/orders/charging_service'
+import ChargingOrder from '#models/charging_order'
+import SessionEnds from '#services/orders/session_ends'
+import SessionMeter from '#services/orders/session_meter'
+import SessionStarts from '#services/orders/session_starts'
 import RiderRefundService from '#services/finance/rider_refund_service'
 import RiderService from '#services/riders/rider_service'
 import TenantContext from '#core/tenancy/tenant_context'
@@ -14,7 +17,7 @@ import WalletService from '#core/wallet/wallet_service'
  * topped up at the counter and by QR (packages with bonus money), a few
  * cash refunds, and about 1,500 card-swipe charging orders over the last 30
  * days on the seeded piles, each swiped, started, metered and settled
- * through the real ChargingService, plus a handful of abnormal ones
+ * through the real charging session units, plus a handful of abnormal ones
  * (phantom, unknown rider, pile offline, settlement refused).
  *
  * Everything is derived from a fixed random seed, and each order carries
@@ -83,17 +86,23 @@ function random(seed: number) {
 export default class DemoOrdersSeeder extends BaseSeeder {
   static environment = ['development', 'test']
 
-  #charging = new ChargingService()
+  #starts = new SessionStarts()
+  #ends = new SessionEnds()
   #wallet = new WalletService()
 
   /**
-   * The charging service as it was at `at`: billing trusts only what the
+   * The charging session units as they were at `at`: billing trusts only what the
    * platform observed on its own clock, so a month replayed today must tell
    * it when each report arrived.
    */
   #chargingAt(at: Date | number) {
     const when = new Date(at)
-    return new ChargingService(undefined, undefined, () => when)
+    const clock = () => when
+    return {
+      starts: new SessionStarts(clock),
+      meter: new SessionMeter(clock),
+      ends: new SessionEnds(clock),
+    }
   }
 
   async run() {
@@ -109,12 +118,11 @@ export default class DemoOrdersSeeder extends BaseSeeder {
     await this.#topUps(clerk, system, riders, projectIds)
     await this.#refunds(clerk, riders, projectIds)
 
-    const seeded = await this.client
-      .from('charging_orders')
+    const seeded = await ChargingOrder.query({ client: this.client })
       .where('tenant_id', tenantId)
       .whereLike('transaction_ref', 'demo-%')
       .select('transaction_ref')
-    const done = new Set(seeded.map((row) => row.transaction_ref as string))
+    const done = new Set(seeded.map((order) => order.transactionRef!))
     const now = Date.now()
     const timelines = this.#plan(ports, riders, now)
     const queue = timelines.map((plans) => plans.filter((plan) => !done.has(plan.ref)))
@@ -314,7 +322,7 @@ export default class DemoOrdersSeeder extends BaseSeeder {
     const power = plan.kind === 'phantom' || plan.kind === 'zero' ? 0 : plan.peakDeciwatts
     let orderNo: string | null = null
     if (plan.kind !== 'ble') {
-      const decision = await this.#charging.authorizeCard(tenant, {
+      const decision = await this.#starts.authorizeCard(tenant, {
         pileId,
         portNo,
         cardNo: plan.rider.cardNo,
@@ -323,7 +331,7 @@ export default class DemoOrdersSeeder extends BaseSeeder {
       // A wallet that cannot pay is refused at the pile: no order, as in life.
       if (!decision.authorised) return
       orderNo = decision.orderNo
-      await this.#chargingAt(startedAt).confirmStart(tenant, {
+      await this.#chargingAt(startedAt).starts.confirmStart(tenant, {
         pileId,
         portNo,
         orderNo,
@@ -335,7 +343,7 @@ export default class DemoOrdersSeeder extends BaseSeeder {
       }
       if (plan.seconds > 0) await this.#lastReport(tenant, plan, orderNo, endedAt)
     }
-    await this.#chargingAt(endedAt).settleEnd(tenant, {
+    await this.#chargingAt(endedAt).ends.settleEnd(tenant, {
       pileId,
       deviceKey: '',
       portNo,
@@ -367,7 +375,7 @@ export default class DemoOrdersSeeder extends BaseSeeder {
     for (let sample = 1; sample <= count; sample += 1) {
       const share = sample / (count + 1)
       const at = new Date(startedAt.getTime() + plan.seconds * 1000 * share)
-      await this.#chargingAt(at).recordMeter(tenant, {
+      await this.#chargingAt(at).meter.recordMeter(tenant, {
         pileId: plan.port.pileId,
         portNo: plan.port.portNo,
         orderNo,
@@ -381,7 +389,7 @@ export default class DemoOrdersSeeder extends BaseSeeder {
   /** The pile's last power report, a minute before its end (DNY reports every 5 minutes): the platform saw it running. */
   async #lastReport(tenant: TenantContext, plan: Plan, orderNo: string, endedAt: Date) {
     const at = new Date(endedAt.getTime() - Math.min(60, plan.seconds / 2) * 1000)
-    await this.#chargingAt(at).recordMeter(tenant, {
+    await this.#chargingAt(at).meter.recordMeter(tenant, {
       pileId: plan.port.pileId,
       portNo: plan.port.portNo,
       orderNo,
@@ -410,8 +418,7 @@ export default class DemoOrdersSeeder extends BaseSeeder {
     if (!done.has(offlineRef)) {
       const orderNo = await this.#open(system, offline, riders[1], offlineRef, now - 2 * HOUR)
       // No other order of that pile is open now: its timeline ended hours ago.
-      if (orderNo)
-        await this.#charging.pileWentOffline(system, offline.pileId, new Date(now - HOUR))
+      if (orderNo) await this.#ends.pileWentOffline(system, offline.pileId, new Date(now - HOUR))
     }
     const frozenRef = 'demo-frozen'
     if (!done.has(frozenRef)) {
@@ -421,14 +428,14 @@ export default class DemoOrdersSeeder extends BaseSeeder {
       if (orderNo) {
         await new RiderService(clerk, new AuditService()).setStatus([rider.id], 'frozen')
         const lastReport = startedAt + 89 * 60_000
-        await this.#chargingAt(lastReport).recordMeter(system, {
+        await this.#chargingAt(lastReport).meter.recordMeter(system, {
           pileId: frozenAt.pileId,
           portNo: frozenAt.portNo,
           orderNo,
           powerDeciwatts: 600,
           at: new Date(lastReport),
         })
-        await this.#chargingAt(startedAt + 90 * 60_000).settleEnd(system, {
+        await this.#chargingAt(startedAt + 90 * 60_000).ends.settleEnd(system, {
           pileId: frozenAt.pileId,
           deviceKey: '',
           portNo: frozenAt.portNo,
@@ -446,14 +453,14 @@ export default class DemoOrdersSeeder extends BaseSeeder {
   }
 
   async #open(tenant: TenantContext, port: Port, rider: Rider, ref: string, at: number) {
-    const decision = await this.#charging.authorizeCard(tenant, {
+    const decision = await this.#starts.authorizeCard(tenant, {
       pileId: port.pileId,
       portNo: port.portNo,
       cardNo: rider.cardNo,
       at: new Date(at),
     })
     if (!decision.authorised) return null
-    await this.#chargingAt(at + 15_000).confirmStart(tenant, {
+    await this.#chargingAt(at + 15_000).starts.confirmStart(tenant, {
       pileId: port.pileId,
       portNo: port.portNo,
       orderNo: decision.orderNo,

@@ -63,7 +63,7 @@ test.group('Rider H5 in a phone browser', (group) => {
     assert.equal(await orderField(orderNo, 'channel'), 'app')
 
     // The pile confirms and reports 150 W; the page picks it up on its next poll.
-    await charging.confirmStart(fixture.system, {
+    await charging.starts.confirmStart(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 1,
       orderNo,
@@ -71,7 +71,7 @@ test.group('Rider H5 in a phone browser', (group) => {
     })
     // Billing trusts the platform's clock: it saw this start half an hour ago.
     await startSeen(orderNo, 30 * 60)
-    await charging.recordMeter(fixture.system, {
+    await charging.meter.recordMeter(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 1,
       orderNo,
@@ -86,7 +86,7 @@ test.group('Rider H5 in a phone browser', (group) => {
     await page.assertTextContains(page.getByTestId('h5-order'), '已发送停止指令，等待设备结束')
 
     // The pile ends the charge: 30 minutes at 1 元/小时.
-    await charging.settleEnd(
+    await charging.ends.settleEnd(
       fixture.system,
       endRecord(fixture, orderNo, { minutes: 30, watts: 150, wattHours: 75 })
     )

@@ -37,20 +37,20 @@ test.group('订单管理 and 异常订单', (group) => {
 
     // A card charge on port 1, ended and settled.
     const cardOrder = await startedBySwipe(fixture, new Date(Date.now() - 40 * 60_000))
-    await charging.settleEnd(
+    await charging.ends.settleEnd(
       fixture.system,
       endRecord(fixture, cardOrder, { minutes: 30, watts: 150 })
     )
 
     // An APP charge on port 2 by another rider, ended and settled.
-    const { orderNo: appOrder } = await charging.startRemote(fixture.system, {
+    const { orderNo: appOrder } = await charging.remote.startRemote(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 2,
       riderId: appRider.id,
       durationType: { kind: 'full' },
       channel: 'app',
     })
-    await charging.confirmStart(fixture.system, {
+    await charging.starts.confirmStart(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 2,
       orderNo: appOrder,
@@ -58,13 +58,13 @@ test.group('订单管理 and 异常订单', (group) => {
     })
     // Billing trusts the platform's clock: it saw this start 20 minutes ago.
     await startSeen(appOrder, 20 * 60)
-    await charging.settleEnd(
+    await charging.ends.settleEnd(
       fixture.system,
       endRecord(fixture, appOrder, { minutes: 20, watts: 150, portNo: 2 })
     )
 
     // A card charge on port 3 cut short by the pile going offline: 异常订单.
-    const decision = await charging.authorizeCard(fixture.system, {
+    const decision = await charging.starts.authorizeCard(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 3,
       cardNo: fixture.cardNo,
@@ -72,21 +72,21 @@ test.group('订单管理 and 异常订单', (group) => {
     })
     if (!decision.authorised) throw new Error(`swipe refused: ${decision.reason}`)
     const droppedOrder = decision.orderNo
-    await charging.confirmStart(fixture.system, {
+    await charging.starts.confirmStart(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 3,
       orderNo: droppedOrder,
       at: new Date(),
     })
     // An APP start on port 4 the pile never confirms: 异常订单 once the watchdog looks.
-    const { orderNo: unconfirmedOrder } = await charging.startRemote(fixture.system, {
+    const { orderNo: unconfirmedOrder } = await charging.remote.startRemote(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 4,
       riderId: appRider.id,
       durationType: { kind: 'full' },
       channel: 'app',
     })
-    await charging.pileWentOffline(fixture.system, fixture.pile.id, new Date())
+    await charging.ends.pileWentOffline(fixture.system, fixture.pile.id, new Date())
     await new ChargingWatchdog().run(new Date(Date.now() + (START_TIMEOUT_SECONDS + 60) * 1000))
 
     const page = await logIn(visit, fixture.staff.account, fixture.password)

@@ -21,7 +21,7 @@ test.group('数据', (group) => {
   test('the charts render and each shows its table behind a toggle', async ({ visit }) => {
     const fixture = await chargingFixture()
     const orderNo = await startedBySwipe(fixture, new Date(Date.now() - 40 * 60_000))
-    await charging.settleEnd(
+    await charging.ends.settleEnd(
       fixture.system,
       endRecord(fixture, orderNo, { minutes: 30, watts: 150 })
     )
@@ -50,7 +50,7 @@ test.group('数据', (group) => {
   test('a chart downloads as PNG and its table as xlsx', async ({ visit, assert }) => {
     const fixture = await chargingFixture()
     const orderNo = await startedBySwipe(fixture, new Date(Date.now() - 40 * 60_000))
-    await charging.settleEnd(
+    await charging.ends.settleEnd(
       fixture.system,
       endRecord(fixture, orderNo, { minutes: 30, watts: 150 })
     )

@@ -108,7 +108,7 @@ test.group('resilience: a day replayed twice, out of order', (group) => {
     ]) {
       const orderNo = await startedBySwipe(site)
       const record = endRecord(site, orderNo, { minutes, watts })
-      const settled = await charging.settleEnd(site.system, record)
+      const settled = await charging.ends.settleEnd(site.system, record)
       assert.equal(settled.orderNo, orderNo)
       endRecords.push(record)
     }
@@ -136,7 +136,7 @@ test.group('resilience: a day replayed twice, out of order', (group) => {
               headers: item.sent.headers,
               body: item.sent.rawBody,
             }).then((answer) => answer.status)
-          : charging.settleEnd(site.system, item.record).then((result) => result.settled)
+          : charging.ends.settleEnd(site.system, item.record).then((result) => result.settled)
       )
     )
     assert.isTrue(

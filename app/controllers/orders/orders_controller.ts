@@ -1,10 +1,10 @@
 import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import OrderPolicy from '#policies/order_policy'
-import ChargingService from '#services/orders/charging_service'
 import OrderRecords from '#services/orders/order_records'
 import { ordersChannel } from '#core/live/live_channels'
 import OrderResolutionService from '#services/orders/order_resolution_service'
+import RemoteControl from '#services/orders/remote_control'
 import ProjectService from '#services/settings/project_service'
 import TenantContext from '#core/tenancy/tenant_context'
 import {
@@ -35,7 +35,7 @@ export default class OrdersController {
     protected tenant: TenantContext,
     protected records: OrderRecords,
     protected resolution: OrderResolutionService,
-    protected charging: ChargingService,
+    protected remote: RemoteControl,
     protected projects: ProjectService
   ) {}
 
@@ -89,7 +89,7 @@ export default class OrdersController {
     const { id } = await orderIdValidator.validate(params)
     const orderNo = await this.records.orderNo(id)
     const { reason } = await request.validateUsing(orderReasonValidator)
-    await this.charging.stopRemote(this.tenant, { orderNo, reason })
+    await this.remote.stopRemote(this.tenant, { orderNo, reason })
     session.flash('success', i18n.t('charging.stopSubmitted'))
     return response.redirect().withQs().back()
   }

@@ -3,8 +3,9 @@ import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import AuditService, { type AuditRequestDetails } from '#core/audit/audit_service'
-import ChargingService, { type ChargeDuration } from '#services/orders/charging_service'
+import type { ChargeDuration } from '#models/charging_order'
 import ChargingRefusal from '#services/orders/charging_refusal'
+import RemoteControl from '#services/orders/remote_control'
 import { DEFAULT_TARIFF, computeCharge, type Bill, type Tariff } from '#core/billing/tariff'
 import H5Refusal from '#services/h5/h5_refusal'
 import RiderSignInGuard, { type SendAttempt } from '#services/h5/rider_sign_in_guard'
@@ -97,7 +98,7 @@ function isUniqueViolation(error: unknown) {
  */
 export default class RiderH5Service {
   constructor(
-    protected charging = new ChargingService(),
+    protected remote = new RemoteControl(),
     protected audit = new AuditService(),
     protected guard = new RiderSignInGuard()
   ) {}
@@ -311,7 +312,7 @@ export default class RiderH5Service {
   /** 开始充电: the charging service's remote start on the APP channel. */
   async start(tenant: TenantContext, rider: H5Rider, place: H5Place, duration: ChargeDuration) {
     if (place.tenantId !== rider.tenantId) throw new H5Refusal('signInAgain')
-    const started = await this.charging.startRemote(tenant, {
+    const started = await this.remote.startRemote(tenant, {
       pileId: place.pileId,
       portNo: place.portNo,
       riderId: rider.riderId,
@@ -328,7 +329,7 @@ export default class RiderH5Service {
   /** 停止充电 of the rider's own open order. */
   async stop(tenant: TenantContext, rider: H5Rider, orderNo: string) {
     await this.#ownOrder(rider, orderNo)
-    const stopped = await this.charging.stopRemote(tenant, { orderNo, reason: 'rider' })
+    const stopped = await this.remote.stopRemote(tenant, { orderNo, reason: 'rider' })
     await this.#recordOrder(tenant, 'orders.app_stop', orderNo, { commandId: stopped.commandId })
     return stopped
   }

@@ -3,7 +3,7 @@ import { DateTime } from 'luxon'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import DeviceCommand from '#models/device_command'
 import Pile from '#models/pile'
-import { dispatchDeviceCommand } from '#jobs/gateway_jobs'
+import { dispatchDeviceCommand } from '#services/operations/gateway/device_command_queue'
 import AuditService from '#core/audit/audit_service'
 import DeviceRefusal from '#services/operations/device_refusal'
 import {

@@ -1,7 +1,14 @@
-import db from '@adonisjs/lucid/services/db'
-import ChargingService, { IDLE_POWER_DECIWATTS } from '#services/orders/charging_service'
 import TenantContext from '#core/tenancy/tenant_context'
 import LiveEvents from '#core/live/live_events'
+import ChargingOrder, { type AbnormalReason } from '#models/charging_order'
+import { IDLE_POWER_DECIWATTS } from '#services/orders/charging_rules'
+import RemoteControl from '#services/orders/remote_control'
+import Settlement from '#services/orders/settlement'
+
+/** The watchdog's job (app/jobs/charging_jobs.ts handles it; the worker runs it every minute). */
+export const CHARGING_WATCHDOG = { name: 'charging.watchdog', queue: 'charging' } as const
+/** It takes no payload: each run looks at every tenant. */
+export type ChargingWatchdogPayload = Record<string, never>
 
 /** How long an authorised order waits for the pile to confirm the start. */
 export const START_TIMEOUT_SECONDS = 180
@@ -40,7 +47,10 @@ export type WatchdogSummary = {
  * context, the condition re-checked there.
  */
 export default class ChargingWatchdog {
-  constructor(protected charging = new ChargingService()) {}
+  constructor(
+    protected remote = new RemoteControl(),
+    protected settlement = new Settlement()
+  ) {}
 
   async run(now = new Date()): Promise<WatchdogSummary> {
     const summary: WatchdogSummary = {
@@ -52,11 +62,10 @@ export default class ChargingWatchdog {
       stoppedFull: 0,
       settled: 0,
     }
-    const tenants: { tenant_id: number }[] = await db
-      .connection('owner')
-      .from('charging_orders')
+    const tenants = await ChargingOrder.query({ connection: 'owner' })
       .whereIn('status', ['authorised', 'charging', 'ended'])
       .distinct('tenant_id')
+      .pojo<{ tenant_id: number }>()
     for (const { tenant_id: tenantId } of tenants) {
       await this.#runTenant(TenantContext.forJob(tenantId), now, summary)
     }
@@ -66,12 +75,12 @@ export default class ChargingWatchdog {
   async #runTenant(tenant: TenantContext, now: Date, summary: WatchdogSummary) {
     const { startFailed, noStart, noEnd, pileOffline, phantom, changed, toStop, ended } =
       await tenant.run(async (trx) => {
-        const orders = () => trx.from('charging_orders').where('tenant_id', tenant.tenantId)
-        const mark = (reason: string) => ({
+        const orders = () => tenant.query(ChargingOrder, trx)
+        const mark = (reason: AbnormalReason) => ({
           status: 'abnormal',
-          abnormal_reason: reason,
-          abnormal_at: now,
-          updated_at: now,
+          abnormalReason: reason,
+          abnormalAt: now,
+          updatedAt: now,
         })
         const failedStarts = await orders()
           .where('status', 'authorised')
@@ -82,7 +91,7 @@ export default class ChargingWatchdog {
               .whereIn('status', ['failed', 'timeout'])
               .select('id')
           )
-          .update({ status: 'cancelled', cancel_reason: 'start_failed', updated_at: now })
+          .update({ status: 'cancelled', cancelReason: 'start_failed', updatedAt: now })
           .returning('order_no')
         const lateStarts = await orders()
           .where('status', 'authorised')
@@ -125,8 +134,8 @@ export default class ChargingWatchdog {
           pileOffline: offline.length,
           phantom: idle.length,
           changed: marked.flat().map((row: { order_no: string }) => row.order_no),
-          toStop: full.map((row) => row.order_no as string),
-          ended: unsettled.map((row) => row.order_no as string),
+          toStop: full.map((order) => order.orderNo),
+          ended: unsettled.map((order) => order.orderNo),
         }
       })
     await LiveEvents.ordersChanged(tenant.tenantId, changed)
@@ -136,11 +145,11 @@ export default class ChargingWatchdog {
     summary.pileOffline += pileOffline
     summary.phantom += phantom
     for (const orderNo of toStop) {
-      await this.charging.stopRemote(tenant, { orderNo, reason: 'full' })
+      await this.remote.stopRemote(tenant, { orderNo, reason: 'full' })
       summary.stoppedFull += 1
     }
     for (const orderNo of ended) {
-      const { settled } = await this.charging.settle(tenant, orderNo)
+      const { settled } = await this.settlement.settle(tenant, orderNo)
       if (settled) summary.settled += 1
     }
   }

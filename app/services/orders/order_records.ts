@@ -1,28 +1,53 @@
 import { inject } from '@adonisjs/core'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { normalizeCardNo } from '#services/cards/card_number'
+import type { DateTime } from 'luxon'
 import type { Bill, Tariff } from '#core/billing/tariff'
 import { CAPPED_REASONS } from '#core/billing/billing_caps'
 import { keysetPage, ridersByPhone, whereShanghaiDays } from '#services/finance/keyset'
 import TenantContext from '#core/tenancy/tenant_context'
-import type { OrderFilters } from '#validators/orders/order_validator'
+import ChargingOrder, {
+  type AbnormalReason,
+  type ChargeDuration,
+  type EndClaimRecord,
+  type OrderChannel,
+  type OrderStatus,
+} from '#models/charging_order'
+
+/** 订单管理 and 异常订单: the filters and keyset paging (orderFiltersValidator checks them at the edge). */
+export type OrderFilters = {
+  orderNo?: string
+  phone?: string
+  cardNo?: string
+  device?: string
+  projectId?: number
+  channel?: OrderChannel
+  status?: OrderStatus
+  abnormalReason?: AbnormalReason
+  vendorId?: number
+  /** Calendar days, read in Asia/Shanghai. */
+  from?: string
+  to?: string
+  before?: number
+  after?: number
+}
 
 // Type aliases, not interfaces: Inertia props must be plain JSON types.
 export type OrderRecord = {
   id: number
   orderNo: string
-  status: string
-  abnormalReason: string | null
+  status: OrderStatus
+  abnormalReason: AbnormalReason | null
   cancelReason: string | null
   riderName: string | null
   phone: string | null
   cardNo: string | null
-  channel: 'card' | 'app' | 'ble' | 'staff'
+  channel: OrderChannel
   project: string
   deviceKey: string
   /** Null until the pile says which port a card charge started on (OCPP Authorize). */
   portNo: number | null
-  durationType: 'hours' | 'full' | 'amount'
+  durationType: ChargeDuration['kind']
   durationHours: number | null
   capFen: number | null
   /** ISO, UTC. */
@@ -41,19 +66,7 @@ export type OrderRecord = {
   open: boolean
 }
 
-/** What the pile claimed in its end record, kept when the platform billed less (billing_caps). */
-export type EndClaimRecord = {
-  startedAt: string | null
-  endedAt: string | null
-  durationSeconds: number | null
-  energyWattHours: number
-  maxPowerDeciwatts: number
-  observedFrom: string | null
-  observedUntil: string | null
-  receivedAt: string
-  toleranceSeconds: number
-  capped: string[]
-}
+export type { EndClaimRecord }
 
 export type OrderDetail = OrderRecord & {
   station: string | null
@@ -66,42 +79,38 @@ export type OrderDetail = OrderRecord & {
   samples: { at: string; powerWatts: number; energyWh: number | null }[]
 }
 
-const iso = (value: Date | string | null) => (value ? new Date(value).toISOString() : null)
+const iso = (value: DateTime | null) => (value ? value.toJSDate().toISOString() : null)
 
-function isOpen(row: Record<string, any>) {
-  return (
-    ['authorised', 'charging'].includes(row.status) || (row.status === 'abnormal' && !row.ended_at)
-  )
-}
-
-function toRecord(row: Record<string, any>): OrderRecord {
+/** An order read with its joined names (rider_name, phone, project_name...) in $extras. */
+function toRecord(order: ChargingOrder): OrderRecord {
+  const names = order.$extras
   return {
-    id: Number(row.id),
-    orderNo: row.order_no,
-    status: row.status,
-    abnormalReason: row.abnormal_reason,
-    cancelReason: row.cancel_reason,
-    riderName: row.rider_name ?? null,
-    phone: row.phone ?? null,
-    cardNo: row.card_no,
-    channel: row.channel,
-    project: row.project_name,
-    deviceKey: row.device_key,
-    portNo: row.port_no,
-    durationType: row.duration_type,
-    durationHours: row.duration_hours,
-    capFen: row.cap_fen,
-    orderedAt: iso(row.created_at)!,
-    startedAt: iso(row.started_at),
-    endedAt: iso(row.ended_at),
-    minutes: row.minutes,
-    rateFenPerHour: row.rate_fen_per_hour,
-    maxPowerWatts: Math.round(row.max_power_deciwatts / 10),
-    energyWh: row.energy_wh,
-    amountFen: Number(row.amount_fen),
-    vendorName: row.vendor_name,
-    stopReason: row.stop_reason,
-    open: isOpen(row),
+    id: order.id,
+    orderNo: order.orderNo,
+    status: order.status,
+    abnormalReason: order.abnormalReason,
+    cancelReason: order.cancelReason,
+    riderName: names.rider_name ?? null,
+    phone: names.phone ?? null,
+    cardNo: order.cardNo,
+    channel: order.channel,
+    project: names.project_name,
+    deviceKey: order.deviceKey,
+    portNo: order.portNo,
+    durationType: order.durationType,
+    durationHours: order.durationHours,
+    capFen: order.capFen,
+    orderedAt: iso(order.createdAt)!,
+    startedAt: iso(order.startedAt),
+    endedAt: iso(order.endedAt),
+    minutes: order.minutes,
+    rateFenPerHour: order.rateFenPerHour,
+    maxPowerWatts: Math.round(order.maxPowerDeciwatts / 10),
+    energyWh: order.energyWh,
+    amountFen: order.amountFen,
+    vendorName: order.vendorName,
+    stopReason: order.stopReason,
+    open: order.isOpen,
   }
 }
 
@@ -133,7 +142,7 @@ export default class OrderRecords {
     trx: TransactionClientContract
   ) {
     const tenantId = this.tenant.tenantId
-    const query = trx.from('charging_orders as o').where('o.tenant_id', tenantId)
+    const query = trx.from(`${ChargingOrder.table} as o`).where('o.tenant_id', tenantId)
     this.tenant.limitToProjects(query, 'o.project_id')
     if (only.abnormal) {
       // Capped orders are settled on the capped figures and listed for staff to review.
@@ -179,7 +188,11 @@ export default class OrderRecords {
     const tenantId = this.tenant.tenantId
     return this.tenant.run(async (trx) => {
       const query = this.filtered(filters, only, trx)
-      const paging = keysetPage(query, { table: 'charging_orders', alias: 'o', tenantId }, filters)
+      const paging = keysetPage(
+        query,
+        { table: ChargingOrder.table, alias: 'o', tenantId },
+        filters
+      )
       // The page is picked from charging_orders alone; only its rows are joined to names.
       const found = await trx
         .query()
@@ -189,7 +202,7 @@ export default class OrderRecords {
         .orderBy('o.created_at', paging.direction)
         .orderBy('o.id', paging.direction)
         .select('o.*', 'r.name as rider_name', 'r.phone', 'p.name as project_name')
-      return paging.finish(found.map(toRecord))
+      return paging.finish(ChargingOrder.$createMultipleFromAdapterResult(found).map(toRecord))
     })
   }
 
@@ -198,7 +211,7 @@ export default class OrderRecords {
       const row = await this.tenant
         .limitToProjects(
           trx
-            .from('charging_orders as o')
+            .from(`${ChargingOrder.table} as o`)
             .where({ 'o.tenant_id': this.tenant.tenantId, 'o.id': orderId }),
           'o.project_id'
         )
@@ -216,22 +229,23 @@ export default class OrderRecords {
         )
         // Another tenant's or project's order answers 404, like a missing one.
         .firstOrFail()
+      const order = ChargingOrder.$createFromAdapterResult(row)!
       const samples = await trx
         .from('charging_meter_samples')
-        .where({ tenant_id: this.tenant.tenantId, order_id: row.id })
+        .where({ tenant_id: this.tenant.tenantId, order_id: order.id })
         .orderBy('at')
         .select('at', 'power_deciwatts', 'energy_wh')
       return {
-        ...toRecord(row),
+        ...toRecord(order),
         station: row.station_name,
         pileName: row.pile_name,
-        tariff: row.tariff,
-        bill: row.bill,
-        resolutionNote: row.resolution_note,
-        settledAt: iso(row.settled_at),
-        endClaim: row.end_claim,
+        tariff: order.tariff,
+        bill: order.bill,
+        resolutionNote: order.resolutionNote,
+        settledAt: iso(order.settledAt),
+        endClaim: order.endClaim,
         samples: samples.map((sample) => ({
-          at: iso(sample.at)!,
+          at: new Date(sample.at).toISOString(),
           powerWatts: Math.round(sample.power_deciwatts / 10),
           energyWh: sample.energy_wh,
         })),
@@ -245,13 +259,11 @@ export default class OrderRecords {
    */
   orderNo(orderId: number) {
     return this.tenant.run(async (trx) => {
-      const row = await this.tenant
-        .limitToProjects(
-          trx.from('charging_orders').where({ tenant_id: this.tenant.tenantId, id: orderId })
-        )
+      const order = await this.tenant
+        .limitToProjects(this.tenant.query(ChargingOrder, trx).where('id', orderId))
         .select('order_no')
         .firstOrFail()
-      return row.order_no as string
+      return order.orderNo
     })
   }
 }

@@ -1,8 +1,9 @@
 import { inject } from '@adonisjs/core'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import AuditService from '#core/audit/audit_service'
+import ChargingOrder, { type OrderStatus } from '#models/charging_order'
 import ChargingRefusal from '#services/orders/charging_refusal'
-import ChargingService from '#services/orders/charging_service'
+import Settlement from '#services/orders/settlement'
 import LiveEvents from '#core/live/live_events'
 import TenantContext from '#core/tenancy/tenant_context'
 import WalletService from '#core/wallet/wallet_service'
@@ -20,20 +21,20 @@ export default class OrderResolutionService {
     protected tenant: TenantContext,
     protected audit: AuditService,
     protected wallet: WalletService,
-    protected charging: ChargingService
+    protected settlement: Settlement
   ) {}
 
   settle(orderId: number, input: { amountFen: number; reason: string }) {
     return this.#announced(
       this.tenant.run(async (trx) => {
         const order = await this.#abnormal(trx, orderId)
-        if (order.rider_id === null) throw new ChargingRefusal('noRider')
-        if (order.cap_fen !== null && input.amountFen > order.cap_fen) {
+        if (order.riderId === null) throw new ChargingRefusal('noRider')
+        if (order.capFen !== null && input.amountFen > order.capFen) {
           throw new ChargingRefusal('amountAboveCap')
         }
         const entry =
           input.amountFen > 0
-            ? await this.charging.deductWithin(this.tenant, trx, order, input.amountFen)
+            ? await this.settlement.deductWithin(this.tenant, trx, order, input.amountFen)
             : null
         return this.#resolve(trx, order, 'orders.settle', input.reason, {
           status: 'settled',
@@ -62,10 +63,10 @@ export default class OrderResolutionService {
       this.tenant.run(async (trx) => {
         const order = await this.#visible(trx, orderId)
         if (order.status !== 'settled') throw new ChargingRefusal('orderNotSettled')
-        if (order.ledger_entry_id !== null) {
+        if (order.ledgerEntryId !== null) {
           await this.wallet.postWithin(
             this.tenant,
-            { type: 'correction', entryId: order.ledger_entry_id, reason: input.reason },
+            { type: 'correction', entryId: order.ledgerEntryId, reason: input.reason },
             trx
           )
         }
@@ -76,9 +77,7 @@ export default class OrderResolutionService {
 
   async #visible(trx: TransactionClientContract, orderId: number) {
     const order = await this.tenant
-      .limitToProjects(
-        trx.from('charging_orders').where({ tenant_id: this.tenant.tenantId, id: orderId })
-      )
+      .limitToProjects(this.tenant.query(ChargingOrder, trx).where('id', orderId))
       .forUpdate()
       .first()
     if (!order) throw new ChargingRefusal('orderNotFound')
@@ -91,34 +90,34 @@ export default class OrderResolutionService {
     return order
   }
 
+  /** Applies a change (by column, as the audit log names it) and records it, in one transaction. */
   async #resolve(
     trx: TransactionClientContract,
-    order: Record<string, any>,
+    order: ChargingOrder,
     action: string,
     reason: string,
-    change: Record<string, unknown>
+    change: { status: OrderStatus } & Record<string, unknown>
   ) {
-    await trx
-      .from('charging_orders')
+    await ChargingOrder.query({ client: trx })
       .where('id', order.id)
       .update({
         ...change,
-        resolved_by_staff_id: this.tenant.staffId,
-        resolution_note: reason,
-        updated_at: new Date(),
+        resolvedByStaffId: this.tenant.staffId,
+        resolutionNote: reason,
+        updatedAt: new Date(),
       })
     await this.audit.recordInContext(
       this.tenant,
       {
         action,
-        projectId: order.project_id,
+        projectId: order.projectId,
         target: { type: 'charging_order', id: order.id },
-        before: { status: order.status, abnormalReason: order.abnormal_reason },
-        after: { orderNo: order.order_no, reason, ...change },
+        before: { status: order.status, abnormalReason: order.abnormalReason },
+        after: { orderNo: order.orderNo, reason, ...change },
       },
       trx
     )
-    return { orderNo: order.order_no as string, status: change.status as string }
+    return { orderNo: order.orderNo, status: change.status }
   }
 
   /** Runs a resolution, then announces the order's new state once committed. */

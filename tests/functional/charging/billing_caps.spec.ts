@@ -88,7 +88,7 @@ test.group('Billing caps', (group) => {
     await observed(fixture, orderNo, { confirmedAgo: 120 })
     const record = endRecord(fixture, orderNo, { minutes: 480, watts: 150 })
 
-    const first = await charging.settleEnd(fixture.system, record)
+    const first = await charging.ends.settleEnd(fixture.system, record)
     assert.deepEqual(first, { orderNo, settled: true })
     const row = await orderRow(orderNo)
     assert.include(row, { status: 'settled', abnormal_reason: 'capped_duration' })
@@ -110,7 +110,10 @@ test.group('Billing caps', (group) => {
     assert.equal(entry.real_out, Number(row.amount_fen))
 
     // The pile resends its record: acked, settled once, the same figures.
-    assert.deepEqual(await charging.settleEnd(fixture.system, record), { orderNo, settled: true })
+    assert.deepEqual(await charging.ends.settleEnd(fixture.system, record), {
+      orderNo,
+      settled: true,
+    })
     assert.lengthOf(await settlementsOf(orderNo), 1)
     const again = await orderRow(orderNo)
     assert.equal(again.amount_fen, row.amount_fen)
@@ -141,7 +144,7 @@ test.group('Billing caps', (group) => {
     const orderNo = await startedBySwipe(fixture, ago(30 * 60))
     await observed(fixture, orderNo, { confirmedAgo: 30 * 60 })
     // 30 minutes at 50 kW: 25 kWh, twenty times what a port can give.
-    await charging.settleEnd(
+    await charging.ends.settleEnd(
       fixture.system,
       endRecord(fixture, orderNo, { minutes: 30, watts: 50_000 })
     )
@@ -168,7 +171,7 @@ test.group('Billing caps', (group) => {
     const orderNo = await startedBySwipe(fixture, ago(30 * 60))
     await observed(fixture, orderNo, { confirmedAgo: 30 * 60 })
     // As the accelerated simulators did: the pile's clock says three hours from now, no duration.
-    await charging.settleEnd(fixture.system, {
+    await charging.ends.settleEnd(fixture.system, {
       ...endRecord(fixture, orderNo, { minutes: 0, watts: 150, wattHours: 75 }, later(3 * 3600)),
       durationSeconds: null,
     })
@@ -194,7 +197,7 @@ test.group('Billing caps', (group) => {
       portIdleAgo: 3 * day - 60 * 60,
     })
     // The pile counts from the start to now: three days.
-    await charging.settleEnd(fixture.system, {
+    await charging.ends.settleEnd(fixture.system, {
       ...endRecord(fixture, orderNo, { minutes: 3 * 24 * 60, watts: 150, wattHours: 150 }),
       startedAt: ago(3 * day),
     })
@@ -216,7 +219,7 @@ test.group('Billing caps', (group) => {
     const fixture = await chargingFixture({ balance: 1000 })
     const orderNo = await startedBySwipe(fixture, ago(60 * 60))
     await observed(fixture, orderNo, { confirmedAgo: 60 * 60, lastSeenAgo: 4 * 60 })
-    await charging.settleEnd(
+    await charging.ends.settleEnd(
       fixture.system,
       endRecord(fixture, orderNo, { minutes: 60, watts: 150 })
     )
@@ -243,7 +246,7 @@ test.group('Billing caps', (group) => {
     const orderNo = await startedBySwipe(fixture, ago(50))
     await observed(fixture, orderNo, { confirmedAgo: 50, lastSeenAgo: 0 })
     // 50 seconds at 400 W, reported as 0 whole minutes and 5 Wh.
-    await charging.settleEnd(
+    await charging.ends.settleEnd(
       fixture.system,
       endRecord(fixture, orderNo, { minutes: 0, watts: 400, wattHours: 5 })
     )

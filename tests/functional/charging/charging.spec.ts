@@ -33,7 +33,7 @@ test.group('Charging: card swipes', () => {
     assert,
   }) => {
     const fixture = await chargingFixture({ balance: 1000 })
-    const decision = await charging.authorizeCard(fixture.system, {
+    const decision = await charging.starts.authorizeCard(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 2,
       cardNo: fixture.cardNo.toLowerCase(),
@@ -60,7 +60,7 @@ test.group('Charging: card swipes', () => {
     assert.equal(order.tariff.mode, 'time')
 
     // The pile asks again for the same swipe: the same order, not a second one.
-    const again = await charging.authorizeCard(fixture.system, {
+    const again = await charging.starts.authorizeCard(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 2,
       cardNo: fixture.cardNo,
@@ -72,7 +72,7 @@ test.group('Charging: card swipes', () => {
   test('swipes are refused with their reason', async ({ assert }) => {
     const fixture = await chargingFixture({ balance: 0 })
     const swipe = (cardNo: string, portNo = 1) =>
-      charging
+      charging.starts
         .authorizeCard(fixture.system, { pileId: fixture.pile.id, portNo, cardNo, at: new Date() })
         .then((decision) => (decision.authorised ? 'ok' : decision.reason))
 
@@ -109,7 +109,7 @@ test.group('Charging: card swipes', () => {
   test('another tenant’s context sees no pile (the RLS wall)', async ({ assert }) => {
     const fixture = await chargingFixture()
     const stranger = await chargingFixture()
-    const decision = await charging.authorizeCard(stranger.system, {
+    const decision = await charging.starts.authorizeCard(stranger.system, {
       pileId: fixture.pile.id,
       portNo: 1,
       cardNo: fixture.cardNo,
@@ -118,7 +118,7 @@ test.group('Charging: card swipes', () => {
     assert.deepEqual(decision, { authorised: false, reason: 'unknown_pile' })
     assert.equal(
       await outcome(
-        charging.startRemote(stranger.system, {
+        charging.remote.startRemote(stranger.system, {
           pileId: fixture.pile.id,
           portNo: 1,
           riderId: stranger.rider.id,
@@ -130,7 +130,7 @@ test.group('Charging: card swipes', () => {
     )
     // Another tenant's end record for our order number finds nothing of ours.
     const orderNo = await startedBySwipe(fixture)
-    await charging.settleEnd(
+    await charging.ends.settleEnd(
       stranger.system,
       endRecord(stranger, orderNo, { minutes: 60, watts: 150 })
     )
@@ -158,7 +158,7 @@ test.group('Charging: start, meter, end and settlement', () => {
       [30, 180, 80],
       [55, 90, 140],
     ]) {
-      await charging.recordMeter(fixture.system, {
+      await charging.meter.recordMeter(fixture.system, {
         pileId: fixture.pile.id,
         portNo: 1,
         orderNo,
@@ -172,7 +172,7 @@ test.group('Charging: start, meter, end and settlement', () => {
     assert.equal(order.energy_wh, 140)
     assert.equal(order.sample_count, 3)
 
-    const result = await charging.settleEnd(
+    const result = await charging.ends.settleEnd(
       fixture.system,
       endRecord(fixture, orderNo, { minutes: 60, watts: 150, wattHours: 150 })
     )
@@ -206,10 +206,13 @@ test.group('Charging: start, meter, end and settlement', () => {
     const orderNo = await startedBySwipe(fixture)
     const record = endRecord(fixture, orderNo, { minutes: 90, watts: 300 })
     for (let copy = 0; copy < 5; copy += 1) {
-      assert.deepEqual(await charging.settleEnd(fixture.system, record), { orderNo, settled: true })
+      assert.deepEqual(await charging.ends.settleEnd(fixture.system, record), {
+        orderNo,
+        settled: true,
+      })
     }
     // A later copy with other figures changes nothing either.
-    await charging.settleEnd(fixture.system, { ...record, durationSeconds: 99_999 })
+    await charging.ends.settleEnd(fixture.system, { ...record, durationSeconds: 99_999 })
     assert.lengthOf(await settlementsOf(orderNo), 1)
     assert.equal(await orderField(orderNo, 'amount_fen'), 300)
     assert.equal(await realBalance(fixture.rider.id), 700)
@@ -220,7 +223,7 @@ test.group('Charging: start, meter, end and settlement', () => {
     const orderNo = await startedBySwipe(fixture)
     const record = endRecord(fixture, orderNo, { minutes: 60, watts: 300 })
     const results = await Promise.all(
-      Array.from({ length: 6 }, () => charging.settleEnd(fixture.system, record))
+      Array.from({ length: 6 }, () => charging.ends.settleEnd(fixture.system, record))
     )
     assert.isTrue(results.every((result) => result.settled && result.orderNo === orderNo))
     assert.lengthOf(await settlementsOf(orderNo), 1)
@@ -228,7 +231,9 @@ test.group('Charging: start, meter, end and settlement', () => {
 
     // The same for an order we never saw: one BLE order, not six.
     const unknown = endRecord(fixture, 'PILE-OWN-0042', { minutes: 10, watts: 300, portNo: 4 })
-    await Promise.all(Array.from({ length: 4 }, () => charging.settleEnd(fixture.system, unknown)))
+    await Promise.all(
+      Array.from({ length: 4 }, () => charging.ends.settleEnd(fixture.system, unknown))
+    )
     const ble = await owner().from('charging_orders').where({
       pile_id: fixture.pile.id,
       transaction_ref: 'PILE-OWN-0042',
@@ -242,13 +247,19 @@ test.group('Charging: start, meter, end and settlement', () => {
   }) => {
     const fixture = await chargingFixture({ balance: 2000 })
     const short = await startedBySwipe(fixture)
-    await charging.settleEnd(fixture.system, endRecord(fixture, short, { minutes: 45, watts: 400 }))
+    await charging.ends.settleEnd(
+      fixture.system,
+      endRecord(fixture, short, { minutes: 45, watts: 400 })
+    )
     // 45 min at 2 元/小时 = 1.50; the rest of the ¥5 prepaid stays the rider's.
     assert.equal(await orderField(short, 'amount_fen'), 150)
     assert.equal(await realBalance(fixture.rider.id), 1850)
 
     const long = await startedBySwipe(fixture)
-    await charging.settleEnd(fixture.system, endRecord(fixture, long, { minutes: 600, watts: 400 }))
+    await charging.ends.settleEnd(
+      fixture.system,
+      endRecord(fixture, long, { minutes: 600, watts: 400 })
+    )
     const order = await orderRow(long)
     assert.equal(order.amount_fen, 500)
     assert.equal(order.bill.lines.at(-1).kind, 'cap')
@@ -259,7 +270,7 @@ test.group('Charging: start, meter, end and settlement', () => {
     assert,
   }) => {
     const fixture = await chargingFixture({ balance: 1000 })
-    const started = await charging.confirmStart(fixture.system, {
+    const started = await charging.starts.confirmStart(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 2,
       orderNo: null,
@@ -269,7 +280,7 @@ test.group('Charging: start, meter, end and settlement', () => {
       at: new Date(),
     })
     assert.isTrue(started.accepted)
-    await charging.recordMeter(fixture.system, {
+    await charging.meter.recordMeter(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 2,
       orderNo: null,
@@ -279,13 +290,13 @@ test.group('Charging: start, meter, end and settlement', () => {
       at: new Date(),
     })
     assert.equal(await orderField(started.orderNo, 'energy_wh'), 150)
-    const ended = await charging.settleEnd(fixture.system, {
+    const ended = await charging.ends.settleEnd(fixture.system, {
       ...endRecord(fixture, null, { minutes: 30, watts: 200, portNo: 2 }),
       transactionRef: '7001',
     })
     assert.deepEqual(ended, { orderNo: started.orderNo, settled: true })
 
-    const refused = await charging.confirmStart(fixture.system, {
+    const refused = await charging.starts.confirmStart(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 3,
       orderNo: null,
@@ -306,7 +317,7 @@ test.group('Charging: start, meter, end and settlement', () => {
     const fixture = await chargingFixture({ balance: 1000 })
     const orderNo = await startedBySwipe(fixture)
     await owner().from('riders').where('id', fixture.rider.id).update({ status: 'frozen' })
-    const result = await charging.settleEnd(
+    const result = await charging.ends.settleEnd(
       fixture.system,
       endRecord(fixture, orderNo, { minutes: 60, watts: 150 })
     )
@@ -325,11 +336,11 @@ test.group('Charging: abnormal orders', () => {
   }) => {
     const fixture = await chargingFixture({ balance: 1000 })
     const orderNo = await startedBySwipe(fixture)
-    await charging.pileWentOffline(fixture.system, fixture.pile.id, new Date())
+    await charging.ends.pileWentOffline(fixture.system, fixture.pile.id, new Date())
     assert.include(await orderRow(orderNo), { status: 'abnormal', abnormal_reason: 'pile_offline' })
 
     // Reconnected, the pile sends the record it kept.
-    const result = await charging.settleEnd(
+    const result = await charging.ends.settleEnd(
       fixture.system,
       endRecord(fixture, orderNo, { minutes: 30, watts: 150 })
     )
@@ -340,7 +351,7 @@ test.group('Charging: abnormal orders', () => {
   test('billed while nothing flowed: phantom, not settled', async ({ assert }) => {
     const fixture = await chargingFixture({ balance: 1000 })
     const orderNo = await startedBySwipe(fixture)
-    const result = await charging.settleEnd(
+    const result = await charging.ends.settleEnd(
       fixture.system,
       endRecord(fixture, orderNo, { minutes: 120, watts: 0, wattHours: 0 })
     )
@@ -355,7 +366,7 @@ test.group('Charging: abnormal orders', () => {
     const fixture = await chargingFixture({ balance: 5000 })
     const watchdog = new ChargingWatchdog()
     const swipe = async (portNo: number) => {
-      const decision = await charging.authorizeCard(fixture.system, {
+      const decision = await charging.starts.authorizeCard(fixture.system, {
         pileId: fixture.pile.id,
         portNo,
         cardNo: fixture.cardNo,
@@ -366,20 +377,20 @@ test.group('Charging: abnormal orders', () => {
     }
     const neverStarted = await swipe(1)
     const silent = await swipe(2)
-    await charging.confirmStart(fixture.system, {
+    await charging.starts.confirmStart(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 2,
       orderNo: silent,
       at: new Date(),
     })
     const idle = await swipe(3)
-    await charging.confirmStart(fixture.system, {
+    await charging.starts.confirmStart(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 3,
       orderNo: idle,
       at: new Date(),
     })
-    await charging.recordMeter(fixture.system, {
+    await charging.meter.recordMeter(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 3,
       orderNo: idle,
@@ -402,7 +413,7 @@ test.group('Charging: abnormal orders', () => {
     assert.include(await orderRow(silent), { status: 'abnormal', abnormal_reason: 'no_end' })
 
     // A start confirmed late revives a no_start order.
-    const revived = await charging.confirmStart(fixture.system, {
+    const revived = await charging.starts.confirmStart(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 1,
       orderNo: neverStarted,
@@ -425,7 +436,7 @@ test.group('Charging: abnormal orders', () => {
     const startedAt = new Date(Date.now() - 3 * 3600_000)
     const orderNo = await startedBySwipe(fixture, startedAt)
     const sample = (minute: number, watts: number) =>
-      charging.recordMeter(fixture.system, {
+      charging.meter.recordMeter(fixture.system, {
         pileId: fixture.pile.id,
         portNo: 1,
         orderNo,
@@ -465,7 +476,7 @@ test.group('Charging: abnormal orders', () => {
     assert,
   }) => {
     const fixture = await chargingFixture({ balance: 1000 })
-    const { orderNo, commandId } = await charging.startRemote(fixture.system, {
+    const { orderNo, commandId } = await charging.remote.startRemote(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 1,
       riderId: fixture.rider.id,
@@ -493,7 +504,7 @@ test.group('Charging: remote start and stop', () => {
     assert,
   }) => {
     const fixture = await chargingFixture({ balance: 1000 })
-    const { orderNo, commandId } = await charging.startRemote(fixture.asAdmin, {
+    const { orderNo, commandId } = await charging.remote.startRemote(fixture.asAdmin, {
       pileId: fixture.pile.id,
       portNo: 2,
       riderId: fixture.rider.id,
@@ -523,19 +534,19 @@ test.group('Charging: remote start and stop', () => {
       .where({ tenant_id: fixture.tenant.id, action: 'orders.remote_start' })
     assert.lengthOf(audit, 1)
 
-    await charging.confirmStart(fixture.system, {
+    await charging.starts.confirmStart(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 2,
       orderNo,
       at: new Date(),
     })
-    const stop = await charging.stopRemote(fixture.asAdmin, { orderNo, reason: '用户要求' })
+    const stop = await charging.remote.stopRemote(fixture.asAdmin, { orderNo, reason: '用户要求' })
     const stopCommand = await owner().from('device_commands').where('id', stop.commandId).first()
     assert.include(stopCommand, { command: 'stop', port_no: 2 })
     assert.isNotNull(await orderField(orderNo, 'stop_requested_at'))
 
     // A fixed amount is sent as an amount limit.
-    const amount = await charging.startRemote(fixture.system, {
+    const amount = await charging.remote.startRemote(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 3,
       riderId: fixture.rider.id,
@@ -547,9 +558,9 @@ test.group('Charging: remote start and stop', () => {
 
   test('remote starts are refused with their reason', async ({ assert }) => {
     const fixture = await chargingFixture({ balance: 200 })
-    const start = (input: Partial<Parameters<typeof charging.startRemote>[1]> = {}) =>
+    const start = (input: Partial<Parameters<typeof charging.remote.startRemote>[1]> = {}) =>
       outcome(
-        charging.startRemote(fixture.system, {
+        charging.remote.startRemote(fixture.system, {
           pileId: fixture.pile.id,
           portNo: 1,
           riderId: fixture.rider.id,
@@ -568,7 +579,7 @@ test.group('Charging: remote start and stop', () => {
     assert.equal(await start(), 'ok')
     assert.equal(await start(), 'portBusy')
     assert.equal(
-      await outcome(charging.stopRemote(fixture.system, { orderNo: 'NOPE', reason: 'x' })),
+      await outcome(charging.remote.stopRemote(fixture.system, { orderNo: 'NOPE', reason: 'x' })),
       'orderNotFound'
     )
 
@@ -579,7 +590,7 @@ test.group('Charging: remote start and stop', () => {
 
     // A staff member limited to other projects sees no pile.
     const limited = new TenantContext(fixture.tenant.id, fixture.staff.id, [], new Set())
-    const refused = charging.startRemote(limited, {
+    const refused = charging.remote.startRemote(limited, {
       pileId: fixture.pile.id,
       portNo: 2,
       riderId: fixture.rider.id,

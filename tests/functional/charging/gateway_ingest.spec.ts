@@ -101,16 +101,16 @@ test.group('Gateway ingest', () => {
     const sample = { deviceKey: fixture.deviceKey, powerDeciwatts: 1500, at: new Date() }
     const probe = { pileId: fixture.pile.id, orderNo: null }
 
-    assert.isFalse(await charging.meterMayApply(fixture.tenant.id, { ...probe, portNo: 1 }))
+    assert.isFalse(await charging.meter.meterMayApply(fixture.tenant.id, { ...probe, portNo: 1 }))
     const orderNo = await startedBySwipe(fixture)
-    assert.isTrue(await charging.meterMayApply(fixture.tenant.id, { ...probe, portNo: 1 }))
-    assert.isFalse(await charging.meterMayApply(fixture.tenant.id, { ...probe, portNo: 2 }))
+    assert.isTrue(await charging.meter.meterMayApply(fixture.tenant.id, { ...probe, portNo: 1 }))
+    assert.isFalse(await charging.meter.meterMayApply(fixture.tenant.id, { ...probe, portNo: 2 }))
     assert.isTrue(
-      await charging.meterMayApply(fixture.tenant.id, { ...probe, portNo: 2, orderNo }),
+      await charging.meter.meterMayApply(fixture.tenant.id, { ...probe, portNo: 2, orderNo }),
       'an order named by the sample counts whatever the port'
     )
     assert.isFalse(
-      await charging.meterMayApply(fixture.tenant.id + 1_000_000, { ...probe, portNo: 1 }),
+      await charging.meter.meterMayApply(fixture.tenant.id + 1_000_000, { ...probe, portNo: 1 }),
       'only the pile tenant orders count'
     )
 

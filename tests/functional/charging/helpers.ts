@@ -1,6 +1,10 @@
 import db from '@adonisjs/lucid/services/db'
 import AuditService from '#core/audit/audit_service'
-import ChargingService from '#services/orders/charging_service'
+import RemoteControl from '#services/orders/remote_control'
+import SessionEnds from '#services/orders/session_ends'
+import SessionMeter from '#services/orders/session_meter'
+import SessionStarts from '#services/orders/session_starts'
+import Settlement from '#services/orders/settlement'
 import DeviceEventService from '#services/operations/device_event_service'
 import DeviceRegistryService from '#services/operations/device_registry_service'
 import TenantContext from '#core/tenancy/tenant_context'
@@ -18,7 +22,14 @@ import { createRider, freshCardNo, stockCards } from '#tests/functional/cards/he
 */
 
 export const owner = () => db.connection('owner')
-export const charging = new ChargingService()
+/** The charging units, as the gateway and the APP drive them. */
+export const charging = {
+  starts: new SessionStarts(),
+  meter: new SessionMeter(),
+  ends: new SessionEnds(),
+  remote: new RemoteControl(),
+  settlement: new Settlement(),
+}
 export const events = new DeviceEventService()
 
 /** 1 元/小时 up to 200 W, 2 元/小时 above, billed by the minute; ¥5 held for stop-when-full. */
@@ -181,14 +192,14 @@ export async function startedBySwipe(
   fixture: Awaited<ReturnType<typeof chargingFixture>>,
   at = new Date()
 ) {
-  const decision = await charging.authorizeCard(fixture.system, {
+  const decision = await charging.starts.authorizeCard(fixture.system, {
     pileId: fixture.pile.id,
     portNo: 1,
     cardNo: fixture.cardNo,
     at,
   })
   if (!decision.authorised) throw new Error(`swipe refused: ${decision.reason}`)
-  await charging.confirmStart(fixture.system, {
+  await charging.starts.confirmStart(fixture.system, {
     pileId: fixture.pile.id,
     portNo: 1,
     orderNo: decision.orderNo,

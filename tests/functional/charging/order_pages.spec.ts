@@ -27,7 +27,7 @@ async function signedIn(fixture: { staff: { account: string }; password: string 
 /** A settled order of `minutes` at 300 W on port 1. */
 async function settledOrder(fixture: Awaited<ReturnType<typeof chargingFixture>>, minutes = 60) {
   const orderNo = await startedBySwipe(fixture)
-  await charging.recordMeter(fixture.system, {
+  await charging.meter.recordMeter(fixture.system, {
     pileId: fixture.pile.id,
     portNo: 1,
     orderNo,
@@ -35,7 +35,10 @@ async function settledOrder(fixture: Awaited<ReturnType<typeof chargingFixture>>
     energyWattHours: 150,
     at: new Date(),
   })
-  await charging.settleEnd(fixture.system, endRecord(fixture, orderNo, { minutes, watts: 300 }))
+  await charging.ends.settleEnd(
+    fixture.system,
+    endRecord(fixture, orderNo, { minutes, watts: 300 })
+  )
   return orderNo
 }
 
@@ -163,7 +166,7 @@ test.group('Orders pages', (group) => {
   }) => {
     const fixture = await chargingFixture({ balance: 1000 })
     const offline = await startedBySwipe(fixture)
-    await charging.pileWentOffline(fixture.system, fixture.pile.id, new Date())
+    await charging.ends.pileWentOffline(fixture.system, fixture.pile.id, new Date())
     const { id } = await orderRow(offline)
     const browser = await signedIn(fixture)
 
@@ -232,7 +235,7 @@ test.group('Orders pages', (group) => {
   test('staff who may only view orders cannot act on them', async ({ assert }) => {
     const fixture = await chargingFixture({ balance: 1000, roles: ['support'] })
     const orderNo = await startedBySwipe(fixture)
-    await charging.pileWentOffline(fixture.system, fixture.pile.id, new Date())
+    await charging.ends.pileWentOffline(fixture.system, fixture.pile.id, new Date())
     const { id } = await orderRow(orderNo)
     const browser = await signedIn(fixture)
 

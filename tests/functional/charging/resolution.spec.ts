@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
 import AuditService from '#core/audit/audit_service'
-import ChargingService from '#services/orders/charging_service'
+import Settlement from '#services/orders/settlement'
 import OrderResolutionService from '#services/orders/order_resolution_service'
 import TenantContext from '#core/tenancy/tenant_context'
 import WalletService from '#core/wallet/wallet_service'
@@ -27,7 +27,7 @@ function resolverFor(tenant: TenantContext) {
     tenant,
     new AuditService(),
     new WalletService(),
-    new ChargingService()
+    new Settlement()
   )
 }
 
@@ -44,7 +44,7 @@ test.group('Charging: staff resolve abnormal orders', () => {
   test('settle an offline order at a chosen amount, once, within its cap', async ({ assert }) => {
     const fixture = await chargingFixture({ balance: 1000 })
     const orderNo = await startedBySwipe(fixture)
-    await charging.pileWentOffline(fixture.system, fixture.pile.id, new Date())
+    await charging.ends.pileWentOffline(fixture.system, fixture.pile.id, new Date())
     const { id } = await orderRow(orderNo)
     const resolver = resolverFor(fixture.asAdmin)
 
@@ -65,7 +65,7 @@ test.group('Charging: staff resolve abnormal orders', () => {
     )
 
     // The pile's own record arriving afterwards changes nothing.
-    await charging.settleEnd(
+    await charging.ends.settleEnd(
       fixture.system,
       endRecord(fixture, orderNo, { minutes: 240, watts: 400 })
     )
@@ -80,7 +80,7 @@ test.group('Charging: staff resolve abnormal orders', () => {
     const fixture = await chargingFixture({ balance: 1000 })
     const resolver = resolverFor(fixture.asAdmin)
     const phantom = await startedBySwipe(fixture)
-    await charging.settleEnd(
+    await charging.ends.settleEnd(
       fixture.system,
       endRecord(fixture, phantom, { minutes: 60, watts: 0, wattHours: 0 })
     )
@@ -92,7 +92,7 @@ test.group('Charging: staff resolve abnormal orders', () => {
     assert.lengthOf(await settlementsOf(phantom), 0)
 
     const settled = await startedBySwipe(fixture)
-    await charging.settleEnd(
+    await charging.ends.settleEnd(
       fixture.system,
       endRecord(fixture, settled, { minutes: 60, watts: 300 })
     )
@@ -109,7 +109,7 @@ test.group('Charging: staff resolve abnormal orders', () => {
     const fixture = await chargingFixture()
     const stranger = await chargingFixture()
     const orderNo = await startedBySwipe(fixture)
-    await charging.pileWentOffline(fixture.system, fixture.pile.id, new Date())
+    await charging.ends.pileWentOffline(fixture.system, fixture.pile.id, new Date())
     const id = await orderField(orderNo, 'id')
 
     assert.equal(

@@ -140,7 +140,7 @@ test.group('vendor events through the gateway: OCPP', () => {
     await host.start()
     try {
       const { charger } = await setup.connect(host)
-      const { orderNo, commandId } = await charging.startRemote(setup.asAdmin, {
+      const { orderNo, commandId } = await charging.remote.startRemote(setup.asAdmin, {
         pileId: setup.pile.id,
         portNo: 1,
         riderId: setup.rider.id,

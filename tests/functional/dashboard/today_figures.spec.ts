@@ -29,7 +29,10 @@ import { BrowserSession } from '#tests/helpers/login'
 async function homeFixture(roles: ('super_admin' | 'support')[] = ['super_admin']) {
   const fixture = await chargingFixture({ roles })
   const settled = await startedBySwipe(fixture)
-  await charging.settleEnd(fixture.system, endRecord(fixture, settled, { minutes: 60, watts: 100 }))
+  await charging.ends.settleEnd(
+    fixture.system,
+    endRecord(fixture, settled, { minutes: 60, watts: 100 })
+  )
   await startedBySwipe(fixture)
 
   const yesterday = new Date(Date.now() - 30 * 3600_000)

@@ -89,7 +89,10 @@ async function ordersFixture() {
   const fixture = await chargingFixture({ balance: 5000 })
   for (const minutes of [60, 90]) {
     const orderNo = await startedBySwipe(fixture)
-    await charging.settleEnd(fixture.system, endRecord(fixture, orderNo, { minutes, watts: 300 }))
+    await charging.ends.settleEnd(
+      fixture.system,
+      endRecord(fixture, orderNo, { minutes, watts: 300 })
+    )
   }
   return fixture
 }

@@ -96,7 +96,10 @@ async function summaryFixture() {
   })
   await paidPayment(fixture, { ...target, purpose: 'card_fee', amount: 1 }, settingId)
   const orderNo = await startedBySwipe(fixture)
-  await charging.settleEnd(fixture.system, endRecord(fixture, orderNo, { minutes: 60, watts: 100 }))
+  await charging.ends.settleEnd(
+    fixture.system,
+    endRecord(fixture, orderNo, { minutes: 60, watts: 100 })
+  )
   await wallet.refund(fixture.asAdmin, {
     ...target,
     amount: 300,

@@ -141,7 +141,7 @@ test.group('Rider H5', (group) => {
 
     // The pile's side, as the gateway would report it.
     const at = new Date(Date.now() - 30 * 60_000)
-    await charging.confirmStart(fixture.system, {
+    await charging.starts.confirmStart(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 1,
       orderNo,
@@ -149,7 +149,7 @@ test.group('Rider H5', (group) => {
     })
     // Billing trusts the platform's clock: it saw this start half an hour ago.
     await startSeen(orderNo, 30 * 60)
-    await charging.recordMeter(fixture.system, {
+    await charging.meter.recordMeter(fixture.system, {
       pileId: fixture.pile.id,
       portNo: 1,
       orderNo,
@@ -180,7 +180,7 @@ test.group('Rider H5', (group) => {
     const shown = await prop(browser, `/h5/orders/${orderNo}`, 'order')
     assert.isTrue(shown.stopRequested)
 
-    await charging.settleEnd(
+    await charging.ends.settleEnd(
       fixture.system,
       endRecord(fixture, orderNo, { minutes: 30, watts: 150, wattHours: 75 })
     )
@@ -308,7 +308,7 @@ test.group('Rider H5', (group) => {
 
     // Another rider of the same tenant, and a rider of another tenant, each with an order.
     const neighbour = await createRider(home.tenant.id)
-    const theirs = await charging.startRemote(home.asAdmin, {
+    const theirs = await charging.remote.startRemote(home.asAdmin, {
       pileId: home.pile.id,
       portNo: 2,
       riderId: home.rider.id,
@@ -319,7 +319,7 @@ test.group('Rider H5', (group) => {
       .from('charging_orders')
       .where('order_no', theirs.orderNo)
       .update({ rider_id: neighbour.id })
-    const foreign = await charging.startRemote(away.asAdmin, {
+    const foreign = await charging.remote.startRemote(away.asAdmin, {
       pileId: away.pile.id,
       portNo: 1,
       riderId: away.rider.id,

@@ -42,7 +42,7 @@ export function vendorCommandOf(
 /**
  * The gateway process's vendor plugins: each created once with its platform
  * config, started with a sink into the core, and given the commands staff
- * and the charging service queue for its piles.
+ * and charging remote control queue for its piles.
  */
 export default class GatewayHost {
   #adapters = new Map<string, VendorAdapter>()

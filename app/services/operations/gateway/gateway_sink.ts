@@ -8,7 +8,9 @@ import type {
   VendorPileReport,
   VendorPortReport,
 } from '#sdk/contracts/vendor'
-import ChargingService from '#services/orders/charging_service'
+import SessionEnds from '#services/orders/session_ends'
+import SessionMeter from '#services/orders/session_meter'
+import SessionStarts from '#services/orders/session_starts'
 import DeviceEventService from '#services/operations/device_event_service'
 import DeviceIdentityService from '#services/operations/device_identity_service'
 import TenantContext from '#core/tenancy/tenant_context'
@@ -18,7 +20,7 @@ export const HEARTBEAT_SECONDS = 180
 
 /**
  * The core's side of one vendor plugin: events from its piles go to the
- * device registry and the charging service, each in the tenant of the pile
+ * device registry and the charging session events, each in the tenant of the pile
  * (found by plugin id and device key). A pile no tenant owns is kept out:
  * it may log in (and wait in pending piles) but never charge.
  */
@@ -26,8 +28,10 @@ export default class GatewaySink implements VendorEventSink {
   constructor(
     protected pluginId: string,
     protected devices = new DeviceEventService(),
-    protected charging = new ChargingService(),
-    protected identity = new DeviceIdentityService()
+    protected identity = new DeviceIdentityService(),
+    protected starts = new SessionStarts(),
+    protected meter = new SessionMeter(),
+    protected ends = new SessionEnds()
   ) {}
 
   /** A device's proof against its pile's credentials: see DeviceIdentityService. */
@@ -54,7 +58,7 @@ export default class GatewaySink implements VendorEventSink {
   async pileOffline(deviceKey: string) {
     const pile = await this.#pile(deviceKey)
     await this.devices.markOffline(this.pluginId, deviceKey)
-    if (pile) await this.charging.pileWentOffline(pile.tenant, pile.pileId, new Date())
+    if (pile) await this.ends.pileWentOffline(pile.tenant, pile.pileId, new Date())
   }
 
   async cardSwiped(event: {
@@ -65,7 +69,7 @@ export default class GatewaySink implements VendorEventSink {
   }): Promise<VendorCardDecision> {
     const pile = await this.#pile(event.deviceKey)
     if (!pile) return { authorised: false, reason: 'unknown_pile' }
-    return this.charging.authorizeCard(pile.tenant, {
+    return this.starts.authorizeCard(pile.tenant, {
       pileId: pile.pileId,
       portNo: event.portNo,
       cardNo: event.cardNo,
@@ -77,14 +81,14 @@ export default class GatewaySink implements VendorEventSink {
     const pile = await this.#pile(event.deviceKey)
     if (!pile) return { orderNo: event.orderNo ?? '', accepted: false }
     const { deviceKey, ...start } = event
-    return this.charging.confirmStart(pile.tenant, { ...start, pileId: pile.pileId })
+    return this.starts.confirmStart(pile.tenant, { ...start, pileId: pile.pileId })
   }
 
   async chargeStartFailed(event: Parameters<VendorEventSink['chargeStartFailed']>[0]) {
     const pile = await this.#pile(event.deviceKey)
     if (!pile) return
     const { deviceKey, detail, ...failure } = event
-    await this.charging.startFailed(pile.tenant, { ...failure, pileId: pile.pileId })
+    await this.starts.startFailed(pile.tenant, { ...failure, pileId: pile.pileId })
   }
 
   async meterSample(event: Parameters<VendorEventSink['meterSample']>[0]) {
@@ -92,15 +96,15 @@ export default class GatewaySink implements VendorEventSink {
     if (!pile) return
     const { deviceKey, ...sample } = event
     const input = { ...sample, pileId: pile.pileId }
-    if (!(await this.charging.meterMayApply(pile.tenant.tenantId, input))) return
-    await this.charging.recordMeter(pile.tenant, input)
+    if (!(await this.meter.meterMayApply(pile.tenant.tenantId, input))) return
+    await this.meter.recordMeter(pile.tenant, input)
   }
 
   async chargeEnded(event: VendorChargeEnd) {
     const pile = await this.#pile(event.deviceKey)
     // Acked anyway: an unknown pile would otherwise resend its record forever.
     if (!pile) return { orderNo: event.orderNo, settled: false }
-    return this.charging.settleEnd(pile.tenant, { ...event, pileId: pile.pileId })
+    return this.ends.settleEnd(pile.tenant, { ...event, pileId: pile.pileId })
   }
 
   async commandResult(event: Parameters<VendorEventSink['commandResult']>[0]) {

@@ -1,0 +1,26 @@
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import type AuditService from '#core/audit/audit_service'
+import type ChargingOrder from '#models/charging_order'
+import type TenantContext from '#core/tenancy/tenant_context'
+
+/** An action on an order in the audit log, in the transaction of the change. */
+export function recordOrderAction(
+  audit: AuditService,
+  tenant: TenantContext,
+  trx: TransactionClientContract,
+  action: string,
+  order: Pick<ChargingOrder, 'id' | 'orderNo' | 'projectId'>,
+  after: Record<string, unknown>
+) {
+  return audit.recordInContext(
+    tenant,
+    {
+      action,
+      projectId: order.projectId,
+      target: { type: 'charging_order', id: order.id },
+      before: null,
+      after: { orderNo: order.orderNo, ...after },
+    },
+    trx
+  )
+}

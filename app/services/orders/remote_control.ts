@@ -1,0 +1,157 @@
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import { DateTime } from 'luxon'
+import AuditService from '#core/audit/audit_service'
+import LiveEvents from '#core/live/live_events'
+import type TenantContext from '#core/tenancy/tenant_context'
+import ChargingOrder, { type ChargeDuration } from '#models/charging_order'
+import ChargingRefusal from '#services/orders/charging_refusal'
+import { findPile, lockPort, portTaken, type ChargingPile } from '#services/orders/charging_ports'
+import { authorisedDecision } from '#services/orders/charging_rules'
+import { recordOrderAction } from '#services/orders/order_audit'
+import { chargeCap, createOrder, projectTariff } from '#services/orders/order_opening'
+import { dispatchDeviceCommand } from '#services/operations/gateway/device_command_queue'
+
+/**
+ * Remote control: the APP and staff start and stop charges at the pile. A
+ * start opens an authorised order and queues a `start` command for the
+ * gateway (the pile's start confirmation then makes it charging); a stop
+ * queues a `stop` (the end record then settles it). Staff actions are
+ * audit-logged with the change.
+ */
+export default class RemoteControl {
+  constructor(protected audit = new AuditService()) {}
+
+  /** APP or staff start a charge: an authorised order and a `start` command for the gateway. */
+  async startRemote(
+    tenant: TenantContext,
+    input: {
+      pileId: number
+      portNo: number
+      riderId: number
+      durationType: ChargeDuration
+      channel: 'app' | 'staff'
+    }
+  ): Promise<{ orderNo: string; commandId: number }> {
+    const started = await tenant.run(async (trx) => {
+      const pile = await findPile(tenant, trx, input.pileId)
+      if (!pile || !tenant.canSeeProject(pile.project_id)) throw new ChargingRefusal('pileNotFound')
+      if (pile.status !== 'active') throw new ChargingRefusal('pileDisabled')
+      if (!pile.online) throw new ChargingRefusal('pileOffline')
+      const port = await lockPort(tenant, trx, pile.id, input.portNo)
+      if (!port) throw new ChargingRefusal('portNotFound')
+      if (port.state === 'fault') throw new ChargingRefusal('portFault')
+      if (port.state === 'charging' || (await portTaken(tenant, trx, pile.id, input.portNo))) {
+        throw new ChargingRefusal('portBusy')
+      }
+      const rider = await trx
+        .from('riders')
+        .where({ tenant_id: tenant.tenantId, id: input.riderId })
+        .first()
+      if (!rider) throw new ChargingRefusal('riderNotFound')
+      if (rider.status === 'frozen') throw new ChargingRefusal('riderFrozen')
+      const tariff = await projectTariff(tenant, trx, pile.project_id)
+      const cap = await chargeCap(
+        tenant,
+        trx,
+        rider.id,
+        pile.project_id,
+        tariff,
+        input.durationType
+      )
+      if (cap === null) throw new ChargingRefusal('insufficientBalance')
+      const order = await createOrder(tenant, trx, {
+        pile,
+        portNo: input.portNo,
+        riderId: rider.id,
+        cardNo: null,
+        channel: input.channel,
+        duration: input.durationType,
+        cap,
+        tariff,
+        status: 'authorised',
+        at: new Date(),
+      })
+      const decision = authorisedDecision(order)
+      const commandId = await this.#command(tenant, trx, pile, input.portNo, 'start', {
+        orderNo: order.orderNo,
+        limit: decision.limit,
+        maxDurationSeconds: decision.maxDurationSeconds,
+        balanceFen: decision.balanceFen,
+      })
+      order.startCommandId = commandId
+      await order.save()
+      if (tenant.staffId !== null) {
+        await recordOrderAction(this.audit, tenant, trx, 'orders.remote_start', order, {
+          commandId,
+          duration: input.durationType,
+          capFen: cap,
+        })
+      }
+      return { orderNo: order.orderNo, commandId }
+    })
+    await dispatchDeviceCommand(started.commandId)
+    await LiveEvents.ordersChanged(tenant.tenantId, [started.orderNo])
+    return started
+  }
+
+  /** Stops an open order's charge at the pile; the end record then settles it. */
+  async stopRemote(
+    tenant: TenantContext,
+    input: { orderNo: string; reason: string }
+  ): Promise<{ commandId: number }> {
+    const commandId = await tenant.run(async (trx) => {
+      const order = await tenant
+        .query(ChargingOrder, trx)
+        .where('order_no', input.orderNo)
+        .forUpdate()
+        .first()
+      if (!order || !tenant.canSeeProject(order.projectId)) {
+        throw new ChargingRefusal('orderNotFound')
+      }
+      if (!order.isOpen) throw new ChargingRefusal('orderNotOpen')
+      const pile = (await findPile(tenant, trx, order.pileId))!
+      const id = await this.#command(tenant, trx, pile, order.portNo, 'stop', {
+        orderNo: order.orderNo,
+        reason: input.reason,
+      })
+      order.stopRequestedAt = DateTime.now()
+      await order.save()
+      if (tenant.staffId !== null) {
+        await recordOrderAction(this.audit, tenant, trx, 'orders.remote_stop', order, {
+          commandId: id,
+          reason: input.reason,
+        })
+      }
+      return id
+    })
+    await dispatchDeviceCommand(commandId)
+    return { commandId }
+  }
+
+  async #command(
+    tenant: TenantContext,
+    trx: TransactionClientContract,
+    pile: ChargingPile,
+    portNo: number | null,
+    command: 'start' | 'stop',
+    parameters: Record<string, unknown>
+  ): Promise<number> {
+    const [row] = await trx
+      .knexQuery()
+      .table('device_commands')
+      .insert({
+        tenant_id: tenant.tenantId,
+        project_id: pile.project_id,
+        pile_id: pile.id,
+        port_no: portNo,
+        command,
+        parameters: JSON.stringify(parameters),
+        requested_by_staff_id: tenant.staffId,
+        status: 'pending',
+        created_at: new Date(),
+        updated_at: new Date(),
+      })
+      .returning('id')
+    return Number(row.id)
+  }
+}
