@@ -1,7 +1,11 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { requestDetails } from '#core/audit/audit_service'
 import type { ChargeDuration } from '#models/charging_order'
-import RiderH5Service, { type H5Place, type H5Rider } from '#services/h5/rider_h5_service'
+import type { H5Place, H5Rider } from '#services/h5/h5_types'
+import PortPage from '#services/h5/port_page'
+import RiderBalance from '#services/h5/rider_balance'
+import RiderOrders from '#services/h5/rider_orders'
+import RiderSignIn from '#services/h5/rider_sign_in'
 import {
   h5CodeValidator,
   h5LoginValidator,
@@ -23,7 +27,10 @@ type H5LoginState = { phone: string; devCode: string | null; needsName: boolean 
  * policy (those speak for staff) is involved.
  */
 export default class H5Controller {
-  protected service = new RiderH5Service()
+  protected ports = new PortPage()
+  protected signIn = new RiderSignIn()
+  protected orderPages = new RiderOrders()
+  protected balance = new RiderBalance()
 
   /** 扫码: the port, its tariff, and for a signed-in rider of this tenant, their balances. */
   async port(ctx: HttpContext) {
@@ -33,11 +40,11 @@ export default class H5Controller {
     const signedIn = rider?.tenantId === place.tenantId ? rider : null
     const login = ctx.session.flashMessages.get('h5Login') as H5LoginState | undefined
     return ctx.inertia.render('h5/port', {
-      port: await this.service.port(place, ctx.params.pileCode),
-      me: signedIn ? await this.service.me(signedIn) : null,
-      openOrderNo: signedIn ? await this.service.openOrderOn(signedIn, place) : null,
+      port: await this.ports.port(place, ctx.params.pileCode),
+      me: signedIn ? await this.balance.me(signedIn) : null,
+      openOrderNo: signedIn ? await this.ports.openOrderOn(signedIn, place) : null,
       login: login ?? null,
-      captchaRequired: signedIn ? false : await this.service.captchaRequired(ctx.request.ip()),
+      captchaRequired: signedIn ? false : await this.signIn.captchaRequired(ctx.request.ip()),
     })
   }
 
@@ -45,7 +52,7 @@ export default class H5Controller {
     const place = await this.#place(ctx)
     if (!place) return this.#unknown(ctx)
     const { phone, captcha } = await ctx.request.validateUsing(h5CodeValidator)
-    const { devCode } = await this.service.sendCode(place, phone, {
+    const { devCode } = await this.signIn.sendCode(place, phone, {
       ip: ctx.request.ip(),
       session: ctx.session,
       captcha,
@@ -59,7 +66,7 @@ export default class H5Controller {
     const place = await this.#place(ctx)
     if (!place) return this.#unknown(ctx)
     const input = await ctx.request.validateUsing(h5LoginValidator)
-    const rider = await this.service.logIn(place, input, requestDetails(ctx), ctx.request.ip())
+    const rider = await this.signIn.logIn(place, input, requestDetails(ctx), ctx.request.ip())
     if (rider === 'nameRequired') {
       const state: H5LoginState = { phone: input.phone, devCode: null, needsName: true }
       ctx.session.flash('h5Login', state)
@@ -89,7 +96,7 @@ export default class H5Controller {
         : input.durationType === 'amount'
           ? { kind: 'amount', fen: input.amount! }
           : { kind: 'full' }
-    const { orderNo } = await this.service.start(signedIn.tenant, signedIn.rider, place, duration)
+    const { orderNo } = await this.ports.start(signedIn.tenant, signedIn.rider, place, duration)
     return ctx.response.redirect(`/h5/orders/${orderNo}`)
   }
 
@@ -97,7 +104,7 @@ export default class H5Controller {
   async order(ctx: HttpContext) {
     const rider = this.#rider(ctx)
     if (!rider) return this.#signedOut(ctx)
-    const order = await this.service.order(rider, ctx.params.orderNo)
+    const order = await this.orderPages.order(rider, ctx.params.orderNo)
     if (!order) return this.#unknown(ctx)
     return ctx.inertia.render('h5/order', { order })
   }
@@ -105,7 +112,7 @@ export default class H5Controller {
   async stop(ctx: HttpContext) {
     const signedIn = await this.#signedIn(ctx)
     if (!signedIn) return this.#signedOut(ctx)
-    await this.service.stop(signedIn.tenant, signedIn.rider, ctx.params.orderNo)
+    await this.orderPages.stop(signedIn.tenant, signedIn.rider, ctx.params.orderNo)
     ctx.session.flash('success', ctx.i18n.t('h5.stopSent'))
     return ctx.response.redirect().back()
   }
@@ -113,15 +120,15 @@ export default class H5Controller {
   async orders(ctx: HttpContext) {
     const rider = this.#rider(ctx)
     if (!rider) return this.#signedOut(ctx)
-    return ctx.inertia.render('h5/orders', { orders: await this.service.orders(rider) })
+    return ctx.inertia.render('h5/orders', { orders: await this.orderPages.orders(rider) })
   }
 
   async refund(ctx: HttpContext) {
     const rider = this.#rider(ctx)
     if (!rider) return this.#signedOut(ctx)
     return ctx.inertia.render('h5/refund', {
-      me: await this.service.me(rider),
-      refundRequests: await this.service.refundRequests(rider),
+      me: await this.balance.me(rider),
+      refundRequests: await this.balance.refundRequests(rider),
     })
   }
 
@@ -129,13 +136,13 @@ export default class H5Controller {
     const signedIn = await this.#signedIn(ctx)
     if (!signedIn) return this.#signedOut(ctx)
     const input = await ctx.request.validateUsing(h5RefundValidator)
-    await this.service.requestRefund(signedIn.tenant, signedIn.rider, input)
+    await this.balance.requestRefund(signedIn.tenant, signedIn.rider, input)
     ctx.session.flash('success', ctx.i18n.t('h5.refundRequested'))
     return ctx.response.redirect().back()
   }
 
   #place(ctx: HttpContext): Promise<H5Place | null> {
-    return this.service.findPlace(String(ctx.params.pileCode), Number(ctx.params.portNo))
+    return this.ports.findPlace(String(ctx.params.pileCode), Number(ctx.params.portNo))
   }
 
   #rider(ctx: HttpContext): H5Rider | null {
@@ -147,7 +154,7 @@ export default class H5Controller {
   /** The rider and the context their changes run (and are audited) in. */
   async #signedIn(ctx: HttpContext) {
     const rider = this.#rider(ctx)
-    const tenant = rider ? await this.service.contextFor(rider, requestDetails(ctx)) : null
+    const tenant = rider ? await this.signIn.contextFor(rider, requestDetails(ctx)) : null
     return rider && tenant ? { rider, tenant } : null
   }
 

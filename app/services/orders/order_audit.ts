@@ -1,6 +1,6 @@
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type AuditService from '#core/audit/audit_service'
-import type ChargingOrder from '#models/charging_order'
+import ChargingOrder from '#models/charging_order'
 import type TenantContext from '#core/tenancy/tenant_context'
 
 /** An action on an order in the audit log, in the transaction of the change. */
@@ -23,4 +23,22 @@ export function recordOrderAction(
     },
     trx
   )
+}
+
+/** The same, for an order named by number, in a transaction of its own (after the action committed). */
+export function recordOrderActionByNo(
+  audit: AuditService,
+  tenant: TenantContext,
+  action: string,
+  orderNo: string,
+  after: Record<string, unknown>
+) {
+  return tenant.run(async (trx) => {
+    const order = await tenant
+      .query(ChargingOrder, trx)
+      .where('order_no', orderNo)
+      .select('id', 'order_no', 'project_id')
+      .firstOrFail()
+    await recordOrderAction(audit, tenant, trx, action, order, after)
+  })
 }

@@ -1,0 +1,74 @@
+import type { Bill, Tariff } from '#core/billing/tariff'
+import type { ChargeDuration, OrderStatus } from '#models/charging_order'
+
+/*
+| What the rider H5 passes between its units and shows its pages. Type
+| aliases, not interfaces: Inertia props must be plain JSON types.
+*/
+
+/** What the rider's session cookie holds: one tenant (the pile's), one rider. */
+export type H5Rider = { tenantId: number; riderId: number; projectId: number }
+
+/** A port found by its QR code: the tenant it belongs to and where. */
+export type H5Place = { tenantId: number; projectId: number; pileId: number; portNo: number }
+
+export type H5Port = {
+  code: string
+  portNo: number
+  stationName: string
+  stationAddress: string | null
+  pileName: string
+  pileOnline: boolean
+  pileActive: boolean
+  portState: string
+  powerWatts: number
+  tariff: Tariff
+}
+
+export type H5Me = {
+  name: string
+  phone: string
+  frozen: boolean
+  realBalance: number
+  bonusBalance: number
+}
+
+export type H5Order = {
+  orderNo: string
+  status: OrderStatus
+  abnormalReason: string | null
+  stationName: string
+  pileName: string
+  /** Null until the pile says which port a card charge started on. */
+  portNo: number | null
+  durationType: ChargeDuration['kind']
+  durationHours: number | null
+  capFen: number | null
+  createdAt: string
+  startedAt: string | null
+  endedAt: string | null
+  minutes: number
+  powerWatts: number
+  maxPowerWatts: number
+  energyWh: number
+  /** The settled amount, or what the charge costs so far. */
+  amountFen: number
+  stopRequested: boolean
+  stopReason: string | null
+  cancelReason: string | null
+  bill: Bill | null
+}
+
+export type H5RefundRequest = {
+  id: number
+  amount: number
+  reason: string
+  status: 'pending' | 'approved' | 'rejected'
+  decisionNote: string | null
+  createdAt: string
+  decidedAt: string | null
+}
+
+export function isUniqueViolation(error: unknown) {
+  return (error as { code?: string }).code === '23505'
+}
