@@ -45,7 +45,7 @@ await app.boot()
 const { default: db } = await import('@adonisjs/lucid/services/db')
 const { default: TenantContext } = await import('#core/tenancy/tenant_context')
 const { default: OrderRecords } = await import('#services/orders/order_records')
-type Filters = import('#validators/orders/order_validator').OrderFilters
+type Filters = import('#services/orders/order_records').OrderFilters
 
 const owner = db.connection('owner')
 

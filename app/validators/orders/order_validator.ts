@@ -1,5 +1,5 @@
 import vine from '@vinejs/vine'
-import type { Infer } from '@vinejs/vine/types'
+import { ABNORMAL_REASONS, ORDER_CHANNELS, ORDER_STATUSES } from '#models/charging_order'
 
 const id = () => vine.number().withoutDecimals().min(1)
 // Calendar days, read in Asia/Shanghai by the queries.
@@ -9,26 +9,6 @@ const day = () =>
     .trim()
     .regex(/^\d{4}-\d{2}-\d{2}$/)
 
-export const ORDER_STATUSES = [
-  'authorised',
-  'charging',
-  'ended',
-  'settled',
-  'abnormal',
-  'cancelled',
-  'refunded',
-] as const
-export const ABNORMAL_REASONS = [
-  'no_start',
-  'no_end',
-  'pile_offline',
-  'phantom',
-  'settlement_failed',
-  'unknown_rider',
-  'capped_duration',
-  'capped_energy',
-] as const
-
 /** 订单管理 and 异常订单: filters and keyset paging (query string). */
 export const orderFiltersValidator = vine.create({
   orderNo: vine.string().trim().maxLength(16).optional(),
@@ -36,7 +16,7 @@ export const orderFiltersValidator = vine.create({
   cardNo: vine.string().trim().maxLength(32).optional(),
   device: vine.string().trim().maxLength(64).optional(),
   projectId: id().optional(),
-  channel: vine.enum(['card', 'app', 'ble', 'staff'] as const).optional(),
+  channel: vine.enum(ORDER_CHANNELS).optional(),
   status: vine.enum(ORDER_STATUSES).optional(),
   abnormalReason: vine.enum(ABNORMAL_REASONS).optional(),
   vendorId: id().optional(),
@@ -45,8 +25,6 @@ export const orderFiltersValidator = vine.create({
   before: id().optional(),
   after: id().optional(),
 })
-
-export type OrderFilters = Infer<typeof orderFiltersValidator>
 
 export const orderIdValidator = vine.create({ id: id() })
 

@@ -3,7 +3,7 @@ import OrderRecords from '#services/orders/order_records'
 import PaymentRecords from '#services/finance/payment_records'
 import RefundRecords from '#services/finance/refund_records'
 import AuditService from '#core/audit/audit_service'
-import type { OrderFilters } from '#validators/orders/order_validator'
+import type { OrderFilters } from '#services/orders/order_records'
 import type {
   PaymentRecordFilters,
   RefundRecordFilters,
