@@ -40,12 +40,14 @@ test.group('配置 → 支付 page', (group) => {
       .locator('input')
       .fill('5157F09EFDC096DE15EBE81A47057A7232F1B8E1')
     // The key is pasted as the merchant has it: a multi-line PEM.
-    await field('merchantPrivateKey').locator('textarea').first().fill(merchant.privateKey)
+    await field('merchantPrivateKey').locator('textarea').fill(merchant.privateKey)
     await field('apiV3Key').locator('input').fill(apiV3Key)
     await field('platformPublicKeyId')
       .locator('input')
       .fill('PUB_KEY_ID_0114232134912410000000000001')
-    await field('platformPublicKey').locator('textarea').first().fill(platform.publicKey)
+    await field('platformPublicKey').locator('textarea').fill(platform.publicKey)
+    // A protected field, set for the first time: typed again.
+    await page.getByTestId('confirm-platformPublicKey').locator('textarea').fill(platform.publicKey)
     await page.getByRole('button', { name: '保存' }).click()
     await page.assertTextContains(page.getByTestId('flash'), '支付配置已保存')
 

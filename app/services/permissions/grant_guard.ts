@@ -21,11 +21,13 @@ export type GrantRefusalReason =
   | 'ownRightsFixed'
   | 'targetNotCovered'
   | 'notYourself'
+  | 'tenantWideOnly'
+  | 'protectedNeedsTenantWide'
 
 /** What was tried, for the refusal's audit record. */
 export interface GrantAttempt {
   action: string
-  target: { type: 'staff' | 'role'; id: number | string } | null
+  target: { type: string; id: number | string } | null
 }
 
 /**

@@ -1,7 +1,7 @@
 import { inject } from '@adonisjs/core'
 import app from '@adonisjs/core/services/app'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import vine, { errors } from '@vinejs/vine'
+import { errors } from '@vinejs/vine'
 import type { MessagesProviderContact } from '@vinejs/vine/types'
 import DomainRefusal from '#exceptions/domain_refusal'
 import Project from '#models/project'
@@ -9,15 +9,21 @@ import TenantPlugin from '#models/tenant_plugin'
 import type { PluginDefinition } from '#sdk/contracts/plugin'
 import TenantPluginService, { PluginSettingRefused } from '#plugins/tenant_plugins'
 import AuditService from '#core/audit/audit_service'
+import GrantGuard, { type GrantAttempt } from '#services/permissions/grant_guard'
+import ProtectedFields from '#services/settings/protected_fields'
 import WebhookRefusals from '#services/finance/webhook_refusals'
 import TenantContext from '#core/tenancy/tenant_context'
 
-/** A new payment setting: the plugin, the whole tenant (null) or one project, its raw config. */
+/**
+ * A new payment setting: the plugin, the whole tenant (null) or one project,
+ * its raw config; `confirm` repeats each protected field given.
+ */
 export interface PaymentSettingCreateInput {
   pluginId: string
   projectId: number | null
   enabled: boolean
   config: Record<string, unknown>
+  confirm?: Record<string, unknown>
 }
 
 /** An edit: a secret left empty keeps the stored one; `confirm` repeats each protected field changed. */
@@ -30,8 +36,9 @@ export interface PaymentSettingUpdateInput {
 /**
  * The fields that decide which notifications and answers are believed (the
  * provider's public key, certificates): whoever changes them could accept
- * forged payments. Changing one needs tenant-wide rights and the new value
- * typed twice; the audit names the field, never the value.
+ * forged payments. Setting or changing one needs tenant-wide rights and the
+ * new value typed twice; the audit names the field, never the value
+ * (ProtectedFields).
  */
 const PROTECTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   'payment-alipay': ['alipayPublicKey'],
@@ -40,7 +47,7 @@ const PROTECTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
 
 /** A refused change of a payment setting; the reason is an i18n key under `payment_settings.` */
 class PaymentSettingRefused extends DomainRefusal<
-  'alreadyConfigured' | 'inUse' | 'projectNotFound' | 'protectedNeedsTenantWide'
+  'alreadyConfigured' | 'inUse' | 'projectNotFound'
 > {
   constructor(reason: PaymentSettingRefused['reason']) {
     super('payment_settings', reason)
@@ -87,7 +94,9 @@ function appliedSetting<Row extends SettingRow>(
 export default class PaymentSettingsService {
   constructor(
     protected tenant: TenantContext,
-    protected audit: AuditService
+    protected audit: AuditService,
+    protected grants: GrantGuard,
+    protected protectedFields: ProtectedFields
   ) {}
 
   async overview() {
@@ -144,25 +153,28 @@ export default class PaymentSettingsService {
     return this.tenant.run((trx) => this.#find(trx, id))
   }
 
+  /** A new setting; its protected fields, set for the first time, follow the rules of a change. */
   async create(input: PaymentSettingCreateInput, messagesProvider?: MessagesProviderContact) {
     const { plugin, plugins } = await this.#plugin(input.pluginId)
-    return this.tenant.run(async (trx) => {
+    return this.grants.run(this.tenant, async (trx) => {
       if (input.projectId !== null) await this.#checkProject(trx, input.projectId)
       const taken = await this.#scoped(trx, input.projectId).where('plugin_id', plugin.id).first()
       if (taken) throw new PaymentSettingRefused('alreadyConfigured')
+      const config = configInput(plugin, input.config)
       const saved = await plugins
         .save(
           this.tenant,
-          {
-            pluginId: plugin.id,
-            projectId: input.projectId,
-            enabled: input.enabled,
-            config: configInput(plugin, input.config),
-          },
+          { pluginId: plugin.id, projectId: input.projectId, enabled: input.enabled, config },
           { trx, messagesProvider }
         )
         .catch(underConfig)
+      // Checked once the schema accepted the config; a refusal rolls the save back.
+      const changed = await this.#protectedChanges(plugin, {}, config, input.confirm ?? {}, {
+        target: null,
+        messagesProvider,
+      })
       await this.#record(trx, 'payment_settings.create', saved, null, saved)
+      await this.#recordProtected(trx, saved, plugin, changed)
       return saved
     })
   }
@@ -172,18 +184,12 @@ export default class PaymentSettingsService {
     input: PaymentSettingUpdateInput,
     messagesProvider?: MessagesProviderContact
   ) {
-    return this.tenant.run(async (trx) => {
+    return this.grants.run(this.tenant, async (trx) => {
       const row = await this.#find(trx, id)
       const { plugin, plugins } = await this.#plugin(row.pluginId)
       const before = plugins.describe(row)
+      const stored = { ...row.settings }
       const config = configInput(plugin, input.config)
-      const changed = await this.#protectedChanges(
-        messagesProvider,
-        plugin,
-        row.settings,
-        config,
-        input.confirm ?? {}
-      )
       const saved = await plugins
         .save(
           this.tenant,
@@ -191,13 +197,13 @@ export default class PaymentSettingsService {
           { trx, messagesProvider }
         )
         .catch(underConfig)
+      // Checked once the schema accepted the config; a refusal rolls the save back.
+      const changed = await this.#protectedChanges(plugin, stored, config, input.confirm ?? {}, {
+        target: { type: 'tenant_plugin', id: row.id },
+        messagesProvider,
+      })
       await this.#record(trx, 'payment_settings.update', saved, before, saved)
-      if (changed.length) {
-        await this.#record(trx, 'payment_settings.protected_change', saved, null, {
-          pluginId: plugin.id,
-          fields: changed,
-        })
-      }
+      await this.#recordProtected(trx, saved, plugin, changed)
       return saved
     })
   }
@@ -230,41 +236,44 @@ export default class PaymentSettingsService {
   }
 
   /**
-   * The protected fields this edit changes, once the actor may change them:
-   * tenant-wide rights, and each new value typed again (`confirm.<field>`)
-   * the same. An emptied field counts as a change too.
+   * The protected fields this config sets anew, once the actor may set them
+   * (ProtectedFields: tenant-wide rights, each new value typed again in
+   * `confirm.<field>`). Keys and certificates compare whatever their line
+   * breaks and spaces.
    */
-  async #protectedChanges(
-    messagesProvider: MessagesProviderContact | undefined,
+  #protectedChanges(
     plugin: PluginDefinition,
     stored: Record<string, unknown>,
     config: Record<string, unknown>,
-    confirm: Record<string, unknown>
+    confirm: Record<string, unknown>,
+    context: { target: GrantAttempt['target']; messagesProvider?: MessagesProviderContact }
   ) {
-    const changed = (PROTECTED_FIELDS[plugin.id] ?? []).filter(
-      (field) => sameValue(config[field], stored[field]) === false
-    )
-    if (!changed.length) return changed
-    if (this.tenant.projectIds !== null) {
-      throw new PaymentSettingRefused('protectedNeedsTenantWide')
-    }
-    const retyped = configInput(plugin, confirm)
-    const unconfirmed = changed.filter(
-      (field) => sameValue(retyped[field], config[field]) === false
-    )
-    if (unconfirmed.length) {
-      // Through VineJS, for the form's message per field in the staff's language.
-      const schema = vine.object(
-        Object.fromEntries(unconfirmed.map((field) => [field, vine.any().use(notRetyped())]))
-      )
-      await vine
-        .create(schema)
-        .validate(Object.fromEntries(unconfirmed.map((field) => [field, true])), {
-          messagesProvider,
-        })
-        .catch((error) => underForm('confirm', error))
-    }
-    return changed
+    return this.protectedFields.changed(this.tenant, {
+      fields: PROTECTED_FIELDS[plugin.id] ?? [],
+      stored,
+      given: config,
+      confirm: configInput(plugin, confirm),
+      attempt: {
+        action: context.target ? 'payment_settings.update' : 'payment_settings.create',
+        target: context.target,
+      },
+      same: sameValue,
+      messagesProvider: context.messagesProvider,
+    })
+  }
+
+  /** The audit record of protected fields set: their names, never their values. */
+  async #recordProtected(
+    trx: TransactionClientContract,
+    saved: { id: number; projectId: number | null },
+    plugin: PluginDefinition,
+    fields: string[]
+  ) {
+    if (!fields.length) return
+    await this.#record(trx, 'payment_settings.protected_change', saved, null, {
+      pluginId: plugin.id,
+      fields,
+    })
   }
 
   async #plugin(pluginId: string) {
@@ -341,15 +350,11 @@ export default class PaymentSettingsService {
 
 /** The plugin schema's field errors, named as the form sends them: `config.<field>`. */
 function underConfig(error: unknown): never {
-  return underForm('config', error)
-}
-
-function underForm(group: string, error: unknown): never {
   if (!(error instanceof errors.E_VALIDATION_ERROR)) throw error
   throw new errors.E_VALIDATION_ERROR(
     error.messages.map((message: { field: string }) => ({
       ...message,
-      field: `${group}.${message.field}`,
+      field: `config.${message.field}`,
     }))
   )
 }
@@ -372,11 +377,6 @@ function withoutProtected(value: unknown) {
   for (const field of fields) if (field in config) config[field] = '(protected)'
   return { ...setting, config }
 }
-
-/** A protected field whose new value was not typed again the same. */
-const notRetyped = vine.createRule((_value, _options, field) => {
-  field.report('Type the new {field} again, the same', 'protectedConfirm', field)
-})
 
 /**
  * The page's raw values as the plugin's schema expects them: an emptied

@@ -10,12 +10,16 @@ import type { I18n } from '@adonisjs/i18n'
 
 const config = vine.record(vine.any().optional())
 
-/** A new payment setting: which plugin, for the whole tenant or one project. */
+/**
+ * A new payment setting: which plugin, for the whole tenant or one project.
+ * `confirm` repeats the value of each protected field given.
+ */
 export const paymentSettingCreateValidator = vine.create({
   pluginId: vine.string().trim().maxLength(64),
   projectId: vine.number({ strict: true }).withoutDecimals().min(1).nullable(),
   enabled: vine.boolean({ strict: true }),
   config,
+  confirm: config.clone().optional(),
 })
 
 /**

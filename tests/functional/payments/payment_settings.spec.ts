@@ -87,6 +87,8 @@ test.group('配置 → 支付 (payment settings)', (group) => {
         projectId: fixture.projectB.id,
         enabled: true,
         config: wechat,
+        // A protected field, set for the first time: typed twice.
+        confirm: { platformPublicKey: wechat.platformPublicKey },
       },
       '/settings/payment'
     )
@@ -141,6 +143,7 @@ test.group('配置 → 支付 (payment settings)', (group) => {
       [
         ['payment_settings.create', 'tenant_plugin', sandbox.id],
         ['payment_settings.create', 'tenant_plugin', wechatRow.id],
+        ['payment_settings.protected_change', 'tenant_plugin', wechatRow.id],
       ]
     )
     assert.equal(Number(audits[1].project_id), fixture.projectB.id)

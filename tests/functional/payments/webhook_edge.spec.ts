@@ -206,6 +206,7 @@ test.group('provider endpoints and provider errors', (group) => {
       projectId: null,
       enabled: true,
       config: { ...base, baseUrl: 'https://api.mch.weixin.qq.com' },
+      confirm: { platformPublicKey: base.platformPublicKey },
     })
     const saved = await db
       .connection('owner')
