@@ -13,8 +13,11 @@ export default class SsoPolicy extends BasePolicy {
     return this.tenant.can('staff.manage')
   }
 
-  /** The tenant's sign-in apps serve every project: tenant-wide rights only. */
+  /**
+   * The tenant's sign-in apps serve every project: StaffIdentityService
+   * refuses, and audits, an admin limited to projects.
+   */
   configureApp() {
-    return this.tenant.can('settings.manage') && this.tenant.projectIds === null
+    return this.tenant.can('settings.manage')
   }
 }

@@ -23,7 +23,12 @@ test.group('SSO login page', (group) => {
     const { tenant, staff } = await createTenantWithStaff()
     const admin = new TenantContext(tenant.id, staff.id, null, new Set(PERMISSIONS))
     const service = await app.container.make(StaffIdentityService)
-    await service.configureApp(admin, { provider: 'dingtalk', ...dingtalk.app, enabled: true })
+    await service.configureApp(admin, {
+      provider: 'dingtalk',
+      ...dingtalk.app,
+      confirm: { clientSecret: dingtalk.app.clientSecret },
+      enabled: true,
+    })
     await service.linkIdentity(admin, staff.id, 'dingtalk', 'union-browser-1')
     dingtalk.signInAs('union-browser-1')
 

@@ -30,7 +30,13 @@ async function tenantWithSso() {
   const admin = new TenantContext(fixture.tenant.id, fixture.staff.id, null, new Set(PERMISSIONS))
   const service = await app.container.make(StaffIdentityService)
   for (const provider of ['dingtalk', 'wecom'] as const) {
-    await service.configureApp(admin, { provider, ...fakes[provider].app, enabled: true })
+    const { app: vendorApp } = fakes[provider]
+    await service.configureApp(admin, {
+      provider,
+      ...vendorApp,
+      confirm: { clientSecret: vendorApp.clientSecret },
+      enabled: true,
+    })
   }
   return { ...fixture, admin, service }
 }
@@ -100,7 +106,9 @@ for (const provider of SSO_PROVIDERS) {
       assert.equal(home.page?.props.staff.name, staff.name)
       assert.deepEqual(await auditActions(tenant.id), [
         'sso.configure_app',
+        'sso.protected_change',
         'sso.configure_app',
+        'sso.protected_change',
         'sso.link_identity',
         'auth.login',
       ])

@@ -1,5 +1,6 @@
 import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
+import { errors } from '@vinejs/vine'
 import env from '#start/env'
 import SsoPolicy from '#policies/sso_policy'
 import SsoLoginService, { SsoFailure, type SsoTarget } from '#services/auth/sso/sso_login_service'
@@ -74,12 +75,23 @@ export default class SsoController {
     return response.redirect().back()
   }
 
-  /** POST /sso/apps: an admin sets the tenant's DingTalk or WeCom app. */
+  /**
+   * POST /sso/apps: an admin sets the tenant's DingTalk or WeCom app. Errors
+   * go back per field without the input: the session would otherwise store
+   * the secret typed.
+   */
   async configureApp(ctx: HttpContext) {
     const { request, bouncer, tenant, session, response, i18n } = ctx
     await bouncer.with(SsoPolicy).authorize('configureApp')
-    const settings = await request.validateUsing(configureSsoAppValidator)
-    await this.identities.configureApp(tenant, settings, ctx)
+    try {
+      const settings = await request.validateUsing(configureSsoAppValidator)
+      await this.identities.configureApp(tenant, settings, ctx, i18n.createMessagesProvider())
+    } catch (error) {
+      const page = request.accepts(['html', 'json']) !== 'json' || request.header('x-inertia')
+      if (!(error instanceof errors.E_VALIDATION_ERROR) || !page) throw error
+      session.flashValidationErrors(error, false)
+      return response.redirect().back()
+    }
     session.flash('success', i18n.t('sso.appSaved'))
     return response.redirect().back()
   }

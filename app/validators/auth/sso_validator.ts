@@ -8,11 +8,18 @@ export const linkIdentityValidator = vine.create({
   externalId: vine.string().trim().minLength(1).maxLength(128),
 })
 
-/** A tenant's DingTalk or WeCom app credentials. */
+const secret = vine.string().trim().minLength(1).maxLength(512)
+
+/**
+ * A tenant's DingTalk or WeCom app credentials. The secret, a protected
+ * setting, is typed again in `confirm.clientSecret`; left out, the stored
+ * one stays.
+ */
 export const configureSsoAppValidator = vine.create({
   provider: vine.enum(SSO_PROVIDERS),
   clientId: vine.string().trim().minLength(1).maxLength(128),
   agentId: vine.string().trim().maxLength(64).optional(),
-  clientSecret: vine.string().trim().minLength(1).maxLength(512),
+  clientSecret: secret.clone().optional(),
+  confirm: vine.object({ clientSecret: secret.clone().optional() }).optional(),
   enabled: vine.boolean(),
 })

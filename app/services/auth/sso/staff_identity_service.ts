@@ -1,6 +1,8 @@
 import { inject } from '@adonisjs/core'
 import { Exception } from '@adonisjs/core/exceptions'
 import type { HttpContext } from '@adonisjs/core/http'
+import encryption from '@adonisjs/core/services/encryption'
+import type { MessagesProviderContact } from '@vinejs/vine/types'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Staff from '#models/staff'
 import StaffIdentity from '#models/staff_identity'
@@ -8,9 +10,11 @@ import TenantSsoProvider from '#models/tenant_sso_provider'
 import type TenantContext from '#core/tenancy/tenant_context'
 import type { SsoProvider } from '#services/auth/sso/providers'
 import AuditService, { actorOf, requestDetails } from '#core/audit/audit_service'
-import GrantGuard from '#services/permissions/grant_guard'
+import GrantGuard, { type GrantAttempt } from '#services/permissions/grant_guard'
+import ProtectedFields from '#services/settings/protected_fields'
 
-export type SsoAdminRefusalReason = 'staffNotFound' | 'identityTaken' | 'agentIdRequired'
+export type SsoAdminRefusalReason =
+  'staffNotFound' | 'identityTaken' | 'agentIdRequired' | 'secretRequired'
 
 /**
  * An admin action on SSO refused, nothing changed: the page gets the
@@ -31,16 +35,22 @@ class SsoAdminRefusal extends Exception {
   }
 }
 
+/**
+ * A tenant's app as an admin sets it. The secret is a protected setting:
+ * given, it is typed again in `confirm.clientSecret`; left out, the stored
+ * one stays (a new app needs one).
+ */
 export interface SsoAppSettings {
   provider: SsoProvider
   clientId: string
   agentId?: string | null
-  clientSecret: string
+  clientSecret?: string
+  confirm?: { clientSecret?: string }
   enabled: boolean
 }
 
 interface SsoAuditEntry {
-  action: 'sso.link_identity' | 'sso.configure_app'
+  action: 'sso.link_identity' | 'sso.configure_app' | 'sso.protected_change'
   target: { type: string; id: number }
   before: unknown
   after: unknown
@@ -50,17 +60,20 @@ interface SsoAuditEntry {
  * The admin side of staff SSO, inside the admin's tenant context: a tenant
  * sets up its DingTalk or WeCom app, and links a staff member to the
  * external account allowed to sign in as them. Callers authorise first
- * (SsoPolicy): linking needs `staff.manage`, app settings `settings.manage`
- * over all projects. Linking also needs the admin's rights to cover the
- * staff member's (GrantGuard): whoever holds the linked account signs in
- * as them. Every change is audited in the same transaction; `request`, when given,
- * adds who (by name) and from where.
+ * (SsoPolicy): linking needs `staff.manage`, app settings `settings.manage`.
+ * Linking also needs the admin's rights to cover the staff member's
+ * (GrantGuard): whoever holds the linked account signs in as them. An app
+ * serves every project and its secret is a protected setting
+ * (ProtectedFields): only an admin over all projects sets it. Refusals of
+ * these rules are audited; every change is audited in the same transaction;
+ * `request`, when given, adds who (by name) and from where.
  */
 @inject()
 export default class StaffIdentityService {
   constructor(
     protected audit: AuditService,
-    protected grants: GrantGuard
+    protected grants: GrantGuard,
+    protected protectedFields: ProtectedFields
   ) {}
 
   /** Links (or re-links) a staff member's account at a provider. */
@@ -112,15 +125,39 @@ export default class StaffIdentityService {
   async configureApp(
     tenant: TenantContext,
     settings: SsoAppSettings,
-    request?: HttpContext
+    request?: HttpContext,
+    messagesProvider?: MessagesProviderContact
   ): Promise<TenantSsoProvider> {
     if (settings.provider === 'wecom' && !settings.agentId) {
       throw new SsoAdminRefusal('agentIdRequired')
     }
-    return tenant.run(async (trx) => {
+    return this.grants.run(tenant, async (trx) => {
       const app =
         (await tenant.query(TenantSsoProvider, trx).where('provider', settings.provider).first()) ??
         new TenantSsoProvider()
+      const attempt: GrantAttempt = {
+        action: 'sso.configure_app',
+        target: app.$isPersisted ? { type: 'tenant_sso_provider', id: app.id } : null,
+      }
+      this.protectedFields.assertTenantWide(tenant, attempt)
+      const secret = settings.clientSecret
+      if (!app.$isPersisted && !secret) throw new SsoAdminRefusal('secretRequired')
+      const changed = secret
+        ? await this.protectedFields.changed(tenant, {
+            fields: ['clientSecret'],
+            // A secret that no longer decrypts (another APP_KEY) is replaced like any other.
+            stored: {
+              clientSecret: app.$isPersisted
+                ? encryption.decrypt<string>(app.clientSecretEncrypted)
+                : null,
+            },
+            given: { clientSecret: secret },
+            confirm: { clientSecret: settings.confirm?.clientSecret },
+            attempt,
+            messagesProvider,
+          })
+        : []
+
       // The secret itself never reaches the audit log.
       const shown = () => ({
         provider: app.provider,
@@ -137,14 +174,23 @@ export default class StaffIdentityService {
         agentId: settings.agentId ?? null,
         enabled: settings.enabled,
       })
-      app.clientSecret = settings.clientSecret
+      if (secret && changed.length) app.clientSecret = secret
       await app.save()
+      const target = { type: 'tenant_sso_provider', id: app.id }
       await this.#audit(tenant, trx, request, {
         action: 'sso.configure_app',
-        target: { type: 'tenant_sso_provider', id: app.id },
+        target,
         before,
         after: shown(),
       })
+      if (changed.length) {
+        await this.#audit(tenant, trx, request, {
+          action: 'sso.protected_change',
+          target,
+          before: null,
+          after: { provider: app.provider, fields: changed },
+        })
+      }
       return app
     })
   }
