@@ -24,6 +24,10 @@ export default defineConfig({
       await builder.build(builder.environments.client)
     },
   },
+  // Pre-bundled dependencies per checkout: under the default node_modules/.vite,
+  // checkouts sharing node_modules (git worktrees) re-optimise each other's
+  // cache mid-test, and pages fail to load with 504 "Outdated Optimize Dep".
+  cacheDir: 'tmp/vite',
   // Scan every page up front and leave Vuetify's auto-imported components
   // unbundled: otherwise the first visit of a page re-optimises and reloads.
   optimizeDeps: {
