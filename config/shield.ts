@@ -1,21 +1,20 @@
 import app from '@adonisjs/core/services/app'
 import { defineConfig } from '@adonisjs/shield'
+import type { CspOptions } from '@adonisjs/shield/types'
 
-/*
-| Content-Security-Policy in every environment. Scripts only from this
-| origin, and the ones @vite writes carry the request's nonce; the Inertia
-| page data is a JSON block, not a script. Styles may be inline (Vuetify's
-| theme sheet and style attributes). Pages are never framed. Where the Vite
-| dev server runs (development, test), its HMR socket is allowed too.
-|
-| Report-only for now: enforced, the admin pages did not render under the
-| Vite dev server (browser tests) and the cause is not yet found, so the
-| policy is sent for browsers to report, not to block.
-*/
-const viteDevServer = !app.inProduction
-
-const shieldConfig = defineConfig({
-  csp: {
+/**
+ * The Content-Security-Policy, enforced in every environment. Scripts only
+ * from this origin (no 'unsafe-eval', no inline code: the Inertia page data
+ * is a JSON block, not a script); the nonce lets an inline script be added
+ * deliberately. Styles may be inline (Vuetify's theme sheet and style
+ * attributes, Vite's CSS in development). Pages are never framed.
+ *
+ * Where the Vite dev server runs (development, test) its HMR socket is
+ * allowed too; that is the only relaxation. The admin pages, the rider
+ * pages and the platform console render under it there (browser tests).
+ */
+export function contentSecurityPolicy({ viteDevServer }: { viteDevServer: boolean }): CspOptions {
+  return {
     enabled: true,
     directives: {
       defaultSrc: [`'self'`],
@@ -28,8 +27,12 @@ const shieldConfig = defineConfig({
       baseUri: [`'self'`],
       frameAncestors: [`'none'`],
     },
-    reportOnly: true,
-  },
+    reportOnly: false,
+  }
+}
+
+const shieldConfig = defineConfig({
+  csp: contentSecurityPolicy({ viteDevServer: !app.inProduction }),
   csrf: {
     enabled: true,
     // Providers' notifications and plugins' own endpoints are verified by signature instead.

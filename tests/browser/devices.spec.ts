@@ -2,7 +2,7 @@ import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { resetLoginLimits } from '#tests/helpers/login'
-import { logIn } from '#tests/helpers/browser'
+import { logIn, waitForImage } from '#tests/helpers/browser'
 import { publicUrl } from '#config/app'
 
 test.group('Devices pages', (group) => {
@@ -59,9 +59,7 @@ test.group('Devices pages', (group) => {
     const sticker = page.getByTestId('port-qr-dialog')
     await page.assertTextContains(sticker, '一号桩 · 3 号端口 扫码充电')
     await page.assertTextContains(sticker, h5Url)
-    await page.waitForFunction(
-      "document.querySelector('[data-testid=port-qr-image] img')?.naturalWidth > 0"
-    )
+    await waitForImage(page, '[data-testid=port-qr-image] img')
     await sticker.getByRole('button', { name: '关闭' }).click()
     await page.assertNotExists(sticker)
 

@@ -45,11 +45,9 @@ async function exportFromLedger(page: Page, format: 'xlsx' | 'pdf') {
   await page.getByTestId(`export-${format}`).click()
   const bar = page.getByTestId('export-progress')
   await bar.waitFor()
-  await page.waitForFunction(
-    "document.querySelector('[data-testid=export-progress]')?.getAttribute('aria-valuenow') === '100'",
-    undefined,
-    { timeout: 30_000 }
-  )
+  await page
+    .locator('[data-testid=export-progress][aria-valuenow="100"]')
+    .waitFor({ timeout: 30_000 })
   await page.getByTestId('export-status').filter({ hasText: '已完成' }).waitFor()
 }
 

@@ -15,6 +15,7 @@ test.group('Pile page live (SSE)', (group) => {
 
   test('a heartbeat and a port status show on the open page without a reload', async ({
     visit,
+    assert,
   }) => {
     const { service, station, vendor, staff, password } = await deviceFixture(['maintenance'])
     const deviceKey = freshDnyKey()
@@ -55,6 +56,6 @@ test.group('Pile page live (SSE)', (group) => {
     await page.assertText(page.getByTestId('port-2').getByTestId('port-state'), '充电中')
     await page.assertTextContains(page.getByTestId('port-2'), '150.0 W')
     // Still the same document: nothing reloaded it.
-    await page.waitForFunction('window.loadedOnce === true')
+    assert.isTrue(await page.evaluate('window.loadedOnce === true'))
   }).timeout(60000)
 })

@@ -1,6 +1,7 @@
 import { test } from '@japa/runner'
 import Staff from '#models/staff'
 import { resetLoginLimits } from '#tests/helpers/login'
+import { waitForImage } from '#tests/helpers/browser'
 import PlatformAdminService from '#services/platform/platform_admin_service'
 
 test.group('Platform console page', (group) => {
@@ -17,9 +18,7 @@ test.group('Platform console page', (group) => {
     const page = await visit('/platform/login')
     await page.getByLabel('账号', { exact: true }).fill(admin.account)
     await page.getByLabel('密码', { exact: true }).fill(admin.password)
-    await page.waitForFunction(
-      "document.querySelector('[data-testid=captcha-image]')?.naturalWidth > 0"
-    )
+    await waitForImage(page, '[data-testid=captcha-image]')
     const seam = await page.request.get('/__test__/captcha')
     const { answer } = await seam.json()
     await page.getByLabel('验证码', { exact: true }).fill(answer)

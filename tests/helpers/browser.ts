@@ -1,13 +1,30 @@
 import type { Page } from 'playwright'
 
+/** As much of the page's document as the waits below read (tests compile without the DOM types). */
+interface PageDocument {
+  querySelector(selector: string): { naturalWidth?: number } | null
+}
+
+/**
+ * Waits until the image `selector` finds in the page has loaded. The wait
+ * is a function, never a string: Playwright evaluates a string predicate
+ * with `eval` at every poll, which the pages' Content-Security-Policy (no
+ * 'unsafe-eval') refuses as soon as the first check is false; a function
+ * is compiled once, inside the DevTools call the policy lets through.
+ */
+export function waitForImage(page: Page, selector: string) {
+  return page.waitForFunction((css) => {
+    const { document } = globalThis as unknown as { document: PageDocument }
+    return (document.querySelector(css)?.naturalWidth ?? 0) > 0
+  }, selector)
+}
+
 /** Fills the staff login page as a clerk would, reading the captcha through the test seam. */
 export async function fillLoginForm(page: Page, account: string, password: string) {
   await page.getByLabel('账号', { exact: true }).fill(account)
   await page.getByLabel('密码', { exact: true }).fill(password)
   // The image is what the server generated for this browser's session.
-  await page.waitForFunction(
-    "document.querySelector('[data-testid=captcha-image]')?.naturalWidth > 0"
-  )
+  await waitForImage(page, '[data-testid=captcha-image]')
   const seam = await page.request.get('/__test__/captcha')
   const { answer } = await seam.json()
   await page.getByLabel('验证码', { exact: true }).fill(answer)
