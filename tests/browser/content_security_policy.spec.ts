@@ -46,12 +46,14 @@ test.group('Content-Security-Policy in the browser', (group) => {
     assert.deepEqual(await violations(page), [])
 
     // An Inertia visit, then the pages with the most moving parts: charts on canvas, dialogs.
+    // The dev server compiles a page at its first visit: slow on a busy machine.
+    const firstVisit = { timeout: 30_000 }
     await page.getByTestId('top-nav').getByText('订单').click()
-    await page.assertPath('/orders')
+    await page.waitForURL('**/orders', firstVisit)
     await page.goto('/data')
-    await page.assertExists(page.getByTestId('chart-revenue-orders').locator('canvas'))
+    await page.getByTestId('chart-revenue-orders').locator('canvas').waitFor(firstVisit)
     await page.goto('/settings/payment')
-    await page.getByTestId('new-payment-setting').click()
+    await page.getByTestId('new-payment-setting').click(firstVisit)
     await page.assertVisible(page.getByTestId('payment-plugin'))
     assert.deepEqual(await violations(page), [])
   })
