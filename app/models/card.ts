@@ -1,4 +1,6 @@
 import { DateTime } from 'luxon'
+import { compose } from '@adonisjs/core/helpers'
+import { TenantOwned, ProjectOwned, Timestamps } from '#models/mixins/tenant_owned'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
 
 /** 库存 / 已绑定 / 挂失 / 作废. */
@@ -6,16 +8,7 @@ export const CARD_STATUSES = ['in_stock', 'bound', 'lost', 'voided'] as const
 export type CardStatus = (typeof CARD_STATUSES)[number]
 
 /** An IC card of a tenant; changed only through CardService, which audits every change. */
-export default class Card extends BaseModel {
-  @column({ isPrimary: true })
-  declare id: number
-
-  @column()
-  declare tenantId: number
-
-  @column()
-  declare projectId: number
-
+export default class Card extends compose(BaseModel, TenantOwned, ProjectOwned, Timestamps) {
   /** Normalised: see `normalizeCardNo` in #services/cards/card_number. */
   @column()
   declare cardNo: string
@@ -43,10 +36,4 @@ export default class Card extends BaseModel {
 
   @column.dateTime()
   declare voidedAt: DateTime | null
-
-  @column.dateTime({ autoCreate: true })
-  declare createdAt: DateTime
-
-  @column.dateTime({ autoCreate: true, autoUpdate: true })
-  declare updatedAt: DateTime
 }

@@ -1,4 +1,6 @@
 import { DateTime } from 'luxon'
+import { compose } from '@adonisjs/core/helpers'
+import { TenantOwned, ProjectOwned, Timestamps } from '#models/mixins/tenant_owned'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
 import type { Bill, Tariff } from '#core/billing/tariff'
 
@@ -61,19 +63,15 @@ const json = { prepare: (value: unknown) => (value === null ? null : JSON.string
  * status changes only through the charging units of app/services/orders;
  * see migrations 0100, 0140 and 0210.
  */
-export default class ChargingOrder extends BaseModel {
-  @column({ isPrimary: true })
-  declare id: number
-
-  @column()
-  declare tenantId: number
-
+export default class ChargingOrder extends compose(
+  BaseModel,
+  TenantOwned,
+  ProjectOwned,
+  Timestamps
+) {
   /** 16 ASCII characters: the DNY order-number field. */
   @column()
   declare orderNo: string
-
-  @column()
-  declare projectId: number
 
   @column()
   declare stationId: number
@@ -214,12 +212,6 @@ export default class ChargingOrder extends BaseModel {
 
   @column(json)
   declare endClaim: EndClaimRecord | null
-
-  @column.dateTime({ autoCreate: true })
-  declare createdAt: DateTime
-
-  @column.dateTime({ autoCreate: true, autoUpdate: true })
-  declare updatedAt: DateTime
 
   /** Still charging, or waiting to, at the pile: staff or the rider may stop it. */
   get isOpen() {

@@ -1,4 +1,6 @@
 import { DateTime } from 'luxon'
+import { compose } from '@adonisjs/core/helpers'
+import { TenantOwned, ProjectOwned, Timestamps } from '#models/mixins/tenant_owned'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
 
 export const DEVICE_COMMANDS = ['stop', 'reboot', 'set_parameters'] as const
@@ -10,16 +12,12 @@ export type DeviceCommandStatus = (typeof DEVICE_COMMAND_STATUSES)[number]
  * A command staff asked a pile to run: created `pending` by the admin, then
  * sent and answered by the gateway, which fills in the status and result.
  */
-export default class DeviceCommand extends BaseModel {
-  @column({ isPrimary: true })
-  declare id: number
-
-  @column()
-  declare tenantId: number
-
-  @column()
-  declare projectId: number
-
+export default class DeviceCommand extends compose(
+  BaseModel,
+  TenantOwned,
+  ProjectOwned,
+  Timestamps
+) {
   @column()
   declare pileId: number
 
@@ -46,10 +44,4 @@ export default class DeviceCommand extends BaseModel {
 
   @column.dateTime()
   declare finishedAt: DateTime | null
-
-  @column.dateTime({ autoCreate: true })
-  declare createdAt: DateTime
-
-  @column.dateTime({ autoCreate: true, autoUpdate: true })
-  declare updatedAt: DateTime
 }

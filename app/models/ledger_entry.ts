@@ -1,4 +1,6 @@
 import { DateTime } from 'luxon'
+import { compose } from '@adonisjs/core/helpers'
+import { TenantOwned, ProjectOwned } from '#models/mixins/tenant_owned'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
 
 /** The detail types (明细) of the account ledger. Labels: resources/lang/<locale>/wallet.json. */
@@ -13,16 +15,7 @@ export const LEDGER_DETAIL_TYPES = [
 export type LedgerDetailType = (typeof LEDGER_DETAIL_TYPES)[number]
 
 /** One row of the account ledger (账户流水). Insert-only: the database refuses changes. */
-export default class LedgerEntry extends BaseModel {
-  @column({ isPrimary: true })
-  declare id: number
-
-  @column()
-  declare tenantId: number
-
-  @column()
-  declare projectId: number
-
+export default class LedgerEntry extends compose(BaseModel, TenantOwned, ProjectOwned) {
   @column()
   declare walletId: number
 

@@ -1,4 +1,6 @@
 import { DateTime } from 'luxon'
+import { compose } from '@adonisjs/core/helpers'
+import { TenantOwned, ProjectOwned, Timestamps } from '#models/mixins/tenant_owned'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
 
 export type PaymentPurpose = 'topup' | 'card_fee'
@@ -8,16 +10,12 @@ export type PaymentStatus = 'created' | 'pending' | 'paid' | 'closed' | 'failed'
  * A QR payment (扫码支付). Its status changes only through PaymentService,
  * by guarded SQL transitions; see migration 0070.
  */
-export default class PaymentOrder extends BaseModel {
-  @column({ isPrimary: true })
-  declare id: number
-
-  @column()
-  declare tenantId: number
-
-  @column()
-  declare projectId: number
-
+export default class PaymentOrder extends compose(
+  BaseModel,
+  TenantOwned,
+  ProjectOwned,
+  Timestamps
+) {
   @column()
   declare riderId: number | null
 
@@ -88,10 +86,4 @@ export default class PaymentOrder extends BaseModel {
   /** Paid after we had closed it: refunded, never credited. */
   @column.dateTime()
   declare latePaidAt: DateTime | null
-
-  @column.dateTime({ autoCreate: true })
-  declare createdAt: DateTime
-
-  @column.dateTime({ autoCreate: true, autoUpdate: true })
-  declare updatedAt: DateTime
 }

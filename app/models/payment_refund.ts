@@ -1,20 +1,18 @@
 import { DateTime } from 'luxon'
+import { compose } from '@adonisjs/core/helpers'
+import { TenantOwned, ProjectOwned, Timestamps } from '#models/mixins/tenant_owned'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
 
 export type RefundCause = 'rider_refund' | 'late_payment' | 'unfulfilled'
 export type RefundStatus = 'pending' | 'succeeded' | 'failed'
 
 /** Money going back through a payment's provider; its own record and states. */
-export default class PaymentRefund extends BaseModel {
-  @column({ isPrimary: true })
-  declare id: number
-
-  @column()
-  declare tenantId: number
-
-  @column()
-  declare projectId: number
-
+export default class PaymentRefund extends compose(
+  BaseModel,
+  TenantOwned,
+  ProjectOwned,
+  Timestamps
+) {
   @column()
   declare paymentOrderId: number
 
@@ -61,10 +59,4 @@ export default class PaymentRefund extends BaseModel {
 
   @column()
   declare settledOfflineBy: number | null
-
-  @column.dateTime({ autoCreate: true })
-  declare createdAt: DateTime
-
-  @column.dateTime({ autoCreate: true, autoUpdate: true })
-  declare updatedAt: DateTime
 }

@@ -1,4 +1,6 @@
 import { DateTime } from 'luxon'
+import { compose } from '@adonisjs/core/helpers'
+import { TenantOwned, ProjectOwned, Timestamps } from '#models/mixins/tenant_owned'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
 
 /** A pile registered to a tenant is active or disabled; one nobody registered waits in `pending_piles`. */
@@ -6,17 +8,8 @@ export const PILE_STATUSES = ['active', 'disabled'] as const
 export type PileStatus = (typeof PILE_STATUSES)[number]
 
 /** A charging pile (充电桩), found platform-wide by (pluginId, deviceKey). */
-export default class Pile extends BaseModel {
-  @column({ isPrimary: true })
-  declare id: number
-
-  @column()
-  declare tenantId: number
-
+export default class Pile extends compose(BaseModel, TenantOwned, ProjectOwned, Timestamps) {
   /** Always the station's project (a composite foreign key holds it). */
-  @column()
-  declare projectId: number
-
   @column()
   declare stationId: number
 
@@ -92,10 +85,4 @@ export default class Pile extends BaseModel {
 
   @column.dateTime()
   declare identityNoticeAt: DateTime | null
-
-  @column.dateTime({ autoCreate: true })
-  declare createdAt: DateTime
-
-  @column.dateTime({ autoCreate: true, autoUpdate: true })
-  declare updatedAt: DateTime
 }

@@ -1,17 +1,13 @@
 import { DateTime } from 'luxon'
+import { compose } from '@adonisjs/core/helpers'
+import { TenantOwned } from '#models/mixins/tenant_owned'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
 
 export const PORT_STATES = ['idle', 'charging', 'plugged', 'full', 'fault', 'offline'] as const
 export type PortState = (typeof PORT_STATES)[number]
 
 /** A port (插座) of a pile, numbered from 1, with its live state. */
-export default class PilePort extends BaseModel {
-  @column({ isPrimary: true })
-  declare id: number
-
-  @column()
-  declare tenantId: number
-
+export default class PilePort extends compose(BaseModel, TenantOwned) {
   @column()
   declare pileId: number
 

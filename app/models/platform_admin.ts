@@ -3,6 +3,7 @@ import hash from '@adonisjs/core/services/hash'
 import { compose } from '@adonisjs/core/helpers'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
 import { withAuthFinder } from '@adonisjs/auth/mixins/lucid'
+import { Timestamps } from '#models/mixins/tenant_owned'
 
 const AuthFinder = withAuthFinder(() => hash.use('scrypt'), {
   uids: ['account'],
@@ -15,7 +16,7 @@ export type PlatformAdminStatus = 'active' | 'disabled'
  * A platform console user, above every tenant. The app role has no right on
  * its table: every query runs on the owner connection.
  */
-export default class PlatformAdmin extends compose(BaseModel, AuthFinder) {
+export default class PlatformAdmin extends compose(BaseModel, AuthFinder, Timestamps) {
   static table = 'platform_admins'
   static connection = 'owner'
 
@@ -36,10 +37,4 @@ export default class PlatformAdmin extends compose(BaseModel, AuthFinder) {
 
   @column.dateTime()
   declare lastLoginAt: DateTime | null
-
-  @column.dateTime({ autoCreate: true })
-  declare createdAt: DateTime
-
-  @column.dateTime({ autoCreate: true, autoUpdate: true })
-  declare updatedAt: DateTime
 }

@@ -1,13 +1,8 @@
-import { DateTime } from 'luxon'
+import { compose } from '@adonisjs/core/helpers'
+import { TenantOwned, Timestamps } from '#models/mixins/tenant_owned'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
 
-export default class Project extends BaseModel {
-  @column({ isPrimary: true })
-  declare id: number
-
-  @column()
-  declare tenantId: number
-
+export default class Project extends compose(BaseModel, TenantOwned, Timestamps) {
   @column()
   declare code: string
 
@@ -20,10 +15,4 @@ export default class Project extends BaseModel {
   /** The 开卡 card fee (工本费) in fen; 0 binds at once without a payment. */
   @column()
   declare cardFee: number
-
-  @column.dateTime({ autoCreate: true })
-  declare createdAt: DateTime
-
-  @column.dateTime({ autoCreate: true, autoUpdate: true })
-  declare updatedAt: DateTime
 }

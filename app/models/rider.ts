@@ -1,4 +1,6 @@
 import { DateTime } from 'luxon'
+import { compose } from '@adonisjs/core/helpers'
+import { TenantOwned, Timestamps } from '#models/mixins/tenant_owned'
 import { BaseModel, column, hasOne } from '@adonisjs/lucid/orm'
 import type { HasOne } from '@adonisjs/lucid/types/relations'
 import Wallet from '#models/wallet'
@@ -7,13 +9,7 @@ export type RiderStatus = 'normal' | 'frozen'
 export type RiderSource = 'online' | 'offline'
 
 /** A rider (用户) of one tenant, identified by phone. */
-export default class Rider extends BaseModel {
-  @column({ isPrimary: true })
-  declare id: number
-
-  @column()
-  declare tenantId: number
-
+export default class Rider extends compose(BaseModel, TenantOwned, Timestamps) {
   @column()
   declare name: string
 
@@ -33,10 +29,4 @@ export default class Rider extends BaseModel {
 
   @hasOne(() => Wallet)
   declare wallet: HasOne<typeof Wallet>
-
-  @column.dateTime({ autoCreate: true })
-  declare createdAt: DateTime
-
-  @column.dateTime({ autoCreate: true, autoUpdate: true })
-  declare updatedAt: DateTime
 }

@@ -6,6 +6,7 @@ import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import { withAuthFinder } from '@adonisjs/auth/mixins/lucid'
 import { DbRememberMeTokensProvider } from '@adonisjs/auth/session'
 import Tenant from '#models/tenant'
+import { TenantOwned, Timestamps } from '#models/mixins/tenant_owned'
 
 const AuthFinder = withAuthFinder(() => hash.use('scrypt'), {
   uids: ['account'],
@@ -13,15 +14,9 @@ const AuthFinder = withAuthFinder(() => hash.use('scrypt'), {
 })
 
 /** A back-office user of one tenant. */
-export default class Staff extends compose(BaseModel, AuthFinder) {
+export default class Staff extends compose(BaseModel, AuthFinder, TenantOwned, Timestamps) {
   static table = 'staff'
   static rememberMeTokens = DbRememberMeTokensProvider.forModel(Staff)
-
-  @column({ isPrimary: true })
-  declare id: number
-
-  @column()
-  declare tenantId: number
 
   @column()
   declare account: string
@@ -43,10 +38,4 @@ export default class Staff extends compose(BaseModel, AuthFinder) {
 
   @belongsTo(() => Tenant)
   declare tenant: BelongsTo<typeof Tenant>
-
-  @column.dateTime({ autoCreate: true })
-  declare createdAt: DateTime
-
-  @column.dateTime({ autoCreate: true, autoUpdate: true })
-  declare updatedAt: DateTime
 }

@@ -1,18 +1,13 @@
-import { DateTime } from 'luxon'
+import { compose } from '@adonisjs/core/helpers'
+import { TenantOwned, Timestamps } from '#models/mixins/tenant_owned'
 import { BaseModel, belongsTo, column } from '@adonisjs/lucid/orm'
 import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import Staff from '#models/staff'
 import type { SsoProvider } from '#services/auth/sso/providers'
 
 /** An external company account (DingTalk, WeCom) allowed to sign in as a staff member. */
-export default class StaffIdentity extends BaseModel {
+export default class StaffIdentity extends compose(BaseModel, TenantOwned, Timestamps) {
   static table = 'staff_identities'
-
-  @column({ isPrimary: true })
-  declare id: number
-
-  @column()
-  declare tenantId: number
 
   @column()
   declare staffId: number
@@ -26,10 +21,4 @@ export default class StaffIdentity extends BaseModel {
 
   @belongsTo(() => Staff)
   declare staff: BelongsTo<typeof Staff>
-
-  @column.dateTime({ autoCreate: true })
-  declare createdAt: DateTime
-
-  @column.dateTime({ autoCreate: true, autoUpdate: true })
-  declare updatedAt: DateTime
 }

@@ -1,4 +1,5 @@
-import { DateTime } from 'luxon'
+import { compose } from '@adonisjs/core/helpers'
+import { TenantOwned, ProjectOwned, Timestamps } from '#models/mixins/tenant_owned'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
 
 export const STATION_STATUSES = ['active', 'disabled'] as const
@@ -10,16 +11,7 @@ const coordinate = {
 }
 
 /** A site (站点) of a project, where piles stand. */
-export default class Station extends BaseModel {
-  @column({ isPrimary: true })
-  declare id: number
-
-  @column()
-  declare tenantId: number
-
-  @column()
-  declare projectId: number
-
+export default class Station extends compose(BaseModel, TenantOwned, ProjectOwned, Timestamps) {
   @column()
   declare name: string
 
@@ -34,10 +26,4 @@ export default class Station extends BaseModel {
 
   @column()
   declare status: StationStatus
-
-  @column.dateTime({ autoCreate: true })
-  declare createdAt: DateTime
-
-  @column.dateTime({ autoCreate: true, autoUpdate: true })
-  declare updatedAt: DateTime
 }

@@ -1,11 +1,12 @@
-import { DateTime } from 'luxon'
+import { compose } from '@adonisjs/core/helpers'
+import { Timestamps } from '#models/mixins/tenant_owned'
 import { BaseModel, column, hasMany } from '@adonisjs/lucid/orm'
 import type { HasMany } from '@adonisjs/lucid/types/relations'
 import Project from '#models/project'
 
 export type TenantStatus = 'active' | 'suspended'
 
-export default class Tenant extends BaseModel {
+export default class Tenant extends compose(BaseModel, Timestamps) {
   @column({ isPrimary: true })
   declare id: number
 
@@ -20,10 +21,4 @@ export default class Tenant extends BaseModel {
 
   @hasMany(() => Project)
   declare projects: HasMany<typeof Project>
-
-  @column.dateTime({ autoCreate: true })
-  declare createdAt: DateTime
-
-  @column.dateTime({ autoCreate: true, autoUpdate: true })
-  declare updatedAt: DateTime
 }

@@ -1,4 +1,5 @@
-import { DateTime } from 'luxon'
+import { compose } from '@adonisjs/core/helpers'
+import { TenantOwned, Timestamps } from '#models/mixins/tenant_owned'
 import encryption from '@adonisjs/core/services/encryption'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
 import type { PluginKind } from '#sdk/contracts/plugin'
@@ -7,14 +8,8 @@ import type { PluginKind } from '#sdk/contracts/plugin'
  * A plugin a tenant enabled, tenant-wide (projectId null) or for one
  * project. Its secret config fields are kept encrypted with the app key.
  */
-export default class TenantPlugin extends BaseModel {
+export default class TenantPlugin extends compose(BaseModel, TenantOwned, Timestamps) {
   static table = 'tenant_plugins'
-
-  @column({ isPrimary: true })
-  declare id: number
-
-  @column()
-  declare tenantId: number
 
   @column()
   declare projectId: number | null
@@ -33,12 +28,6 @@ export default class TenantPlugin extends BaseModel {
 
   @column()
   declare enabled: boolean
-
-  @column.dateTime({ autoCreate: true })
-  declare createdAt: DateTime
-
-  @column.dateTime({ autoCreate: true, autoUpdate: true })
-  declare updatedAt: DateTime
 
   get secrets(): Record<string, unknown> {
     if (this.secretsEncrypted === null) return {}

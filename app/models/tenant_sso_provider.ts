@@ -1,4 +1,5 @@
-import { DateTime } from 'luxon'
+import { compose } from '@adonisjs/core/helpers'
+import { TenantOwned, Timestamps } from '#models/mixins/tenant_owned'
 import encryption from '@adonisjs/core/services/encryption'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
 import type { SsoProvider } from '#services/auth/sso/providers'
@@ -7,14 +8,8 @@ import type { SsoProvider } from '#services/auth/sso/providers'
  * A tenant's DingTalk or WeCom app: what its staff sign in through. The
  * client secret is kept encrypted with the app key, never in clear.
  */
-export default class TenantSsoProvider extends BaseModel {
+export default class TenantSsoProvider extends compose(BaseModel, TenantOwned, Timestamps) {
   static table = 'tenant_sso_providers'
-
-  @column({ isPrimary: true })
-  declare id: number
-
-  @column()
-  declare tenantId: number
 
   @column()
   declare provider: SsoProvider
@@ -32,12 +27,6 @@ export default class TenantSsoProvider extends BaseModel {
 
   @column()
   declare enabled: boolean
-
-  @column.dateTime({ autoCreate: true })
-  declare createdAt: DateTime
-
-  @column.dateTime({ autoCreate: true, autoUpdate: true })
-  declare updatedAt: DateTime
 
   get clientSecret(): string {
     const secret = encryption.decrypt<string>(this.clientSecretEncrypted)

@@ -1,17 +1,14 @@
-import { DateTime } from 'luxon'
+import { compose } from '@adonisjs/core/helpers'
+import { TenantOwned, ProjectOwned, Timestamps } from '#models/mixins/tenant_owned'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
 
 /** A top-up package (充值套餐) of a project: pay `amount`, get `bonus` on top; fen. */
-export default class TopupPackage extends BaseModel {
-  @column({ isPrimary: true })
-  declare id: number
-
-  @column()
-  declare tenantId: number
-
-  @column()
-  declare projectId: number
-
+export default class TopupPackage extends compose(
+  BaseModel,
+  TenantOwned,
+  ProjectOwned,
+  Timestamps
+) {
   @column()
   declare amount: number
 
@@ -23,10 +20,4 @@ export default class TopupPackage extends BaseModel {
 
   @column()
   declare enabled: boolean
-
-  @column.dateTime({ autoCreate: true })
-  declare createdAt: DateTime
-
-  @column.dateTime({ autoCreate: true, autoUpdate: true })
-  declare updatedAt: DateTime
 }

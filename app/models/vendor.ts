@@ -1,14 +1,9 @@
-import { DateTime } from 'luxon'
+import { compose } from '@adonisjs/core/helpers'
+import { TenantOwned, Timestamps } from '#models/mixins/tenant_owned'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
 
 /** A pile manufacturer (厂商) of a tenant, mapped to the vendor plugin that speaks its protocol. */
-export default class Vendor extends BaseModel {
-  @column({ isPrimary: true })
-  declare id: number
-
-  @column()
-  declare tenantId: number
-
+export default class Vendor extends compose(BaseModel, TenantOwned, Timestamps) {
   @column()
   declare name: string
 
@@ -21,10 +16,4 @@ export default class Vendor extends BaseModel {
 
   @column()
   declare note: string | null
-
-  @column.dateTime({ autoCreate: true })
-  declare createdAt: DateTime
-
-  @column.dateTime({ autoCreate: true, autoUpdate: true })
-  declare updatedAt: DateTime
 }

@@ -1,17 +1,12 @@
-import { DateTime } from 'luxon'
+import { compose } from '@adonisjs/core/helpers'
+import { TenantOwned, Timestamps } from '#models/mixins/tenant_owned'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
 
 /**
  * A rider's balances in fen. Read-only outside WalletService, which changes
  * them only together with the ledger entries that explain them.
  */
-export default class Wallet extends BaseModel {
-  @column({ isPrimary: true })
-  declare id: number
-
-  @column()
-  declare tenantId: number
-
+export default class Wallet extends compose(BaseModel, TenantOwned, Timestamps) {
   @column()
   declare riderId: number
 
@@ -22,10 +17,4 @@ export default class Wallet extends BaseModel {
   /** Bonus money (赠送余额); never negative. */
   @column()
   declare bonusBalance: number
-
-  @column.dateTime({ autoCreate: true })
-  declare createdAt: DateTime
-
-  @column.dateTime({ autoCreate: true, autoUpdate: true })
-  declare updatedAt: DateTime
 }
