@@ -1,36 +1,15 @@
 import net from 'node:net'
 import type { Logger } from '@adonisjs/core/logger'
-import { ConnectionGate, ThrottledLog, type EdgeLimits } from '#sdk/device_edge'
+import { ConnectionGate, ThrottledLog } from '#sdk/device_edge'
 import type {
   VendorAdapter,
-  VendorCardDecision,
   VendorCommand,
   VendorCommandOutcome,
   VendorEventSink,
 } from '#sdk/contracts/vendor'
-import { DnyConnection } from './connection.js'
-import type { CardNumberFormat } from './mapping.js'
+import { DnyConnection, type DnyConnectionHost } from './connection.js'
+import type { DnyAdapterConfig, DnyIdentity } from './config.js'
 import { physicalIdOf } from './mapping.js'
-
-export interface DnyAdapterConfig extends EdgeLimits {
-  host: string
-  port: number
-  /** Wait for a pile's answer to a command before the one resend (the document: 15 s). */
-  ackTimeoutMs: number
-  /** Least time between two frames the server sends on one connection (the document: 0.5 s). */
-  commandGapMs: number
-  /** The piles' heartbeat interval; a connection silent for 3 of them is closed. */
-  heartbeatSeconds: number
-  cardNumberFormat: CardNumberFormat
-  /** 0x85 needs both limits: the one a set_parameters command leaves out is sent as this. */
-  maxDurationSeconds: number
-  overloadPowerWatts: number
-}
-
-export type AuthorisedCard = Extract<VendorCardDecision, { authorised: true }>
-
-/** How a connection proved it speaks for a pile (the core's decision). */
-export type DnyIdentity = 'authenticated' | 'unproven'
 
 interface Owner {
   connection: DnyConnection
@@ -44,7 +23,7 @@ interface Owner {
  * its key over from its stale connection under the takeover rule (see
  * claim).
  */
-export class DnyAdapter implements VendorAdapter {
+export class DnyAdapter implements VendorAdapter, DnyConnectionHost {
   #server: net.Server | null = null
   #sink: VendorEventSink | null = null
   #connections = new Set<DnyConnection>()

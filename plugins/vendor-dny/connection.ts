@@ -6,9 +6,10 @@ import type {
   VendorIdentityDecision,
   VendorPileReport,
   VendorStartFailure,
+  VendorEventSink,
 } from '#sdk/contracts/vendor'
-import { MessageRate } from '#sdk/device_edge'
-import type { AuthorisedCard, DnyAdapter } from './adapter.js'
+import { MessageRate, type ThrottledLog } from '#sdk/device_edge'
+import type { AuthorisedCard, DnyAdapterConfig, DnyIdentity } from './config.js'
 import {
   decodeDeviceMessage,
   encodeServerMessage,
@@ -59,6 +60,18 @@ interface PendingCommand {
   finish(outcome: VendorCommandOutcome): void
 }
 
+/** What a connection needs from the adapter that accepted it. */
+export interface DnyConnectionHost {
+  readonly config: DnyAdapterConfig
+  readonly logger: Logger
+  readonly edgeLog: ThrottledLog
+  readonly sink: VendorEventSink
+  /** Asks to own a pile's key under the takeover rule; false: refused. */
+  claim(deviceKey: string, connection: DnyConnection, identity: DnyIdentity): boolean
+  /** The connection closed: the piles it still owned are offline. */
+  closed(deviceKeys: string[], connection: DnyConnection): Promise<void>
+}
+
 /**
  * One TCP connection from a DNY module. Frames are handled one at a time
  * in arrival order, so the core hears start, samples and end in the
@@ -95,7 +108,7 @@ export class DnyConnection {
   #identified = false
 
   constructor(
-    readonly adapter: DnyAdapter,
+    readonly adapter: DnyConnectionHost,
     readonly socket: net.Socket
   ) {
     this.#ip = socket.remoteAddress ?? null

@@ -1,7 +1,8 @@
 import vine from '@vinejs/vine'
 import { definePlugin } from '#sdk/define_plugin'
 import { edgeLimits, resolveEdgeLimits, type EdgeLimits } from '#sdk/device_edge'
-import { DnyAdapter, type DnyAdapterConfig } from './adapter.js'
+import { DnyAdapter } from './adapter.js'
+import type { DnyAdapterConfig } from './config.js'
 
 /*
 | AP3000 "DNY" e-bike piles over TCP (a 4G module per pile or per host).
