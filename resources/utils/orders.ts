@@ -51,3 +51,13 @@ export const STATUS_COLORS: Record<string, string> = {
   cancelled: 'grey',
   refunded: 'secondary',
 }
+
+/** The props of 订单管理 and 异常订单. */
+export type OrdersPageProps = {
+  orders: OrderRow[]
+  newer: number | null
+  older: number | null
+  projectOptions: { id: number; name: string }[]
+  vendorOptions: { id: number; name: string }[]
+  filters: OrderFilters
+}
