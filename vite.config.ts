@@ -32,6 +32,8 @@ export default defineConfig({
   // unbundled: otherwise the first visit of a page re-optimises and reloads.
   optimizeDeps: {
     entries: ['resources/app.ts', 'resources/pages/**/*.vue'],
+    // The URL builder of resources/utils/routes.ts, which every page loads.
+    include: ['@adonisjs/core/http/url_builder_client'],
     exclude: ['vuetify'],
   },
   server: {

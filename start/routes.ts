@@ -46,7 +46,7 @@ const TransmitUnsubscribeController = () =>
 
 router.get('/readyz', [HealthController, 'ready'])
 // A constant through the router and its middleware: the http benchmark's baseline.
-router.get('/ping', () => 'pong')
+router.get('/ping', () => 'pong').as('health.ping')
 authorizeLiveChannels()
 
 // Called by outside services: no session or CSRF (config/shield.ts); their signatures are checked.
@@ -318,7 +318,7 @@ router
   .prefix('/platform')
   .as('platform')
   .use(middleware.platformSession())
-router.on('/platform').redirectToPath('/platform/tenants')
+router.on('/platform').redirectToPath('/platform/tenants').as('platform.home')
 
 // The rider H5 (APP channel): riders sign in by SMS code, in a session key of their own.
 router

@@ -1,3 +1,4 @@
+import { urlFor } from '~/utils/routes'
 /** An export as the server reports it (下载中心 list and the progress endpoint). */
 export type ExportRecord = {
   id: number
@@ -38,7 +39,9 @@ export async function startExport(path: string, payload: Record<string, unknown>
 }
 
 export async function exportStatus(id: number) {
-  return json(await fetch(`/finance/exports/${id}`, { headers: { accept: 'application/json' } }))
+  return json(
+    await fetch(urlFor('exports.show', { id }), { headers: { accept: 'application/json' } })
+  )
 }
 
 /** Percent done, for the progress bar (0 until the row count is known). */
