@@ -1,32 +1,7 @@
-/** A charging order as the 订单 pages receive it (OrderRecord on the server). */
-export type OrderRow = {
-  id: number
-  orderNo: string
-  status: string
-  abnormalReason: string | null
-  cancelReason: string | null
-  riderName: string | null
-  phone: string | null
-  cardNo: string | null
-  channel: 'card' | 'app' | 'ble' | 'staff'
-  project: string
-  deviceKey: string
-  portNo: number | null
-  durationType: 'hours' | 'full' | 'amount'
-  durationHours: number | null
-  capFen: number | null
-  orderedAt: string
-  startedAt: string | null
-  endedAt: string | null
-  minutes: number
-  rateFenPerHour: number | null
-  maxPowerWatts: number
-  energyWh: number
-  amountFen: number
-  vendorName: string
-  stopReason: string | null
-  open: boolean
-}
+import type { OrderRecord } from '#services/orders/order_rows'
+
+/** A charging order as the 订单 pages receive it. */
+export type OrderRow = OrderRecord
 
 export type OrderFilters = {
   orderNo: string | null

@@ -8,6 +8,7 @@ import type {
 import type { LedgerDetailType } from '#models/ledger_entry'
 import TenantContext from '#core/tenancy/tenant_context'
 import { escapeLike, wherePhonePrefix } from '#core/tenancy/text_match'
+import type { LedgerRow } from '#core/wallet/ledger_rows'
 
 /** Filters and keyset paging of the 账户流水 page; days are Shanghai calendar days (YYYY-MM-DD). */
 export interface LedgerFilters {
@@ -30,24 +31,6 @@ const DISPLAY_ZONE = 'Asia/Shanghai'
 // 13 ms for 1,000 riders on the bench data set); beyond it, their entries are dense enough in
 // time for the time index walk.
 const PER_RIDER_LIMIT = 2000
-
-// Type alias, not an interface: Inertia props must be plain JSON types.
-export type LedgerRow = {
-  id: number
-  entryNo: string
-  riderName: string
-  phone: string
-  detailType: LedgerDetailType
-  realIn: number
-  bonusIn: number
-  realOut: number
-  bonusOut: number
-  realAfter: number
-  bonusAfter: number
-  project: string
-  operator: string | null
-  occurredAt: string
-}
 
 /**
  * Reads the account ledger (账户流水) of one tenant: newest first, filtered
@@ -217,3 +200,5 @@ export default class LedgerQuery {
     return found.length > PER_RIDER_LIMIT ? null : found.map((row) => Number(row.id))
   }
 }
+
+export type { LedgerRow }

@@ -10,6 +10,7 @@ import { normalizeCardNo } from '#services/cards/card_number'
 import CardRefusal from '#services/cards/card_refusal'
 import type { ImportedRow } from '#services/cards/card_import'
 import TenantContext from '#core/tenancy/tenant_context'
+import type { CardRow } from '#services/cards/card_rows'
 
 // Type aliases, not interfaces: Inertia props must be plain JSON types.
 export type IssueRider = {
@@ -328,3 +329,5 @@ export default class CardService {
     )
   }
 }
+
+export type { CardRow }

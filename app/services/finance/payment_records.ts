@@ -1,29 +1,9 @@
 import { inject } from '@adonisjs/core'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import type { PaymentPurpose, PaymentStatus } from '#models/payment_order'
 import { keysetPage, ridersByPhone, whereShanghaiDays } from '#services/finance/keyset'
 import TenantContext from '#core/tenancy/tenant_context'
 import type { PaymentRecordFilters } from '#validators/finance/finance_validator'
-
-// Type alias, not an interface: Inertia props must be plain JSON types.
-export type PaymentRecord = {
-  id: number
-  paymentNo: string
-  riderName: string | null
-  phone: string | null
-  project: string
-  purpose: PaymentPurpose
-  amount: number
-  bonusAmount: number
-  pluginId: string
-  status: PaymentStatus
-  /** Paid after we had closed it: refunded, never credited (关闭后到账). */
-  latePaid: boolean
-  refundedAmount: number
-  /** ISO, UTC. */
-  createdAt: string
-  paidAt: string | null
-}
+import type { PaymentRecord } from '#services/finance/finance_rows'
 
 const iso = (value: Date | string | null) => (value ? new Date(value).toISOString() : null)
 
@@ -106,3 +86,5 @@ export default class PaymentRecords {
     })
   }
 }
+
+export type { PaymentRecord }

@@ -1,36 +1,12 @@
 import { inject } from '@adonisjs/core'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import PaymentRefund, { type RefundCause, type RefundStatus } from '#models/payment_refund'
+import PaymentRefund from '#models/payment_refund'
 import AuditService from '#core/audit/audit_service'
 import FinanceRefusal from '#services/finance/finance_refusal'
 import { keysetPage, ridersByPhone, whereShanghaiDays } from '#services/finance/keyset'
 import TenantContext from '#core/tenancy/tenant_context'
 import type { RefundRecordFilters } from '#validators/finance/finance_validator'
-
-// Type alias, not an interface: Inertia props must be plain JSON types.
-export type RefundRecord = {
-  id: number
-  refundNo: string
-  paymentNo: string
-  riderName: string | null
-  phone: string | null
-  project: string
-  amount: number
-  cause: RefundCause
-  reason: string
-  attempts: number
-  failure: string | null
-  status: RefundStatus
-  /** The rider's wallet was debited when the refund was made (用户退款). */
-  walletDebited: boolean
-  /** Failed at the provider after the debit, and not yet paid back in cash. */
-  awaitingCash: boolean
-  settledOfflineAt: string | null
-  settledOfflineBy: string | null
-  /** ISO, UTC. */
-  createdAt: string
-  settledAt: string | null
-}
+import type { RefundRecord } from '#services/finance/finance_rows'
 
 const iso = (value: Date | string | null) => (value ? new Date(value).toISOString() : null)
 
@@ -191,3 +167,5 @@ export default class RefundRecords {
       .firstOrFail()
   }
 }
+
+export type { RefundRecord }

@@ -6,9 +6,9 @@ import type { Bill, Tariff } from '#core/billing/tariff'
 import { CAPPED_REASONS } from '#core/billing/billing_caps'
 import { keysetPage, ridersByPhone, whereShanghaiDays } from '#services/finance/keyset'
 import TenantContext from '#core/tenancy/tenant_context'
+import type { OrderRecord } from '#services/orders/order_rows'
 import ChargingOrder, {
   type AbnormalReason,
-  type ChargeDuration,
   type EndClaimRecord,
   type OrderChannel,
   type OrderStatus,
@@ -30,40 +30,6 @@ export type OrderFilters = {
   to?: string
   before?: number
   after?: number
-}
-
-// Type aliases, not interfaces: Inertia props must be plain JSON types.
-export type OrderRecord = {
-  id: number
-  orderNo: string
-  status: OrderStatus
-  abnormalReason: AbnormalReason | null
-  cancelReason: string | null
-  riderName: string | null
-  phone: string | null
-  cardNo: string | null
-  channel: OrderChannel
-  project: string
-  deviceKey: string
-  /** Null until the pile says which port a card charge started on (OCPP Authorize). */
-  portNo: number | null
-  durationType: ChargeDuration['kind']
-  durationHours: number | null
-  capFen: number | null
-  /** ISO, UTC. */
-  orderedAt: string
-  startedAt: string | null
-  endedAt: string | null
-  minutes: number
-  rateFenPerHour: number | null
-  /** Whole watts (stored in 0.1 W). */
-  maxPowerWatts: number
-  energyWh: number
-  amountFen: number
-  vendorName: string
-  stopReason: string | null
-  /** Still charging at the pile: staff may stop it. */
-  open: boolean
 }
 
 export type { EndClaimRecord }
@@ -267,3 +233,5 @@ export default class OrderRecords {
     })
   }
 }
+
+export type { OrderRecord }

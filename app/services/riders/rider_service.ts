@@ -8,6 +8,7 @@ import AuditService from '#core/audit/audit_service'
 import TenantContext from '#core/tenancy/tenant_context'
 import VerificationCodeService, { showsSmsCodes } from '#core/sms/verification_code_service'
 import { escapeLike, wherePhonePrefix } from '#core/tenancy/text_match'
+import type { RiderRow } from '#services/riders/rider_rows'
 
 /** A refused rider change; the reason is an i18n key under `riders.` */
 class RiderRefused extends DomainRefusal<'phoneTaken' | 'notFound'> {
@@ -45,21 +46,6 @@ export interface OpenAccountInput {
   phone: string
   code: string
   name: string
-}
-
-// Type aliases, not interfaces: Inertia props must be plain JSON types.
-export type RiderRow = {
-  id: number
-  name: string
-  phone: string
-  status: RiderStatus
-  source: 'online' | 'offline'
-  registeredAt: string
-  realBalance: number
-  bonusBalance: number
-  totalBalance: number
-  /** Cards bound to the rider, lost ones included (they may be found again). */
-  cardCount: number
 }
 
 const RIDER_PAGE_SIZE = 20
@@ -309,3 +295,5 @@ export default class RiderService {
     )
   }
 }
+
+export type { RiderRow }

@@ -1,0 +1,20 @@
+import type { RiderStatus } from '#models/rider'
+
+/*
+ * 用户列表 rows, as the pages receive them: the services return them and the
+ * pages import them (types only), so a prop's shape is written once.
+ * Type aliases, not interfaces: Inertia props must be plain JSON types.
+ */
+export type RiderRow = {
+  id: number
+  name: string
+  phone: string
+  status: RiderStatus
+  source: 'online' | 'offline'
+  registeredAt: string
+  realBalance: number
+  bonusBalance: number
+  totalBalance: number
+  /** Cards bound to the rider, lost ones included (they may be found again). */
+  cardCount: number
+}
