@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto'
+import type { JsonValue } from '#core/audit/json_value'
 
 /*
 | The pure part of the audit chain: canonical JSON, the row hash, and the
 | masking of secrets. `audit:verify` recomputes hashes with the same code.
 */
 
-export type JsonValue =
-  null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue }
+export type { JsonValue }
 
 /** The hash a chain's first record points back to. */
 export const GENESIS_HASH = '0'.repeat(64)

@@ -4,7 +4,7 @@ import AuditLog, { type AuditKind } from '#models/audit_log'
 import Project from '#models/project'
 import TenantContext from '#core/tenancy/tenant_context'
 import { escapeLike } from '#core/tenancy/text_match'
-import type { JsonValue } from '#core/audit/audit_hash'
+import type { AuditLogRow } from '#services/logs/audit_log_rows'
 
 export const AUDIT_PAGE_SIZE = 20
 const DISPLAY_ZONE = 'Asia/Shanghai'
@@ -16,26 +16,6 @@ export interface AuditLogFilters {
   account?: string
   result?: 'success' | 'failure'
   page?: number
-}
-
-// Type aliases, not interfaces: Inertia props must be plain JSON types.
-export type AuditLogRow = {
-  id: number
-  occurredAt: string
-  staffId: number | null
-  actorAccount: string | null
-  actorName: string | null
-  project: string | null
-  action: string
-  targetType: string | null
-  targetId: string | null
-  before: JsonValue
-  after: JsonValue
-  ip: string | null
-  userAgent: string | null
-  requestId: string | null
-  result: string
-  reason: string | null
 }
 
 /**
@@ -120,3 +100,5 @@ export default class AuditLogQuery {
     })
   }
 }
+
+export type { AuditLogRow }
