@@ -67,9 +67,7 @@ const PLUGIN_OF: Record<Protocol, string> = {
 const app = await bootBench({ appPoolMax: POOL })
 const { default: WalletService } = await import('#core/wallet/wallet_service')
 const { default: TenantContext } = await import('#core/tenancy/tenant_context')
-const { default: AuditService } = await import('#core/audit/audit_service')
-const { default: DeviceRegistryService } =
-  await import('#services/operations/device_registry_service')
+const { deviceRegistry } = await import('#tests/functional/devices/helpers')
 const { PERMISSIONS } = await import('#core/access/permissions')
 const { createTenantWithStaff } = await import('#tests/helpers/tenants')
 const { HOURLY } = await import('#tests/functional/charging/helpers')
@@ -114,11 +112,11 @@ await pool.query(
   `INSERT INTO tariffs (tenant_id, project_id, version, rules, created_at) VALUES ($1, $2, 1, $3, now())`,
   [tenantId, projectId, JSON.stringify(HOURLY)]
 )
-const registry = new DeviceRegistryService(asAdmin, new AuditService())
-const station = await registry.createStation({ projectId, name: '压测站', status: 'active' })
+const registry = deviceRegistry(asAdmin)
+const station = await registry.stations.create({ projectId, name: '压测站', status: 'active' })
 const vendors: Record<Protocol, number> = { dny: 0, juy: 0, ocpp: 0 }
 for (const protocol of Object.keys(PLUGIN_OF) as Protocol[]) {
-  const vendor = await registry.createVendor({
+  const vendor = await registry.vendors.create({
     name: `settle ${protocol}`,
     pluginId: PLUGIN_OF[protocol],
   })
@@ -142,7 +140,7 @@ for (const protocol of Object.keys(PLUGIN_OF) as Protocol[]) {
       juy: () => `8697${String(run % 10_000_000).padStart(7, '0')}${String(i).padStart(4, '0')}`,
       ocpp: () => `SETTLE-${run}-${i}`,
     }[protocol]()
-    const record = await registry.createPile({
+    const record = await registry.piles.create({
       stationId: station.id,
       vendorId: vendors[protocol],
       deviceKey,

@@ -17,9 +17,9 @@ test.group('Pile page live (SSE)', (group) => {
     visit,
     assert,
   }) => {
-    const { service, station, vendor, staff, password } = await deviceFixture(['maintenance'])
+    const { registry, station, vendor, staff, password } = await deviceFixture(['maintenance'])
     const deviceKey = freshDnyKey()
-    const pile = await service.createPile({
+    const pile = await registry.piles.create({
       stationId: station.id,
       vendorId: vendor.id,
       deviceKey,

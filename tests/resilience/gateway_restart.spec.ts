@@ -4,14 +4,12 @@ import { fileURLToPath } from 'node:url'
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import logger from '@adonisjs/core/services/logger'
-import AuditService from '#core/audit/audit_service'
 import ChargingWatchdog from '#services/orders/charging_watchdog'
-import DeviceRegistryService from '#services/operations/device_registry_service'
 import WalletService from '#core/wallet/wallet_service'
 import type { VendorSimulationSummary } from '#sdk/contracts/vendor'
 import { chargingFixture, owner } from '#tests/functional/charging/helpers'
 import { createRider, freshCardNo, stockCards } from '#tests/functional/cards/helpers'
-import { freshDnyKey, giveCredentials } from '#tests/functional/devices/helpers'
+import { deviceRegistry, freshDnyKey, giveCredentials } from '#tests/functional/devices/helpers'
 import { eventually } from '#tests/functional/payments/helpers'
 import { runLedgerVerify } from '#tests/functional/wallet/helpers'
 
@@ -104,11 +102,11 @@ async function stop(child: ChildProcess, signal: NodeJS.Signals) {
 /** 100 piles over the three plugins, one rider with a bound card per pile port. */
 async function fleetFixture() {
   const base = await chargingFixture({ balance: BALANCE })
-  const devices = new DeviceRegistryService(base.asAdmin, new AuditService())
+  const devices = deviceRegistry(base.asAdmin)
   const wallets = new WalletService()
   const parts = []
   for (const part of FLEET) {
-    const vendor = await devices.createVendor({
+    const vendor = await devices.vendors.create({
       name: `演练-${part.pluginId}`,
       pluginId: part.pluginId,
     })
@@ -116,7 +114,7 @@ async function fleetFixture() {
     const credentials: Record<string, string> = {}
     for (let index = 0; index < part.piles; index++) {
       const deviceKey = KEYS[part.pluginId]()
-      const pile = await devices.createPile({
+      const pile = await devices.piles.create({
         stationId: base.station.id,
         vendorId: vendor.id,
         deviceKey,

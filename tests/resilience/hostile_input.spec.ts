@@ -5,13 +5,11 @@ import { fileURLToPath } from 'node:url'
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import logger from '@adonisjs/core/services/logger'
-import AuditService from '#core/audit/audit_service'
-import DeviceRegistryService from '#services/operations/device_registry_service'
 import WalletService from '#core/wallet/wallet_service'
 import type { VendorSimulationSummary } from '#sdk/contracts/vendor'
 import { chargingFixture, owner } from '#tests/functional/charging/helpers'
 import { createRider, freshCardNo, stockCards } from '#tests/functional/cards/helpers'
-import { freshDnyKey, giveCredentials } from '#tests/functional/devices/helpers'
+import { deviceRegistry, freshDnyKey, giveCredentials } from '#tests/functional/devices/helpers'
 import { encodeDnyFrame } from '../../plugins/vendor-dny/protocol/frame.js'
 
 /*
@@ -536,11 +534,11 @@ const KEYS: Record<string, () => string> = {
 
 async function fleetFixture() {
   const base = await chargingFixture({ balance: BALANCE })
-  const devices = new DeviceRegistryService(base.asAdmin, new AuditService())
+  const devices = deviceRegistry(base.asAdmin)
   const wallets = new WalletService()
   const parts = []
   for (const part of FLEET) {
-    const vendor = await devices.createVendor({
+    const vendor = await devices.vendors.create({
       name: `攻击演练-${part.pluginId}`,
       pluginId: part.pluginId,
     })
@@ -549,7 +547,7 @@ async function fleetFixture() {
     const cardNos: string[] = []
     for (let index = 0; index < part.piles; index++) {
       const deviceKey = KEYS[part.pluginId]()
-      const pile = await devices.createPile({
+      const pile = await devices.piles.create({
         stationId: base.station.id,
         vendorId: vendor.id,
         deviceKey,

@@ -2,7 +2,11 @@ import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import DevicePolicy from '#policies/device_policy'
 import DeviceCredentialService from '#services/operations/device_credential_service'
-import DeviceRegistryService from '#services/operations/device_registry_service'
+import DeviceCommandService from '#services/operations/device_command_service'
+import PileQueryService from '#services/operations/pile_query_service'
+import PileRegistrationService from '#services/operations/pile_registration_service'
+import StationService from '#services/operations/station_service'
+import VendorService from '#services/operations/vendor_service'
 import { portQrImages } from '#services/operations/port_stickers'
 import { pileChannel } from '#core/live/live_channels'
 import {
@@ -25,13 +29,17 @@ type IssuedSecret = { pileId: number; secret: string; pushed: boolean }
 @inject()
 export default class DevicesController {
   constructor(
-    protected devices: DeviceRegistryService,
+    protected vendorRegistry: VendorService,
+    protected stationRegistry: StationService,
+    protected pileRegistry: PileRegistrationService,
+    protected pileQueries: PileQueryService,
+    protected commands: DeviceCommandService,
     protected credentials: DeviceCredentialService
   ) {}
 
   async vendors({ inertia, bouncer }: HttpContext) {
     await bouncer.with(DevicePolicy).authorize('manage')
-    const vendors = await this.devices.vendors()
+    const vendors = await this.vendorRegistry.list()
     return inertia.render('operations/vendors', {
       vendors: vendors.map((vendor) => ({
         id: vendor.id,
@@ -45,14 +53,17 @@ export default class DevicesController {
 
   async storeVendor({ request, response, session, bouncer, i18n }: HttpContext) {
     await bouncer.with(DevicePolicy).authorize('manage')
-    await this.devices.createVendor(await request.validateUsing(vendorValidator))
+    await this.vendorRegistry.create(await request.validateUsing(vendorValidator))
     session.flash('success', i18n.t('devices.saved'))
     return response.redirect().withQs().back()
   }
 
   async updateVendor({ params, request, response, session, bouncer, i18n }: HttpContext) {
     await bouncer.with(DevicePolicy).authorize('manage')
-    await this.devices.updateVendor(Number(params.id), await request.validateUsing(vendorValidator))
+    await this.vendorRegistry.update(
+      Number(params.id),
+      await request.validateUsing(vendorValidator)
+    )
     session.flash('success', i18n.t('devices.saved'))
     return response.redirect().withQs().back()
   }
@@ -60,8 +71,8 @@ export default class DevicesController {
   async stations({ request, inertia, bouncer }: HttpContext) {
     await bouncer.with(DevicePolicy).authorize('view')
     const filters = await request.validateUsing(stationListValidator)
-    const { rows, pagination } = await this.devices.stations(filters)
-    const { projectOptions } = await this.devices.options()
+    const { rows, pagination } = await this.stationRegistry.list(filters)
+    const { projectOptions } = await this.pileQueries.options()
     return inertia.render('operations/stations', {
       stations: rows,
       pagination,
@@ -76,14 +87,14 @@ export default class DevicesController {
 
   async storeStation({ request, response, session, bouncer, i18n }: HttpContext) {
     await bouncer.with(DevicePolicy).authorize('manage')
-    await this.devices.createStation(await request.validateUsing(stationValidator))
+    await this.stationRegistry.create(await request.validateUsing(stationValidator))
     session.flash('success', i18n.t('devices.saved'))
     return response.redirect().withQs().back()
   }
 
   async updateStation({ params, request, response, session, bouncer, i18n }: HttpContext) {
     await bouncer.with(DevicePolicy).authorize('manage')
-    await this.devices.updateStation(
+    await this.stationRegistry.update(
       Number(params.id),
       await request.validateUsing(stationValidator)
     )
@@ -94,7 +105,7 @@ export default class DevicesController {
   async piles({ request, inertia, bouncer }: HttpContext) {
     await bouncer.with(DevicePolicy).authorize('view')
     const filters = await request.validateUsing(pileListValidator)
-    const { rows, pagination } = await this.devices.piles(filters)
+    const { rows, pagination } = await this.pileQueries.list(filters)
     return inertia.render('operations/piles', {
       piles: rows,
       pagination,
@@ -105,27 +116,27 @@ export default class DevicesController {
         vendorId: filters.vendorId ?? null,
         online: filters.online ?? null,
       },
-      ...(await this.devices.options()),
+      ...(await this.pileQueries.options()),
     })
   }
 
   async storePile({ request, response, session, bouncer, i18n }: HttpContext) {
     await bouncer.with(DevicePolicy).authorize('manage')
-    const pile = await this.devices.createPile(await request.validateUsing(pileValidator))
+    const pile = await this.pileRegistry.create(await request.validateUsing(pileValidator))
     session.flash('success', i18n.t('devices.saved'))
     return response.redirect().toPath(`/operations/piles/${pile.id}`)
   }
 
   async claimPile({ request, response, session, bouncer, i18n }: HttpContext) {
     await bouncer.with(DevicePolicy).authorize('manage')
-    const pile = await this.devices.claimPile(await request.validateUsing(pileClaimValidator))
+    const pile = await this.pileRegistry.claim(await request.validateUsing(pileClaimValidator))
     session.flash('success', i18n.t('devices.claimed'))
     return response.redirect().toPath(`/operations/piles/${pile.id}`)
   }
 
   async updatePile({ params, request, response, session, bouncer, i18n }: HttpContext) {
     await bouncer.with(DevicePolicy).authorize('manage')
-    await this.devices.updatePile(
+    await this.pileRegistry.update(
       Number(params.id),
       await request.validateUsing(pileUpdateValidator)
     )
@@ -135,7 +146,7 @@ export default class DevicesController {
 
   async showPile({ params, inertia, bouncer, tenant, session }: HttpContext) {
     await bouncer.with(DevicePolicy).authorize('view')
-    const detail = await this.devices.pileDetail(Number(params.id))
+    const detail = await this.pileQueries.detail(Number(params.id))
     const issued = session.flashMessages.get('deviceSecret') as IssuedSecret | undefined
     return inertia.render('operations/pile', {
       ...detail,
@@ -143,14 +154,14 @@ export default class DevicesController {
       issuedSecret: issued?.pileId === detail.pile.id ? issued : null,
       liveChannel: pileChannel(tenant.tenantId, detail.pile.id),
       qrImages: await portQrImages(detail.ports),
-      ...(await this.devices.options()),
+      ...(await this.pileQueries.options()),
     })
   }
 
   /** The detail page's refetch after live events (or its fallback poll): ports, online state and commands as JSON. */
   async pileState({ params, response, bouncer }: HttpContext) {
     await bouncer.with(DevicePolicy).authorize('view')
-    return response.json(await this.devices.pileDetail(Number(params.id)))
+    return response.json(await this.pileQueries.detail(Number(params.id)))
   }
 
   /** 生成/轮换设备密钥: the new key is flashed to the pile page once and never stored in clear. */
@@ -184,7 +195,7 @@ export default class DevicesController {
 
   async command({ params, request, response, session, bouncer, i18n }: HttpContext) {
     await bouncer.with(DevicePolicy).authorize('command')
-    await this.devices.requestCommand(
+    await this.commands.request(
       Number(params.id),
       await request.validateUsing(deviceCommandValidator)
     )

@@ -4,11 +4,8 @@ import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybu
 import type { DeviceCommandStatus } from '#models/device_command'
 import { PORT_STATES, type PortState } from '#models/pile_port'
 import { normalizeDeviceKey } from '#services/operations/device_keys'
-import {
-  AUTHORIZATION_KEY,
-  pendingRoom,
-  SECRET_MASK,
-} from '#services/operations/device_identity_service'
+import { AUTHORIZATION_KEY, SECRET_MASK } from '#services/operations/device_identity_service'
+import { rememberPendingPile } from '#services/operations/pending_piles'
 import TenantContext from '#core/tenancy/tenant_context'
 import LiveEvents from '#core/live/live_events'
 
@@ -142,7 +139,18 @@ export default class DeviceEventService {
     const found = await this.lookup(pluginId, rawKey)
     const at = report.at ?? new Date()
     if (found.status === 'unassigned') {
-      await this.#rememberPending(pluginId, found.deviceKey!, report, at)
+      await rememberPendingPile(
+        pluginId,
+        found.deviceKey!,
+        {
+          portCount: report.portCount ?? report.ports?.length ?? null,
+          firmware: report.firmware ?? null,
+          iccid: report.iccid ?? null,
+          protocolVersion: report.protocolVersion ?? null,
+          ip: report.ip ?? null,
+        },
+        at
+      )
       return { status: 'unassigned' }
     }
     if (found.status !== 'active') return strip(found)
@@ -417,44 +425,6 @@ export default class DeviceEventService {
       .whereIn('pile_id', pileIds)
       .whereNot('state', 'offline')
       .update({ state: 'offline', current_power_deciwatts: 0, updated_at: now })
-  }
-
-  /**
-   * Keeps an unknown pile for staff to claim: a row already there is
-   * refreshed; a new one is written only while pending_piles has room for
-   * its address and in all (PENDING_PER_IP, PENDING_TOTAL), so unknown
-   * devices cannot fill the table.
-   */
-  async #rememberPending(pluginId: string, deviceKey: string, report: HeartbeatReport, at: Date) {
-    const fields = [
-      report.portCount ?? report.ports?.length ?? null,
-      report.firmware ?? null,
-      report.iccid ?? null,
-      report.protocolVersion ?? null,
-      report.ip ?? null,
-    ]
-    // Through knex itself: Lucid's raw bindings do not take NULL.
-    const client = db.connection('owner').getWriteClient()
-    const refreshed = await client.raw(
-      `UPDATE pending_piles SET
-         port_count = COALESCE(?, port_count),
-         firmware = COALESCE(?, firmware),
-         iccid = COALESCE(?, iccid),
-         protocol_version = COALESCE(?, protocol_version),
-         last_seen_ip = COALESCE(?, last_seen_ip),
-         last_seen_at = GREATEST(?, last_seen_at)
-       WHERE plugin_id = ? AND device_key = ?`,
-      [...fields, at, pluginId, deviceKey]
-    )
-    if (refreshed.rowCount > 0) return
-    if (!(await pendingRoom(pluginId, deviceKey, report.ip ?? null))) return
-    await client.raw(
-      `INSERT INTO pending_piles (port_count, firmware, iccid, protocol_version, last_seen_ip,
-         plugin_id, device_key, first_seen_at, last_seen_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (plugin_id, device_key) DO NOTHING`,
-      [...fields, pluginId, deviceKey, at, at]
-    )
   }
 }
 

@@ -1,5 +1,4 @@
 import vine from '@vinejs/vine'
-import type { Infer } from '@vinejs/vine/types'
 import { DEVICE_COMMANDS } from '#models/device_command'
 import { PILE_STATUSES } from '#models/pile'
 import { STATION_STATUSES } from '#models/station'
@@ -105,12 +104,3 @@ export const pileSecretValidator = vine.create({
 export const pileUnauthenticatedValidator = vine.create({
   allowed: vine.boolean({ strict: true }),
 })
-
-export type VendorInput = Infer<typeof vendorValidator>
-export type StationInput = Infer<typeof stationValidator>
-export type StationFilters = Infer<typeof stationListValidator>
-export type PileInput = Infer<typeof pileValidator>
-export type PileUpdateInput = Infer<typeof pileUpdateValidator>
-export type PileFilters = Infer<typeof pileListValidator>
-export type PileClaimInput = Infer<typeof pileClaimValidator>
-export type DeviceCommandInput = Infer<typeof deviceCommandValidator>

@@ -1,10 +1,8 @@
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import logger from '@adonisjs/core/services/logger'
-import AuditService from '#core/audit/audit_service'
-import DeviceRegistryService from '#services/operations/device_registry_service'
 import GatewayHost from '#services/operations/gateway/gateway_host'
-import { freshDnyKey, giveCredentials } from '#tests/functional/devices/helpers'
+import { deviceRegistry, freshDnyKey, giveCredentials } from '#tests/functional/devices/helpers'
 import { runLedgerVerify } from '#tests/functional/wallet/helpers'
 import { chargingFixture, owner, realBalance } from './helpers.js'
 
@@ -33,10 +31,10 @@ for (const pluginId of Object.keys(DEVICE_KEYS)) {
     /** A rider's pile of this plugin, registered in the tenant, and the gateway running it. */
     async function setUp(options: { frozen?: boolean } = {}) {
       const fixture = await chargingFixture({ balance: 100_000 })
-      const devices = new DeviceRegistryService(fixture.asAdmin, new AuditService())
-      const vendor = await devices.createVendor({ name: `厂商-${pluginId}`, pluginId })
+      const devices = deviceRegistry(fixture.asAdmin)
+      const vendor = await devices.vendors.create({ name: `厂商-${pluginId}`, pluginId })
       const deviceKey = DEVICE_KEYS[pluginId]()
-      const pile = await devices.createPile({
+      const pile = await devices.piles.create({
         stationId: fixture.station.id,
         vendorId: vendor.id,
         deviceKey,
@@ -137,7 +135,7 @@ for (const pluginId of Object.keys(DEVICE_KEYS)) {
         while (!adapter.connected().includes(setup.deviceKey) && Date.now() < deadline) {
           await new Promise((resolve) => setTimeout(resolve, 50))
         }
-        const command = await setup.devices.requestCommand(setup.pile.id, {
+        const command = await setup.devices.commands.request(setup.pile.id, {
           command: 'stop',
           portNo: 2,
         })

@@ -1,18 +1,16 @@
 import db from '@adonisjs/lucid/services/db'
-import AuditService from '#core/audit/audit_service'
 import RemoteControl from '#services/orders/remote_control'
 import SessionEnds from '#services/orders/session_ends'
 import SessionMeter from '#services/orders/session_meter'
 import SessionStarts from '#services/orders/session_starts'
 import Settlement from '#services/orders/settlement'
 import DeviceEventService from '#services/operations/device_event_service'
-import DeviceRegistryService from '#services/operations/device_registry_service'
 import TenantContext from '#core/tenancy/tenant_context'
 import WalletService from '#core/wallet/wallet_service'
 import { PERMISSIONS, type BuiltinRoleKey } from '#core/access/permissions'
 import type { Tariff } from '#core/billing/tariff'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
-import { freshDnyKey } from '#tests/functional/devices/helpers'
+import { deviceRegistry, freshDnyKey } from '#tests/functional/devices/helpers'
 import { createRider, freshCardNo, stockCards } from '#tests/functional/cards/helpers'
 
 /*
@@ -65,15 +63,15 @@ export async function chargingFixture(
     request: null,
   })
   const system = TenantContext.forJob(base.tenant.id)
-  const registry = new DeviceRegistryService(asAdmin, new AuditService())
-  const vendor = await registry.createVendor({ name: '科爵', pluginId: 'vendor-dny' })
-  const station = await registry.createStation({
+  const registry = deviceRegistry(asAdmin)
+  const vendor = await registry.vendors.create({ name: '科爵', pluginId: 'vendor-dny' })
+  const station = await registry.stations.create({
     projectId: base.project.id,
     name: '一号站',
     status: 'active',
   })
   const deviceKey = freshDnyKey()
-  const pile = await registry.createPile({
+  const pile = await registry.piles.create({
     stationId: station.id,
     vendorId: vendor.id,
     deviceKey,

@@ -1,12 +1,10 @@
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import logger from '@adonisjs/core/services/logger'
-import AuditService from '#core/audit/audit_service'
-import DeviceRegistryService from '#services/operations/device_registry_service'
 import GatewayHost from '#services/operations/gateway/gateway_host'
 import { RawCharger } from '../../../plugins/vendor-ocpp16/tests/helpers.js'
 import { TestDevice, waitFor } from '../../../plugins/vendor-juy/tests/support.js'
-import { allowUnauthenticated } from '#tests/functional/devices/helpers'
+import { allowUnauthenticated, deviceRegistry } from '#tests/functional/devices/helpers'
 import {
   charging,
   chargingFixture,
@@ -28,10 +26,10 @@ let sequence = 0
 
 async function ocppSetUp() {
   const fixture = await chargingFixture({ balance: 100_000 })
-  const devices = new DeviceRegistryService(fixture.asAdmin, new AuditService())
-  const vendor = await devices.createVendor({ name: 'OCPP 厂商', pluginId: 'vendor-ocpp16' })
+  const devices = deviceRegistry(fixture.asAdmin)
+  const vendor = await devices.vendors.create({ name: 'OCPP 厂商', pluginId: 'vendor-ocpp16' })
   const deviceKey = `EV-${process.pid}-${++sequence}`
-  const pile = await devices.createPile({
+  const pile = await devices.piles.create({
     stationId: fixture.station.id,
     vendorId: vendor.id,
     deviceKey,
@@ -175,10 +173,10 @@ test.group('vendor events through the gateway: JUY', () => {
     assert,
   }) => {
     const fixture = await chargingFixture({ balance: 100_000 })
-    const devices = new DeviceRegistryService(fixture.asAdmin, new AuditService())
-    const vendor = await devices.createVendor({ name: 'JUY 厂商', pluginId: 'vendor-juy' })
+    const devices = deviceRegistry(fixture.asAdmin)
+    const vendor = await devices.vendors.create({ name: 'JUY 厂商', pluginId: 'vendor-juy' })
     const imei = `86${String(Date.now()).slice(-9)}${String((process.pid % 100) * 100 + ++sequence).padStart(4, '0')}`
-    const pile = await devices.createPile({
+    const pile = await devices.piles.create({
       stationId: fixture.station.id,
       vendorId: vendor.id,
       deviceKey: imei,

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { test } from '@japa/runner'
 import Project from '#models/project'
-import AuditService from '#core/audit/audit_service'
-import DeviceRegistryService from '#services/operations/device_registry_service'
 import WalletService from '#core/wallet/wallet_service'
 import {
   HOURLY,
@@ -12,7 +10,7 @@ import {
   owner,
   startedBySwipe,
 } from '#tests/functional/charging/helpers'
-import { freshDnyKey } from '#tests/functional/devices/helpers'
+import { deviceRegistry, freshDnyKey } from '#tests/functional/devices/helpers'
 import { paymentSetting } from '#tests/functional/finance/helpers'
 import { BrowserSession } from '#tests/helpers/login'
 
@@ -62,7 +60,7 @@ async function homeFixture(roles: ('super_admin' | 'support')[] = ['super_admin'
       updated_at: yesterday,
     })
 
-  await new DeviceRegistryService(fixture.asAdmin, new AuditService()).createPile({
+  await deviceRegistry(fixture.asAdmin).piles.create({
     stationId: fixture.station.id,
     vendorId: fixture.vendor.id,
     deviceKey: freshDnyKey(),

@@ -54,9 +54,9 @@ async function pileFixture(pluginId: 'vendor-dny' | 'vendor-ocpp16' = 'vendor-oc
   const vendor =
     pluginId === 'vendor-dny'
       ? fixture.vendor
-      : await fixture.service.createVendor({ name: 'OCPP', pluginId })
+      : await fixture.registry.vendors.create({ name: 'OCPP', pluginId })
   const deviceKey = pluginId === 'vendor-dny' ? freshDnyKey() : freshChargeBoxId()
-  const pile = await fixture.service.createPile({
+  const pile = await fixture.registry.piles.create({
     stationId: fixture.station.id,
     vendorId: vendor.id,
     deviceKey,
@@ -373,7 +373,7 @@ test.group('Device identity: claiming by the printed code', (group) => {
 
     // Another tenant's registered pile, with a stale pending row as a gateway cache could leave.
     const taken = freshDnyKey()
-    await owning.service.createPile({
+    await owning.registry.piles.create({
       stationId: owning.station.id,
       vendorId: owning.vendor.id,
       deviceKey: taken,

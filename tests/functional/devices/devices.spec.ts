@@ -121,7 +121,7 @@ test.group('Devices: registry', (group) => {
     const input = { stationId: 0, vendorId: 0, name: '桩', portCount: 2 }
     assert.equal(
       await outcome(
-        first.service.createPile({
+        first.registry.piles.create({
           ...input,
           stationId: first.station.id,
           vendorId: first.vendor.id,
@@ -134,7 +134,7 @@ test.group('Devices: registry', (group) => {
     const printed = `05-${Number.parseInt(key.slice(2), 16)}`
     assert.equal(
       await outcome(
-        second.service.createPile({
+        second.registry.piles.create({
           ...input,
           stationId: second.station.id,
           vendorId: second.vendor.id,
@@ -145,7 +145,7 @@ test.group('Devices: registry', (group) => {
     )
     assert.equal(
       await outcome(
-        second.service.createPile({
+        second.registry.piles.create({
           ...input,
           stationId: second.station.id,
           vendorId: second.vendor.id,
@@ -157,7 +157,7 @@ test.group('Devices: registry', (group) => {
     // Another tenant's station or vendor is not found.
     assert.equal(
       await outcome(
-        second.service.createPile({
+        second.registry.piles.create({
           ...input,
           stationId: first.station.id,
           vendorId: second.vendor.id,
@@ -171,8 +171,8 @@ test.group('Devices: registry', (group) => {
   test("a vendor's plugin and a station's project stay while piles use them", async ({
     assert,
   }) => {
-    const { service, vendor, station, project, tenant } = await deviceFixture()
-    await service.createPile({
+    const { registry, vendor, station, project, tenant } = await deviceFixture()
+    await registry.piles.create({
       stationId: station.id,
       vendorId: vendor.id,
       deviceKey: freshDnyKey(),
@@ -180,7 +180,7 @@ test.group('Devices: registry', (group) => {
       portCount: 2,
     })
     assert.equal(
-      await outcome(service.updateVendor(vendor.id, { name: '科爵', pluginId: 'vendor-juy' })),
+      await outcome(registry.vendors.update(vendor.id, { name: '科爵', pluginId: 'vendor-juy' })),
       'vendorHasPiles'
     )
     const [other] = await owner()
@@ -197,7 +197,7 @@ test.group('Devices: registry', (group) => {
       .returning('id')
     assert.equal(
       await outcome(
-        service.updateStation(station.id, {
+        registry.stations.update(station.id, {
           projectId: other.id,
           name: '一号站',
           status: 'active',
@@ -253,7 +253,7 @@ test.group('Devices: gateway entry points', (group) => {
 
     assert.equal(
       await outcome(
-        other.service.claimPile({
+        other.registry.piles.claim({
           stationId: other.station.id,
           vendorId: other.vendor.id,
           code: key,
@@ -270,9 +270,9 @@ test.group('Devices: gateway entry points', (group) => {
   })
 
   test('heartbeats and port reports are idempotent', async ({ assert }) => {
-    const { service, station, vendor } = await deviceFixture()
+    const { registry, station, vendor } = await deviceFixture()
     const key = freshDnyKey()
-    const pile = await service.createPile({
+    const pile = await registry.piles.create({
       stationId: station.id,
       vendorId: vendor.id,
       deviceKey: key,
@@ -319,15 +319,15 @@ test.group('Devices: gateway entry points', (group) => {
   })
 
   test('the offline sweep takes piles offline after 3 missed heartbeats', async ({ assert }) => {
-    const { service, station, vendor } = await deviceFixture()
-    const quiet = await service.createPile({
+    const { registry, station, vendor } = await deviceFixture()
+    const quiet = await registry.piles.create({
       stationId: station.id,
       vendorId: vendor.id,
       deviceKey: freshDnyKey(),
       name: '沉默的桩',
       portCount: 2,
     })
-    const alive = await service.createPile({
+    const alive = await registry.piles.create({
       stationId: station.id,
       vendorId: vendor.id,
       deviceKey: freshDnyKey(),
@@ -364,10 +364,10 @@ test.group('Devices: commands', (group) => {
   test('commands are recorded pending, audit-logged, and finished once by the gateway', async ({
     assert,
   }) => {
-    const { browser, service, station, vendor, tenant, staff } = await deviceFixture([
+    const { browser, registry, station, vendor, tenant, staff } = await deviceFixture([
       'maintenance',
     ])
-    const pile = await service.createPile({
+    const pile = await registry.piles.create({
       stationId: station.id,
       vendorId: vendor.id,
       deviceKey: freshDnyKey(),
@@ -422,8 +422,8 @@ test.group('Devices: commands', (group) => {
   test('staff without devices.command cannot send commands, nor see piles without devices.view', async ({
     assert,
   }) => {
-    const { browser, service, station, vendor } = await deviceFixture(['operator'])
-    const pile = await service.createPile({
+    const { browser, registry, station, vendor } = await deviceFixture(['operator'])
+    const pile = await registry.piles.create({
       stationId: station.id,
       vendorId: vendor.id,
       deviceKey: freshDnyKey(),

@@ -1,6 +1,9 @@
 import db from '@adonisjs/lucid/services/db'
 import AuditService from '#core/audit/audit_service'
-import DeviceRegistryService from '#services/operations/device_registry_service'
+import DeviceCommandService from '#services/operations/device_command_service'
+import PileRegistrationService from '#services/operations/pile_registration_service'
+import StationService from '#services/operations/station_service'
+import VendorService from '#services/operations/vendor_service'
 import {
   generateDeviceSecret,
   hashDeviceSecret,
@@ -25,6 +28,17 @@ export function freshDnyKey() {
   return `05${((process.pid % 0xfff) * 0x1000 + sequence).toString(16).toUpperCase().padStart(6, '0')}`
 }
 
+/** The device registry's units as `tenant` uses them: vendors, stations, piles, commands. */
+export function deviceRegistry(tenant: TenantContext) {
+  const audit = new AuditService()
+  return {
+    vendors: new VendorService(tenant, audit),
+    stations: new StationService(tenant, audit),
+    piles: new PileRegistrationService(tenant, audit),
+    commands: new DeviceCommandService(tenant, audit),
+  }
+}
+
 /** A tenant with a signed-in staff member, a vendor, a station, and the registry as an admin. */
 export async function deviceFixture(roles: BuiltinRoleKey[] = ['super_admin']) {
   const base = await createTenantWithStaff({ roles })
@@ -32,16 +46,16 @@ export async function deviceFixture(roles: BuiltinRoleKey[] = ['super_admin']) {
     actor: { staffId: base.staff.id, account: base.staff.account, name: base.staff.name },
     request: null,
   })
-  const service = new DeviceRegistryService(asAdmin, new AuditService())
-  const vendor = await service.createVendor({ name: '科爵', pluginId: 'vendor-dny' })
-  const station = await service.createStation({
+  const registry = deviceRegistry(asAdmin)
+  const vendor = await registry.vendors.create({ name: '科爵', pluginId: 'vendor-dny' })
+  const station = await registry.stations.create({
     projectId: base.project.id,
     name: '一号站',
     status: 'active',
   })
   const browser = new BrowserSession()
   await browser.login({ account: base.staff.account, password: base.password })
-  return { ...base, asAdmin, service, vendor, station, browser }
+  return { ...base, asAdmin, registry, vendor, station, browser }
 }
 
 export function ports(pileId: number) {

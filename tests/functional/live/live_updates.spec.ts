@@ -66,7 +66,7 @@ async function openStream(browser: BrowserSession) {
 async function pileFixture() {
   const fixture = await deviceFixture()
   const deviceKey = freshDnyKey()
-  const pile = await fixture.service.createPile({
+  const pile = await fixture.registry.piles.create({
     stationId: fixture.station.id,
     vendorId: fixture.vendor.id,
     deviceKey,
@@ -158,7 +158,7 @@ test.group('Live updates (SSE)', (group) => {
   test('staff without the page permission are refused', async ({ assert }) => {
     // 财务 has no devices.view: their own tenant's pile channel is refused.
     const fixture = await deviceFixture(['finance'])
-    const pile = await fixture.service.createPile({
+    const pile = await fixture.registry.piles.create({
       stationId: fixture.station.id,
       vendorId: fixture.vendor.id,
       deviceKey: freshDnyKey(),

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { test } from '@japa/runner'
 import Project from '#models/project'
-import AuditService from '#core/audit/audit_service'
-import DeviceRegistryService from '#services/operations/device_registry_service'
 import WalletService from '#core/wallet/wallet_service'
 import { createRider } from '#tests/functional/cards/helpers'
 import { chargingFixture, owner } from '#tests/functional/charging/helpers'
 import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
+import { deviceRegistry } from '#tests/functional/devices/helpers'
 
 /*
 | 数据 against a known fixture: orders written straight through the owner
@@ -36,14 +35,14 @@ async function statisticsFixture() {
     },
     { connection: 'owner' }
   )
-  const registry = new DeviceRegistryService(base.asAdmin, new AuditService())
-  const vendor = await registry.createVendor({ name: '兴科', pluginId: 'vendor-juy' })
-  const station = await registry.createStation({
+  const registry = deviceRegistry(base.asAdmin)
+  const vendor = await registry.vendors.create({ name: '兴科', pluginId: 'vendor-juy' })
+  const station = await registry.stations.create({
     projectId: second.id,
     name: '二号站',
     status: 'active',
   })
-  const pile = await registry.createPile({
+  const pile = await registry.piles.create({
     stationId: station.id,
     vendorId: vendor.id,
     deviceKey: freshJuyKey(),
