@@ -7,8 +7,8 @@ export type PaymentPurpose = 'topup' | 'card_fee'
 export type PaymentStatus = 'created' | 'pending' | 'paid' | 'closed' | 'failed'
 
 /**
- * A QR payment (扫码支付). Its status changes only through PaymentService,
- * by guarded SQL transitions; see migration 0070.
+ * A QR payment (扫码支付). Its status changes only through the payment core
+ * (app/services/finance), by guarded SQL transitions; see migration 0070.
  */
 export default class PaymentOrder extends compose(
   BaseModel,

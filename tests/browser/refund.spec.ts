@@ -2,7 +2,8 @@ import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import { randomUUID } from 'node:crypto'
 import TenantPluginService from '#plugins/tenant_plugins'
-import PaymentService from '#services/finance/payment_service'
+import PaymentSettlement from '#services/finance/payment_settlement'
+import QrPaymentService from '#services/finance/qr_payment_service'
 import TenantContext from '#core/tenancy/tenant_context'
 import { sandboxGateway } from '../../plugins/payment-sandbox/gateway.js'
 import { eventually, refundsOf, startPaymentWorker } from '#tests/functional/payments/helpers'
@@ -33,9 +34,8 @@ test.group('退款 and 账户流水', (group) => {
       })
       const rider = await createRider(tenant.id)
       // A 100 元 QR top-up with 5 元 bonus, paid on the sandbox and settled.
-      const payments = new PaymentService()
       const system = TenantContext.forJob(tenant.id)
-      const order = await payments.startQrPayment(system, {
+      const order = await new QrPaymentService().start(system, {
         purpose: 'topup',
         projectId: project.id,
         riderId: rider.id,
@@ -45,7 +45,7 @@ test.group('退款 and 账户流水', (group) => {
         idempotencyKey: randomUUID(),
       })
       await sandboxGateway.pay(merchantId, order.paymentNo, { notify: false })
-      await payments.followUp(system, order.id)
+      await new PaymentSettlement().followUp(system, order.id)
 
       const page = await logIn(visit, staff.account, password)
       await page.goto(`/riders?phone=${rider.phone}`)

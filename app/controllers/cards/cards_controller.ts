@@ -6,7 +6,7 @@ import CardRefusal from '#services/cards/card_refusal'
 import CardList from '#services/cards/card_list'
 import CardService, { type ImportReport, type IssueCheck } from '#services/cards/card_service'
 import CardIssuePaymentService from '#services/riders/card_issue_payment_service'
-import PaymentService from '#services/finance/payment_service'
+import QrPaymentService from '#services/finance/qr_payment_service'
 import { qrPaymentView } from '#services/finance/payment_view'
 import { paymentQueryValidator } from '#validators/finance/payment_validator'
 import {
@@ -28,7 +28,7 @@ export default class CardsController {
     protected cards: CardService,
     protected list: CardList,
     protected feePayments: CardIssuePaymentService,
-    protected payments: PaymentService
+    protected payments: QrPaymentService
   ) {}
 
   async inventory({ request, inertia, bouncer, session }: HttpContext) {

@@ -1,7 +1,7 @@
 import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import PaymentPolicy from '#policies/payment_policy'
-import PaymentService from '#services/finance/payment_service'
+import QrPaymentService from '#services/finance/qr_payment_service'
 import { qrPaymentView } from '#services/finance/payment_view'
 import TenantContext from '#core/tenancy/tenant_context'
 import { paymentIdValidator } from '#validators/finance/payment_validator'
@@ -10,7 +10,7 @@ import { paymentIdValidator } from '#validators/finance/payment_validator'
 @inject()
 export default class PaymentsController {
   constructor(
-    protected payments: PaymentService,
+    protected payments: QrPaymentService,
     protected tenant: TenantContext
   ) {}
 

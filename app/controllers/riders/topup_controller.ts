@@ -4,7 +4,7 @@ import WalletPolicy from '#policies/wallet_policy'
 import CounterTopupService from '#services/riders/counter_topup_service'
 import { counterTopupValidator, topupLookupValidator } from '#validators/riders/topup_validator'
 import { paymentQueryValidator } from '#validators/finance/payment_validator'
-import PaymentService from '#services/finance/payment_service'
+import QrPaymentService from '#services/finance/qr_payment_service'
 import { qrPaymentView } from '#services/finance/payment_view'
 import TenantContext from '#core/tenancy/tenant_context'
 
@@ -13,7 +13,7 @@ import TenantContext from '#core/tenancy/tenant_context'
 export default class TopupController {
   constructor(
     protected desk: CounterTopupService,
-    protected payments: PaymentService,
+    protected payments: QrPaymentService,
     protected tenant: TenantContext
   ) {}
 

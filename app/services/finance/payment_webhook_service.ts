@@ -1,4 +1,3 @@
-import app from '@adonisjs/core/services/app'
 import db from '@adonisjs/lucid/services/db'
 import PaymentOrder from '#models/payment_order'
 import PaymentRefund from '#models/payment_refund'
@@ -8,16 +7,15 @@ import {
   type RawWebhook,
   type WebhookReply,
 } from '#sdk/contracts/payment'
-import TenantPluginService from '#plugins/tenant_plugins'
-import PaymentService, { sameMerchant } from '#services/finance/payment_service'
+import AuditService from '#core/audit/audit_service'
 import TenantContext, { type WorkOrigin } from '#core/tenancy/tenant_context'
+import {
+  paymentSettings,
+  recordPaymentRejection,
+  sameMerchant,
+} from '#services/finance/payment_orders'
+import { dispatchPaymentEvent } from '#services/finance/payment_queue'
 import WebhookRefusals from '#services/finance/webhook_refusals'
-
-/** A verified event as it travels to the worker: dates as ISO strings. */
-type Queued<Event> = Event extends { paidAt: Date | null }
-  ? Omit<Event, 'paidAt'> & { paidAt: string | null }
-  : Event
-export type QueuedPaymentEvent = Queued<PaymentWebhookEvent>
 
 const NOT_FOUND: WebhookReply = { status: 404, body: 'not found' }
 
@@ -31,7 +29,7 @@ const NOT_FOUND: WebhookReply = { status: 404, body: 'not found' }
  */
 export default class PaymentWebhookService {
   constructor(
-    protected payments = new PaymentService(),
+    protected audit = new AuditService(),
     protected refusals = new WebhookRefusals()
   ) {}
 
@@ -45,17 +43,13 @@ export default class PaymentWebhookService {
       .first()
     if (!setting) return NOT_FOUND
     const tenant = new TenantContext(setting.tenant_id, null, null, new Set(), origin)
-    const registry = await app.container.make('plugins')
-    const provider = await new TenantPluginService(registry).instanceOf(
-      tenant,
-      'payment',
-      settingId
-    )
+    const settings = await paymentSettings()
+    const provider = await settings.instanceOf(tenant, 'payment', settingId)
     if (!provider) return NOT_FOUND
 
     const refuse = async (problem: string, paymentNo: string | null = null, reported?: unknown) => {
       await tenant.run((trx) =>
-        this.payments.recordRejection(tenant, trx, {
+        recordPaymentRejection(this.audit, tenant, trx, {
           problem,
           paymentNo,
           reported,
@@ -80,11 +74,7 @@ export default class PaymentWebhookService {
       return refuse(problem, event.outTradeNo, { amount: event.amount, merchant: event.merchant })
     }
 
-    const { applyPaymentEventJob } = await import('#jobs/payment_jobs')
-    const queue = await app.container.make('queue')
-    const queued: QueuedPaymentEvent =
-      event.kind === 'payment' ? { ...event, paidAt: event.paidAt?.toISOString() ?? null } : event
-    await queue.dispatch(applyPaymentEventJob, { tenantId: tenant.tenantId, event: queued })
+    await dispatchPaymentEvent(tenant.tenantId, event)
     return provider.webhookReply(true)
   }
 

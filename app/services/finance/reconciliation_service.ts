@@ -1,9 +1,10 @@
 import app from '@adonisjs/core/services/app'
+import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
 import type { BillRow } from '#sdk/contracts/payment'
 import TenantPluginService from '#plugins/tenant_plugins'
 import PaymentRefusal, { providerFailure } from '#services/finance/payment_refusal'
-import type TenantContext from '#core/tenancy/tenant_context'
+import TenantContext from '#core/tenancy/tenant_context'
 
 export type DifferenceKind = 'missing_ours' | 'missing_theirs' | 'amount_mismatch'
 
@@ -73,6 +74,23 @@ function describe(row: Row) {
  * A rerun of the same day replaces its result.
  */
 export default class ReconciliationService {
+  /**
+   * A day's bills (yesterday, Asia/Shanghai, unless `date` names one) of
+   * every enabled payment setting of every tenant: the `payments.reconcile` job.
+   */
+  async reconcileAll(date?: string) {
+    const billDate = date ?? DateTime.now().setZone('Asia/Shanghai').minus({ days: 1 }).toISODate()!
+    const settings = await db
+      .connection('owner')
+      .from('tenant_plugins')
+      .where({ kind: 'payment', enabled: true })
+      .select('id', 'tenant_id')
+    for (const setting of settings) {
+      await this.reconcile(TenantContext.forJob(setting.tenant_id), setting.id, billDate)
+    }
+    return { settings: settings.length, billDate }
+  }
+
   async reconcile(tenant: TenantContext, settingId: number, billDate: string) {
     const registry = await app.container.make('plugins')
     const provider = await new TenantPluginService(registry).instanceOf(

@@ -1,6 +1,7 @@
 import PaymentOrder from '#models/payment_order'
 import Rider from '#models/rider'
-import PaymentService, { dispatchRefunds } from '#services/finance/payment_service'
+import { dispatchRefunds } from '#services/finance/payment_queue'
+import PaymentRefunds from '#services/finance/payment_refunds'
 import PaymentRefusal from '#services/finance/payment_refusal'
 import type TenantContext from '#core/tenancy/tenant_context'
 import WalletService from '#core/wallet/wallet_service'
@@ -24,7 +25,7 @@ export interface RiderRefundInput {
 export default class RiderRefundService {
   constructor(
     protected wallet = new WalletService(),
-    protected payments = new PaymentService()
+    protected refunds = new PaymentRefunds()
   ) {}
 
   async refund(tenant: TenantContext, input: RiderRefundInput) {
@@ -63,7 +64,7 @@ export default class RiderRefundService {
         if (left === 0) break
         const share = Math.min(left, order.amount - order.refundedAmount)
         refundIds.push(
-          await this.payments.openRefundWithin(tenant, trx, order, share, 'rider_refund', {
+          await this.refunds.openWithin(tenant, trx, order, share, 'rider_refund', {
             reason: input.reason,
             ledgerEntryId: posted.entry.id,
           })

@@ -1,7 +1,7 @@
 import { inject } from '@adonisjs/core'
 import i18nManager from '@adonisjs/i18n/services/main'
 import CardService from '#services/cards/card_service'
-import PaymentService from '#services/finance/payment_service'
+import QrPaymentService from '#services/finance/qr_payment_service'
 import TenantContext from '#core/tenancy/tenant_context'
 import { formatYuan } from '#core/wallet/money'
 
@@ -15,12 +15,12 @@ export default class CardIssuePaymentService {
   constructor(
     protected tenant: TenantContext,
     protected cards: CardService,
-    protected payments: PaymentService
+    protected payments: QrPaymentService
   ) {}
 
   async start(input: { cardNo: string; phone: string; projectId: number; idempotencyKey: string }) {
     const check = await this.cards.checkIssuable(this.tenant, input)
-    return this.payments.startQrPayment(this.tenant, {
+    return this.payments.start(this.tenant, {
       purpose: 'card_fee',
       projectId: check.project.id,
       riderId: check.rider.id,

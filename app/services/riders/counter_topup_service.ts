@@ -6,7 +6,7 @@ import Wallet from '#models/wallet'
 import TenantContext from '#core/tenancy/tenant_context'
 import TopupRefusal from '#services/riders/topup_refusal'
 import WalletService from '#core/wallet/wallet_service'
-import PaymentService from '#services/finance/payment_service'
+import QrPaymentService from '#services/finance/qr_payment_service'
 import i18nManager from '@adonisjs/i18n/services/main'
 import { formatYuan } from '#core/wallet/money'
 
@@ -44,7 +44,7 @@ export default class CounterTopupService {
   constructor(
     protected tenant: TenantContext,
     protected wallet: WalletService,
-    protected payments: PaymentService
+    protected payments: QrPaymentService
   ) {}
 
   /** The projects the staff member may top up in, the chosen one's packages, and the rider. */
@@ -123,7 +123,7 @@ export default class CounterTopupService {
       realAmount,
       bonusAmount: bonusAmount || undefined,
     })
-    const order = await this.payments.startQrPayment(this.tenant, {
+    const order = await this.payments.start(this.tenant, {
       purpose: 'topup',
       projectId: input.projectId,
       riderId: input.riderId,

@@ -2,7 +2,7 @@ import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import db from '@adonisjs/lucid/services/db'
 import TenantPluginService from '#plugins/tenant_plugins'
-import PaymentService from '#services/finance/payment_service'
+import PaymentSettlement from '#services/finance/payment_settlement'
 import TenantContext from '#core/tenancy/tenant_context'
 import { sandboxGateway } from '../../../plugins/payment-sandbox/gateway.js'
 import { resetLoginLimits } from '#tests/helpers/login'
@@ -278,7 +278,7 @@ test.group('Cards: 开卡', (group) => {
       .first()
     assert.deepInclude(payment, { purpose: 'card_fee', amount: 1, rider_id: rider.id })
     await sandboxGateway.pay(merchantId, payment.payment_no, { notify: false })
-    await new PaymentService().followUp(TenantContext.forJob(tenant.id), paymentId)
+    await new PaymentSettlement().followUp(TenantContext.forJob(tenant.id), paymentId)
     const bound = await cardRow(tenant.id, paidCard)
     assert.deepInclude(bound, { status: 'bound', rider_id: rider.id, payment_id: paymentId })
 

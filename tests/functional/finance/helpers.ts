@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import app from '@adonisjs/core/services/app'
 import db from '@adonisjs/lucid/services/db'
 import TenantPluginService from '#plugins/tenant_plugins'
-import PaymentService from '#services/finance/payment_service'
+import QrPaymentService from '#services/finance/qr_payment_service'
 import Project from '#models/project'
 import WalletService from '#core/wallet/wallet_service'
 import type { BuiltinRoleKey } from '#core/access/permissions'
@@ -159,7 +159,7 @@ export async function financeFixture(roles: BuiltinRoleKey[] = ['finance']) {
    * only then answers for its bills.
    */
   async function onboardSandbox(riderId: number) {
-    return new PaymentService().startQrPayment(asAdmin, {
+    return new QrPaymentService().start(asAdmin, {
       purpose: 'topup',
       projectId: fixture.project.id,
       riderId,

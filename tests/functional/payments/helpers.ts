@@ -3,7 +3,8 @@ import app from '@adonisjs/core/services/app'
 import db from '@adonisjs/lucid/services/db'
 import { applyPaymentEventJob, sendRefundJob } from '#jobs/payment_jobs'
 import TenantPluginService from '#plugins/tenant_plugins'
-import PaymentService from '#services/finance/payment_service'
+import PaymentSettlement from '#services/finance/payment_settlement'
+import QrPaymentService from '#services/finance/qr_payment_service'
 import QueueManager from '#core/queue/queue_manager'
 import TenantContext from '#core/tenancy/tenant_context'
 import type { PaymentGatewayHarness } from '#sdk/testing/payment_contract'
@@ -32,14 +33,14 @@ export async function paymentFixture(pluginId: string, gateway: PaymentGatewayHa
     TenantContext.forJob(fixture.tenant.id),
     { pluginId, projectId: null, enabled: true, config: gateway.config() }
   )
-  const payments = new PaymentService()
+  const payments = new QrPaymentService()
   return {
     ...fixture,
     rider,
     settingId: setting.id,
-    payments,
+    settlement: new PaymentSettlement(),
     open(amount: number, bonusAmount = 0) {
-      return payments.startQrPayment(fixture.asStaff, {
+      return payments.start(fixture.asStaff, {
         purpose: 'topup',
         projectId: fixture.project.id,
         riderId: rider.id,

@@ -72,7 +72,7 @@ test.group('对账: the daily job against a provider bill', (group) => {
     ])
     for (const order of [matched, theirsOnly, mismatched]) {
       await gateway.pay(order.paymentNo, { notify: false })
-      await fixture.payments.followUp(fixture.asSystem, order.id)
+      await fixture.settlement.followUp(fixture.asSystem, order.id)
       assert.propertyVal(await orderRow(order.paymentNo), 'status', 'paid')
     }
     const owner = db.connection('owner')
