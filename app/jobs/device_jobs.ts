@@ -1,11 +1,10 @@
 import { defineJob } from '#core/queue/job'
 import DeviceEventService from '#services/operations/device_event_service'
+import { OFFLINE_SWEEP, type OfflineSweepPayload } from '#services/operations/device_queue'
 
-/** Piles that missed their heartbeats go offline, ports included (every tenant). */
-export const offlineSweepJob = defineJob<{ missedBeats?: number }>({
-  name: 'devices.offline-sweep',
-  queue: 'devices',
-  async handle({ missedBeats }) {
+export const offlineSweepJob = defineJob<OfflineSweepPayload>({
+  ...OFFLINE_SWEEP,
+  handle({ missedBeats }) {
     return new DeviceEventService().sweepOffline(new Date(), missedBeats)
   },
 })

@@ -1,10 +1,9 @@
 import { defineJob } from '#core/queue/job'
+import { RUN_EXPORT, type RunExportPayload } from '#services/finance/exports/export_queue'
 import { runExport } from '#services/finance/exports/export_runner'
 
-/** Makes the file of one 下载中心 export; failures are recorded on the export, not retried. */
-export const exportJob = defineJob<{ tenantId: number; exportId: number }>({
-  name: 'exports.run',
-  queue: 'exports',
+export const exportJob = defineJob<RunExportPayload>({
+  ...RUN_EXPORT,
   handle({ tenantId, exportId }) {
     return runExport(tenantId, exportId)
   },

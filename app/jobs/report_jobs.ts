@@ -1,21 +1,23 @@
 import { DateTime } from 'luxon'
 import { defineJob } from '#core/queue/job'
 import { expireExports } from '#services/finance/exports/export_expiry'
+import {
+  EXPIRE_EXPORTS,
+  MONTHLY_STATEMENTS,
+  type ExpireExportsPayload,
+  type MonthlyStatementsPayload,
+} from '#services/finance/exports/export_queue'
 import { createMonthlyStatements } from '#services/finance/exports/monthly_statements'
 
-/** Deletes the files of exports past their keeping time; they show 已过期. */
-export const expireExportsJob = defineJob<Record<string, never>>({
-  name: 'exports.expire',
-  queue: 'exports',
+export const expireExportsJob = defineJob<ExpireExportsPayload>({
+  ...EXPIRE_EXPORTS,
   handle() {
     return expireExports()
   },
 })
 
-/** On the 1st (Shanghai): last month's statement of every active project. `day` replays a date. */
-export const monthlyStatementsJob = defineJob<{ day?: string }>({
-  name: 'exports.monthly-statements',
-  queue: 'exports',
+export const monthlyStatementsJob = defineJob<MonthlyStatementsPayload>({
+  ...MONTHLY_STATEMENTS,
   handle({ day }) {
     return createMonthlyStatements(
       day ? DateTime.fromISO(day, { zone: 'Asia/Shanghai' }) : DateTime.now()

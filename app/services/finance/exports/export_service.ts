@@ -1,11 +1,10 @@
 import { inject } from '@adonisjs/core'
-import app from '@adonisjs/core/services/app'
 import drive from '@adonisjs/drive/services/main'
 import { DateTime } from 'luxon'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import { exportJob } from '#jobs/export_jobs'
 import AuditService from '#core/audit/audit_service'
 import TenantContext from '#core/tenancy/tenant_context'
+import { dispatchExport } from './export_queue.js'
 import ExportRefusal from './export_refusal.js'
 import type { ReportFiltersOf, ReportKind } from './report_kinds.js'
 
@@ -45,12 +44,6 @@ function record(row: any): ExportRecord {
     expiresAt: expiresAt?.toISOString() ?? null,
     expired: row.status === 'expired' || (expiresAt !== null && expiresAt < new Date()),
   }
-}
-
-async function enqueue(tenantId: number, exportId: number) {
-  const queue = await app.container.make('queue')
-  // One attempt: a failure is shown in 下载中心 with its reason, and staff retry it.
-  await queue.dispatch(exportJob, { tenantId, exportId }, { attempts: 1 })
 }
 
 /**
@@ -109,7 +102,7 @@ export default class ExportService {
       )
       return Number(row.id)
     })
-    await enqueue(this.tenant.tenantId, id)
+    await dispatchExport(this.tenant.tenantId, id)
     return id
   }
 
@@ -153,7 +146,7 @@ export default class ExportService {
         trx
       )
     })
-    await enqueue(this.tenant.tenantId, id)
+    await dispatchExport(this.tenant.tenantId, id)
   }
 
   /** The stored file of a finished, unexpired export, with a download name. */

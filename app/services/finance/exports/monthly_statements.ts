@@ -1,8 +1,7 @@
-import app from '@adonisjs/core/services/app'
 import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
-import { exportJob } from '#jobs/export_jobs'
 import TenantContext from '#core/tenancy/tenant_context'
+import { dispatchExport } from './export_queue.js'
 import type { ExportFormat } from './export_service.js'
 
 const ZONE = 'Asia/Shanghai'
@@ -35,7 +34,6 @@ export async function createMonthlyStatements(day: DateTime = DateTime.now()) {
     .where('p.status', 'active')
     .orderBy('p.id')
     .select('p.id', 'p.tenant_id')
-  const queue = await app.container.make('queue')
   let created = 0
   for (const project of projects) {
     const ids = await TenantContext.forJob(project.tenant_id).run(async (trx) => {
@@ -63,7 +61,7 @@ export async function createMonthlyStatements(day: DateTime = DateTime.now()) {
       return rows.map((row: { id: number }) => Number(row.id))
     })
     for (const exportId of ids) {
-      await queue.dispatch(exportJob, { tenantId: project.tenant_id, exportId }, { attempts: 1 })
+      await dispatchExport(project.tenant_id, exportId)
     }
     created += ids.length
   }

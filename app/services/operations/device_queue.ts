@@ -1,0 +1,10 @@
+/*
+| The jobs of the `devices` queue, declared beside the device domain; the
+| handlers (app/jobs/device_jobs.ts) only call DeviceEventService.
+*/
+
+/** `missedBeats` overrides MISSED_HEARTBEATS (tests, drills). */
+export type OfflineSweepPayload = { missedBeats?: number }
+
+/** Piles that missed their heartbeats go offline, ports included (every tenant; scheduled). */
+export const OFFLINE_SWEEP = { name: 'devices.offline-sweep', queue: 'devices' } as const
