@@ -79,7 +79,7 @@ export default class ReportExportCommand extends BaseCommand {
     const { default: db } = await import('@adonisjs/lucid/services/db')
     const { default: i18nManager } = await import('@adonisjs/i18n/services/main')
     const { default: TenantContext } = await import('#core/tenancy/tenant_context')
-    const { reportFilters } = await import('#services/finance/exports/report_kinds')
+    const { validateReportFilters } = await import('#validators/finance/export_validator')
     const { writeReport } = await import('#services/finance/exports/report_file')
     const { formatYuan } = await import('#core/wallet/money')
 
@@ -100,7 +100,7 @@ export default class ReportExportCommand extends BaseCommand {
     }
 
     const i18n = i18nManager.locale(i18nManager.defaultLocale)
-    const filters = await reportFilters(options.kind, {
+    const filters = await validateReportFilters(options.kind, {
       from: options.from,
       to: options.to,
       projectId: options.project,

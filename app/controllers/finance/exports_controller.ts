@@ -2,8 +2,12 @@ import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import ExportPolicy from '#policies/export_policy'
 import ExportService from '#services/finance/exports/export_service'
-import { REPORT_KINDS, reportFilters } from '#services/finance/exports/report_kinds'
-import { exportIdValidator, exportStartValidator } from '#validators/finance/export_validator'
+import { REPORT_KINDS } from '#services/finance/exports/report_kinds'
+import {
+  exportIdValidator,
+  exportStartValidator,
+  validateReportFilters,
+} from '#validators/finance/export_validator'
 import vine from '@vinejs/vine'
 
 const CONTENT_TYPES = {
@@ -29,7 +33,7 @@ export default class ExportsController {
     const { kind } = await kindValidator.validate({ kind: route?.pattern.split('/').pop() })
     await bouncer.with(ExportPolicy).authorize('exportReport', kind)
     const { format } = await request.validateUsing(exportStartValidator)
-    const filters = await reportFilters(kind, request.input('filters'))
+    const filters = await validateReportFilters(kind, request.input('filters'))
     const id = await this.exports.startReport(kind, format, filters)
     return response.json(await this.exports.find(id))
   }

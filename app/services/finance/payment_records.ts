@@ -1,9 +1,26 @@
 import { inject } from '@adonisjs/core'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import { keysetPage, ridersByPhone, whereShanghaiDays } from '#services/finance/keyset'
+import type { PaymentPurpose, PaymentStatus } from '#models/payment_order'
+import {
+  keysetPage,
+  ridersByPhone,
+  whereShanghaiDays,
+  type Anchors,
+} from '#services/finance/keyset'
 import TenantContext from '#core/tenancy/tenant_context'
-import type { PaymentRecordFilters } from '#validators/finance/finance_validator'
 import type { PaymentRecord } from '#services/finance/finance_rows'
+
+/** 收款记录's filters; days are Shanghai calendar days (YYYY-MM-DD). 待支付 (pending) covers created too. */
+export type PaymentRecordFilters = Anchors & {
+  paymentNo?: string
+  phone?: string
+  projectId?: number
+  purpose?: PaymentPurpose
+  status?: Exclude<PaymentStatus, 'created'>
+  pluginId?: string
+  from?: string
+  to?: string
+}
 
 const iso = (value: Date | string | null) => (value ? new Date(value).toISOString() : null)
 

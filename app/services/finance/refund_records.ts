@@ -1,12 +1,30 @@
 import { inject } from '@adonisjs/core'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import PaymentRefund from '#models/payment_refund'
+import PaymentRefund, { type RefundCause, type RefundStatus } from '#models/payment_refund'
 import AuditService from '#core/audit/audit_service'
 import FinanceRefusal from '#services/finance/finance_refusal'
-import { keysetPage, ridersByPhone, whereShanghaiDays } from '#services/finance/keyset'
+import {
+  keysetPage,
+  ridersByPhone,
+  whereShanghaiDays,
+  type Anchors,
+} from '#services/finance/keyset'
 import TenantContext from '#core/tenancy/tenant_context'
-import type { RefundRecordFilters } from '#validators/finance/finance_validator'
 import type { RefundRecord } from '#services/finance/finance_rows'
+
+/** 退款记录's filters; days are Shanghai calendar days (YYYY-MM-DD). */
+export type RefundRecordFilters = Anchors & {
+  refundNo?: string
+  paymentNo?: string
+  phone?: string
+  status?: RefundStatus
+  cause?: RefundCause
+  /** Only the refunds owed to riders in cash (the banner's link). */
+  awaitingCash?: boolean
+  projectId?: number
+  from?: string
+  to?: string
+}
 
 const iso = (value: Date | string | null) => (value ? new Date(value).toISOString() : null)
 

@@ -1,5 +1,4 @@
 import vine from '@vinejs/vine'
-import type { Infer } from '@vinejs/vine/types'
 
 // Calendar days, read in Asia/Shanghai by the queries (not as server-local dates).
 const day = () =>
@@ -27,8 +26,6 @@ export const paymentRecordsValidator = vine.create({
   ...anchors,
 })
 
-export type PaymentRecordFilters = Infer<typeof paymentRecordsValidator>
-
 /** 财务 → 退款记录: filters and paging (query string). */
 export const refundRecordsValidator = vine.create({
   refundNo: vine.string().trim().maxLength(64).optional(),
@@ -43,8 +40,6 @@ export const refundRecordsValidator = vine.create({
   to: day().optional(),
   ...anchors,
 })
-
-export type RefundRecordFilters = Infer<typeof refundRecordsValidator>
 
 /** A refund named in the URL. */
 export const refundIdValidator = vine.create({ id: id() })

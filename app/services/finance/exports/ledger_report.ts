@@ -2,10 +2,12 @@ import type { I18n } from '@adonisjs/i18n'
 import { DateTime } from 'luxon'
 import LedgerQuery from '#core/wallet/ledger_query'
 import type TenantContext from '#core/tenancy/tenant_context'
-import type { LedgerFilters } from '#validators/riders/ledger_validator'
 import type { ReportCell, ReportColumn, ReportTable } from './report_table.js'
 
 const BATCH_SIZE = 1000
+
+/** 账户流水's filters, as the ledger query reads them. */
+export type LedgerFilters = Parameters<LedgerQuery['page']>[0]
 
 /** Who and what an export is about, for the heading of its file. */
 export interface ReportOrigin {

@@ -1,13 +1,8 @@
 import type { I18n } from '@adonisjs/i18n'
-import OrderRecords from '#services/orders/order_records'
-import PaymentRecords from '#services/finance/payment_records'
-import RefundRecords from '#services/finance/refund_records'
+import OrderRecords, { type OrderFilters } from '#services/orders/order_records'
+import PaymentRecords, { type PaymentRecordFilters } from '#services/finance/payment_records'
+import RefundRecords, { type RefundRecordFilters } from '#services/finance/refund_records'
 import AuditService from '#core/audit/audit_service'
-import type { OrderFilters } from '#services/orders/order_records'
-import type {
-  PaymentRecordFilters,
-  RefundRecordFilters,
-} from '#validators/finance/finance_validator'
 import { keysetReport, reportColumns, reportHeading, type ReportOrigin } from './report_origin.js'
 import type { ReportTable } from './report_table.js'
 

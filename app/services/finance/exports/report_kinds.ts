@@ -1,13 +1,6 @@
 import type { Permission } from '#core/access/permissions'
-import { ledgerFilterValidator, type LedgerFilters } from '#validators/riders/ledger_validator'
-import { orderFiltersValidator } from '#validators/orders/order_validator'
-import {
-  paymentRecordsValidator,
-  refundRecordsValidator,
-} from '#validators/finance/finance_validator'
-import { monthlyReportValidator } from '#validators/finance/export_validator'
 import ExportRefusal from './export_refusal.js'
-import { ledgerReport } from './ledger_report.js'
+import { ledgerReport, type LedgerFilters } from './ledger_report.js'
 import {
   ordersReport,
   paymentsReport,
@@ -22,9 +15,11 @@ import type { ReportTable } from './report_table.js'
 
 /*
 | The one registry of exportable reports. Each kind names the permission it
-| needs, how its filters (the list page's own query string) are validated,
-| and how its ReportTable is built. The HTTP export, the `exports.run` job,
-| the `report:export` command and scheduled statements all go through it.
+| needs and how its ReportTable is built; its filters are the list page's
+| own query string, validated at the edge by the page's validator (see
+| reportFiltersValidators in #validators/finance/export_validator). The HTTP
+| export, the `exports.run` job, the `report:export` command and scheduled
+| statements all go through it.
 */
 export const REPORT_KINDS = ['ledger', 'orders', 'payments', 'refunds', 'monthly'] as const
 export type ReportKind = (typeof REPORT_KINDS)[number]
@@ -39,32 +34,33 @@ export interface ReportFiltersOf {
 }
 export type ReportFilters = ReportFiltersOf[ReportKind]
 
+/** A report's filters as its page's validator gives them: with the paging anchors. */
+export type PagedReportFilters<Kind extends ReportKind> = ReportFiltersOf[Kind] & {
+  before?: number
+  after?: number
+}
+
 interface ReportDefinition<Filters> {
   permission: Permission
-  validator: { validate(data: unknown): Promise<Filters & { before?: number; after?: number }> }
   build(origin: ReportOrigin, filters: Filters): Promise<ReportTable>
 }
 
 export const REPORTS: { [Kind in ReportKind]: ReportDefinition<ReportFiltersOf[Kind]> } = {
   ledger: {
     permission: 'finance.export',
-    validator: ledgerFilterValidator,
     build: (origin, filters) => ledgerReport({ ...origin, filters }),
   },
-  orders: { permission: 'finance.export', validator: orderFiltersValidator, build: ordersReport },
+  orders: { permission: 'finance.export', build: ordersReport },
   payments: {
     permission: 'finance.export',
-    validator: paymentRecordsValidator,
     build: paymentsReport,
   },
   refunds: {
     permission: 'finance.export',
-    validator: refundRecordsValidator,
     build: refundsReport,
   },
   monthly: {
     permission: 'finance.export',
-    validator: monthlyReportValidator,
     build: monthlyReport,
   },
 }
@@ -74,14 +70,13 @@ export function isReportKind(value: string): value is ReportKind {
 }
 
 /**
- * The filters of a report, validated (a VineJS error on bad input) and
+ * The filters kept with an export: the validated page filters
  * without paging anchors; a period whose start is after its end is refused.
  */
-export async function reportFilters<Kind extends ReportKind>(
-  kind: Kind,
-  data: unknown
-): Promise<ReportFiltersOf[Kind]> {
-  const { before, after, ...kept } = await REPORTS[kind].validator.validate(data ?? {})
+export function reportFilters<Kind extends ReportKind>(
+  validated: PagedReportFilters<Kind>
+): ReportFiltersOf[Kind] {
+  const { before, after, ...kept } = validated
   const period = kept as { from?: string; to?: string }
   if (period.from && period.to && period.from > period.to) {
     throw new ExportRefusal('invalidPeriod')
