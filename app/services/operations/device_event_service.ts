@@ -1,21 +1,17 @@
 import db from '@adonisjs/lucid/services/db'
-import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybuilder'
 import type { DeviceCommandStatus } from '#models/device_command'
-import { PORT_STATES, type PortState } from '#models/pile_port'
 import { normalizeDeviceKey } from '#services/operations/device_keys'
 import { AUTHORIZATION_KEY, SECRET_MASK } from '#services/operations/device_identity_service'
 import { rememberPendingPile } from '#services/operations/pending_piles'
+import {
+  announcePorts,
+  takeOffline,
+  writePortStates,
+  type PortReport,
+} from '#services/operations/port_states'
 import TenantContext from '#core/tenancy/tenant_context'
 import LiveEvents from '#core/live/live_events'
-
-export type PortReport = {
-  portNo: number
-  state: Exclude<PortState, 'offline'>
-  /** 0.1 W. */
-  powerDeciwatts?: number
-  faultCode?: string | null
-}
 
 export type HeartbeatReport = {
   ports?: PortReport[]
@@ -176,14 +172,14 @@ export default class DeviceEventService {
             updated_at: new Date(),
           })
       }
-      return this.#setPorts(trx, found.pileId, ports)
+      return writePortStates(trx, found.pileId, ports)
     })
     this.#rememberPorts(found.pileId, at, ports)
     if (writePile) {
       this.#written.set(found.pileId, { at: at.getTime(), details: JSON.stringify(details) })
       await LiveEvents.pileChanged(found.tenantId, found.pileId, { type: 'heartbeat' })
     }
-    if (changed.length > 0) await this.#announcePorts(found.tenantId, found.pileId, changed)
+    if (changed.length > 0) await announcePorts(found.tenantId, found.pileId, changed)
     return strip(found)
   }
 
@@ -250,11 +246,11 @@ export default class DeviceEventService {
     if (this.#portsDue(found, at, [port]).length === 0)
       return { applied: false, lookup: strip(found) }
     const changed = await TenantContext.forJob(found.tenantId).run((trx) =>
-      this.#setPorts(trx, found.pileId, [port])
+      writePortStates(trx, found.pileId, [port])
     )
     this.#rememberPorts(found.pileId, at, [port])
     const applied = changed.length > 0
-    if (applied) await this.#announcePorts(found.tenantId, found.pileId, [port])
+    if (applied) await announcePorts(found.tenantId, found.pileId, [port])
     return { applied, lookup: strip(found) }
   }
 
@@ -265,7 +261,7 @@ export default class DeviceEventService {
     // Back online, its first heartbeat is written at once.
     this.#written.delete(found.pileId)
     this.#portsWritten.delete(found.pileId)
-    await TenantContext.forJob(found.tenantId).run((trx) => this.#takeOffline(trx, [found.pileId]))
+    await TenantContext.forJob(found.tenantId).run((trx) => takeOffline(trx, [found.pileId]))
     await LiveEvents.pileChanged(found.tenantId, found.pileId, { type: 'offline' })
     return true
   }
@@ -296,7 +292,7 @@ export default class DeviceEventService {
     for (const [tenantId, ids] of byTenant) {
       const offline = await TenantContext.forJob(tenantId).run(async (trx) => {
         const rows: { id: number }[] = await late(trx.from('piles').whereIn('id', ids)).select('id')
-        await this.#takeOffline(
+        await takeOffline(
           trx,
           rows.map((row) => row.id)
         )
@@ -359,72 +355,6 @@ export default class DeviceEventService {
       })
     }
     return recorded
-  }
-
-  #announcePorts(tenantId: number, pileId: number, ports: PortReport[]) {
-    return LiveEvents.pileChanged(tenantId, pileId, {
-      type: 'ports',
-      ports: ports.map(({ portNo, state, powerDeciwatts }) => ({
-        portNo,
-        state,
-        powerDeciwatts: powerDeciwatts ?? 0,
-      })),
-    })
-  }
-
-  /**
-   * The reported ports in one statement; only rows that change are written
-   * (their `updated_at` moves), and those are returned. The last report of
-   * a port named twice wins, as it would one after another.
-   */
-  async #setPorts(
-    trx: TransactionClientContract,
-    pileId: number,
-    reports: PortReport[]
-  ): Promise<PortReport[]> {
-    const byPort = new Map<number, PortReport>()
-    for (const port of reports) {
-      if ((PORT_STATES as readonly string[]).includes(port.state)) byPort.set(port.portNo, port)
-    }
-    if (byPort.size === 0) return []
-    const ports = [...byPort.values()]
-    const result: { rows: { port_no: number }[] } = await trx.knexClient.raw(
-      `UPDATE pile_ports AS p
-         SET state = v.state, current_power_deciwatts = v.power, fault_code = v.fault, updated_at = ?
-         FROM (VALUES ${ports.map(() => '(?::integer, ?::text, ?::integer, ?::text)').join(', ')})
-           AS v (port_no, state, power, fault)
-         WHERE p.pile_id = ? AND p.port_no = v.port_no
-           AND (p.state IS DISTINCT FROM v.state
-             OR p.current_power_deciwatts IS DISTINCT FROM v.power
-             OR p.fault_code IS DISTINCT FROM v.fault)
-         RETURNING p.port_no`,
-      [
-        new Date(),
-        ...ports.flatMap((port) => [
-          port.portNo,
-          port.state,
-          port.powerDeciwatts ?? 0,
-          port.faultCode ?? null,
-        ]),
-        pileId,
-      ]
-    )
-    const written = new Set(result.rows.map((row) => row.port_no))
-    return ports.filter((port) => written.has(port.portNo))
-  }
-
-  async #takeOffline(trx: TransactionClientContract, pileIds: number[]) {
-    if (pileIds.length === 0) return
-    const now = new Date()
-    await trx.from('piles').whereIn('id', pileIds).where('online', true).update({
-      online: false,
-      updated_at: now,
-    })
-    await trx
-      .from('pile_ports')
-      .whereIn('pile_id', pileIds)
-      .whereNot('state', 'offline')
-      .update({ state: 'offline', current_power_deciwatts: 0, updated_at: now })
   }
 }
 
