@@ -1,56 +1,21 @@
-import type { I18n } from '@adonisjs/i18n'
 import OrderRecords, { type OrderFilters } from '#services/orders/order_records'
 import PaymentRecords, { type PaymentRecordFilters } from '#services/finance/payment_records'
 import RefundRecords, { type RefundRecordFilters } from '#services/finance/refund_records'
 import AuditService from '#core/audit/audit_service'
-import { keysetReport, reportColumns, reportHeading, type ReportOrigin } from './report_origin.js'
-import type { ReportTable } from './report_table.js'
+import { listReport, type ReportOrigin } from './report_origin.js'
 
 const date = (value: Date | string | null) => (value ? new Date(value) : null)
-
-/** The filters a list was narrowed by, as heading text ("状态 已支付，手机号 138…"). */
-function chosen(
-  i18n: I18n,
-  filters: Record<string, unknown>,
-  keys: string[],
-  labels: Record<string, (value: any) => string> = {}
-) {
-  return keys
-    .filter((key) => filters[key] !== undefined && filters[key] !== null && filters[key] !== '')
-    .map((key) =>
-      i18n.t(`exports.filters.${key}`, {
-        value: labels[key] ? labels[key](filters[key]) : String(filters[key]),
-      })
-    )
-}
-
-function table(
-  origin: ReportOrigin,
-  kind: 'orders' | 'payments' | 'refunds',
-  heading: string[],
-  columns: ReportTable['columns'],
-  rows: Pick<ReportTable, 'rowsTotal' | 'batches'>
-): ReportTable {
-  const { i18n } = origin
-  return {
-    title: i18n.t(`exports.titles.${kind}`),
-    heading,
-    columns,
-    totalLabel: i18n.t('exports.total'),
-    pageLabel: (page, pages) => i18n.t('exports.page', { page, pages }),
-    ...rows,
-  }
-}
 
 export type OrderReportFilters = Omit<OrderFilters, 'before' | 'after'>
 
 /** 订单管理 as a report, with the page's filters, oldest first. */
-export async function ordersReport(origin: ReportOrigin, filters: OrderReportFilters) {
+export function ordersReport(origin: ReportOrigin, filters: OrderReportFilters) {
   const { tenant, i18n } = origin
   const records = new OrderRecords(tenant)
   const status = (value: string) => i18n.t(`exports.values.orderStatus.${value}`)
   const channel = (value: string) => i18n.t(`exports.values.orderChannel.${value}`)
-  const rows = await keysetReport(tenant, {
+  return listReport(origin, filters, {
+    kind: 'orders',
     table: 'charging_orders',
     alias: 'o',
     filtered: (trx) => records.filtered(filters, { abnormal: false }, trx),
@@ -77,50 +42,39 @@ export async function ordersReport(origin: ReportOrigin, filters: OrderReportFil
       vendor: row.vendor_name,
       amountFen: Number(row.amount_fen),
     }),
+    shownFilters: ['orderNo', 'phone', 'cardNo', 'device', 'channel', 'status', 'vendorId'],
+    labels: { channel, status },
+    columns: [
+      ['orderNo', 'text', 18],
+      ['orderedAt', 'datetime', 20],
+      ['riderName', 'text', 12],
+      ['phone', 'text', 14],
+      ['cardNo', 'text', 14],
+      ['project', 'text', 16],
+      ['channel', 'text', 8],
+      ['deviceKey', 'text', 18],
+      ['portNo', 'text', 6],
+      ['status', 'text', 10],
+      ['startedAt', 'datetime', 20],
+      ['endedAt', 'datetime', 20],
+      ['minutes', 'text', 8],
+      ['energyWh', 'text', 10],
+      ['vendor', 'text', 12],
+      ['amountFen', 'money', 12, true],
+    ],
   })
-  const heading = await reportHeading(
-    origin,
-    filters,
-    chosen(
-      i18n,
-      filters,
-      ['orderNo', 'phone', 'cardNo', 'device', 'channel', 'status', 'vendorId'],
-      {
-        channel,
-        status,
-      }
-    )
-  )
-  const columns = reportColumns(i18n, [
-    ['orderNo', 'text', 18],
-    ['orderedAt', 'datetime', 20],
-    ['riderName', 'text', 12],
-    ['phone', 'text', 14],
-    ['cardNo', 'text', 14],
-    ['project', 'text', 16],
-    ['channel', 'text', 8],
-    ['deviceKey', 'text', 18],
-    ['portNo', 'text', 6],
-    ['status', 'text', 10],
-    ['startedAt', 'datetime', 20],
-    ['endedAt', 'datetime', 20],
-    ['minutes', 'text', 8],
-    ['energyWh', 'text', 10],
-    ['vendor', 'text', 12],
-    ['amountFen', 'money', 12, true],
-  ])
-  return table(origin, 'orders', heading, columns, rows)
 }
 
 export type PaymentReportFilters = Omit<PaymentRecordFilters, 'before' | 'after'>
 
 /** 收款记录 as a report, with the page's filters, oldest first. */
-export async function paymentsReport(origin: ReportOrigin, filters: PaymentReportFilters) {
+export function paymentsReport(origin: ReportOrigin, filters: PaymentReportFilters) {
   const { tenant, i18n } = origin
   const records = new PaymentRecords(tenant)
   const purpose = (value: string) => i18n.t(`exports.values.purpose.${value}`)
   const status = (value: string) => i18n.t(`exports.values.paymentStatus.${value}`)
-  const rows = await keysetReport(tenant, {
+  return listReport(origin, filters, {
+    kind: 'payments',
     table: 'payment_orders',
     alias: 'o',
     filtered: (trx) => records.filtered(filters, trx),
@@ -143,41 +97,35 @@ export async function paymentsReport(origin: ReportOrigin, filters: PaymentRepor
       refundedAmount: row.refunded_amount,
       paidAt: date(row.paid_at ?? row.late_paid_at),
     }),
+    shownFilters: ['paymentNo', 'phone', 'purpose', 'status', 'pluginId'],
+    labels: { purpose, status },
+    columns: [
+      ['paymentNo', 'text', 24],
+      ['createdAt', 'datetime', 20],
+      ['riderName', 'text', 12],
+      ['phone', 'text', 14],
+      ['project', 'text', 16],
+      ['purpose', 'text', 10],
+      ['channel', 'text', 16],
+      ['status', 'text', 10],
+      ['amount', 'money', 12, true],
+      ['bonusAmount', 'money', 12, true],
+      ['refundedAmount', 'money', 12, true],
+      ['paidAt', 'datetime', 20],
+    ],
   })
-  const heading = await reportHeading(
-    origin,
-    filters,
-    chosen(i18n, filters, ['paymentNo', 'phone', 'purpose', 'status', 'pluginId'], {
-      purpose,
-      status,
-    })
-  )
-  const columns = reportColumns(i18n, [
-    ['paymentNo', 'text', 24],
-    ['createdAt', 'datetime', 20],
-    ['riderName', 'text', 12],
-    ['phone', 'text', 14],
-    ['project', 'text', 16],
-    ['purpose', 'text', 10],
-    ['channel', 'text', 16],
-    ['status', 'text', 10],
-    ['amount', 'money', 12, true],
-    ['bonusAmount', 'money', 12, true],
-    ['refundedAmount', 'money', 12, true],
-    ['paidAt', 'datetime', 20],
-  ])
-  return table(origin, 'payments', heading, columns, rows)
 }
 
 export type RefundReportFilters = Omit<RefundRecordFilters, 'before' | 'after'>
 
 /** 退款记录 as a report, with the page's filters, oldest first. */
-export async function refundsReport(origin: ReportOrigin, filters: RefundReportFilters) {
+export function refundsReport(origin: ReportOrigin, filters: RefundReportFilters) {
   const { tenant, i18n } = origin
   const records = new RefundRecords(tenant, new AuditService())
   const status = (value: string) => i18n.t(`exports.values.refundStatus.${value}`)
   const cause = (value: string) => i18n.t(`exports.values.cause.${value}`)
-  const rows = await keysetReport(tenant, {
+  return listReport(origin, filters, {
+    kind: 'refunds',
     table: 'payment_refunds',
     alias: 'f',
     filtered: (trx) => records.filtered(filters, trx),
@@ -201,29 +149,21 @@ export async function refundsReport(origin: ReportOrigin, filters: RefundReportF
       amount: row.amount,
       settledAt: date(row.settled_at),
     }),
+    shownFilters: ['refundNo', 'paymentNo', 'phone', 'status', 'cause', 'awaitingCash'],
+    labels: { status, cause, awaitingCash: () => '' },
+    columns: [
+      ['refundNo', 'text', 24],
+      ['createdAt', 'datetime', 20],
+      ['paymentNo', 'text', 24],
+      ['riderName', 'text', 12],
+      ['phone', 'text', 14],
+      ['project', 'text', 16],
+      ['cause', 'text', 14],
+      ['reason', 'text', 20],
+      ['status', 'text', 10],
+      ['failure', 'text', 20],
+      ['amount', 'money', 12, true],
+      ['settledAt', 'datetime', 20],
+    ],
   })
-  const heading = await reportHeading(
-    origin,
-    filters,
-    chosen(i18n, filters, ['refundNo', 'paymentNo', 'phone', 'status', 'cause', 'awaitingCash'], {
-      status,
-      cause,
-      awaitingCash: () => '',
-    })
-  )
-  const columns = reportColumns(i18n, [
-    ['refundNo', 'text', 24],
-    ['createdAt', 'datetime', 20],
-    ['paymentNo', 'text', 24],
-    ['riderName', 'text', 12],
-    ['phone', 'text', 14],
-    ['project', 'text', 16],
-    ['cause', 'text', 14],
-    ['reason', 'text', 20],
-    ['status', 'text', 10],
-    ['failure', 'text', 20],
-    ['amount', 'money', 12, true],
-    ['settledAt', 'datetime', 20],
-  ])
-  return table(origin, 'refunds', heading, columns, rows)
 }

@@ -1,5 +1,5 @@
 import SummaryService, { type ChannelRow, type SummaryRow } from '#services/finance/summary_service'
-import { reportColumns, reportHeading, type ReportOrigin } from './report_origin.js'
+import { reportHeading, reportTable, type ReportOrigin } from './report_origin.js'
 import { BREAKDOWN, type ReportCell, type ReportTable } from './report_table.js'
 
 export type MonthlyReportFilters = {
@@ -71,10 +71,11 @@ export async function monthlyReport(
     // A handful of rows (projects and channels): one batch.
     yield rows
   }
-  return {
-    title: i18n.t('exports.titles.monthly'),
-    heading: await reportHeading(origin, filters, []),
-    columns: reportColumns(i18n, [
+  return reportTable(
+    origin,
+    'monthly',
+    await reportHeading(origin, filters, []),
+    [
       ['section', 'text', 10],
       ['name', 'text', 16],
       ['topUpReal', 'money', 12, true],
@@ -87,10 +88,10 @@ export async function monthlyReport(
       ['corrections', 'money', 12, true],
       ['net', 'money', 12, true],
       ['liabilityEnd', 'money', 14, true],
-    ]),
-    totalLabel: i18n.t('exports.total'),
-    rowsTotal: rows.length,
-    pageLabel: (page, pages) => i18n.t('exports.page', { page, pages }),
-    batches: batches(),
-  }
+    ],
+    {
+      rowsTotal: rows.length,
+      batches: batches(),
+    }
+  )
 }

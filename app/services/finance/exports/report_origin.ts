@@ -26,7 +26,7 @@ export function reportColumns(i18n: I18n, specs: ColumnSpec[]): ReportColumn[] {
 export async function reportHeading(
   origin: ReportOrigin,
   period: { from?: string; to?: string; projectId?: number },
-  chosenFilters: string[]
+  chosen: string[]
 ) {
   const { tenant, i18n } = origin
   const names = await tenant.run(async (trx) => {
@@ -49,9 +49,7 @@ export async function reportHeading(
     }),
     i18n.t('exports.heading.period', { from: period.from ?? open, to: period.to ?? open }),
     i18n.t('exports.heading.filters', {
-      filters: chosenFilters.length
-        ? chosenFilters.join('，')
-        : i18n.t('exports.heading.noFilters'),
+      filters: chosen.length ? chosen.join('，') : i18n.t('exports.heading.noFilters'),
     }),
     i18n.t('exports.heading.generated', { at: now, by: origin.requestedBy }),
   ]
@@ -59,26 +57,31 @@ export async function reportHeading(
 
 const BATCH_SIZE = 1000
 
+/** How a list's rows are read for a report (see keysetReport). */
+export interface KeysetSource {
+  table: string
+  alias: string
+  /** The time column the list is ordered by (with id); created_at unless named. */
+  orderedBy?: string
+  filtered: (trx: TransactionClientContract) => DatabaseQueryBuilderContract
+  details: (
+    batch: DatabaseQueryBuilderContract,
+    trx: TransactionClientContract
+  ) => DatabaseQueryBuilderContract
+  toRow: (row: any) => Record<string, ReportCell>
+}
+
 /**
- * Rows of a filtered list oldest first, in keyset batches on (created_at, id)
+ * Rows of a filtered list oldest first, in keyset batches on (orderedBy, id)
  * of `table`, each batch in its own short transaction, up to the newest row
  * that existed when it was counted (so the count and the file agree while
  * rows keep arriving). `details` joins names to one batch's rows only.
  */
 export async function keysetReport(
   tenant: TenantContext,
-  source: {
-    table: string
-    alias: string
-    filtered: (trx: TransactionClientContract) => DatabaseQueryBuilderContract
-    details: (
-      batch: DatabaseQueryBuilderContract,
-      trx: TransactionClientContract
-    ) => DatabaseQueryBuilderContract
-    toRow: (row: any) => Record<string, ReportCell>
-  }
+  source: KeysetSource
 ): Promise<{ rowsTotal: number; batches: ReportTable['batches'] }> {
-  const { table, alias } = source
+  const { table, alias, orderedBy = 'created_at' } = source
   const scope = await tenant.run(async (trx) => {
     const counted = await source
       .filtered(trx)
@@ -95,19 +98,19 @@ export async function keysetReport(
         const page = source.filtered(trx).where(`${alias}.id`, '<=', scope.last)
         if (after !== null) {
           page.whereRaw(
-            `(${alias}.created_at, ${alias}.id) >
-               (SELECT created_at, id FROM ${table} WHERE id = ? AND tenant_id = ?)`,
+            `(${alias}.${orderedBy}, ${alias}.id) >
+               (SELECT ${orderedBy}, id FROM ${table} WHERE id = ? AND tenant_id = ?)`,
             [after, tenant.tenantId]
           )
         }
         const picked = page
-          .orderBy(`${alias}.created_at`, 'asc')
+          .orderBy(`${alias}.${orderedBy}`, 'asc')
           .orderBy(`${alias}.id`, 'asc')
           .limit(BATCH_SIZE)
           .select(`${alias}.*`)
         return source
           .details(trx.query().from(picked.as(alias)), trx)
-          .orderBy(`${alias}.created_at`, 'asc')
+          .orderBy(`${alias}.${orderedBy}`, 'asc')
           .orderBy(`${alias}.id`, 'asc')
       })
       if (rows.length === 0) return
@@ -117,4 +120,59 @@ export async function keysetReport(
     }
   }
   return { rowsTotal: scope.total, batches: batches() }
+}
+
+/** The filters a list was narrowed by, as heading text ("状态 已支付，手机号 138…"). */
+export function chosenFilters(
+  i18n: I18n,
+  filters: object,
+  keys: string[],
+  labels: Record<string, (value: any) => string> = {}
+) {
+  const values = filters as Record<string, unknown>
+  return keys
+    .filter((key) => values[key] !== undefined && values[key] !== null && values[key] !== '')
+    .map((key) =>
+      i18n.t(`exports.filters.${key}`, {
+        value: labels[key] ? labels[key](values[key]) : String(values[key]),
+      })
+    )
+}
+
+/** A report's table: its title, heading and columns around rows read in batches. */
+export function reportTable(
+  origin: ReportOrigin,
+  kind: string,
+  heading: string[],
+  columns: ColumnSpec[],
+  rows: Pick<ReportTable, 'rowsTotal' | 'batches'>
+): ReportTable {
+  const { i18n } = origin
+  return {
+    title: i18n.t(`exports.titles.${kind}`),
+    heading,
+    columns: reportColumns(i18n, columns),
+    totalLabel: i18n.t('exports.total'),
+    pageLabel: (page, pages) => i18n.t('exports.page', { page, pages }),
+    ...rows,
+  }
+}
+
+/** A list page as a report: its rows (see keysetReport), the filters it was narrowed by, its columns. */
+export interface ListReport<Filters> extends KeysetSource {
+  kind: string
+  /** The filters named in the heading, in order, and how their values read. */
+  shownFilters: (keyof Filters & string)[]
+  labels?: Record<string, (value: any) => string>
+  columns: ColumnSpec[]
+}
+
+/** A list page as a report, with the page's filters, oldest first. */
+export async function listReport<
+  Filters extends { from?: string; to?: string; projectId?: number },
+>(origin: ReportOrigin, filters: Filters, report: ListReport<Filters>): Promise<ReportTable> {
+  const rows = await keysetReport(origin.tenant, report)
+  const chosen = chosenFilters(origin.i18n, filters, report.shownFilters, report.labels)
+  const heading = await reportHeading(origin, filters, chosen)
+  return reportTable(origin, report.kind, heading, report.columns, rows)
 }
