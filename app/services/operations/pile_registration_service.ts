@@ -66,12 +66,7 @@ export default class PileRegistrationService {
   async create(input: PileInput) {
     const pile = await refusingConflicts(() =>
       this.tenant.run(async (trx) => {
-        const { station, vendor } = await placement(
-          this.tenant,
-          input.stationId,
-          input.vendorId,
-          trx
-        )
+        const { station, vendor } = await placement(this.tenant, input, trx)
         const deviceKey = normalizeDeviceKey(vendor.pluginId, input.deviceKey)
         if (!deviceKey) throw new DeviceRefusal('invalidDeviceKey')
         return this.#insert('devices.pile_create', station, vendor, deviceKey, input, trx)
@@ -95,12 +90,7 @@ export default class PileRegistrationService {
     return db.connection('owner').transaction(async (ownerTrx) => {
       const pile = await refusingConflicts(() =>
         this.tenant.run(async (trx) => {
-          const { station, vendor } = await placement(
-            this.tenant,
-            input.stationId,
-            input.vendorId,
-            trx
-          )
+          const { station, vendor } = await placement(this.tenant, input, trx)
           const filter = claimCodeFilter(vendor.pluginId, input.code)
           if (!filter) throw new DeviceRefusal('invalidDeviceKey')
           const found = await ownerTrx
@@ -142,7 +132,7 @@ export default class PileRegistrationService {
   update(id: number, input: PileUpdateInput) {
     return this.tenant.run(async (trx) => {
       const pile = await visiblePiles(this.tenant, trx).where('id', id).forUpdate().firstOrFail()
-      const { station, vendor } = await placement(this.tenant, input.stationId, input.vendorId, trx)
+      const { station, vendor } = await placement(this.tenant, input, trx)
       // The device key was checked for its plugin: another protocol means another pile.
       if (vendor.pluginId !== pile.pluginId) throw new DeviceRefusal('vendorPluginDiffers')
       const before = pile.serialize()

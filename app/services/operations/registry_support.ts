@@ -53,8 +53,7 @@ export async function refusingConflicts<Result>(
 /** The station (in the staff member's projects) and the vendor a pile is placed with. */
 export async function placement(
   tenant: TenantContext,
-  stationId: number,
-  vendorId: number,
+  { stationId, vendorId }: { stationId: number; vendorId: number },
   trx: TransactionClientContract
 ) {
   const station = await tenant

@@ -1,3 +1,4 @@
+import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybuilder'
 import OrderRecords, { type OrderFilters } from '#services/orders/order_records'
 import PaymentRecords, { type PaymentRecordFilters } from '#services/finance/payment_records'
 import RefundRecords, { type RefundRecordFilters } from '#services/finance/refund_records'
@@ -5,6 +6,14 @@ import AuditService from '#core/audit/audit_service'
 import { listReport, type ReportOrigin } from './report_origin.js'
 
 const date = (value: Date | string | null) => (value ? new Date(value) : null)
+
+/** The rider's name and phone and the project's name beside each order of a batch (alias `o`). */
+function withRiderAndProject(batch: DatabaseQueryBuilderContract) {
+  return batch
+    .leftJoin('riders as r', 'r.id', 'o.rider_id')
+    .join('projects as p', 'p.id', 'o.project_id')
+    .select('o.*', 'r.name as rider_name', 'r.phone', 'p.name as project_name')
+}
 
 export type OrderReportFilters = Omit<OrderFilters, 'before' | 'after'>
 
@@ -19,11 +28,7 @@ export function ordersReport(origin: ReportOrigin, filters: OrderReportFilters) 
     table: 'charging_orders',
     alias: 'o',
     filtered: (trx) => records.filtered(filters, { abnormal: false }, trx),
-    details: (batch) =>
-      batch
-        .leftJoin('riders as r', 'r.id', 'o.rider_id')
-        .join('projects as p', 'p.id', 'o.project_id')
-        .select('o.*', 'r.name as rider_name', 'r.phone', 'p.name as project_name'),
+    details: withRiderAndProject,
     toRow: (row) => ({
       orderNo: row.order_no,
       orderedAt: date(row.created_at),
@@ -78,11 +83,7 @@ export function paymentsReport(origin: ReportOrigin, filters: PaymentReportFilte
     table: 'payment_orders',
     alias: 'o',
     filtered: (trx) => records.filtered(filters, trx),
-    details: (batch) =>
-      batch
-        .leftJoin('riders as r', 'r.id', 'o.rider_id')
-        .join('projects as p', 'p.id', 'o.project_id')
-        .select('o.*', 'r.name as rider_name', 'r.phone', 'p.name as project_name'),
+    details: withRiderAndProject,
     toRow: (row) => ({
       paymentNo: row.payment_no,
       createdAt: date(row.created_at),
