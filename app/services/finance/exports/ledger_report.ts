@@ -1,8 +1,5 @@
-import LedgerQuery from '#core/wallet/ledger_query'
+import LedgerQuery, { type LedgerFilters } from '#core/wallet/ledger_query'
 import { listReport, type ReportOrigin } from './report_origin.js'
-
-/** 账户流水's filters, as the ledger query reads them. */
-export type LedgerFilters = Parameters<LedgerQuery['page']>[0]
 
 /**
  * The 账户流水 as a report, with the same filters (and project limits) as

@@ -1,6 +1,7 @@
 import type { Permission } from '#core/access/permissions'
 import ExportRefusal from './export_refusal.js'
-import { ledgerReport, type LedgerFilters } from './ledger_report.js'
+import type { LedgerFilters } from '#core/wallet/ledger_query'
+import { ledgerReport } from './ledger_report.js'
 import {
   ordersReport,
   paymentsReport,
