@@ -7,14 +7,25 @@ export interface JobContext {
   jobId: string | undefined
 }
 
-export interface JobDefinition<Payload> {
+/**
+ * Where a job runs and what it carries, as its domain declares it, so the
+ * domain queues it without importing its handler (which lives in app/jobs).
+ */
+export interface JobSpec<Payload> {
   name: string
   queue: string
+  /** Type only: carries the payload's type, never set. */
+  readonly payload?: Payload
+}
+
+export function jobSpec<Payload>(name: string, queue: string): JobSpec<Payload> {
+  return { name, queue }
+}
+
+export interface JobDefinition<Payload> extends JobSpec<Payload> {
   handle(payload: Payload, context: JobContext): Promise<unknown>
 }
 
 export function defineJob<Payload>(definition: JobDefinition<Payload>): JobDefinition<Payload> {
   return definition
 }
-
-export type PayloadOf<Job> = Job extends JobDefinition<infer Payload> ? Payload : never

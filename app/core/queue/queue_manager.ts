@@ -2,7 +2,7 @@ import { Queue, Worker, createPostgresBackend, type JobsOptions } from 'bullmq'
 import { Redis } from 'ioredis'
 import logger from '@adonisjs/core/services/logger'
 import type { QueueConfig } from '#config/queue'
-import type { JobDefinition, PayloadOf } from './job.js'
+import type { JobDefinition, JobSpec } from './job.js'
 
 type AnyJob = JobDefinition<any>
 
@@ -44,7 +44,7 @@ export default class QueueManager {
     return queue
   }
 
-  async dispatch<Job extends AnyJob>(job: Job, payload: PayloadOf<Job>, options?: JobsOptions) {
+  async dispatch<Payload>(job: JobSpec<Payload>, payload: Payload, options?: JobsOptions) {
     return this.queue(job.queue).add(job.name, payload, {
       removeOnComplete: 1000,
       removeOnFail: 5000,

@@ -1,5 +1,5 @@
 import app from '@adonisjs/core/services/app'
-import type { JobDefinition } from '#core/queue/job'
+import { jobSpec, type JobSpec } from '#core/queue/job'
 import type { PaymentWebhookEvent } from '#sdk/contracts/payment'
 
 /*
@@ -20,18 +20,23 @@ export type FollowUpPaymentsPayload = { limit?: number; quietSeconds?: number }
 export type ReconcilePaymentsPayload = { date?: string }
 
 /** A verified notification: settle, close or finish a refund. Idempotent. */
-export const APPLY_PAYMENT_EVENT = { name: 'payments.apply-event', queue: 'payments' } as const
+export const APPLY_PAYMENT_EVENT = jobSpec<ApplyPaymentEventPayload>(
+  'payments.apply-event',
+  'payments'
+)
 /** Sends one refund to its provider; retried with backoff, keyed by the refund number. */
-export const SEND_REFUND = { name: 'payments.send-refund', queue: 'payments' } as const
+export const SEND_REFUND = jobSpec<SendRefundPayload>('payments.send-refund', 'payments')
 /** Open orders and pending refunds followed up with their providers (scheduled). */
-export const FOLLOW_UP_PAYMENTS = { name: 'payments.follow-up', queue: 'payments' } as const
+export const FOLLOW_UP_PAYMENTS = jobSpec<FollowUpPaymentsPayload>('payments.follow-up', 'payments')
 /** Yesterday's bills matched against our records (scheduled). */
-export const RECONCILE_PAYMENTS = { name: 'payments.reconcile', queue: 'payments' } as const
+export const RECONCILE_PAYMENTS = jobSpec<ReconcilePaymentsPayload>(
+  'payments.reconcile',
+  'payments'
+)
 
-async function dispatch<Payload>(job: { name: string; queue: string }, payload: Payload) {
+async function dispatch<Payload>(job: JobSpec<Payload>, payload: Payload) {
   const queue = await app.container.make('queue')
-  // The queue routes a job by its name and queue alone; the handler is in app/jobs.
-  await queue.dispatch(job as unknown as JobDefinition<Payload>, payload)
+  await queue.dispatch(job, payload)
 }
 
 /** Queues a verified notification for the worker. */

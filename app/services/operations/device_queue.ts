@@ -1,3 +1,5 @@
+import { jobSpec } from '#core/queue/job'
+
 /*
 | The jobs of the `devices` queue, declared beside the device domain; the
 | handlers (app/jobs/device_jobs.ts) only call DeviceEventService.
@@ -7,4 +9,4 @@
 export type OfflineSweepPayload = { missedBeats?: number }
 
 /** Piles that missed their heartbeats go offline, ports included (every tenant; scheduled). */
-export const OFFLINE_SWEEP = { name: 'devices.offline-sweep', queue: 'devices' } as const
+export const OFFLINE_SWEEP = jobSpec<OfflineSweepPayload>('devices.offline-sweep', 'devices')

@@ -1,3 +1,4 @@
+import { jobSpec } from '#core/queue/job'
 import TenantContext from '#core/tenancy/tenant_context'
 import LiveEvents from '#core/live/live_events'
 import ChargingOrder, { type AbnormalReason } from '#models/charging_order'
@@ -6,9 +7,9 @@ import RemoteControl from '#services/orders/remote_control'
 import Settlement from '#services/orders/settlement'
 
 /** The watchdog's job (app/jobs/charging_jobs.ts handles it; the worker runs it every minute). */
-export const CHARGING_WATCHDOG = { name: 'charging.watchdog', queue: 'charging' } as const
 /** It takes no payload: each run looks at every tenant. */
 export type ChargingWatchdogPayload = Record<string, never>
+export const CHARGING_WATCHDOG = jobSpec<ChargingWatchdogPayload>('charging.watchdog', 'charging')
 
 /** How long an authorised order waits for the pile to confirm the start. */
 export const START_TIMEOUT_SECONDS = 180

@@ -1,5 +1,5 @@
 import app from '@adonisjs/core/services/app'
-import type { JobDefinition } from '#core/queue/job'
+import { jobSpec } from '#core/queue/job'
 
 /*
 | The jobs of the `exports` queue, declared beside the exports: their names
@@ -13,17 +13,18 @@ export type ExpireExportsPayload = Record<string, never>
 export type MonthlyStatementsPayload = { day?: string }
 
 /** Makes the file of one 下载中心 export; failures are recorded on the export, not retried. */
-export const RUN_EXPORT = { name: 'exports.run', queue: 'exports' } as const
+export const RUN_EXPORT = jobSpec<RunExportPayload>('exports.run', 'exports')
 /** Deletes the files of exports past their keeping time; they show 已过期 (scheduled). */
-export const EXPIRE_EXPORTS = { name: 'exports.expire', queue: 'exports' } as const
+export const EXPIRE_EXPORTS = jobSpec<ExpireExportsPayload>('exports.expire', 'exports')
 /** On the 1st (Shanghai): last month's statement of every active project (scheduled). */
-export const MONTHLY_STATEMENTS = { name: 'exports.monthly-statements', queue: 'exports' } as const
+export const MONTHLY_STATEMENTS = jobSpec<MonthlyStatementsPayload>(
+  'exports.monthly-statements',
+  'exports'
+)
 
 /** Queues the file of a recorded export. */
 export async function dispatchExport(tenantId: number, exportId: number) {
   const queue = await app.container.make('queue')
-  // The queue routes a job by its name and queue alone; the handler is in app/jobs.
-  const job = RUN_EXPORT as unknown as JobDefinition<RunExportPayload>
   // One attempt: a failure is shown in 下载中心 with its reason, and staff retry it.
-  await queue.dispatch(job, { tenantId, exportId }, { attempts: 1 })
+  await queue.dispatch(RUN_EXPORT, { tenantId, exportId }, { attempts: 1 })
 }

@@ -1,5 +1,5 @@
 import app from '@adonisjs/core/services/app'
-import type { JobDefinition } from '#core/queue/job'
+import { jobSpec } from '#core/queue/job'
 
 export type SendDeviceCommandPayload = { commandId: number }
 
@@ -9,13 +9,14 @@ export type SendDeviceCommandPayload = { commandId: number }
  * commands, so services queue it without importing the gateway; its
  * handler (app/jobs/gateway_jobs.ts) runs in the gateway process only.
  */
-export const SEND_DEVICE_COMMAND = { name: 'gateway.send-command', queue: 'gateway' } as const
+export const SEND_DEVICE_COMMAND = jobSpec<SendDeviceCommandPayload>(
+  'gateway.send-command',
+  'gateway'
+)
 
 /** Queues a stored device command for the gateway, after the row committed. */
 export async function dispatchDeviceCommand(commandId: number) {
   const queue = await app.container.make('queue')
-  // The queue routes a job by its name and queue alone; the handler is the gateway's.
-  const job = SEND_DEVICE_COMMAND as unknown as JobDefinition<SendDeviceCommandPayload>
   // One attempt: a command a pile did not answer is reported, not repeated blindly.
-  await queue.dispatch(job, { commandId }, { attempts: 1 })
+  await queue.dispatch(SEND_DEVICE_COMMAND, { commandId }, { attempts: 1 })
 }
