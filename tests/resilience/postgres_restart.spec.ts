@@ -1,6 +1,6 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -27,11 +27,17 @@ const PAYMENTS = 30
 /** While the database is down, an answer must come this fast: a hang is a failure. */
 const ANSWER_WITHIN_MS = 5_000
 const DRILL_DATABASE = 'pilehub_drill'
-const PG_PORT = Number(process.env.DRILL_PG_PORT ?? EMBEDDED_DEFAULTS.port + 1)
+/**
+ * A port free at the start of the drill, unless DRILL_PG_PORT names one: a
+ * fixed port can be taken by any listener or outgoing socket of the run (it
+ * lies in Linux's ephemeral range), and PostgreSQL then cannot start.
+ */
+const FIXED_PG_PORT = Number(process.env.DRILL_PG_PORT ?? 0)
+let pgPort = FIXED_PG_PORT
 const root = fileURLToPath(app.appRoot)
 
 function drillUrl(database: string, role: { user: string; password: string } = EMBEDDED_DEFAULTS) {
-  return `postgres://${role.user}:${role.password}@127.0.0.1:${PG_PORT}/${database}`
+  return `postgres://${role.user}:${role.password}@127.0.0.1:${pgPort}/${database}`
 }
 
 /** The app's children run on the drill's database only (not the embedded one of this run). */
@@ -60,7 +66,7 @@ console.log('drill postgres ready')
 `
 
 function holderEnv() {
-  const holder: NodeJS.ProcessEnv = { ...process.env, EMBEDDED_PG_PORT: String(PG_PORT) }
+  const holder: NodeJS.ProcessEnv = { ...process.env, EMBEDDED_PG_PORT: String(pgPort) }
   for (const name of [
     'DATABASE_URL',
     'DATABASE_OWNER_URL',
@@ -164,20 +170,36 @@ test.group('resilience: PostgreSQL restarted under load', (group) => {
   const children: ChildProcess[] = []
   let server: { dataDir: string; pid: number } | undefined
 
+  /**
+   * A start is tried three times: what the drill tests is the app, and a
+   * socket of another process that briefly holds the port must not fail it.
+   */
   async function startPostgres() {
-    const holder = await startChild(
-      ['--import=@poppinss/ts-exec', '--input-type=module', '-e', HOLDER],
-      'drill postgres ready',
-      holderEnv()
-    )
-    children.push(holder.child)
-    server = await postmaster()
+    const failures: string[] = []
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        const holder = await startChild(
+          ['--import=@poppinss/ts-exec', '--input-type=module', '-e', HOLDER],
+          'drill postgres ready',
+          holderEnv()
+        )
+        children.push(holder.child)
+        server = await postmaster()
+        return
+      } catch (error) {
+        failures.push(String(error))
+        console.warn(`drill postgres: start ${attempt} of 3 failed: ${error}`)
+        await new Promise((resolve) => setTimeout(resolve, 2000))
+      }
+    }
+    throw new Error(`the drill PostgreSQL did not start: ${failures.join(' || ')}`)
   }
 
   // Everything the drill started goes, even when it failed half-way.
   group.each.teardown(async () => {
     for (const child of children.reverse()) await kill(child)
     if (server) await stopPostgres(server)
+    if (server && !FIXED_PG_PORT) await rm(server.dataDir, { recursive: true, force: true })
   })
 
   test('requests fail cleanly while it is down; afterwards everything works, postings land once', async ({
@@ -187,6 +209,7 @@ test.group('resilience: PostgreSQL restarted under load', (group) => {
     const gateway = await startSandboxGateway()
     cleanup(() => gateway.close())
 
+    if (!FIXED_PG_PORT) pgPort = await freePort()
     await startPostgres()
     await ownerQuery('postgres', `DROP DATABASE IF EXISTS ${DRILL_DATABASE} WITH (FORCE)`)
     await ownerQuery('postgres', `CREATE DATABASE ${DRILL_DATABASE}`)
