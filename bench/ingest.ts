@@ -13,10 +13,22 @@
 | Baseline: the same load against a bare TCP echo server (DNY, JUY bytes)
 | and a bare WebSocket echo server (OCPP) in their own process
 | (bench/ingest_echo.ts).
+|
+| Scale-out (issue 16): the same load against two gateway processes behind
+| HAProxy (the configuration `npm run cluster` writes; JUY's embedded broker
+| balanced like the TCP protocols), against one gateway behind the same
+| balancer as its baseline; then both again at saturation (every pile
+| reporting every BENCH_INGEST_SATURATION_MS, default 100 ms).
 */
+import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer, type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import pg from 'pg'
+import { haproxyConfig, type Endpoint } from '../bin/haproxy_config.js'
 import { bootBench, finish, ownerUrl, report, startChild, stopChild, type Figure } from './lib.js'
 import type { LoadPlan, Protocol, ProtocolResult } from './ingest_load.js'
 
@@ -24,6 +36,7 @@ const PILES = Number(process.env.BENCH_PILES ?? 1_000)
 const PORTS = 10
 const INTERVAL_MS = Number(process.env.BENCH_INGEST_INTERVAL_MS ?? 1_000)
 const SECONDS = Number(process.env.BENCH_INGEST_SECONDS ?? 40)
+const SATURATION_MS = Number(process.env.BENCH_INGEST_SATURATION_MS ?? 100)
 const WARMUP_SECONDS = 10
 const NAME_PREFIX = 'ingest-bench-'
 const LISTEN = {
@@ -163,22 +176,19 @@ async function transactions(pool: pg.Pool) {
 }
 
 /**
- * Runs the load child against `plan`'s targets; with `gatewayPid`, measures
- * that process's, PostgreSQL's and the load's CPU and the transactions over the window.
+ * Runs the load child against `plan`'s targets; measures the servers'
+ * (gateways' or echo's), PostgreSQL's and the load's CPU and the
+ * transactions over the window.
  */
 async function runLoad(
-  plan: Omit<
-    LoadPlan,
-    'keys' | 'ports' | 'intervalMs' | 'warmupSeconds' | 'seconds' | 'loginConcurrency'
-  >,
+  plan: Omit<LoadPlan, 'keys' | 'ports' | 'warmupSeconds' | 'seconds' | 'loginConcurrency'>,
   pool: pg.Pool,
-  serverPid: number
+  serverPids: number[]
 ) {
   const full: LoadPlan = {
     ...plan,
     keys,
     ports: PORTS,
-    intervalMs: INTERVAL_MS,
     warmupSeconds: WARMUP_SECONDS,
     seconds: SECONDS,
     loginConcurrency: 50,
@@ -190,7 +200,7 @@ async function runLoad(
   )
   const pids = postgresPids()
   const before = {
-    server: cpuSeconds([serverPid]),
+    server: cpuSeconds(serverPids),
     postgres: cpuSeconds(pids),
     load: cpuSeconds([child.pid!]),
     transactions: await transactions(pool),
@@ -207,7 +217,7 @@ async function runLoad(
   })
   const seconds = (performance.now() - started) / 1000
   const usage = {
-    serverCpu: (cpuSeconds([serverPid]) - before.server) / seconds,
+    serverCpu: (cpuSeconds(serverPids) - before.server) / seconds,
     postgresCpu: (cpuSeconds(postgresPids()) - before.postgres) / seconds,
     loadCpu: (cpuSeconds([child.pid!]) - before.load) / seconds,
     transactions: (await transactions(pool)) - before.transactions,
@@ -224,39 +234,109 @@ const setupSeconds = (performance.now() - setupStarted) / 1000
 // The embedded broker, whatever the environment says about an outside one.
 const environment = { ...process.env }
 delete environment.JUY_MQTT_URL
-const gateway = await startChild(
-  ['ace.js', 'gateway'],
-  {
-    ...environment,
-    // As for migrations in lib.ts: the bench database as given, not the default one.
-    PILEHUB_EMBEDDED_DATABASE: '',
-    LOG_LEVEL: 'warn',
-    GATEWAY_PLUGINS: Object.values(PLUGIN_OF).join(','),
-    DNY_TCP_HOST: '127.0.0.1',
-    DNY_TCP_PORT: String(LISTEN.dny),
-    JUY_MQTT_HOST: '127.0.0.1',
-    JUY_MQTT_PORT: String(LISTEN.juy),
-    OCPP_WS_HOST: '127.0.0.1',
-    OCPP_WS_PORT: String(LISTEN.ocpp),
-  },
-  'gateway ready'
-)
-let measured
-try {
-  measured = await runLoad(
+
+type Listen = Record<Protocol, number>
+
+function startGateway(listen: Listen) {
+  return startChild(
+    ['ace.js', 'gateway'],
     {
-      mode: 'gateway',
-      targets: {
-        dny: `tcp://127.0.0.1:${LISTEN.dny}`,
-        juy: `mqtt://127.0.0.1:${LISTEN.juy}`,
-        ocpp: `ws://127.0.0.1:${LISTEN.ocpp}/ocpp`,
-      },
+      ...environment,
+      // As for migrations in lib.ts: the bench database as given, not the default one.
+      PILEHUB_EMBEDDED_DATABASE: '',
+      LOG_LEVEL: 'warn',
+      GATEWAY_PLUGINS: Object.values(PLUGIN_OF).join(','),
+      DNY_TCP_HOST: '127.0.0.1',
+      DNY_TCP_PORT: String(listen.dny),
+      JUY_MQTT_HOST: '127.0.0.1',
+      JUY_MQTT_PORT: String(listen.juy),
+      OCPP_WS_HOST: '127.0.0.1',
+      OCPP_WS_PORT: String(listen.ocpp),
     },
-    pool,
-    gateway.child.pid!
+    'gateway ready'
   )
-} finally {
-  await stopChild(gateway.child)
+}
+
+function targetsAt(listen: Listen) {
+  return {
+    dny: `tcp://127.0.0.1:${listen.dny}`,
+    juy: `mqtt://127.0.0.1:${listen.juy}`,
+    ocpp: `ws://127.0.0.1:${listen.ocpp}/ocpp`,
+  }
+}
+
+/** One gateway on the fixed LISTEN ports, measured at `intervalMs`. */
+async function measureOneGateway(intervalMs: number) {
+  const gateway = await startGateway(LISTEN)
+  try {
+    return await runLoad({ mode: 'gateway', intervalMs, targets: targetsAt(LISTEN) }, pool, [
+      gateway.child.pid!,
+    ])
+  } finally {
+    await stopChild(gateway.child)
+  }
+}
+
+async function freePort() {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/**
+ * `count` gateways on ports of their own behind HAProxy, which listens on
+ * LISTEN's ports + 100, measured at `intervalMs`.
+ */
+async function measureBehindBalancer(count: number, intervalMs: number) {
+  console.log(`ingest: ${count} gateway(s) behind HAProxy, every ${intervalMs} ms`)
+  const protocols = Object.keys(PLUGIN_OF) as Protocol[]
+  const own: Listen[] = []
+  for (let index = 0; index < count; index++) {
+    own.push({ dny: await freePort(), juy: await freePort(), ocpp: await freePort() })
+  }
+  const listen = { dny: LISTEN.dny + 100, juy: LISTEN.juy + 100, ocpp: LISTEN.ocpp + 100 }
+  const loopback = (port: number): Endpoint => ({ host: '127.0.0.1', port })
+  const folder = await mkdtemp(join(tmpdir(), 'ingest-haproxy-'))
+  const configFile = join(folder, 'haproxy.cfg')
+  await writeFile(
+    configFile,
+    haproxyConfig({
+      web: { listen: loopback(await freePort()), servers: [loopback(await freePort())] },
+      devices: protocols.map((protocol) => ({
+        name: protocol,
+        listen: loopback(listen[protocol]),
+        servers: own.map((ports) => loopback(ports[protocol])),
+      })),
+    })
+  )
+  const gateways = []
+  let balancer
+  try {
+    for (const ports of own) gateways.push(await startGateway(ports))
+    // Started after the gateways, HAProxy finds every one up at its first check.
+    balancer = spawn('haproxy', ['-db', '-f', configFile], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    })
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    return await runLoad({ mode: 'gateway', intervalMs, targets: targetsAt(listen) }, pool, [
+      ...gateways.map((gateway) => gateway.child.pid!),
+      balancer.pid!,
+    ])
+  } finally {
+    for (const gateway of gateways) await stopChild(gateway.child)
+    if (balancer) await stopChild(balancer)
+    await rm(folder, { recursive: true, force: true })
+  }
+}
+
+const measured = await measureOneGateway(INTERVAL_MS)
+const scaleOut = {
+  one: await measureBehindBalancer(1, INTERVAL_MS),
+  two: await measureBehindBalancer(2, INTERVAL_MS),
+  oneSaturated: await measureBehindBalancer(1, SATURATION_MS),
+  twoSaturated: await measureBehindBalancer(2, SATURATION_MS),
 }
 
 const echo = await startChild(
@@ -270,6 +350,7 @@ try {
   baseline = await runLoad(
     {
       mode: 'echo',
+      intervalMs: INTERVAL_MS,
       targets: {
         dny: `tcp://127.0.0.1:${ports.tcp}`,
         juy: `tcp://127.0.0.1:${ports.tcp}`,
@@ -277,7 +358,7 @@ try {
       },
     },
     pool,
-    echo.child.pid!
+    [echo.child.pid!]
   )
 } finally {
   await stopChild(echo.child)
@@ -329,6 +410,38 @@ figures.push(
   },
   { name: 'all ack p50', value: gatewayRun.total.p50, unit: 'ms', baseline: echoRun.total.p50 },
   { name: 'all ack p99', value: gatewayRun.total.p99, unit: 'ms', baseline: echoRun.total.p99 }
+)
+const runFigures = (name: string, ours: typeof measured, reference: typeof measured): Figure[] => [
+  {
+    name: `${name} frames`,
+    value: rate(ours.result, totalFrames(ours.result)),
+    unit: 'frames/s',
+    baseline: rate(reference.result, totalFrames(reference.result)),
+    details: {
+      serversCpuCores: { value: ours.usage.serverCpu, baseline: reference.usage.serverCpu },
+      postgresCpuCores: { value: ours.usage.postgresCpu, baseline: reference.usage.postgresCpu },
+      loadCpuCores: { value: ours.usage.loadCpu, baseline: reference.usage.loadCpu },
+      protocols: { value: ours.result.protocols, baseline: reference.result.protocols },
+    },
+  },
+  {
+    name: `${name} ack p99`,
+    value: ours.result.total.p99,
+    unit: 'ms',
+    baseline: reference.result.total.p99,
+  },
+]
+figures.push(
+  ...runFigures(
+    `two gateways vs one behind HAProxy, every ${INTERVAL_MS} ms:`,
+    scaleOut.two,
+    scaleOut.one
+  ),
+  ...runFigures(
+    `two gateways vs one behind HAProxy, saturated (every ${SATURATION_MS} ms):`,
+    scaleOut.twoSaturated,
+    scaleOut.oneSaturated
+  )
 )
 console.log(
   `ingest: gateway ${measured.usage.serverCpu.toFixed(2)} cores, PostgreSQL ` +
