@@ -1,148 +1,43 @@
 import { test } from '@japa/runner'
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer, type AddressInfo } from 'node:net'
-import { tmpdir, userInfo } from 'node:os'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
 import mqtt from 'mqtt'
 import type { VendorAdapter } from '#sdk/contracts/vendor'
 import juy from '../index.js'
 import { encodeDeviceMqttMessage } from '../protocol/codec.js'
 import { JuySimulator } from '../simulator.js'
+import { GATEWAY, startMosquitto, type Mosquitto } from './mosquitto_broker.js'
 import { RecordingSink, TestDevice, recordingLogger, waitFor } from './support.js'
 
 /*
-| External broker mode against a real mosquitto (Debian's package, which
-| .ci/run installs when missing), configured as the README says: no
-| anonymous clients, a password per pile (username = IMEI), the pattern ACL
-| that keeps each pile to its own topics, and the username as client id.
+| External broker mode against a real mosquitto configured as the README
+| says (mosquitto_broker.ts): the broker keeps piles to their own accounts
+| and topics; the adapter handles and commands them through it.
 */
 
-const GATEWAY = { username: 'pilehub-gateway', password: 'gateway-secret' }
 const PILE_A = { imei: '861197062934387', password: 'secret-a' }
 const PILE_B = { imei: '867924060525709', password: 'secret-b' }
 const SIMULATED = { imei: '860000000000011', password: 'secret-sim' }
 
-const run = promisify(execFile)
-
-function binary(name: string, directories: string[]) {
-  const found = directories.map((dir) => join(dir, name)).find((path) => existsSync(path))
-  if (!found) throw new Error(`${name} not found: apt-get install -y mosquitto (.ci/run does)`)
-  return found
-}
-
-async function freePort() {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
-/** A mosquitto of its own, on a free port, with a generated config in a temp dir. */
-async function startMosquitto() {
-  const dir = await mkdtemp(join(tmpdir(), 'juy-mosquitto-'))
-  const passwd = join(dir, 'passwd')
-  const mosquittoPasswd = binary('mosquitto_passwd', ['/usr/bin', '/usr/sbin'])
-  for (const [index, { username, password }] of [
-    GATEWAY,
-    ...[PILE_A, PILE_B, SIMULATED].map((pile) => ({
-      username: pile.imei,
-      password: pile.password,
-    })),
-  ].entries()) {
-    await run(mosquittoPasswd, [...(index === 0 ? ['-c'] : []), '-b', passwd, username, password])
-  }
-  await writeFile(
-    join(dir, 'acl'),
-    [
-      `user ${GATEWAY.username}`,
-      'topic read JUY/D2S/+/+/DEV',
-      'topic write JUY/S2D/+/+/SERVER',
-      '',
-      'pattern write JUY/D2S/%u/+/DEV',
-      'pattern read JUY/S2D/%u/+/SERVER',
-      '',
-    ].join('\n')
-  )
-  const port = await freePort()
-  const config = join(dir, 'mosquitto.conf')
-  await writeFile(
-    config,
-    [
-      `listener ${port} 127.0.0.1`,
-      'allow_anonymous false',
-      `password_file ${passwd}`,
-      `acl_file ${join(dir, 'acl')}`,
-      'use_username_as_clientid true',
-      'persistence false',
-      'log_dest stderr',
-      // Started as root, mosquitto 2 switches to the user `mosquitto`, which
-      // could not read this temp dir: stay the user we are.
-      `user ${userInfo().username}`,
-      '',
-    ].join('\n')
-  )
-  const child: ChildProcess = spawn(
-    binary('mosquitto', ['/usr/sbin', '/usr/bin', '/usr/local/sbin']),
-    ['-c', config],
-    { stdio: ['ignore', 'ignore', 'pipe'] }
-  )
-  let output = ''
-  child.stderr!.on('data', (chunk) => (output = (output + chunk).slice(-4000)))
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve())
-    child.once('error', (error) => {
-      output += String(error)
-      resolve()
-    })
-  })
-  const running = () => child.exitCode === null && child.signalCode === null
-  const stop = async () => {
-    if (running()) child.kill('SIGTERM')
-    await exited
-    await rm(dir, { recursive: true, force: true })
-  }
-  const url = `mqtt://127.0.0.1:${port}`
-  try {
-    // Ready once the gateway's account can sign in.
-    for (let attempt = 1; ; attempt++) {
-      if (!running()) throw new Error(`mosquitto exited: ${output}`)
-      try {
-        const probe = await mqtt.connectAsync(url, { ...GATEWAY, reconnectPeriod: 0 })
-        await probe.endAsync()
-        break
-      } catch (error) {
-        if (attempt === 100) throw new Error(`mosquitto not ready: ${output} ${error}`)
-        await new Promise((resolve) => setTimeout(resolve, 50))
-      }
-    }
-  } catch (error) {
-    await stop()
-    throw error
-  }
-  return { url, stop }
-}
-
 test.group('vendor-juy against a real mosquitto (external broker)', (group) => {
-  let mosquitto: Awaited<ReturnType<typeof startMosquitto>>
+  let mosquitto: Mosquitto
   let adapter: VendorAdapter
   let sink: RecordingSink
   let devices: TestDevice[] = []
 
   group.setup(async () => {
-    mosquitto = await startMosquitto()
+    mosquitto = await startMosquitto({
+      piles: Object.fromEntries(
+        [PILE_A, PILE_B, SIMULATED].map(({ imei, password }) => [imei, password])
+      ),
+    })
     return () => mosquitto.stop()
   })
 
   group.each.setup(async () => {
     const settings = await juy.validateConfig({
       mode: 'external',
-      url: mosquitto.url,
+      url: mosquitto.gatewayUrl,
       ...GATEWAY,
-      clientId: 'pilehub-gateway-test',
+      commandTimeoutSeconds: 2,
     })
     adapter = await juy.create(settings, {
       tenantId: null,
@@ -259,6 +154,19 @@ test.group('vendor-juy against a real mosquitto (external broker)', (group) => {
     assert.isFalse(dropped)
     assert.isTrue(real.client.connected)
     assert.deepEqual(adapter.connected().sort(), [PILE_A.imei, PILE_B.imei].sort())
+  })
+
+  test('a command the pile does not answer times out', async ({ assert }) => {
+    const device = await pile(PILE_A.imei, PILE_A.password)
+    await device.login()
+    assert.deepEqual(await adapter.send(PILE_A.imei, { type: 'stop', portNo: 1 }), {
+      status: 'timeout',
+    })
+    assert.lengthOf(device.of('stop'), 1)
+    // Not an IMEI: no topic to publish on.
+    assert.deepEqual(await adapter.send('NO-SUCH-PILE', { type: 'stop', portNo: 1 }), {
+      status: 'not_connected',
+    })
   })
 
   test('a pile with its password charges: login, swipe, end', async ({ assert }) => {
