@@ -19,6 +19,7 @@ const gatewayConfig = {
           url: env.get('JUY_MQTT_URL'),
           username: env.get('JUY_MQTT_USERNAME'),
           password: env.get('JUY_MQTT_PASSWORD'),
+          sharedGroup: env.get('JUY_MQTT_SHARE_GROUP'),
         }
       : {
           mode: 'embedded',

@@ -47,6 +47,7 @@ const env = await Env.create(new URL('../', import.meta.url), {
   JUY_MQTT_URL: Env.schema.string.optional(),
   JUY_MQTT_USERNAME: Env.schema.string.optional(),
   JUY_MQTT_PASSWORD: Env.schema.string.optional(),
+  JUY_MQTT_SHARE_GROUP: Env.schema.string.optional(),
   JUY_MQTT_HOST: Env.schema.string.optional(),
   JUY_MQTT_PORT: Env.schema.number.optional(),
   OCPP_WS_HOST: Env.schema.string.optional(),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Logger } from '@adonisjs/core/logger'
-import mqtt, { type MqttClient } from 'mqtt'
+import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt'
 import type {
   VendorAdapter,
   VendorCommand,
@@ -32,11 +32,16 @@ import {
   type JuyServerMessage,
 } from './protocol/codec.js'
 import { JUY_COMMANDS, JUY_START_RESULTS, JUY_STOP_RESULTS } from './protocol/codes.js'
+import { isImei } from './protocol/frame.js'
 import type { JuyEnergyUnit } from './protocol/message_definition.js'
 import {
   JUY_DEVICE_TOPIC_FILTER,
+  JUY_WILL_TOPIC_FILTER,
+  deviceCommandFilter,
+  parseWillTopic,
   readDeviceMqttFrame,
   readServerMqttFrame,
+  serverCommandFilter,
   type JuyTopicCommandFormat,
 } from './protocol/mqtt.js'
 
@@ -49,8 +54,9 @@ export interface JuyAdapterConfig {
   url?: string
   username?: string
   password?: string
+  /** External: the client id's prefix; each gateway adds a random suffix, so none takes over another. */
   clientId?: string
-  /** External: several gateways share the device topics through `$share/<group>/...`. */
+  /** External: the gateways share the device topics through `$share/<group>/...`. */
   sharedGroup?: string
   commandFormat: JuyTopicCommandFormat
   cardNumberFormat: CardNumberFormat
@@ -78,11 +84,28 @@ const START_MODE = { qr: 1, card: 2 } as const
 const WATT_HOURS_PER_UNIT: Record<JuyEnergyUnit, number> = { centi_kwh: 10, milli_kwh: 1 }
 /** What an unknown device may say while it waits to be claimed: who it is, that it lives. */
 const CLAIMABLE = new Set<JuyDeviceMessage['type']>(['login', 'heartbeat'])
+export const DEFAULT_SHARE_GROUP = 'pilehub'
+/**
+ * External broker (MQTT 5): which subscription a message came through.
+ * HANDLE, the shared one: this gateway alone handles the message. WATCH, on
+ * every gateway: command replies, end reports, stops sent and wills, so
+ * each gateway keeps the per-pile state the others' traffic changes.
+ */
+const HANDLE = 1
+const WATCH = 2
+/** Device messages every gateway watches (besides wills). */
+const WATCHED_DEVICE_COMMANDS = [
+  JUY_COMMANDS.start,
+  JUY_COMMANDS.stop,
+  JUY_COMMANDS.endReport,
+  JUY_COMMANDS.queryParameters,
+  JUY_COMMANDS.setParameters,
+]
 
 interface Pile {
   imei: string
   portCount: number | null
-  /** The core let it in (login or heartbeat decision). */
+  /** The core let it in (login or heartbeat decision handled here). */
   accepted: boolean
   online: boolean
   heartbeatSeconds: number
@@ -92,13 +115,15 @@ interface Pile {
   /** …and at most `maxQueuedMessages` wait there; more are dropped. */
   queued: number
   /**
-   * Our order number behind each wire order number we sent, kept past the
-   * end so that resent end reports carry it too (the oldest go first).
+   * Our order number behind each wire order number this gateway sent, kept
+   * past the end so that resent end reports carry it too (the oldest go
+   * first). A cache: without it, events carry the wire number as
+   * `transactionRef` and the core finds the order (by that, or the port's).
    */
   orders: Map<number, string>
-  /** The wire order charging on each port, as last confirmed. */
+  /** The wire order charging on each port, as last confirmed (by any gateway's pile reply). */
   charging: Map<number, number>
-  /** Wire orders we asked to stop: their "manual" end is a remote stop. */
+  /** Wire orders asked to stop (by any gateway): their "manual" end is a remote stop. */
   remoteStops: Map<number, true>
 }
 
@@ -118,7 +143,7 @@ export class JuyAdapter implements VendorAdapter {
   #sink: VendorEventSink | null = null
   #sweep: NodeJS.Timeout | null = null
   #piles = new Map<string, Pile>()
-  /** Command replies awaited, by IMEI, command and (when the reply names one) port. */
+  /** Command replies awaited, by IMEI, command and what the reply names of it (port, order). */
   #waiters = new Map<string, Waiter>()
   /**
    * Embedded broker: IMEIs signed in as unknown devices (unproven, not
@@ -161,14 +186,17 @@ export class JuyAdapter implements VendorAdapter {
       url = this.config.url
       credentials = { username: this.config.username, password: this.config.password }
     }
+    const external = this.config.mode === 'external'
     const client = await mqtt.connectAsync(url, {
       ...credentials,
-      clientId: this.config.clientId ?? `pilehub-gateway-${randomBytes(4).toString('hex')}`,
+      clientId: `${this.config.clientId ?? 'pilehub-gateway'}-${randomBytes(4).toString('hex')}`,
       clean: true,
       reconnectPeriod: 2_000,
+      // Subscription identifiers tell a shared delivery from a watched one (aedes speaks 3.1.1).
+      ...(external ? { protocolVersion: 5 as const } : {}),
     })
     this.#client = client
-    client.on('message', (topic, payload) => this.#receive(topic, payload))
+    client.on('message', (topic, payload, packet) => this.#receive(topic, payload, packet))
     client.on('error', (error) =>
       this.#log.warn('juy:broker', { err: error.message }, 'vendor-juy: broker error')
     )
@@ -179,7 +207,8 @@ export class JuyAdapter implements VendorAdapter {
       )
     })
     await this.#subscribe()
-    this.#sweep = setInterval(() => this.#sweepSilent(), SWEEP_MS)
+    // External: silence is the core's offline sweep's to judge, once for all gateways (README).
+    if (!external) this.#sweep = setInterval(() => this.#sweepSilent(), SWEEP_MS)
     this.logger.info({ endpoint: this.endpoint() }, 'vendor-juy: started')
   }
 
@@ -205,16 +234,19 @@ export class JuyAdapter implements VendorAdapter {
   }
 
   connected() {
+    const now = Date.now()
+    // External: the piles heard from here lately; the others' messages went to other gateways.
+    const recent = (pile: Pile) =>
+      this.config.mode === 'embedded' ||
+      now - pile.lastSeenAt <= MISSED_HEARTBEATS * pile.heartbeatSeconds * 1000
     return [...this.#piles.values()]
-      .filter((pile) => pile.online && pile.accepted)
+      .filter((pile) => pile.online && pile.accepted && recent(pile))
       .map((pile) => pile.imei)
   }
 
   async send(deviceKey: string, command: VendorCommand): Promise<VendorCommandOutcome> {
-    const pile = this.#piles.get(deviceKey)
-    if (!pile || !pile.online || !pile.accepted || !this.#client) {
-      return { status: 'not_connected' }
-    }
+    const pile = this.#reachable(deviceKey)
+    if (!pile) return { status: 'not_connected' }
     const outcome = await this.#send(pile, command)
     if (command.commandId !== null && command.commandId !== undefined) {
       await this.#sink!.commandResult({
@@ -241,15 +273,49 @@ export class JuyAdapter implements VendorAdapter {
     }
   }
 
+  /**
+   * Embedded: a pile connected here that the core accepted. External: any
+   * IMEI, while the broker link is up. Its messages may all have reached
+   * other gateways; the core sends commands only to piles it has online.
+   */
+  #reachable(deviceKey: string) {
+    if (!this.#client?.connected) return null
+    if (this.config.mode === 'external') return isImei(deviceKey) ? this.#record(deviceKey) : null
+    const pile = this.#piles.get(deviceKey)
+    return pile?.online && pile.accepted ? pile : null
+  }
+
   get #codecOptions(): JuyCodecOptions {
     return { tierLayout: this.config.tierLayout, energyUnit: this.config.energyUnit }
   }
 
   async #subscribe() {
-    const filter = this.config.sharedGroup
-      ? `$share/${this.config.sharedGroup}/${JUY_DEVICE_TOPIC_FILTER}`
-      : JUY_DEVICE_TOPIC_FILTER
-    await this.#client?.subscribeAsync(filter, { qos: 1 })
+    const client = this.#client
+    if (!client) return
+    if (this.config.mode === 'embedded') {
+      await client.subscribeAsync(JUY_DEVICE_TOPIC_FILTER, { qos: 1 })
+      return
+    }
+    const group = this.config.sharedGroup ?? DEFAULT_SHARE_GROUP
+    const options = { commandFormat: this.config.commandFormat }
+    const watched = [
+      ...WATCHED_DEVICE_COMMANDS.map((command) => deviceCommandFilter(command, options)),
+      serverCommandFilter(JUY_COMMANDS.stop, options),
+      JUY_WILL_TOPIC_FILTER,
+    ]
+    const granted = [
+      ...(await client.subscribeAsync(`$share/${group}/${JUY_DEVICE_TOPIC_FILTER}`, {
+        qos: 1,
+        properties: { subscriptionIdentifier: HANDLE },
+      })),
+      ...(await client.subscribeAsync(watched, {
+        qos: 1,
+        properties: { subscriptionIdentifier: WATCH },
+      })),
+    ]
+    // MQTT 5 reason codes from 0x80 are refusals: the broker's ACL misses a rule (README).
+    const refused = granted.filter((grant) => grant.qos >= 0x80).map((grant) => grant.topic)
+    if (refused.length) throw new Error(`vendor-juy: the broker refused ${refused.join(', ')}`)
   }
 
   #identified(imei: string, decision: VendorIdentityDecision) {
@@ -257,9 +323,21 @@ export class JuyAdapter implements VendorAdapter {
     else this.#unclaimed.delete(imei)
   }
 
-  #receive(topic: string, payload: Buffer) {
+  #receive(topic: string, payload: Buffer, packet: IPublishPacket) {
+    // Embedded: one subscription, on the only gateway.
+    const ids = [packet.properties?.subscriptionIdentifier ?? HANDLE].flat()
+    const handle = this.config.mode === 'embedded' || ids.includes(HANDLE)
+    const watch = this.config.mode === 'external' && ids.includes(WATCH)
+    const willOf = parseWillTopic(topic)
+    if (willOf) return this.#will(willOf, handle)
+    if (topic.startsWith('JUY/S2D/')) {
+      if (watch) this.#watchCommand(topic, payload)
+      return
+    }
     const read = readDeviceMqttFrame(topic, payload, { commandFormat: this.config.commandFormat })
     if (!read.ok) {
+      // The handling gateway logs it; a watched copy is the same message.
+      if (!handle) return
       this.#log.warn(
         `juy:message:${read.reason}`,
         { topic: topic.slice(0, 64), reason: read.reason, detail: read.detail },
@@ -270,51 +348,107 @@ export class JuyAdapter implements VendorAdapter {
     const { imei } = read.frame
     const pile = this.#pile(imei)
     pile.lastSeenAt = Date.now()
+    this.#enqueue(pile, async () => {
+      const decoded = await decodeDeviceMessage(read.frame, {
+        ...this.#codecOptions,
+        portCount: pile.portCount ?? undefined,
+      })
+      if (!handle) {
+        if (decoded.ok) this.#observe(pile, decoded.message)
+        return
+      }
+      if (!decoded.ok) {
+        this.#log.warn(
+          `juy:frame:${decoded.reason}`,
+          { imei, command: decoded.command, reason: decoded.reason, detail: decoded.detail },
+          'vendor-juy: frame refused'
+        )
+        return
+      }
+      if (this.#unclaimed.has(imei) && !CLAIMABLE.has(decoded.message.type)) {
+        this.#log.warn(
+          'juy:unclaimed',
+          { imei, type: decoded.message.type },
+          'vendor-juy: message of an unclaimed pile dropped'
+        )
+        return
+      }
+      await this.#handle(pile, decoded.message)
+    })
+  }
+
+  /** Per pile, work runs in arrival order, and a bounded amount of it waits. */
+  #enqueue(pile: Pile, work: () => Promise<void>) {
     // A pile (or the broker) sending faster than the core answers: drop, rather than queue without end.
     if (pile.queued >= this.config.limits.maxQueuedMessages) {
-      this.#log.warn('juy:queue_full', { imei }, 'vendor-juy: message dropped, queue full')
+      this.#log.warn(
+        'juy:queue_full',
+        { imei: pile.imei },
+        'vendor-juy: message dropped, queue full'
+      )
       return
     }
     pile.queued++
     pile.queue = pile.queue
-      .then(async () => {
-        const decoded = await decodeDeviceMessage(read.frame, {
-          ...this.#codecOptions,
-          portCount: pile.portCount ?? undefined,
-        })
-        if (!decoded.ok) {
-          this.#log.warn(
-            `juy:frame:${decoded.reason}`,
-            { imei, command: decoded.command, reason: decoded.reason, detail: decoded.detail },
-            'vendor-juy: frame refused'
-          )
-          return
-        }
-        if (this.#unclaimed.has(imei) && !CLAIMABLE.has(decoded.message.type)) {
-          this.#log.warn(
-            'juy:unclaimed',
-            { imei, type: decoded.message.type },
-            'vendor-juy: message of an unclaimed pile dropped'
-          )
-          return
-        }
-        await this.#handle(pile, decoded.message)
-      })
+      .then(work)
       .catch((error) => {
         // The sink or the broker failed: the pile resends what matters (end reports).
-        this.#log.warn('juy:unhandled', { err: error, imei }, 'vendor-juy: message not handled')
+        this.#log.warn(
+          'juy:unhandled',
+          { err: error, imei: pile.imei },
+          'vendor-juy: message not handled'
+        )
       })
       .finally(() => pile.queued--)
   }
 
+  /** A stop any gateway sent (watched): the charge's "manual" end will be a remote stop. */
+  #watchCommand(topic: string, payload: Buffer) {
+    const read = readServerMqttFrame(topic, payload, this.#mqttOptions)
+    if (!read.ok) return
+    const pile = this.#record(read.frame.imei)
+    this.#enqueue(pile, async () => {
+      const decoded = await decodeServerMessage(read.frame, this.#codecOptions)
+      if (decoded.ok && decoded.message.type === 'stop') {
+        remember(pile.remoteStops, decoded.message.orderNo, true)
+      }
+    })
+  }
+
+  /**
+   * External: the pile's connection dropped (its will). The gateway the
+   * shared subscription gave it to reports it, whatever it knew of the
+   * pile; the others only stop listing it. Embedded: the broker saw the
+   * connection close itself.
+   */
+  #will(imei: string, handle: boolean) {
+    if (this.config.mode === 'embedded') return
+    const pile = this.#record(imei)
+    pile.online = false
+    if (!handle) return
+    this.logger.info({ imei, why: 'will' }, 'vendor-juy: pile offline')
+    this.#enqueue(pile, () =>
+      this.#sink!.pileOffline(imei).catch((error) =>
+        this.logger.error({ err: error, imei }, 'vendor-juy: offline not recorded')
+      )
+    )
+  }
+
+  /** A pile that has just spoken. */
   #pile(imei: string) {
+    const pile = this.#record(imei)
+    pile.online = true
+    return pile
+  }
+
+  #record(imei: string) {
     let pile = this.#piles.get(imei)
     if (!pile) {
       pile = {
         imei,
         portCount: null,
         accepted: false,
-        online: true,
+        online: false,
         heartbeatSeconds: this.config.heartbeatSeconds,
         lastSeenAt: Date.now(),
         queue: Promise.resolve(),
@@ -325,14 +459,39 @@ export class JuyAdapter implements VendorAdapter {
       }
       this.#piles.set(imei, pile)
     }
-    pile.online = true
     return pile
+  }
+
+  /**
+   * What any gateway must know of a pile's message, whichever handles it:
+   * replies settle the command waiting for them (here, if it was sent from
+   * here), and which order charges on which port.
+   */
+  #observe(pile: Pile, message: JuyDeviceMessage) {
+    switch (message.type) {
+      case 'start_reply':
+        if (message.result === 0) pile.charging.set(message.port, message.orderNo)
+        return this.#settle(
+          waiterKey(pile.imei, JUY_COMMANDS.start, message.port, message.orderNo),
+          message
+        )
+      case 'stop_reply':
+        return this.#settle(waiterKey(pile.imei, JUY_COMMANDS.stop, message.port), message)
+      case 'end_report':
+        if (pile.charging.get(message.port) === message.orderNo) pile.charging.delete(message.port)
+        return
+      case 'parameters':
+        return this.#settle(waiterKey(pile.imei, JUY_COMMANDS.queryParameters), message)
+      case 'set_parameters_reply':
+        return this.#settle(waiterKey(pile.imei, JUY_COMMANDS.setParameters), message)
+    }
   }
 
   async #handle(pile: Pile, message: JuyDeviceMessage) {
     const sink = this.#sink!
     const deviceKey = pile.imei
     const at = new Date()
+    this.#observe(pile, message)
     switch (message.type) {
       case 'login': {
         pile.portCount = message.portCount
@@ -369,7 +528,6 @@ export class JuyAdapter implements VendorAdapter {
       case 'card_auth':
         return this.#cardSwiped(pile, message)
       case 'start_reply': {
-        this.#settle(pile.imei, JUY_COMMANDS.start, message.port, message)
         if (message.result !== 0) {
           // A swipe's or a remote start the pile refused: the core closes the order at once.
           await sink.chargeStartFailed({
@@ -383,7 +541,6 @@ export class JuyAdapter implements VendorAdapter {
           })
           return
         }
-        pile.charging.set(message.port, message.orderNo)
         await sink.chargeStarted({
           deviceKey,
           portNo: message.port,
@@ -393,9 +550,6 @@ export class JuyAdapter implements VendorAdapter {
         })
         return
       }
-      case 'stop_reply':
-        this.#settle(pile.imei, JUY_COMMANDS.stop, message.port, message)
-        return
       case 'port_data':
         for (const port of message.ports) {
           const wire = pile.charging.get(port.port)
@@ -424,11 +578,10 @@ export class JuyAdapter implements VendorAdapter {
           'vendor-juy: local start acked'
         )
         return
+      case 'stop_reply':
       case 'parameters':
-        this.#settle(pile.imei, JUY_COMMANDS.queryParameters, null, message)
-        return
       case 'set_parameters_reply':
-        this.#settle(pile.imei, JUY_COMMANDS.setParameters, null, message)
+        // Replies to our commands: #observe settled them.
         return
     }
   }
@@ -510,7 +663,6 @@ export class JuyAdapter implements VendorAdapter {
       port: message.port,
       orderNo: message.orderNo,
     })
-    if (pile.charging.get(message.port) === message.orderNo) pile.charging.delete(message.port)
   }
 
   async #sendStart(
@@ -534,7 +686,7 @@ export class JuyAdapter implements VendorAdapter {
         ),
         availableFen: clampU32(command.balanceFen ?? 0),
       },
-      command.portNo
+      waiterKey(pile.imei, JUY_COMMANDS.start, command.portNo, wire)
     )
     if (!reply.ok) return reply.outcome
     if (reply.message.type !== 'start_reply') return { status: 'failed', detail: 'bad_reply' }
@@ -558,7 +710,7 @@ export class JuyAdapter implements VendorAdapter {
     const reply = await this.#request(
       pile,
       { type: 'stop', port: command.portNo, orderNo: wire },
-      command.portNo
+      waiterKey(pile.imei, JUY_COMMANDS.stop, command.portNo)
     )
     if (!reply.ok) return reply.outcome
     if (reply.message.type !== 'stop_reply') return { status: 'failed', detail: 'bad_reply' }
@@ -575,7 +727,11 @@ export class JuyAdapter implements VendorAdapter {
     pile: Pile,
     parameters: Record<string, string | number>
   ): Promise<VendorCommandOutcome> {
-    const query = await this.#request(pile, { type: 'query_parameters' }, null)
+    const query = await this.#request(
+      pile,
+      { type: 'query_parameters' },
+      waiterKey(pile.imei, JUY_COMMANDS.queryParameters)
+    )
     if (!query.ok) return query.outcome
     if (query.message.type !== 'parameters') return { status: 'failed', detail: 'bad_reply' }
     const merged = mergeParameters(parameterTable(query.message), parameters)
@@ -583,7 +739,7 @@ export class JuyAdapter implements VendorAdapter {
     const next: JuyServerMessage = { type: 'set_parameters', ...merged.table }
     const invalid = await this.#invalid(pile.imei, next)
     if (invalid) return { status: 'failed', detail: invalid }
-    const reply = await this.#request(pile, next, null)
+    const reply = await this.#request(pile, next, waiterKey(pile.imei, JUY_COMMANDS.setParameters))
     if (!reply.ok) return reply.outcome
     return { status: 'acked', result: { ...merged.table } }
   }
@@ -608,12 +764,11 @@ export class JuyAdapter implements VendorAdapter {
   async #request(
     pile: Pile,
     message: JuyServerMessage,
-    port: number | null
+    key: string
   ): Promise<
     { ok: true; message: JuyDeviceMessage } | { ok: false; outcome: VendorCommandOutcome }
   > {
     const command = encodeServerMqttMessage(pile.imei, message, this.#mqttOptions)
-    const key = waiterKey(pile.imei, command.payload.readUInt8(4), port)
     if (this.#waiters.has(key)) return { ok: false, outcome: { status: 'failed', detail: 'busy' } }
     const reply = new Promise<JuyDeviceMessage | null>((resolve) => {
       const timer = setTimeout(() => {
@@ -639,8 +794,8 @@ export class JuyAdapter implements VendorAdapter {
     return { ok: true, message: answer }
   }
 
-  #settle(imei: string, command: number, port: number | null, message: JuyDeviceMessage) {
-    this.#waiters.get(waiterKey(imei, command, port))?.resolve(message)
+  #settle(key: string, message: JuyDeviceMessage) {
+    this.#waiters.get(key)?.resolve(message)
   }
 
   async #publish(imei: string, message: JuyServerMessage) {
@@ -680,6 +835,10 @@ function remember<Value>(map: Map<number, Value>, key: number, value: Value) {
   if (map.size > REMEMBERED_ORDERS) map.delete(map.keys().next().value!)
 }
 
-function waiterKey(imei: string, command: number, port: number | null) {
-  return `${imei}:${command}:${port ?? '-'}`
+/**
+ * A start's reply names its order too: two gateways starting the same port
+ * at once each get their own answer.
+ */
+function waiterKey(imei: string, command: number, port: number | null = null, orderNo?: number) {
+  return `${imei}:${command}:${port ?? '-'}:${orderNo ?? '-'}`
 }

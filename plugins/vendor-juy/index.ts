@@ -1,7 +1,7 @@
 import vine from '@vinejs/vine'
 import { definePlugin } from '#sdk/define_plugin'
 import { edgeLimits, resolveEdgeLimits, type EdgeLimits } from '#sdk/device_edge'
-import { JuyAdapter } from './adapter.js'
+import { DEFAULT_SHARE_GROUP, JuyAdapter } from './adapter.js'
 
 /*
 | JUY "5AA5" e-bike piles over MQTT (see README.md). The gateway runs one
@@ -41,11 +41,12 @@ export default definePlugin({
       .requiredWhen('mode', '=', 'external'),
     username: vine.string().maxLength(128).optional(),
     password: vine.string().maxLength(256).optional(),
+    /** External: the client id's prefix (a random suffix keeps each gateway's own). */
     clientId: vine
       .string()
-      .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
+      .regex(/^[A-Za-z0-9_.:-]{1,48}$/)
       .optional(),
-    /** EMQX shared subscription group: several gateways split the piles' messages. */
+    /** External: the shared-subscription group the gateways split the piles' messages in. */
     sharedGroup: vine
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/)
@@ -74,7 +75,8 @@ export default definePlugin({
         username: config.username || undefined,
         password: config.password || undefined,
         clientId: config.clientId,
-        sharedGroup: config.sharedGroup,
+        sharedGroup:
+          config.mode === 'external' ? (config.sharedGroup ?? DEFAULT_SHARE_GROUP) : undefined,
         commandFormat: config.commandFormat ?? 'hex',
         cardNumberFormat: config.cardNumberFormat ?? 'hex',
         tierLayout: config.tierLayout ?? 'interleaved',

@@ -13,7 +13,7 @@ import {
 import { JUY_CARD_RESULTS, JUY_DEFAULT_TIER_POWERS_WATTS } from './protocol/codes.js'
 import type { JuyEnergyUnit, JuyTierLayout } from './protocol/message_definition.js'
 import { SimulationBase } from '#sdk/simulator'
-import { readServerMqttFrame, type JuyTopicCommandFormat } from './protocol/mqtt.js'
+import { readServerMqttFrame, willTopic, type JuyTopicCommandFormat } from './protocol/mqtt.js'
 import type { ParameterTable } from './protocol/parameter_table.js'
 import { cardNumberOf, parameterTable } from './mapping.js'
 
@@ -24,7 +24,8 @@ import { cardNumberOf, parameterTable } from './mapping.js'
 | curve (ramp, constant current, tapering), end by full / time / money /
 | energy / unplugging or on 0x84, and resend their end report until acked.
 | Each signs in with username and client id = its IMEI and, when the run
-| gives one, password = options.credentials[IMEI].
+| gives one, password = options.credentials[IMEI], with the will the README
+| describes; a pile leaving the run is switched off (no DISCONNECT).
 |
 | Only the charger's curve runs `speed` times faster: a battery fills (and
 | a rider unplugs) sooner, so charges end earlier. Everything billed stays
@@ -152,6 +153,8 @@ class SimulatedPile {
       ...(password === undefined ? {} : { password }),
       clean: true,
       reconnectPeriod: 1_000,
+      // As the README asks of a module's settings: an external broker tells the gateways it left.
+      will: { topic: willTopic(this.imei), payload: Buffer.alloc(0), qos: 1, retain: false },
     })
     this.client = client
     // A refused reconnect (taken over, credentials changed): logged, the client retries.
@@ -177,7 +180,8 @@ class SimulatedPile {
     for (const timer of [...this.#timers, ...this.#unacked.values()]) clearTimeout(timer)
     if (this.#heartbeat) clearInterval(this.#heartbeat)
     for (const port of this.ports) if (port.swipePending) clearTimeout(port.swipePending)
-    await this.client?.endAsync()
+    // Switched off, not signed off: no DISCONNECT, so the broker publishes the will.
+    await this.client?.endAsync(true)
   }
 
   /** One step of real time for every charging port; the curve moves `speed` times as far. */

@@ -80,6 +80,36 @@ export function serverTopic(imei: string, command: number, options: JuyMqttOptio
   return topic('server', imei, command, options)
 }
 
+/** Every device's messages of one command, e.g. `JUY/D2S/+/83/DEV`. */
+export function deviceCommandFilter(command: number, options: JuyMqttOptions = {}) {
+  return `${DIRECTIONS.device.prefix}/+/${formatCommand(command, options.commandFormat ?? 'hex')}/${DIRECTIONS.device.suffix}`
+}
+
+/** The server's messages of one command to every device, e.g. `JUY/S2D/+/84/SERVER`. */
+export function serverCommandFilter(command: number, options: JuyMqttOptions = {}) {
+  return `${DIRECTIONS.server.prefix}/+/${formatCommand(command, options.commandFormat ?? 'hex')}/${DIRECTIONS.server.suffix}`
+}
+
+/**
+ * A pile's MQTT will (a PileHub convention, not in the JUY document): the
+ * broker publishes it when the pile's connection drops without DISCONNECT.
+ */
+export const JUY_WILL_COMMAND = 'WILL'
+export const JUY_WILL_TOPIC_FILTER = `JUY/D2S/+/${JUY_WILL_COMMAND}/DEV`
+
+export function willTopic(imei: string) {
+  if (!isImei(imei)) throw new RangeError(`IMEI must be 15 digits, got "${imei}"`)
+  return `${DIRECTIONS.device.prefix}/${imei}/${JUY_WILL_COMMAND}/${DIRECTIONS.device.suffix}`
+}
+
+/** The IMEI of a will topic, or null for any other topic. */
+export function parseWillTopic(text: string) {
+  const parts = text.split('/')
+  const { prefix, suffix } = DIRECTIONS.device
+  if (parts.length !== 5 || `${parts[0]}/${parts[1]}` !== prefix || parts[4] !== suffix) return null
+  return parts[3] === JUY_WILL_COMMAND && isImei(parts[2]) ? parts[2] : null
+}
+
 export function parseDeviceTopic(text: string, options: JuyMqttOptions = {}) {
   return parseTopic('device', text, options)
 }

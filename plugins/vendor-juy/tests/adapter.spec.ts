@@ -3,7 +3,7 @@ import type { VendorAdapter } from '#sdk/contracts/vendor'
 import juy from '../index.js'
 import { wireOrderNo } from '../mapping.js'
 import { JuySimulator } from '../simulator.js'
-import { RecordingSink, TestDevice, recordingLogger, startPlainBroker, waitFor } from './support.js'
+import { RecordingSink, TestDevice, recordingLogger, waitFor } from './support.js'
 
 const IMEI = '861197062934387'
 
@@ -402,74 +402,30 @@ test.group('vendor-juy adapter, embedded broker', (group) => {
   }).timeout(15_000)
 })
 
-test.group('vendor-juy adapter, external broker', () => {
-  test('connects as a client with credentials; piles on the same broker log in and take commands', async ({
-    assert,
-    cleanup,
-  }) => {
-    const broker = await startPlainBroker({ username: 'gateway', password: 's3cret' })
-    cleanup(() => broker.close())
-    const { adapter, sink } = await startAdapter({
-      mode: 'external',
-      url: broker.url,
-      username: 'gateway',
-      password: 's3cret',
-      clientId: 'pilehub-gateway-1',
-    })
-    cleanup(() => adapter.stop())
-    assert.equal(adapter.endpoint(), broker.url)
-
-    const pile = await TestDevice.connect(broker.url, IMEI)
-    cleanup(() => pile.close())
-    await pile.login(4)
-    assert.equal(sink.online[0].portCount, 4)
-
-    const stopping = adapter.send(IMEI, { type: 'stop', portNo: 3, orderNo: '4711' })
-    await waitFor(() => pile.of('stop').length === 1)
-    assert.deepInclude(pile.of('stop')[0], { port: 3, orderNo: 4711 })
-    await pile.send({ type: 'stop_reply', port: 3, orderNo: 4711, result: 2 })
-    assert.deepEqual(await stopping, { status: 'failed', detail: 'order_mismatch' })
-  })
-
-  test('a pile that does not answer a command times out', async ({ assert, cleanup }) => {
-    const broker = await startPlainBroker()
-    cleanup(() => broker.close())
-    const { adapter } = await startAdapter({
-      mode: 'external',
-      url: broker.url,
-      commandTimeoutSeconds: 1,
-    })
-    cleanup(() => adapter.stop())
-    const pile = await TestDevice.connect(broker.url, IMEI)
-    cleanup(() => pile.close())
-    await pile.login()
-    assert.deepEqual(await adapter.send(IMEI, { type: 'stop', portNo: 1 }), { status: 'timeout' })
-  })
-
-  test('with a shared-subscription group the device topics are taken as $share/<group>/...', async ({
-    assert,
-    cleanup,
-  }) => {
-    const broker = await startPlainBroker()
-    cleanup(() => broker.close())
-    const { adapter } = await startAdapter({
-      mode: 'external',
-      url: broker.url,
-      sharedGroup: 'pilehub',
-    })
-    cleanup(() => adapter.stop())
-    assert.include(broker.subscriptions, '$share/pilehub/JUY/D2S/+/+/DEV')
-  })
-
-  test('the config refuses an external broker without a URL and a bad shared group', async ({
+test.group('vendor-juy adapter, external broker config', () => {
+  test('external mode shares the device topics in group pilehub unless told; bad values are refused', async ({
     assert,
   }) => {
     await assert.rejects(() => juy.validateConfig({ mode: 'external' }))
     await assert.rejects(() =>
       juy.validateConfig({ mode: 'external', url: 'mqtt://emqx:1883', sharedGroup: 'a/b' })
     )
+    await assert.rejects(() =>
+      juy.validateConfig({ mode: 'external', url: 'mqtt://emqx:1883', sharedGroup: '#' })
+    )
+    // The prefix leaves room for each gateway's random suffix.
+    await assert.rejects(() =>
+      juy.validateConfig({ mode: 'external', url: 'mqtt://emqx:1883', clientId: 'g'.repeat(49) })
+    )
     const valid = await juy.validateConfig({ mode: 'external', url: 'mqtts://emqx:8883' })
     assert.equal(valid.url, 'mqtts://emqx:8883')
+    assert.isUndefined(valid.sharedGroup)
+    const grouped = await juy.validateConfig({
+      mode: 'external',
+      url: 'mqtt://emqx:1883',
+      sharedGroup: 'pilehub-eu_2',
+    })
+    assert.equal(grouped.sharedGroup, 'pilehub-eu_2')
     assert.deepEqual(juy.secrets, ['password'])
   })
 })

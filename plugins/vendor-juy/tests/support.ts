@@ -1,7 +1,5 @@
 import { decideIdentity } from '#sdk/testing/vendor_contract'
-import { createServer, type AddressInfo } from 'node:net'
 import { Logger } from '@adonisjs/core/logger'
-import { Aedes, type Client } from 'aedes'
 import mqtt, { type MqttClient } from 'mqtt'
 import type {
   VendorCardDecision,
@@ -125,30 +123,6 @@ export async function waitFor(check: () => boolean, timeoutMs = 5_000) {
   }
 }
 
-/** A second, plain aedes broker: the stand-in for EMQX in external mode. */
-export async function startPlainBroker(credentials?: { username: string; password: string }) {
-  const subscriptions: string[] = []
-  const broker = await Aedes.createBroker({
-    // Piles are let in (this stand-in checks no device credentials); the gateway's user needs its password.
-    authenticate(_client: Client, username, password, done) {
-      if (!credentials || username !== credentials.username) return done(null, true)
-      done(null, password?.toString() === credentials.password)
-    },
-  })
-  broker.on('subscribe', (subs) => subscriptions.push(...subs.map((sub) => sub.topic)))
-  const server = createServer(broker.handle)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    subscriptions,
-    async close() {
-      await new Promise<void>((resolve) => broker.close(() => resolve()))
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
-  }
-}
-
 /** A hand-driven pile: what it sends is chosen by the test, what it gets is decoded and kept. */
 export class TestDevice {
   received: JuyServerMessage[] = []
@@ -204,5 +178,151 @@ export class TestDevice {
 
   close() {
     return this.client.endAsync(true)
+  }
+}
+
+type SinkCall = Exclude<keyof VendorEventSink, 'authenticate' | 'portStatus'>
+
+interface CoreOrder {
+  orderNo: string
+  deviceKey: string
+  portNo: number
+  status: 'authorised' | 'charging' | 'ended' | 'cancelled'
+  transactionRef: string | null
+  /** Gateways whose events moved it. */
+  startedBy: string | null
+  endedBy: string[]
+  settlements: number
+}
+
+/**
+ * One core behind several gateways, as PostgreSQL is: each gateway gets its
+ * own sink (so a test sees which gateway handled what), and an event finds
+ * its order the way the core's services do: by our order number, else the
+ * transaction reference, else the port's newest open order.
+ */
+export class SharedCore {
+  orders: CoreOrder[] = []
+  calls = new Map<string, Map<SinkCall, number>>()
+  ends: (VendorChargeEnd & { gateway: string })[] = []
+  commandResults: (Args<'commandResult'> & { gateway: string })[] = []
+  offline: { gateway: string; deviceKey: string }[] = []
+  online = new Set<string>()
+  #sequence = 0
+
+  /** An order waiting for its start, as remote control opens it. */
+  authorise(deviceKey: string, portNo: number) {
+    const orderNo = `CT${String(++this.#sequence).padStart(14, '0')}`
+    this.orders.push({
+      orderNo,
+      deviceKey,
+      portNo,
+      status: 'authorised',
+      transactionRef: null,
+      startedBy: null,
+      endedBy: [],
+      settlements: 0,
+    })
+    return orderNo
+  }
+
+  count(gateway: string, call: SinkCall) {
+    return this.calls.get(gateway)?.get(call) ?? 0
+  }
+
+  total(call: SinkCall) {
+    return [...this.calls.keys()].reduce((sum, gateway) => sum + this.count(gateway, call), 0)
+  }
+
+  find(
+    event: {
+      deviceKey: string
+      portNo: number
+      orderNo: string | null
+      transactionRef?: string | null
+    },
+    statuses: CoreOrder['status'][]
+  ) {
+    const mine = this.orders.filter((order) => order.deviceKey === event.deviceKey).reverse()
+    return (
+      (event.orderNo ? mine.find((order) => order.orderNo === event.orderNo) : undefined) ??
+      (event.transactionRef
+        ? mine.find((order) => order.transactionRef === event.transactionRef)
+        : undefined) ??
+      mine.find((order) => order.portNo === event.portNo && statuses.includes(order.status))
+    )
+  }
+
+  sink(gateway: string): VendorEventSink {
+    const core = this
+    const counted = (call: SinkCall) => {
+      const calls = core.calls.get(gateway) ?? new Map<SinkCall, number>()
+      core.calls.set(gateway, calls)
+      calls.set(call, (calls.get(call) ?? 0) + 1)
+    }
+    return {
+      async authenticate() {
+        return { outcome: 'authenticated' }
+      },
+      async pileOnline(report) {
+        counted('pileOnline')
+        core.online.add(report.deviceKey)
+        return { accepted: true, heartbeatSeconds: 60 }
+      },
+      async heartbeat() {
+        counted('heartbeat')
+        return { accepted: true, heartbeatSeconds: 60 }
+      },
+      async portStatus() {},
+      async pileOffline(deviceKey) {
+        counted('pileOffline')
+        core.offline.push({ gateway, deviceKey })
+      },
+      async cardSwiped(event) {
+        counted('cardSwiped')
+        return {
+          authorised: true,
+          orderNo: core.authorise(event.deviceKey, event.portNo!),
+          balanceFen: 5000,
+          limit: { kind: 'full' },
+          maxDurationSeconds: 36_000,
+        }
+      },
+      async chargeStarted(event) {
+        counted('chargeStarted')
+        const order = core.find(event, ['authorised'])
+        if (!order) return { orderNo: event.orderNo ?? 'unknown', accepted: false }
+        if (order.status === 'authorised') {
+          order.status = 'charging'
+          order.transactionRef = event.transactionRef ?? null
+          order.startedBy = gateway
+        }
+        return { orderNo: order.orderNo, accepted: true }
+      },
+      async chargeStartFailed(event) {
+        counted('chargeStartFailed')
+        const order = core.find(event, ['authorised'])
+        if (order?.status === 'authorised') order.status = 'cancelled'
+      },
+      async meterSample() {
+        counted('meterSample')
+      },
+      async chargeEnded(event) {
+        counted('chargeEnded')
+        core.ends.push({ ...event, gateway })
+        const order = core.find(event, ['authorised', 'charging'])
+        if (!order) return { orderNo: null, settled: false }
+        order.endedBy.push(gateway)
+        if (order.status !== 'ended') {
+          order.status = 'ended'
+          order.settlements++
+        }
+        return { orderNo: order.orderNo, settled: true }
+      },
+      async commandResult(event) {
+        counted('commandResult')
+        core.commandResults.push({ ...event, gateway })
+      },
+    }
   }
 }
