@@ -19,6 +19,13 @@ const queueConfig = {
     url: env.get('REDIS_URL', 'redis://127.0.0.1:6379'),
   },
   concurrency: 5,
+  /*
+  | A job whose worker died (its hold not renewed for lockDuration) is
+  | found by the next stalled check of any live worker and run again there.
+  | BullMQ's 30 s defaults; the drills shorten them.
+  */
+  lockDurationMs: env.get('QUEUE_LOCK_DURATION_MS', 30_000),
+  stalledIntervalMs: env.get('QUEUE_STALLED_INTERVAL_MS', 30_000),
 }
 
 export default queueConfig

@@ -30,6 +30,9 @@ const env = await Env.create(new URL('../', import.meta.url), {
 
   QUEUE_BACKEND: Env.schema.enum.optional(['postgres', 'redis'] as const),
   REDIS_URL: Env.schema.string.optional(),
+  // How long a worker's hold on a job lasts unrenewed, and how often holds are checked (ms).
+  QUEUE_LOCK_DURATION_MS: Env.schema.number.optional(),
+  QUEUE_STALLED_INTERVAL_MS: Env.schema.number.optional(),
 
   LIMITER_STORE: Env.schema.enum.optional(['database', 'memory'] as const),
   TEST_SEAMS: Env.schema.boolean.optional(),

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import { Queue, Worker, createPostgresBackend, type JobsOptions } from 'bullmq'
 import { Redis } from 'ioredis'
 import logger from '@adonisjs/core/services/logger'
@@ -74,7 +75,14 @@ export default class QueueManager {
         if (!handler) throw new Error(`No handler for job "${job.name}" on queue "${queueName}"`)
         return handler.handle(job.data, { attempt: job.attemptsMade + 1, jobId: job.id })
       }
-      const workerOptions = { ...options, concurrency }
+      const workerOptions = {
+        ...options,
+        concurrency,
+        lockDuration: this.config.lockDurationMs,
+        stalledInterval: this.config.stalledIntervalMs,
+        // Stored on each job as processedBy: which process ran it.
+        name: `${hostname()}:${process.pid}`,
+      }
       const worker = backend
         ? new Worker(queueName, processor, workerOptions, backend)
         : new Worker(queueName, processor, workerOptions)
