@@ -1,5 +1,7 @@
 import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
+import type { JobSpec } from '#core/queue/job'
+import { thisProcess } from '#core/processes/heartbeat_service'
 import { jobs } from '#jobs/registry'
 import heartbeatJob from '#jobs/heartbeat_job'
 import { followUpPaymentsJob, reconcilePaymentsJob } from '#jobs/payment_jobs'
@@ -16,7 +18,7 @@ export default class WorkerCommand extends BaseCommand {
   @flags.number({ description: 'Jobs processed at once per queue' })
   declare concurrency?: number
 
-  @flags.number({ description: 'Seconds between heartbeat jobs', default: 60 })
+  @flags.number({ description: 'Seconds between heartbeats of this worker', default: 60 })
   declare heartbeatEvery: number
 
   @flags.number({ description: 'Seconds between payment follow-ups', default: 30 })
@@ -33,67 +35,82 @@ export default class WorkerCommand extends BaseCommand {
     const workers = queue.startWorkers(jobs, this.concurrency)
     await Promise.all(workers.map((worker) => worker.waitUntilReady()))
 
-    await queue
-      .queue(heartbeatJob.queue)
-      .upsertJobScheduler(
-        'worker-heartbeat',
-        { every: this.heartbeatEvery * 1000 },
-        { name: heartbeatJob.name, data: { role: 'worker' } }
-      )
-    // Lost notifications settle and expired QR codes close within a minute or so.
-    await queue
-      .queue(followUpPaymentsJob.queue)
-      .upsertJobScheduler(
-        'payments-follow-up',
-        { every: this.paymentsEvery * 1000 },
-        { name: followUpPaymentsJob.name, data: {} }
-      )
-    // A pile that stopped heartbeating shows offline within a minute of its grace running out.
-    await queue
-      .queue(offlineSweepJob.queue)
-      .upsertJobScheduler(
-        'devices-offline-sweep',
-        { every: this.offlineSweepEvery * 1000 },
-        { name: offlineSweepJob.name, data: {} }
-      )
-    // Stuck orders reach 异常订单 within a minute of their deadline.
-    await queue
-      .queue(chargingWatchdogJob.queue)
-      .upsertJobScheduler(
-        'charging-watchdog',
-        { every: this.chargingWatchdogEvery * 1000 },
-        { name: chargingWatchdogJob.name, data: {} }
-      )
-    // WeChat Pay and Alipay publish yesterday's bill after 10:00 Beijing time.
-    await queue
-      .queue(reconcilePaymentsJob.queue)
-      .upsertJobScheduler(
-        'payments-reconcile',
-        { pattern: '30 10 * * *', tz: 'Asia/Shanghai' },
-        { name: reconcilePaymentsJob.name, data: {} }
-      )
-    // Export files are kept 7 days; expired ones are deleted within the hour.
-    await queue
-      .queue(expireExportsJob.queue)
-      .upsertJobScheduler(
-        'exports-expire',
-        { pattern: '15 * * * *', tz: 'Asia/Shanghai' },
-        { name: expireExportsJob.name, data: {} }
-      )
-    // Last month's statements, early on the 1st, Beijing time.
-    await queue
-      .queue(monthlyStatementsJob.queue)
-      .upsertJobScheduler(
-        'exports-monthly-statements',
-        { pattern: '0 2 1 * *', tz: 'Asia/Shanghai' },
-        { name: monthlyStatementsJob.name, data: {} }
-      )
+    /*
+    | Every worker upserts the same schedulers, by id: BullMQ keeps one per id
+    | and one job per due time (its id is the scheduler's and the time's), so
+    | a period runs once across the cluster, whichever worker takes it. A
+    | worker started with other periods re-times the same scheduler (the last
+    | start wins); it never adds a second one.
+    */
+    const schedules: {
+      id: string
+      job: JobSpec<any>
+      data: object
+      repeat: { every: number } | { pattern: string; tz: string }
+    }[] = [
+      // Lost notifications settle and expired QR codes close within a minute or so.
+      {
+        id: 'payments-follow-up',
+        job: followUpPaymentsJob,
+        data: {},
+        repeat: { every: this.paymentsEvery * 1000 },
+      },
+      // A pile that stopped heartbeating shows offline within a minute of its grace running out.
+      {
+        id: 'devices-offline-sweep',
+        job: offlineSweepJob,
+        data: {},
+        repeat: { every: this.offlineSweepEvery * 1000 },
+      },
+      // Stuck orders reach 异常订单 within a minute of their deadline.
+      {
+        id: 'charging-watchdog',
+        job: chargingWatchdogJob,
+        data: {},
+        repeat: { every: this.chargingWatchdogEvery * 1000 },
+      },
+      // WeChat Pay and Alipay publish yesterday's bill after 10:00 Beijing time.
+      {
+        id: 'payments-reconcile',
+        job: reconcilePaymentsJob,
+        data: {},
+        repeat: { pattern: '30 10 * * *', tz: 'Asia/Shanghai' },
+      },
+      // Export files are kept 7 days; expired ones are deleted within the hour.
+      {
+        id: 'exports-expire',
+        job: expireExportsJob,
+        data: {},
+        repeat: { pattern: '15 * * * *', tz: 'Asia/Shanghai' },
+      },
+      // Last month's statements, early on the 1st, Beijing time.
+      {
+        id: 'exports-monthly-statements',
+        job: monthlyStatementsJob,
+        data: {},
+        repeat: { pattern: '0 2 1 * *', tz: 'Asia/Shanghai' },
+      },
+    ]
+    for (const { id, job, data, repeat } of schedules) {
+      await queue.queue(job.queue).upsertJobScheduler(id, repeat, { name: job.name, data })
+    }
+    // Heartbeats were one scheduled job for all workers; each worker now beats on its own.
+    await queue.queue(heartbeatJob.queue).removeJobScheduler('worker-heartbeat')
+
+    const me = thisProcess(this.heartbeatEvery)
+    const beat = () =>
+      queue
+        .dispatch(heartbeatJob, { role: 'worker', ...me })
+        .catch((error) => this.logger.error(`heartbeat not queued: ${error.message}`))
+    await beat()
+    const timer = setInterval(beat, this.heartbeatEvery * 1000)
 
     this.logger.info(
       `worker ready: ${workers.length} queue(s) on ${queue.backend}, ${jobs.length} job type(s)`
     )
 
     this.app.terminating(async () => {
+      clearInterval(timer)
       await queue.close()
     })
   }

@@ -3,20 +3,47 @@ import db from '@adonisjs/lucid/services/db'
 
 export type ProcessRole = 'worker' | 'gateway'
 
-/** Records that a process role is alive; the home page reads it. */
+/** Which process beats, and how often it means to. */
+export interface BeatingProcess {
+  host: string
+  pid: number
+  everySeconds: number
+}
+
+/** A process counts as stale once it missed this many of its own beats. */
+const STALE_AFTER_BEATS = 3
+/** Rows of processes gone this long are deleted: a restart has a new pid. */
+const FORGET_AFTER = '1 day'
+
+export function thisProcess(everySeconds = 60): BeatingProcess {
+  return { host: hostname(), pid: process.pid, everySeconds }
+}
+
+/** Records that a process is alive, one row per process; the home page reads them. */
 export default class HeartbeatService {
-  async beat(role: ProcessRole) {
+  async beat(role: ProcessRole, from: BeatingProcess = thisProcess()) {
     await db.rawQuery(
-      `INSERT INTO process_heartbeats (role, host, pid, beats, beat_at)
-       VALUES (?, ?, ?, 1, now())
-       ON CONFLICT (role) DO UPDATE
-         SET host = EXCLUDED.host, pid = EXCLUDED.pid,
+      `INSERT INTO process_heartbeats (role, host, pid, every_seconds, beats, beat_at)
+       VALUES (?, ?, ?, ?, 1, now())
+       ON CONFLICT (role, host, pid) DO UPDATE
+         SET every_seconds = EXCLUDED.every_seconds,
              beats = process_heartbeats.beats + 1, beat_at = now()`,
-      [role, hostname(), process.pid]
+      [role, from.host, from.pid, from.everySeconds]
+    )
+    await db.rawQuery(
+      `DELETE FROM process_heartbeats WHERE beat_at < now() - interval '${FORGET_AFTER}'`
     )
   }
 
   async lastBeats() {
-    return db.from('process_heartbeats').select('role', 'host', 'pid', 'beats', 'beat_at')
+    return db
+      .from('process_heartbeats')
+      .select('role', 'host', 'pid', 'beats', 'beat_at')
+      .select(
+        db.raw(
+          `beat_at < now() - make_interval(secs => every_seconds * ${STALE_AFTER_BEATS}) AS stale`
+        )
+      )
+      .orderBy(['role', 'host', 'pid'])
   }
 }

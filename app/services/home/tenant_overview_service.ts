@@ -29,7 +29,10 @@ export default class TenantOverviewService {
       staffCount,
       processes: beats.map((beat) => ({
         role: beat.role as string,
+        host: beat.host as string,
+        pid: beat.pid as number,
         beatAt: new Date(beat.beat_at).toISOString(),
+        stale: Boolean(beat.stale),
       })),
     }
   }
