@@ -17,7 +17,19 @@ const PAGE_SCRIPT = /<script data-page="app" type="application\/json">([\s\S]*?)
  */
 export class BrowserSession {
   #cookies = new Map<string, string>()
-  #baseUrl = `http://${env.get('HOST')}:${env.get('PORT')}`
+  #baseUrl: string
+
+  /** `baseUrl`: another web process of the app than the test server. */
+  constructor(baseUrl = `http://${env.get('HOST')}:${env.get('PORT')}`) {
+    this.#baseUrl = baseUrl
+  }
+
+  /** This browser (its cookies, so its session) talking to another web process. */
+  at(baseUrl: string) {
+    const other = new BrowserSession(baseUrl)
+    other.#cookies = this.#cookies
+    return other
+  }
 
   async #send(
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
