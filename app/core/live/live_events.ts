@@ -3,6 +3,7 @@ import logger from '@adonisjs/core/services/logger'
 import type { Broadcastable } from '@boringnode/transmit/types'
 import { ordersChannel, pileChannel } from '#core/live/live_channels'
 import TenantContext from '#core/tenancy/tenant_context'
+import ChargingOrder from '#models/charging_order'
 
 /** What changed on a pile: enough for a viewer to know what to refresh. */
 export type PileChange =
@@ -51,20 +52,15 @@ export default class LiveEvents {
     const wanted = [...new Set(orderNos.filter((orderNo): orderNo is string => Boolean(orderNo)))]
     if (wanted.length === 0) return
     try {
-      const rows = await TenantContext.forJob(tenantId).run((trx) =>
-        trx
-          .from('charging_orders')
-          .where('tenant_id', tenantId)
+      const tenant = TenantContext.forJob(tenantId)
+      const orders = await tenant.run((trx) =>
+        tenant
+          .query(ChargingOrder, trx)
           .whereIn('order_no', wanted)
           .select('order_no', 'project_id', 'pile_id', 'status')
       )
-      for (const row of rows) {
-        await this.orderChanged(tenantId, {
-          orderNo: row.order_no,
-          projectId: row.project_id,
-          pileId: row.pile_id,
-          status: row.status,
-        })
+      for (const { orderNo, projectId, pileId, status } of orders) {
+        await this.orderChanged(tenantId, { orderNo, projectId, pileId, status })
       }
     } catch (error) {
       logger.warn({ err: error, tenantId }, 'live order events not sent')

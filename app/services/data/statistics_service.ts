@@ -2,6 +2,7 @@ import { inject } from '@adonisjs/core'
 import { DateTime } from 'luxon'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import TenantContext from '#core/tenancy/tenant_context'
+import ChargingOrder from '#models/charging_order'
 
 const ZONE = 'Asia/Shanghai'
 const DEFAULT_DAYS = 30
@@ -71,7 +72,8 @@ type Scope = { sql: string; bindings: (string | number)[] }
  * is the settled amount of orders still settled (a refunded order gave its
  * money back; cancelled orders are not orders). Utilisation spreads each
  * charge over the days it overlaps, against the port-minutes of the piles
- * now active, each from when it was registered.
+ * now active, each from when it was registered. The queries stay SQL (day
+ * series, overlaps, FILTER sums): the query builder would only wrap them.
  */
 @inject()
 export default class StatisticsService {
@@ -184,14 +186,14 @@ export default class StatisticsService {
            count(*) FILTER (WHERE o.status <> 'cancelled') AS orders,
            COALESCE(sum(o.amount_fen) FILTER (WHERE o.status = 'settled'), 0)::bigint AS revenue_fen,
            COALESCE(sum(o.energy_wh) FILTER (WHERE o.status <> 'cancelled'), 0)::bigint AS energy_wh
-         FROM charging_orders o
+         FROM ${ChargingOrder.table} o
          WHERE ${orders.sql} AND o.created_at >= ? AND o.created_at < ?
          GROUP BY 1),
        charging AS (
          SELECT d.day, sum(extract(epoch FROM
              least(${chargeEnd}, d.day_end) - greatest(o.started_at, d.day_start))) / 60 AS minutes
          FROM days d
-         JOIN charging_orders o ON o.started_at < d.day_end AND ${chargeEnd} > d.day_start
+         JOIN ${ChargingOrder.table} o ON o.started_at < d.day_end AND ${chargeEnd} > d.day_start
          WHERE ${orders.sql} AND o.started_at IS NOT NULL
            -- Charges last hours, not days: the created_at index bounds the scan.
            AND o.created_at >= ?::timestamptz - interval '2 days' AND o.created_at < ?
@@ -286,7 +288,7 @@ export default class StatisticsService {
          count(*) FILTER (WHERE o.status <> 'cancelled') AS orders,
          COALESCE(sum(o.amount_fen) FILTER (WHERE o.status = 'settled'), 0)::bigint AS revenue_fen,
          COALESCE(sum(o.energy_wh) FILTER (WHERE o.status <> 'cancelled'), 0)::bigint AS energy_wh
-       FROM charging_orders o
+       FROM ${ChargingOrder.table} o
        JOIN ${table} t ON t.id = o.${column}
        WHERE ${orders.sql} AND o.created_at >= ? AND o.created_at < ?
        GROUP BY t.id, t.name
@@ -308,7 +310,7 @@ export default class StatisticsService {
     const { rows } = await trx.rawQuery(
       `SELECT extract(hour FROM COALESCE(o.started_at, o.created_at) AT TIME ZONE '${ZONE}')::integer AS hour,
          count(*) AS orders
-       FROM charging_orders o
+       FROM ${ChargingOrder.table} o
        WHERE ${orders.sql} AND o.status <> 'cancelled' AND o.created_at >= ? AND o.created_at < ?
        GROUP BY 1`,
       [...orders.bindings, start, end]

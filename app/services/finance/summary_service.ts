@@ -3,6 +3,7 @@ import { DateTime } from 'luxon'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybuilder'
 import TenantContext from '#core/tenancy/tenant_context'
+import ChargingOrder from '#models/charging_order'
 
 const ZONE = 'Asia/Shanghai'
 
@@ -224,24 +225,21 @@ export default class SummaryService {
       }
       totals.liabilityEnd = running
 
-      const vendorRows = await sums(
+      // A charge settlement's entry number is its order's number.
+      const settledOrders = () =>
         ledger()
           .where('e.detail_type', 'charge_settlement')
-          .join('charging_orders as c', (join) =>
+          .join(`${ChargingOrder.table} as c`, (join) =>
             join.on('c.tenant_id', 'e.tenant_id').andOn('c.order_no', 'e.entry_no')
           )
-          .groupBy('c.vendor_id', 'c.vendor_name'),
+      const vendorRows = await sums(
+        settledOrders().groupBy('c.vendor_id', 'c.vendor_name'),
         ['c.vendor_id', 'c.vendor_name'],
         'e',
         'COUNT(DISTINCT c.id)::bigint as count'
       )
       const chargingChannels = await sums(
-        ledger()
-          .where('e.detail_type', 'charge_settlement')
-          .join('charging_orders as c', (join) =>
-            join.on('c.tenant_id', 'e.tenant_id').andOn('c.order_no', 'e.entry_no')
-          )
-          .groupBy('c.channel'),
+        settledOrders().groupBy('c.channel'),
         ['c.channel'],
         'e',
         'COUNT(DISTINCT c.id)::bigint as count'

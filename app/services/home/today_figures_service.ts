@@ -1,6 +1,7 @@
 import { inject } from '@adonisjs/core'
 import { DateTime } from 'luxon'
 import TenantContext from '#core/tenancy/tenant_context'
+import ChargingOrder, { OPEN_STATUSES } from '#models/charging_order'
 
 // Type aliases, not interfaces: Inertia props must be plain JSON types.
 export type TodayFigures = {
@@ -43,22 +44,26 @@ export default class TodayFiguresService {
 
       let orders: TodayFigures['orders'] = null
       if (this.tenant.can('orders.view')) {
-        const [today] = await scoped('charging_orders')
+        const chargingOrders = () =>
+          this.tenant.limitToProjects(this.tenant.query(ChargingOrder, trx))
+        const [today] = await chargingOrders()
           .where('created_at', '>=', todayStart)
           .select(
             trx.raw('COUNT(*)::bigint as orders'),
             trx.raw('COALESCE(SUM(energy_wh), 0)::bigint as energy')
           )
+          .pojo<{ orders: number; energy: number }>()
         const [revenue] = await scoped('ledger_entries')
           .where('detail_type', 'charge_settlement')
           .where('occurred_at', '>=', todayStart)
           .select(trx.raw('COALESCE(SUM(real_out + bonus_out), 0)::bigint as amount'))
-        const [open] = await scoped('charging_orders')
-          .whereIn('status', ['authorised', 'charging', 'abnormal'])
+        const [open] = await chargingOrders()
+          .whereIn('status', [...OPEN_STATUSES, 'abnormal'])
           .select(
             trx.raw(`COUNT(*) FILTER (WHERE status <> 'abnormal')::bigint as active`),
             trx.raw(`COUNT(*) FILTER (WHERE status = 'abnormal')::bigint as abnormal`)
           )
+          .pojo<{ active: number; abnormal: number }>()
         orders = {
           ordersToday: today.orders,
           revenueToday: revenue.amount,

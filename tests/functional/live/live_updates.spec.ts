@@ -3,7 +3,9 @@ import { connect, createServer, type AddressInfo } from 'node:net'
 import { test } from '@japa/runner'
 import { Transmit } from '@boringnode/transmit'
 import transmitConfig from '#config/transmit'
+import db from '@adonisjs/lucid/services/db'
 import DeviceEventService from '#services/operations/device_event_service'
+import LiveEvents from '#core/live/live_events'
 import { ordersChannel, pileChannel } from '#core/live/live_channels'
 import { MAX_NOTIFY_BYTES, PostgresTransport } from '#core/live/postgres_transport'
 import env from '#start/env'
@@ -99,6 +101,49 @@ test.group('Live updates (SSE)', (group) => {
         type: 'ports',
         ports: [{ portNo: 2, state: 'charging', powerDeciwatts: 1234 }],
       })
+    } finally {
+      stream.close()
+    }
+  })
+
+  test('orders known by number are announced on the orders list and on their pile', async ({
+    assert,
+  }) => {
+    const { browser, tenant, project, station, vendor, pile } = await pileFixture()
+    const orderNo = `LV${process.pid % 100000}${Date.now().toString(36).toUpperCase()}`.slice(0, 16)
+    const now = new Date()
+    await db
+      .connection('owner')
+      .insertQuery()
+      .table('charging_orders')
+      .insert({
+        tenant_id: tenant.id,
+        order_no: orderNo,
+        project_id: project.id,
+        station_id: station.id,
+        pile_id: pile.id,
+        port_no: 1,
+        vendor_id: vendor.id,
+        vendor_name: vendor.name,
+        device_key: 'fixture',
+        channel: 'card',
+        duration_type: 'full',
+        tariff: JSON.stringify({}),
+        status: 'charging',
+        max_duration_seconds: 3600,
+        created_at: now,
+        updated_at: now,
+      })
+    const stream = await openStream(browser)
+    try {
+      assert.equal(await stream.subscribe(ordersChannel(tenant.id)), 204)
+      assert.equal(await stream.subscribe(pileChannel(tenant.id, pile.id)), 204)
+      // Repeats and blanks are dropped; an unknown number announces nothing.
+      await LiveEvents.ordersChanged(tenant.id, [orderNo, null, orderNo, 'NOSUCHORDER00000'])
+      const listed = await stream.next(ordersChannel(tenant.id))
+      assert.deepEqual(listed.payload, { projectId: project.id, status: 'charging' })
+      const onPile = await stream.next(pileChannel(tenant.id, pile.id))
+      assert.deepEqual(onPile.payload, { type: 'order', orderNo, status: 'charging' })
     } finally {
       stream.close()
     }

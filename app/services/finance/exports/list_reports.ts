@@ -1,4 +1,5 @@
 import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybuilder'
+import ChargingOrder from '#models/charging_order'
 import OrderRecords, { type OrderFilters } from '#services/orders/order_records'
 import PaymentRecords, { type PaymentRecordFilters } from '#services/finance/payment_records'
 import RefundRecords, { type RefundRecordFilters } from '#services/finance/refund_records'
@@ -25,7 +26,7 @@ export function ordersReport(origin: ReportOrigin, filters: OrderReportFilters) 
   const channel = (value: string) => i18n.t(`exports.values.orderChannel.${value}`)
   return listReport(origin, filters, {
     kind: 'orders',
-    table: 'charging_orders',
+    table: ChargingOrder.table,
     alias: 'o',
     filtered: (trx) => records.filtered(filters, { abnormal: false }, trx),
     details: withRiderAndProject,
