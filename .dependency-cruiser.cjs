@@ -1,6 +1,6 @@
 // The import check `npm run lint` runs (dependency-cruiser): no import cycles,
 // dependencies point down (controllers, validators, jobs → services → core), and
-// plugins import only the kit (sdk/), which imports nothing of the app.
+// plugins import only the kit (sdk/) and no framework module; the kit imports nothing of the app.
 // Type-only imports and `await import(...)` count; `#alias/*` subpath imports are
 // resolved through package.json "imports" (see .dependency-cruiser-resolve.cjs).
 
@@ -45,6 +45,15 @@ module.exports = {
       },
     },
     {
+      name: 'plugins-use-no-framework',
+      comment:
+        'A plugin imports no AdonisJS module: the kit gives it the types it needs ' +
+        '(e.g. PluginLogger from #sdk/logger) and its context the instances.',
+      severity: 'error',
+      from: { path: '^plugins/' },
+      to: { path: '^node_modules/@adonisjs/' },
+    },
+    {
       name: 'kit-imports-nothing-of-the-app',
       comment: 'sdk/ stands apart: a plugin written outside PileHub relies on it alone.',
       severity: 'error',
@@ -54,7 +63,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(build|tmp|node_modules)/' },
+    exclude: { path: '^(build|tmp)/' },
     // `import type` makes a cycle for the reader even if the compiler erases it.
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },

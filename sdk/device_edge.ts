@@ -1,5 +1,5 @@
 import vine from '@vinejs/vine'
-import type { Logger } from '@adonisjs/core/logger'
+import type { PluginLogger } from './logger.js'
 
 /*
 | The plugin SDK's bounds for a device listener. Every byte from the network
@@ -127,7 +127,7 @@ export class ThrottledLog {
   #kinds = new Map<string, { until: number; suppressed: number }>()
 
   constructor(
-    protected logger: Logger,
+    protected logger: PluginLogger,
     protected intervalMs = 10_000,
     protected maxKinds = 1_000
   ) {}

@@ -1,5 +1,5 @@
 import net from 'node:net'
-import type { Logger } from '@adonisjs/core/logger'
+import type { PluginLogger } from '#sdk/logger'
 import { ConnectionGate, ThrottledLog } from '#sdk/device_edge'
 import type {
   VendorAdapter,
@@ -34,7 +34,7 @@ export class DnyAdapter implements VendorAdapter, DnyConnectionHost {
 
   constructor(
     readonly config: DnyAdapterConfig,
-    readonly logger: Logger
+    readonly logger: PluginLogger
   ) {
     this.#gate = new ConnectionGate(config)
     this.edgeLog = new ThrottledLog(logger)

@@ -1,5 +1,5 @@
 import type net from 'node:net'
-import type { Logger } from '@adonisjs/core/logger'
+import type { PluginLogger } from '#sdk/logger'
 import type {
   VendorCommand,
   VendorCommandOutcome,
@@ -63,7 +63,7 @@ interface PendingCommand {
 /** What a connection needs from the adapter that accepted it. */
 export interface DnyConnectionHost {
   readonly config: DnyAdapterConfig
-  readonly logger: Logger
+  readonly logger: PluginLogger
   readonly edgeLog: ThrottledLog
   readonly sink: VendorEventSink
   /** Asks to own a pile's key under the takeover rule; false: refused. */
@@ -85,7 +85,7 @@ export interface DnyConnectionHost {
  * A refused id, or a takeover the rule forbids, closes the connection.
  */
 export class DnyConnection {
-  readonly #logger: Logger
+  readonly #logger: PluginLogger
   readonly #decoder: DnyFrameDecoder
   readonly #rate: MessageRate
   readonly #ids = new MessageIdCounter()

@@ -1,5 +1,5 @@
 import net from 'node:net'
-import type { Logger } from '@adonisjs/core/logger'
+import type { PluginLogger } from '#sdk/logger'
 import type { VendorSimulationOptions, VendorSimulator } from '#sdk/contracts/vendor'
 import {
   decodeServerMessage,
@@ -98,7 +98,7 @@ class SimulatedPile {
   readonly #ports: PortState[]
   /** Settlement records not acked yet, by message id: the pile's EEPROM. */
   readonly #eeprom = new Map<number, StoredSettlement>()
-  readonly #logger: Logger
+  readonly #logger: PluginLogger
   #socket: net.Socket | null = null
   #decoder = new DnyFrameDecoder()
   #nextHeartbeatAt = 0

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Logger } from '@adonisjs/core/logger'
+import type { PluginLogger } from '#sdk/logger'
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt'
 import type {
   VendorAdapter,
@@ -155,7 +155,7 @@ export class JuyAdapter implements VendorAdapter {
 
   constructor(
     private config: JuyAdapterConfig,
-    private logger: Logger
+    private logger: PluginLogger
   ) {
     this.#log = new ThrottledLog(logger)
   }

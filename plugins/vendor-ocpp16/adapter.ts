@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises'
 import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import type { Logger } from '@adonisjs/core/logger'
+import type { PluginLogger } from '#sdk/logger'
 import type {
   VendorAdapter,
   VendorChargeLimit,
@@ -220,7 +220,7 @@ export class OcppAdapter implements VendorAdapter {
 
   constructor(
     readonly config: OcppAdapterConfig,
-    readonly logger: Logger
+    readonly logger: PluginLogger
   ) {
     this.#port = config.port
     this.#gate = new ConnectionGate(config.limits)

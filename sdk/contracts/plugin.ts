@@ -1,4 +1,4 @@
-import type { Logger } from '@adonisjs/core/logger'
+import type { PluginLogger } from '../logger.js'
 import type { MessagesProviderContact } from '@vinejs/vine/types'
 import type { PaymentProvider } from './payment.js'
 import type { SmsSender } from './sms.js'
@@ -25,7 +25,7 @@ export interface PluginInstances {
 export interface PluginContext {
   /** The tenant the instance works for; null outside a tenant (contract tests, tools). */
   tenantId: number | null
-  logger: Logger
+  logger: PluginLogger
   /** Where this PileHub is reached from outside, without a trailing slash. */
   publicUrl: string
 }

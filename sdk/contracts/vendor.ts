@@ -1,4 +1,4 @@
-import type { Logger } from '@adonisjs/core/logger'
+import type { PluginLogger } from '../logger.js'
 
 /*
 | Vendor adapters: a pile protocol (DNY over TCP, JUY over MQTT, OCPP over
@@ -279,7 +279,7 @@ export interface VendorSimulationOptions {
   /** Seconds of simulated time per real second (power curves, end conditions). */
   speed?: number
   seed?: number
-  logger: Logger
+  logger: PluginLogger
 }
 
 export interface VendorSimulationSummary {

@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
 import smsLog from '../index.js'
-import type { Logger } from '@adonisjs/core/logger'
+import type { PluginLogger } from '#sdk/logger'
 import { smsSenderContract } from '#sdk/testing/sms_contract'
 import { testContext } from '#sdk/testing/context'
 
@@ -34,7 +34,7 @@ test.group('sms-log in production', (group) => {
 
   test('never writes a code to the log', async ({ assert }) => {
     const lines: unknown[] = []
-    const captured = { info: (...args: unknown[]) => lines.push(args) } as unknown as Logger
+    const captured = { info: (...args: unknown[]) => lines.push(args) } as unknown as PluginLogger
     const sender = await smsLog.create({}, testContext({ tenantId: 1, logger: captured }))
     process.env.NODE_ENV = 'production'
     await sender.sendVerificationCode({ phone: '13900139001', code: '482913' })

@@ -1,5 +1,4 @@
 import { decideIdentity } from '#sdk/testing/vendor_contract'
-import { Logger } from '@adonisjs/core/logger'
 import mqtt, { type MqttClient } from 'mqtt'
 import type {
   VendorCardDecision,
@@ -103,17 +102,8 @@ export class RecordingSink implements VendorEventSink {
   }
 }
 
-/** A logger whose lines the test can read. */
-export function recordingLogger() {
-  const lines: Record<string, any>[] = []
-  const logger = new Logger({
-    enabled: true,
-    name: 'vendor-juy-test',
-    level: 'debug',
-    destination: { write: (line: string) => void lines.push(JSON.parse(line)) },
-  })
-  return { logger, lines }
-}
+/** The kit's logger whose lines a test reads, beside this folder's other helpers. */
+export { recordingLogger } from '#sdk/testing/context'
 
 export async function waitFor(check: () => boolean, timeoutMs = 5_000) {
   const deadline = Date.now() + timeoutMs
