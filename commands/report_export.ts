@@ -81,7 +81,7 @@ export default class ReportExportCommand extends BaseCommand {
     const { default: TenantContext } = await import('#core/tenancy/tenant_context')
     const { validateReportFilters } = await import('#validators/finance/export_validator')
     const { writeReport } = await import('#services/finance/exports/report_file')
-    const { formatYuan } = await import('#core/wallet/money')
+    const { formatYuan } = await import('#sdk/money')
 
     // The tenant is not known yet: looked up as the platform (owner connection).
     const tenant = await db.connection('owner').from('tenants').where('id', options.tenant).first()

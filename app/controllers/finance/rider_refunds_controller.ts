@@ -2,7 +2,7 @@ import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import WalletPolicy from '#policies/wallet_policy'
 import RiderRefundService from '#services/finance/rider_refund_service'
-import { formatYuan } from '#core/wallet/money'
+import { formatYuan } from '#sdk/money'
 import TenantContext from '#core/tenancy/tenant_context'
 import { riderRefundValidator } from '#validators/riders/wallet_validator'
 

@@ -1,6 +1,6 @@
 import vine from '@vinejs/vine'
 import i18nManager from '@adonisjs/i18n/services/main'
-import { formatYuan } from '#core/wallet/money'
+import { formatYuan } from '#sdk/money'
 import type { DateTime } from 'luxon'
 
 /*

@@ -3,7 +3,7 @@ import i18nManager from '@adonisjs/i18n/services/main'
 import CardService from '#services/cards/card_service'
 import QrPaymentService from '#services/finance/qr_payment_service'
 import TenantContext from '#core/tenancy/tenant_context'
-import { formatYuan } from '#core/wallet/money'
+import { formatYuan } from '#sdk/money'
 
 /**
  * 开卡 with a card fee (工本费): a QR payment of the fee; the payment core

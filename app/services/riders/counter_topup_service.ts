@@ -8,7 +8,7 @@ import TopupRefusal from '#services/riders/topup_refusal'
 import WalletService from '#core/wallet/wallet_service'
 import QrPaymentService from '#services/finance/qr_payment_service'
 import i18nManager from '@adonisjs/i18n/services/main'
-import { formatYuan } from '#core/wallet/money'
+import { formatYuan } from '#sdk/money'
 
 /**
  * A counter top-up: a package, or a custom amount in fen (the wallet checks

@@ -13,7 +13,7 @@ import { runExport } from '#services/finance/exports/export_runner'
 import { writePdf } from '#services/finance/exports/pdf_writer'
 import QueueManager from '#core/queue/queue_manager'
 import WalletService from '#core/wallet/wallet_service'
-import { formatYuan } from '#core/wallet/money'
+import { formatYuan } from '#sdk/money'
 import { createRider, walletFixture } from '#tests/functional/wallet/helpers'
 import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
 

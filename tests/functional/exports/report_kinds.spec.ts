@@ -10,7 +10,7 @@ import db from '@adonisjs/lucid/services/db'
 import ExcelJS from 'exceljs'
 import { DateTime } from 'luxon'
 import { runExport } from '#services/finance/exports/export_runner'
-import { formatYuan } from '#core/wallet/money'
+import { formatYuan } from '#sdk/money'
 import {
   charging,
   chargingFixture,

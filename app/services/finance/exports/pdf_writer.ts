@@ -3,7 +3,7 @@ import { createWriteStream, existsSync } from 'node:fs'
 import { finished } from 'node:stream/promises'
 import PDFDocument from 'pdfkit'
 import { DateTime } from 'luxon'
-import { formatYuan } from '#core/wallet/money'
+import { formatYuan } from '#sdk/money'
 import { addTotals, type ReportCell, type ReportWriter } from './report_table.js'
 
 const DISPLAY_ZONE = 'Asia/Shanghai'

@@ -1,9 +1,0 @@
-/**
- * Fen as yuan text with two decimals ("50.00", "-1.96"), for server-made
- * text (payment descriptions, refusal messages). Integer arithmetic only.
- * The admin formats with resources/utils/money.ts (frontend code stays apart).
- */
-export function formatYuan(fen: number): string {
-  const magnitude = Math.abs(fen)
-  return `${fen < 0 ? '-' : ''}${Math.trunc(magnitude / 100)}.${String(magnitude % 100).padStart(2, '0')}`
-}
