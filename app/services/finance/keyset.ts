@@ -1,14 +1,11 @@
 import { DateTime } from 'luxon'
 import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybuilder'
+import { escapeLike } from '#core/tenancy/text_match'
 
 export const FINANCE_PAGE_SIZE = 20
 const DISPLAY_ZONE = 'Asia/Shanghai'
 
 export type Anchors = { before?: number; after?: number }
-
-function escapeLike(text: string) {
-  return text.replace(/[\\%_]/g, (character) => `\\${character}`)
-}
 
 /**
  * Riders of a tenant by phone: a whole number by equality, anything shorter

@@ -7,11 +7,12 @@ import Project from '#models/project'
 import Station from '#models/station'
 import Vendor from '#models/vendor'
 import TenantContext from '#core/tenancy/tenant_context'
+import { escapeLike } from '#core/tenancy/text_match'
 import { AUTHORIZATION_KEY, SECRET_MASK } from '#services/operations/device_identity_service'
 import { displayDeviceKey } from '#services/operations/device_keys'
 import type { PileRow } from '#services/operations/device_rows'
 import { portH5Url } from '#services/operations/port_stickers'
-import { DEVICE_PAGE_SIZE, escapeLike, iso } from '#services/operations/registry_support'
+import { DEVICE_PAGE_SIZE, iso } from '#services/operations/registry_support'
 
 export type PileFilters = {
   keyword?: string

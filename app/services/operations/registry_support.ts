@@ -24,10 +24,6 @@ const UNIQUE_REFUSALS: Record<string, DeviceRefusalReason> = {
   piles_plugin_id_device_key_unique: 'deviceKeyUnavailable',
 }
 
-export function escapeLike(text: string) {
-  return text.replace(/[\\%_]/g, (character) => `\\${character}`)
-}
-
 export function iso(value: Date | DateTime | null) {
   if (value === null) return null
   return (value instanceof Date ? DateTime.fromJSDate(value) : value).toUTC().toISO()

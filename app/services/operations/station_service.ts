@@ -3,11 +3,11 @@ import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Station, { type StationStatus } from '#models/station'
 import AuditService from '#core/audit/audit_service'
 import TenantContext from '#core/tenancy/tenant_context'
+import { escapeLike } from '#core/tenancy/text_match'
 import type { StationRow } from '#services/operations/device_rows'
 import {
   activeProject,
   DEVICE_PAGE_SIZE,
-  escapeLike,
   recordDeviceChange,
   refusingConflicts,
 } from '#services/operations/registry_support'
