@@ -5,13 +5,11 @@ import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import logger from '@adonisjs/core/services/logger'
 import ChargingWatchdog from '#services/orders/charging_watchdog'
-import WalletService from '#core/wallet/wallet_service'
 import type { VendorSimulationSummary } from '#sdk/contracts/vendor'
-import { chargingFixture, owner } from '#tests/functional/charging/helpers'
-import { createRider, freshCardNo, stockCards } from '#tests/functional/cards/helpers'
-import { deviceRegistry, freshDnyKey, giveCredentials } from '#tests/functional/devices/helpers'
+import { owner } from '#tests/functional/charging/helpers'
 import { eventually } from '#tests/functional/payments/helpers'
 import { runLedgerVerify } from '#tests/functional/wallet/helpers'
+import { seedFleet } from './support/fleet.js'
 
 /*
 | Gateway kill drill (issue 8): 100 piles of the three protocols, driven by
@@ -35,14 +33,6 @@ const PILES = FLEET.reduce((sum, part) => sum + part.piles, 0)
 const SIMULATION_SECONDS = 45
 const DOWN_MS = 3_000
 const BALANCE = 100_000
-
-let sequence = 0
-const KEYS: Record<string, () => string> = {
-  'vendor-dny': freshDnyKey,
-  'vendor-juy': () =>
-    `86${String(Date.now()).slice(-9)}${String((process.pid % 10) * 1000 + ++sequence).padStart(4, '0')}`,
-  'vendor-ocpp16': () => `DRILL-${process.pid}-${++sequence}`,
-}
 
 /** A port nobody listens on now (the gateway's listeners must not meet other runs'). */
 function freePort(): Promise<number> {
@@ -99,53 +89,6 @@ async function stop(child: ChildProcess, signal: NodeJS.Signals) {
   await exited
 }
 
-/** 100 piles over the three plugins, one rider with a bound card per pile port. */
-async function fleetFixture() {
-  const base = await chargingFixture({ balance: BALANCE })
-  const devices = deviceRegistry(base.asAdmin)
-  const wallets = new WalletService()
-  const parts = []
-  for (const part of FLEET) {
-    const vendor = await devices.vendors.create({
-      name: `演练-${part.pluginId}`,
-      pluginId: part.pluginId,
-    })
-    const deviceKeys: string[] = []
-    const credentials: Record<string, string> = {}
-    for (let index = 0; index < part.piles; index++) {
-      const deviceKey = KEYS[part.pluginId]()
-      const pile = await devices.piles.create({
-        stationId: base.station.id,
-        vendorId: vendor.id,
-        deviceKey,
-        name: `${part.pluginId} ${index + 1}`,
-        portCount: part.ports,
-      })
-      deviceKeys.push(deviceKey)
-      // Each simulated pile proves itself, as after issue 13 every pile must.
-      credentials[deviceKey] = await giveCredentials(part.pluginId, pile.id)
-    }
-    const cardNos: string[] = []
-    for (let index = 0; index < part.piles * part.ports; index++) {
-      const rider = await createRider(base.tenant.id)
-      await wallets.topUpCash(base.asAdmin, {
-        riderId: rider.id,
-        projectId: base.project.id,
-        realAmount: BALANCE,
-        idempotencyKey: `drill:${rider.id}`,
-      })
-      const cardNo = freshCardNo()
-      await stockCards(base.tenant.id, base.project.id, [cardNo], {
-        status: 'bound',
-        riderId: rider.id,
-      })
-      cardNos.push(cardNo)
-    }
-    parts.push({ ...part, deviceKeys, credentials, cardNos })
-  }
-  return { ...base, parts }
-}
-
 function ordersOf(tenantId: number) {
   return owner().from('charging_orders').where('tenant_id', tenantId)
 }
@@ -166,7 +109,7 @@ test.group('resilience: the gateway killed mid-charge', (group) => {
   test('100 piles reconnect; every order settles once or is abnormal with a reason', async ({
     assert,
   }) => {
-    const fixture = await fleetFixture()
+    const fixture = await seedFleet(FLEET, { name: 'drill', balance: BALANCE })
     const tenantId = fixture.tenant.id
     const ports: Record<string, number> = {}
     for (const part of FLEET) ports[part.pluginId] = await freePort()

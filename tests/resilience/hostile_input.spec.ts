@@ -5,12 +5,10 @@ import { fileURLToPath } from 'node:url'
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import logger from '@adonisjs/core/services/logger'
-import WalletService from '#core/wallet/wallet_service'
 import type { VendorSimulationSummary } from '#sdk/contracts/vendor'
-import { chargingFixture, owner } from '#tests/functional/charging/helpers'
-import { createRider, freshCardNo, stockCards } from '#tests/functional/cards/helpers'
-import { deviceRegistry, freshDnyKey, giveCredentials } from '#tests/functional/devices/helpers'
+import { owner } from '#tests/functional/charging/helpers'
 import { encodeDnyFrame } from '../../plugins/vendor-dny/protocol/frame.js'
+import { seedFleet } from './support/fleet.js'
 
 /*
 | Hostile-input drill (issue 13): one real `node ace gateway` child on free
@@ -522,60 +520,6 @@ function juyAttack(random: Random, round: number): Attack {
   return { port: 'vendor-juy', ...attack }
 }
 
-// ---- The fleet the simulators drive afterwards ------------------------------
-
-let sequence = 0
-const KEYS: Record<string, () => string> = {
-  'vendor-dny': freshDnyKey,
-  'vendor-juy': () =>
-    `86${String(Date.now()).slice(-9)}${String((process.pid % 10) * 1000 + ++sequence).padStart(4, '0')}`,
-  'vendor-ocpp16': () => `HOSTILE-${process.pid}-${++sequence}`,
-}
-
-async function fleetFixture() {
-  const base = await chargingFixture({ balance: BALANCE })
-  const devices = deviceRegistry(base.asAdmin)
-  const wallets = new WalletService()
-  const parts = []
-  for (const part of FLEET) {
-    const vendor = await devices.vendors.create({
-      name: `攻击演练-${part.pluginId}`,
-      pluginId: part.pluginId,
-    })
-    const deviceKeys: string[] = []
-    const credentials: Record<string, string> = {}
-    const cardNos: string[] = []
-    for (let index = 0; index < part.piles; index++) {
-      const deviceKey = KEYS[part.pluginId]()
-      const pile = await devices.piles.create({
-        stationId: base.station.id,
-        vendorId: vendor.id,
-        deviceKey,
-        name: `${part.pluginId} ${index + 1}`,
-        portCount: 1,
-      })
-      deviceKeys.push(deviceKey)
-      // Real piles prove who they are (a 设备密钥, or the bound ICCID for DNY).
-      credentials[deviceKey] = await giveCredentials(part.pluginId, pile.id)
-      const rider = await createRider(base.tenant.id)
-      await wallets.topUpCash(base.asAdmin, {
-        riderId: rider.id,
-        projectId: base.project.id,
-        realAmount: BALANCE,
-        idempotencyKey: `hostile:${rider.id}`,
-      })
-      const cardNo = freshCardNo()
-      await stockCards(base.tenant.id, base.project.id, [cardNo], {
-        status: 'bound',
-        riderId: rider.id,
-      })
-      cardNos.push(cardNo)
-    }
-    parts.push({ ...part, deviceKeys, credentials, cardNos })
-  }
-  return { ...base, parts }
-}
-
 test.group('resilience: hostile input at the gateway', (group) => {
   let gateway: Gateway | undefined
   group.setup(() => async () => {
@@ -631,7 +575,7 @@ test.group('resilience: hostile input at the gateway', (group) => {
     assert.isBelow(maxRss, MAX_RSS_MB, `gateway RSS peaked at ${maxRss} MB`)
 
     // The same process still serves real piles of all three protocols.
-    const fixture = await fleetFixture()
+    const fixture = await seedFleet(FLEET, { name: 'hostile', balance: BALANCE })
     const registry = await app.container.make('plugins')
     const quiet = logger.child({}, { level: 'error' })
     const simulations: Promise<VendorSimulationSummary>[] = []
