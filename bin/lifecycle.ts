@@ -8,7 +8,7 @@ import { writeSync } from 'node:fs'
 import { hostname } from 'node:os'
 import type { ApplicationService } from '@adonisjs/core/types'
 
-/** A clean stop takes a few seconds; systemd's TimeoutStopSec (README) is set above this. */
+/** A clean stop takes a few seconds; deploy/'s TimeoutStopSec and stop_grace_period are set above this. */
 export const STOP_DEADLINE_MS = 20_000
 
 /**
