@@ -9,6 +9,7 @@ import {
   paymentSettingUpdateValidator,
   PluginConfigMessages,
 } from '#validators/settings/payment_setting_validator'
+import type { PaymentSettingsPageProps } from '#services/settings/settings_props'
 
 /** 配置 → 支付: payment providers per project or for the whole tenant. */
 @inject()
@@ -23,7 +24,7 @@ export default class PaymentSettingsController {
       paymentProjects: projects,
       paymentPlugins: plugins,
       paymentTenantWide: await bouncer.with(SettingsPolicy).allows('manageScope', null),
-    })
+    } satisfies PaymentSettingsPageProps)
   }
 
   async store(ctx: HttpContext) {

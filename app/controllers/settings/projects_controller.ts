@@ -3,6 +3,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import ProjectService from '#services/settings/project_service'
 import SettingsPolicy from '#policies/settings_policy'
 import { projectUpdateValidator, projectValidator } from '#validators/settings/project_validator'
+import type { ProjectsPageProps } from '#services/settings/settings_props'
 
 @inject()
 export default class ProjectsController {
@@ -19,7 +20,7 @@ export default class ProjectsController {
         status: project.status,
         cardFee: project.cardFee,
       })),
-    })
+    } satisfies ProjectsPageProps)
   }
 
   async store({ request, response, session, bouncer, i18n }: HttpContext) {

@@ -9,6 +9,7 @@ import {
   tariffPreviewValidator,
   tariffValidator,
 } from '#validators/settings/tariff_validator'
+import type { TariffsPageProps } from '#services/settings/settings_props'
 
 /** 配置 → 计费: a project's tariff in force, its versions, a new version, the live preview. */
 @inject()
@@ -29,7 +30,7 @@ export default class TariffsController {
       projectId,
       versions: projectId ? await this.tariffs.history(projectId) : [],
       defaults: this.tariffs.defaults(),
-    })
+    } satisfies TariffsPageProps)
   }
 
   async store({ request, response, session, bouncer, i18n }: HttpContext) {

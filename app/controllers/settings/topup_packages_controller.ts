@@ -3,6 +3,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import SettingsPolicy from '#policies/settings_policy'
 import TopupPackageService from '#services/settings/topup_package_service'
 import { topupPackageValidator } from '#validators/settings/topup_package_validator'
+import type { PackagesPageProps } from '#services/settings/settings_props'
 
 /** 配置 → 充值套餐: each project's top-up packages. */
 @inject()
@@ -22,7 +23,7 @@ export default class TopupPackagesController {
         enabled: row.enabled,
       })),
       projectOptions: projects.map((project) => ({ id: project.id, name: project.name })),
-    })
+    } satisfies PackagesPageProps)
   }
 
   async store({ request, response, session, bouncer, i18n }: HttpContext) {

@@ -1,0 +1,69 @@
+import type { Tariff } from '#core/billing/tariff'
+import type { Option } from '#services/page_props'
+
+/*
+ * The props of the 配置 pages, built by the controllers of app/controllers/settings
+ * and imported by the pages (types only). Type aliases: Inertia props are plain JSON.
+ */
+
+export type ProjectRow = {
+  id: number
+  code: string
+  name: string
+  status: 'active' | 'archived'
+  cardFee: number
+}
+export type ProjectsPageProps = { projects: ProjectRow[] }
+
+export type TopupPackageRow = {
+  id: number
+  projectId: number
+  amount: number
+  bonus: number
+  sortOrder: number
+  enabled: boolean
+}
+export type PackagesPageProps = { packages: TopupPackageRow[]; projectOptions: Option[] }
+
+export type TariffVersion = {
+  id: number
+  version: number
+  rules: Tariff
+  createdBy: string | null
+  createdAt: string
+}
+export type TariffsPageProps = {
+  projectOptions: Option[]
+  projectId: number | null
+  versions: TariffVersion[]
+  defaults: Tariff
+}
+
+export type PaymentPluginField = {
+  name: string
+  type: 'string' | 'number' | 'boolean' | 'list' | 'other'
+  optional: boolean
+}
+export type PaymentPlugin = {
+  id: string
+  fields: readonly PaymentPluginField[]
+  secrets: readonly string[]
+  protected: readonly string[]
+}
+export type PaymentSettingRow = {
+  id: number
+  pluginId: string
+  projectId: number | null
+  enabled: boolean
+  config: Record<string, unknown>
+  inUse: boolean
+  /** Notifications refused before they could be trusted, or null when none were. */
+  webhookRefusals: { lastHour: number; lastDay: number } | null
+}
+export type PaymentSettingsPageProps = {
+  paymentSettings: PaymentSettingRow[]
+  /** Each active project with the setting that applies to it. */
+  paymentProjects: (Option & { settingId: number | null })[]
+  paymentPlugins: PaymentPlugin[]
+  paymentTenantWide: boolean
+}
