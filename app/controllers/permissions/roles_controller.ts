@@ -4,6 +4,7 @@ import RoleService from '#services/permissions/role_service'
 import StaffPolicy from '#policies/staff_policy'
 import { roleValidator } from '#validators/permissions/role_validator'
 import { PERMISSIONS } from '#core/access/permissions'
+import type { RolesPageProps } from '#services/permissions/permissions_props'
 
 @inject()
 export default class RolesController {
@@ -16,7 +17,7 @@ export default class RolesController {
       allPermissions: [...PERMISSIONS],
       // A role holds only permissions its editor holds (the server checks too).
       ownPermissions: PERMISSIONS.filter((permission) => tenant.can(permission)),
-    })
+    } satisfies RolesPageProps)
   }
 
   async store({ request, response, session, bouncer, i18n }: HttpContext) {

@@ -11,6 +11,7 @@ import {
   staffStatusValidator,
   updateStaffValidator,
 } from '#validators/permissions/staff_validator'
+import type { StaffPageProps } from '#services/permissions/permissions_props'
 
 @inject()
 export default class StaffController {
@@ -39,7 +40,7 @@ export default class StaffController {
       // Already limited to the admin's own projects; "all projects" only for a tenant-wide admin.
       projects: projects.map((project) => ({ id: project.id, name: project.name })),
       allProjectsGrantable: tenant.projectIds === null,
-    })
+    } satisfies StaffPageProps)
   }
 
   async store({ request, response, session, bouncer, i18n }: HttpContext) {
