@@ -21,6 +21,12 @@ import {
   stationValidator,
   vendorValidator,
 } from '#validators/operations/device_validator'
+import type {
+  VendorsPageProps,
+  StationsPageProps,
+  PilesPageProps,
+  PilePageProps,
+} from '#services/operations/device_rows'
 
 /** A 设备密钥 just issued, as the pile page shows it once. */
 type IssuedSecret = { pileId: number; secret: string; pushed: boolean }
@@ -48,7 +54,7 @@ export default class DevicesController {
         contact: vendor.contact,
         note: vendor.note,
       })),
-    })
+    } satisfies VendorsPageProps)
   }
 
   async storeVendor({ request, response, session, bouncer, i18n }: HttpContext) {
@@ -82,7 +88,7 @@ export default class DevicesController {
         status: filters.status ?? null,
       },
       projectOptions,
-    })
+    } satisfies StationsPageProps)
   }
 
   async storeStation({ request, response, session, bouncer, i18n }: HttpContext) {
@@ -117,7 +123,7 @@ export default class DevicesController {
         online: filters.online ?? null,
       },
       ...(await this.pileQueries.options()),
-    })
+    } satisfies PilesPageProps)
   }
 
   async storePile({ request, response, session, bouncer, i18n }: HttpContext) {
@@ -155,7 +161,7 @@ export default class DevicesController {
       liveChannel: pileChannel(tenant.tenantId, detail.pile.id),
       qrImages: await portQrImages(detail.ports),
       ...(await this.pileQueries.options()),
-    })
+    } satisfies PilePageProps)
   }
 
   /** The detail page's refetch after live events (or its fallback poll): ports, online state and commands as JSON. */

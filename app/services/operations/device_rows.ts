@@ -1,8 +1,11 @@
+import type DeviceCommand from '#models/device_command'
 import type Pile from '#models/pile'
+import type PilePort from '#models/pile_port'
 import type Station from '#models/station'
+import type { Option, Pagination } from '#services/page_props'
 
 /*
- * 站点管理 and 设备管理 rows, as the pages receive them: the services return them and the
+ * 厂商管理, 站点管理 and 设备管理 rows and page props, as the pages receive them: the services return them and the
  * pages import them (types only), so a prop's shape is written once.
  * Type aliases, not interfaces: Inertia props must be plain JSON types.
  */
@@ -48,3 +51,73 @@ export type PileRow = {
   /** The latest connection refused for another ICCID, for staff to accept as a module swap. */
   identityNotice: { iccid: string; ip: string | null; at: string } | null
 }
+
+export type PortRow = {
+  portNo: number
+  state: PilePort['state']
+  powerDeciwatts: number
+  faultCode: string | null
+  currentOrderNo: string | null
+  updatedAt: string
+  /** The rider H5 page of this port: what its QR sticker carries. */
+  h5Url: string
+}
+export type CommandRow = {
+  id: number
+  command: DeviceCommand['command']
+  portNo: number | null
+  parameters: Record<string, unknown>
+  status: DeviceCommand['status']
+  result: Record<string, unknown> | null
+  requestedBy: string | null
+  createdAt: string
+  finishedAt: string | null
+}
+
+export type VendorRow = {
+  id: number
+  name: string
+  pluginId: string
+  contact: string | null
+  note: string | null
+}
+export type VendorsPageProps = { vendors: VendorRow[] }
+
+/** The selects of the 运维 pages: projects, stations and vendors this staff member may use. */
+export type DeviceOptions = {
+  projectOptions: Option[]
+  stationOptions: (Option & { projectId: number })[]
+  vendorOptions: (Option & { pluginId: string })[]
+}
+
+export type StationsPageProps = {
+  stations: StationRow[]
+  pagination: Pagination
+  filters: { name: string | null; projectId: number | null; status: Station['status'] | null }
+  projectOptions: Option[]
+}
+
+export type PilesPageProps = DeviceOptions & {
+  piles: PileRow[]
+  pagination: Pagination
+  filters: {
+    keyword: string | null
+    projectId: number | null
+    stationId: number | null
+    vendorId: number | null
+    online: 'online' | 'offline' | null
+  }
+}
+
+/** A pile with its ports and latest commands: the detail page and its live refetch. */
+export type PileState = { pile: PileRow; ports: PortRow[]; commands: CommandRow[] }
+
+export type PilePageProps = DeviceOptions &
+  PileState & {
+    /** SVG data URLs of the ports' H5 QR codes, by port number. */
+    qrImages: Record<number, string>
+    /** The SSE channel of this pile's live changes. */
+    liveChannel: string
+    /** A 设备密钥 just generated: shown once, on the next page of this pile only. */
+    issuedSecret: { pileId: number; secret: string; pushed: boolean } | null
+  }

@@ -1,7 +1,6 @@
 import { inject } from '@adonisjs/core'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybuilder'
-import type DeviceCommand from '#models/device_command'
 import PilePort from '#models/pile_port'
 import Project from '#models/project'
 import Station from '#models/station'
@@ -10,7 +9,7 @@ import TenantContext from '#core/tenancy/tenant_context'
 import { escapeLike } from '#core/tenancy/text_match'
 import { AUTHORIZATION_KEY, SECRET_MASK } from '#services/operations/device_identity_service'
 import { displayDeviceKey } from '#services/operations/device_keys'
-import type { PileRow } from '#services/operations/device_rows'
+import type { CommandRow, PileRow, PortRow } from '#services/operations/device_rows'
 import { portH5Url } from '#services/operations/port_stickers'
 import { DEVICE_PAGE_SIZE, iso } from '#services/operations/registry_support'
 
@@ -22,29 +21,6 @@ export type PileFilters = {
   online?: 'online' | 'offline'
   page?: number
   perPage?: number
-}
-
-// Type aliases, not interfaces: Inertia props must be plain JSON types.
-export type PortRow = {
-  portNo: number
-  state: PilePort['state']
-  powerDeciwatts: number
-  faultCode: string | null
-  currentOrderNo: string | null
-  updatedAt: string
-  /** The rider H5 page of this port: what its QR sticker carries. */
-  h5Url: string
-}
-export type CommandRow = {
-  id: number
-  command: DeviceCommand['command']
-  portNo: number | null
-  parameters: Record<string, unknown>
-  status: DeviceCommand['status']
-  result: Record<string, unknown> | null
-  requestedBy: string | null
-  createdAt: string
-  finishedAt: string | null
 }
 
 const COMMANDS_SHOWN = 20
