@@ -17,6 +17,8 @@ import {
   issueLookupValidator,
   replaceCardValidator,
 } from '#validators/cards/card_validator'
+import type { BoundCardsPageProps, CardIssuePageProps } from '#services/riders/riders_props'
+import type { CardInventoryPageProps } from '#services/cards/card_rows'
 
 /** The largest card file accepted: 10,000 numbers take well under 1 MB. */
 const MAX_IMPORT_FILE = '2mb'
@@ -45,7 +47,7 @@ export default class CardsController {
       },
       projectOptions: await this.list.projects(),
       importReport: (session.flashMessages.get('importReport') as ImportReport) ?? null,
-    })
+    } satisfies CardInventoryPageProps)
   }
 
   async import({ request, response, session, bouncer, i18n }: HttpContext) {
@@ -81,7 +83,7 @@ export default class CardsController {
         phone: filters.phone ?? null,
       },
       projectOptions: await this.list.projects(),
-    })
+    } satisfies BoundCardsPageProps)
   }
 
   async issue({ request, inertia, bouncer, i18n, tenant }: HttpContext) {
@@ -108,7 +110,7 @@ export default class CardsController {
       lookupError,
       projectOptions,
       payment: payment ? await qrPaymentView(await this.payments.find(tenant, payment)) : null,
-    })
+    } satisfies CardIssuePageProps)
   }
 
   async storeIssue({ request, response, session, bouncer, i18n, tenant }: HttpContext) {

@@ -5,6 +5,7 @@ import LedgerQuery from '#core/wallet/ledger_query'
 import ProjectService from '#services/settings/project_service'
 import { LEDGER_DETAIL_TYPES } from '#models/ledger_entry'
 import { ledgerFilterValidator } from '#validators/riders/ledger_validator'
+import type { LedgerPageProps } from '#services/riders/riders_props'
 
 /** 用户 → 账户流水: the tenant's account ledger, filtered and paged. */
 @inject()
@@ -38,6 +39,6 @@ export default class LedgerController {
         from: filters.from ?? null,
         to: filters.to ?? null,
       },
-    })
+    } satisfies LedgerPageProps)
   }
 }

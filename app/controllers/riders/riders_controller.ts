@@ -11,6 +11,7 @@ import {
   smsCodeValidator,
   updateRiderValidator,
 } from '#validators/riders/rider_validator'
+import type { RidersPageProps } from '#services/riders/riders_props'
 
 /** 用户 → 用户管理: the rider list, 开户, edits, phone changes, 冻结 / 解冻. */
 @inject()
@@ -43,7 +44,7 @@ export default class RidersController {
         .map((project) => ({ id: project.id, name: project.name })),
       // Set only outside production, after a code went out through a test sender.
       devCode: (session.flashMessages.get('devCode') as { phone: string; code: string }) ?? null,
-    })
+    } satisfies RidersPageProps)
   }
 
   async sendCode({ request, response, session, bouncer, i18n }: HttpContext) {

@@ -7,6 +7,7 @@ import { paymentQueryValidator } from '#validators/finance/payment_validator'
 import QrPaymentService from '#services/finance/qr_payment_service'
 import { qrPaymentView } from '#services/finance/payment_view'
 import TenantContext from '#core/tenancy/tenant_context'
+import type { TopupPageProps } from '#services/riders/riders_props'
 
 /** 用户 → 充值: look a rider up by phone and take cash at the counter or a QR payment. */
 @inject()
@@ -26,7 +27,7 @@ export default class TopupController {
       ...desk,
       phone: filters.phone ?? null,
       payment: payment ? await qrPaymentView(await this.payments.find(this.tenant, payment)) : null,
-    })
+    } satisfies TopupPageProps)
   }
 
   /** 立即充值: opens the QR payment and shows its dialog on the same page. */

@@ -3,35 +3,16 @@ import { DateTime } from 'luxon'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Card, { type CardStatus } from '#models/card'
 import Project from '#models/project'
-import Rider, { type RiderStatus } from '#models/rider'
+import Rider from '#models/rider'
 import Wallet from '#models/wallet'
 import AuditService from '#core/audit/audit_service'
 import { normalizeCardNo } from '#services/cards/card_number'
 import CardRefusal from '#services/cards/card_refusal'
 import type { ImportedRow } from '#services/cards/card_import'
 import TenantContext from '#core/tenancy/tenant_context'
-import type { CardRow } from '#services/cards/card_rows'
+import type { CardRow, ImportProblem, ImportReport, IssueCheck } from '#services/cards/card_rows'
 
-// Type aliases, not interfaces: Inertia props must be plain JSON types.
-export type IssueRider = {
-  id: number
-  name: string
-  phone: string
-  status: RiderStatus
-  realBalance: number
-  bonusBalance: number
-}
-export type IssueCheck = {
-  cardNo: string
-  rider: IssueRider
-  project: { id: number; name: string; cardFee: number }
-}
-export type ImportProblem = {
-  row: number
-  cardNo: string
-  reason: 'empty' | 'malformed' | 'duplicateInFile' | 'exists'
-}
-export type ImportReport = { imported: number; problems: ImportProblem[] }
+export type { ImportReport, IssueCheck }
 
 /** Why a swipe is refused: not a bound card of this tenant, lost, voided, or its rider frozen. */
 export type SwipeRefusal = 'unknown' | 'lost' | 'voided' | 'frozen'

@@ -48,3 +48,20 @@ export type RefundRecord = {
   createdAt: string
   settledAt: string | null
 }
+
+/** What the staff's 扫码支付 dialog shows of a payment (充值, 发卡). */
+export type QrPaymentView = {
+  id: number
+  paymentNo: string
+  amount: number
+  bonusAmount: number
+  status: PaymentStatus
+  /** ISO, UTC. */
+  expiresAt: string
+  /** The QR code as an SVG data URL; null once the order cannot be paid. */
+  qrImage: string | null
+  /** The code's URL, given when the provider's payer page may be opened on this screen. */
+  payerLink: string | null
+  /** Paid after it had closed: being refunded. */
+  latePaid: boolean
+}

@@ -1,23 +1,9 @@
 import app from '@adonisjs/core/services/app'
 import QRCode from 'qrcode'
 import type PaymentOrder from '#models/payment_order'
+import type { QrPaymentView } from '#services/finance/finance_rows'
 
-// Type alias, not an interface: Inertia props must be plain JSON types.
-export type QrPaymentView = {
-  id: number
-  paymentNo: string
-  amount: number
-  bonusAmount: number
-  status: PaymentOrder['status']
-  /** ISO, UTC. */
-  expiresAt: string
-  /** The QR code as an SVG data URL; null once the order cannot be paid. */
-  qrImage: string | null
-  /** The code's URL, given when the provider's payer page may be opened on this screen. */
-  payerLink: string | null
-  /** Paid after it had closed: being refunded. */
-  latePaid: boolean
-}
+export type { QrPaymentView }
 
 /** What the staff's 扫码支付 dialog shows of a payment. */
 export async function qrPaymentView(order: PaymentOrder): Promise<QrPaymentView> {

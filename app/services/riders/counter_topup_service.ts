@@ -9,6 +9,7 @@ import WalletService from '#core/wallet/wallet_service'
 import QrPaymentService from '#services/finance/qr_payment_service'
 import i18nManager from '@adonisjs/i18n/services/main'
 import { formatYuan } from '#sdk/money'
+import type { TopupPackageOption, TopupProject, TopupRider } from '#services/riders/riders_props'
 
 /**
  * A counter top-up: a package, or a custom amount in fen (the wallet checks
@@ -21,18 +22,6 @@ export interface CounterTopupInput {
   realAmount?: number
   idempotencyKey: string
 }
-
-// Type aliases, not interfaces: Inertia props must be plain JSON types.
-export type TopupRider = {
-  id: number
-  name: string
-  phone: string
-  status: 'normal' | 'frozen'
-  realBalance: number
-  bonusBalance: number
-}
-export type TopupProject = { id: number; name: string; topupMax: number }
-export type TopupPackageOption = { id: number; amount: number; bonus: number }
 
 /**
  * The 充值 page: find a rider by phone, offer the project's enabled
