@@ -1,19 +1,7 @@
 import { urlFor } from '~/utils/routes'
+import type { ExportRecord } from '#services/finance/finance_props'
 /** An export as the server reports it (下载中心 list and the progress endpoint). */
-export type ExportRecord = {
-  id: number
-  kind: string
-  format: 'xlsx' | 'pdf'
-  status: 'queued' | 'running' | 'done' | 'failed' | 'expired'
-  rowsDone: number
-  rowsTotal: number | null
-  fileSize: number | null
-  error: string | null
-  requestedBy: string | null
-  createdAt: string
-  expiresAt: string | null
-  expired: boolean
-}
+export type { ExportRecord }
 
 function xsrfToken() {
   return decodeURIComponent(/(?:^|; )XSRF-TOKEN=([^;]*)/.exec(document.cookie)?.[1] ?? '')

@@ -9,6 +9,7 @@ import {
   validateReportFilters,
 } from '#validators/finance/export_validator'
 import vine from '@vinejs/vine'
+import type { DownloadsPageProps } from '#services/finance/finance_props'
 
 const CONTENT_TYPES = {
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
@@ -25,7 +26,9 @@ export default class ExportsController {
 
   async index({ inertia, bouncer }: HttpContext) {
     await bouncer.with(ExportPolicy).authorize('export')
-    return inertia.render('finance/downloads', { exports: await this.exports.list() })
+    return inertia.render('finance/downloads', {
+      exports: await this.exports.list(),
+    } satisfies DownloadsPageProps)
   }
 
   /** From a list page: its current filters (the page's query string) and a format; JSON for the progress bar. */

@@ -13,6 +13,11 @@ import {
   refundIdValidator,
   refundRecordsValidator,
 } from '#validators/finance/finance_validator'
+import type {
+  PaymentsPageProps,
+  RefundsPageProps,
+  ReconciliationPageProps,
+} from '#services/finance/finance_props'
 
 /** 财务: 收款记录, 退款记录 (with 标记为线下已退) and 对账 (with 立即对账). */
 @inject()
@@ -45,7 +50,7 @@ export default class FinanceController {
         from: filters.from ?? null,
         to: filters.to ?? null,
       },
-    })
+    } satisfies PaymentsPageProps)
   }
 
   async refunds({ request, inertia, bouncer }: HttpContext) {
@@ -67,7 +72,7 @@ export default class FinanceController {
         from: filters.from ?? null,
         to: filters.to ?? null,
       },
-    })
+    } satisfies RefundsPageProps)
   }
 
   async settleRefundOffline({ params, response, session, bouncer, i18n }: HttpContext) {
@@ -90,7 +95,7 @@ export default class FinanceController {
         : null,
       // Bills are of whole days: yesterday is the last complete one.
       defaultBillDate: DateTime.now().setZone('Asia/Shanghai').minus({ days: 1 }).toISODate()!,
-    })
+    } satisfies ReconciliationPageProps)
   }
 
   async reconcile({ request, response, session, bouncer, i18n }: HttpContext) {

@@ -5,6 +5,7 @@ import FinancePolicy from '#policies/finance_policy'
 import SummaryService from '#services/finance/summary_service'
 import ProjectService from '#services/settings/project_service'
 import { financeSummaryValidator } from '#validators/finance/finance_summary_validator'
+import type { SummaryPageProps } from '#services/finance/finance_props'
 
 // A day-by-day summary of more than a year would be a wall of rows: months then.
 const MAX_DAYS = 366
@@ -36,6 +37,6 @@ export default class FinanceSummaryController {
       }),
       projectOptions: projects.map(({ id, name }) => ({ id, name })),
       filters: { from, to, granularity, projectId: filters.projectId ?? null },
-    })
+    } satisfies SummaryPageProps)
   }
 }

@@ -7,6 +7,7 @@ import {
   refundRequestListValidator,
   rejectRefundRequestValidator,
 } from '#validators/h5_validator'
+import type { RefundRequestsPageProps } from '#services/finance/finance_props'
 
 /** 财务 → 退款申请: riders' refund requests from the H5, approved or rejected by staff. */
 @inject()
@@ -20,7 +21,7 @@ export default class RefundRequestsController {
     return inertia.render('finance/refund_requests', {
       refundRequests: await this.requests.list(status),
       status,
-    })
+    } satisfies RefundRequestsPageProps)
   }
 
   async approve({ params, request, response, session, bouncer, i18n }: HttpContext) {

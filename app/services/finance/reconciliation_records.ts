@@ -3,46 +3,19 @@ import { DateTime } from 'luxon'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import AuditService from '#core/audit/audit_service'
 import FinanceRefusal from '#services/finance/finance_refusal'
-import ReconciliationService, {
-  type DifferenceKind,
-} from '#services/finance/reconciliation_service'
+import ReconciliationService from '#services/finance/reconciliation_service'
 import TenantContext from '#core/tenancy/tenant_context'
+import type {
+  DifferenceRecord,
+  Paged,
+  ReconciliationChannel,
+  ReconciliationRunRecord,
+} from '#services/finance/finance_props'
+
+export type { DifferenceRecord, ReconciliationChannel, ReconciliationRunRecord }
 
 export const RUNS_PAGE_SIZE = 20
 export const DIFFERENCES_PAGE_SIZE = 50
-
-// Type aliases, not interfaces: Inertia props must be plain JSON types.
-export type ReconciliationChannel = {
-  settingId: number
-  pluginId: string
-  /** Null: the tenant-wide setting. */
-  project: string | null
-  enabled: boolean
-}
-
-export type ReconciliationRunRecord = {
-  id: number
-  billDate: string
-  settingId: number
-  pluginId: string
-  status: 'matched' | 'differences' | 'failed'
-  billRows: number
-  ourRows: number
-  failure: string | null
-  /** ISO, UTC: when it last ran. */
-  ranAt: string
-}
-
-export type DifferenceRecord = {
-  id: number
-  kind: DifferenceKind
-  paymentNo: string
-  refundNo: string | null
-  ourAmount: number | null
-  theirAmount: number | null
-}
-
-type Paged<Row> = { rows: Row[]; page: number; lastPage: number; total: number }
 
 /** Today in Shanghai, the day bills are named by. */
 export function shanghaiToday() {

@@ -5,8 +5,9 @@ import type { BillRow } from '#sdk/contracts/payment'
 import TenantPluginService from '#plugins/tenant_plugins'
 import PaymentRefusal, { providerFailure } from '#services/finance/payment_refusal'
 import TenantContext from '#core/tenancy/tenant_context'
+import type { DifferenceKind } from '#services/finance/finance_props'
 
-export type DifferenceKind = 'missing_ours' | 'missing_theirs' | 'amount_mismatch'
+export type { DifferenceKind }
 
 export interface Difference {
   kind: DifferenceKind

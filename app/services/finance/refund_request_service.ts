@@ -4,22 +4,9 @@ import AuditService from '#core/audit/audit_service'
 import H5Refusal from '#services/h5/h5_refusal'
 import RiderRefundService from '#services/finance/rider_refund_service'
 import TenantContext from '#core/tenancy/tenant_context'
+import type { RefundRequestRow } from '#services/finance/finance_props'
 
-export type RefundRequestRow = {
-  id: number
-  riderId: number
-  riderName: string
-  riderPhone: string
-  projectName: string
-  amount: number
-  realBalance: number
-  reason: string
-  status: 'pending' | 'approved' | 'rejected'
-  decisionNote: string | null
-  decidedBy: string | null
-  createdAt: string
-  decidedAt: string | null
-}
+export type { RefundRequestRow }
 
 const iso = (value: Date | null) => (value ? DateTime.fromJSDate(value).toUTC().toISO()! : null)
 

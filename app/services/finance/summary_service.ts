@@ -4,10 +4,17 @@ import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybuilder'
 import TenantContext from '#core/tenancy/tenant_context'
 import ChargingOrder from '#models/charging_order'
+import type {
+  ChannelRow,
+  FinanceSummary,
+  SummaryFigures,
+  SummaryGranularity,
+  SummaryRow,
+} from '#services/finance/finance_props'
+
+export type { ChannelRow, FinanceSummary, SummaryFigures, SummaryGranularity, SummaryRow }
 
 const ZONE = 'Asia/Shanghai'
-
-export type SummaryGranularity = 'day' | 'month'
 
 export type SummaryQuery = {
   /** Calendar days in Shanghai, both included. */
@@ -15,42 +22,6 @@ export type SummaryQuery = {
   to: string
   granularity: SummaryGranularity
   projectId?: number
-}
-
-// Type aliases, not interfaces: Inertia props must be plain JSON types. All money in fen.
-export type SummaryFigures = {
-  topUpCounter: number
-  topUpQr: number
-  /** Bonus given with top-ups (packages such as 50 送 1). */
-  topUpBonus: number
-  /** Bonus granted on its own (赠送). */
-  bonusGrants: number
-  cardFees: number
-  chargeReal: number
-  chargeBonus: number
-  refunds: number
-  /** Corrections, in minus out. */
-  correctionsReal: number
-  correctionsBonus: number
-  /** Real money received less real money paid back: top-ups + card fees − refunds. */
-  net: number
-}
-
-export type SummaryRow = SummaryFigures & {
-  key: string
-  label: string
-  liabilityEnd: number | null
-}
-
-export type ChannelRow = { channel: string; real: number; bonus: number; count: number }
-
-export type FinanceSummary = {
-  periods: SummaryRow[]
-  projects: SummaryRow[]
-  vendors: (ChannelRow & { vendorId: number })[]
-  channels: { topUps: ChannelRow[]; cardFees: ChannelRow[]; charging: ChannelRow[] }
-  totals: SummaryRow
-  liabilityStart: number
 }
 
 const zero = (): SummaryFigures => ({

@@ -7,26 +7,9 @@ import TenantContext from '#core/tenancy/tenant_context'
 import { dispatchExport } from './export_queue.js'
 import ExportRefusal from './export_refusal.js'
 import type { ReportFiltersOf, ReportKind } from './report_kinds.js'
+import type { ExportFormat, ExportRecord, ExportStatus } from '#services/finance/finance_props'
 
-export type ExportFormat = 'xlsx' | 'pdf'
-export type ExportStatus = 'queued' | 'running' | 'done' | 'failed' | 'expired'
-
-// Type alias, not an interface: Inertia props must be plain JSON types.
-export type ExportRecord = {
-  id: number
-  kind: string
-  format: ExportFormat
-  status: ExportStatus
-  rowsDone: number
-  rowsTotal: number | null
-  fileSize: number | null
-  error: string | null
-  /** Null for a statement the system made (系统生成). */
-  requestedBy: string | null
-  createdAt: string
-  expiresAt: string | null
-  expired: boolean
-}
+export type { ExportFormat, ExportRecord, ExportStatus }
 
 function record(row: any): ExportRecord {
   const expiresAt = row.expires_at ? new Date(row.expires_at) : null
