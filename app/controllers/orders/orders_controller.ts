@@ -13,20 +13,7 @@ import {
   orderReasonValidator,
   settleOrderValidator,
 } from '#validators/orders/order_validator'
-
-const FILTER_NAMES = [
-  'orderNo',
-  'phone',
-  'cardNo',
-  'device',
-  'projectId',
-  'channel',
-  'status',
-  'abnormalReason',
-  'vendorId',
-  'from',
-  'to',
-] as const
+import type { OrderDetailPageProps, OrdersPageProps } from '#services/orders/order_rows'
 
 /** 订单: 订单管理, 异常订单 (结算, 关闭, 退款) and 远程停止, and one order's detail. */
 @inject()
@@ -50,7 +37,9 @@ export default class OrdersController {
   async show({ params, inertia, bouncer }: HttpContext) {
     await bouncer.with(OrderPolicy).authorize('view')
     const { id } = await orderIdValidator.validate(params)
-    return inertia.render('orders/show', { order: await this.records.detail(id) })
+    return inertia.render('orders/show', {
+      order: await this.records.detail(id),
+    } satisfies OrderDetailPageProps)
   }
 
   async settle({ params, request, response, session, bouncer, i18n }: HttpContext) {
@@ -113,8 +102,20 @@ export default class OrdersController {
       projectOptions: projects.map(({ id, name }) => ({ id, name })),
       vendorOptions: await this.records.vendors(),
       // Every filter, null when not chosen, so the page's form starts from them.
-      filters: Object.fromEntries(FILTER_NAMES.map((name) => [name, filters[name] ?? null])),
+      filters: {
+        orderNo: filters.orderNo ?? null,
+        phone: filters.phone ?? null,
+        cardNo: filters.cardNo ?? null,
+        device: filters.device ?? null,
+        projectId: filters.projectId ?? null,
+        channel: filters.channel ?? null,
+        status: filters.status ?? null,
+        abnormalReason: filters.abnormalReason ?? null,
+        vendorId: filters.vendorId ?? null,
+        from: filters.from ?? null,
+        to: filters.to ?? null,
+      },
       liveChannel: ordersChannel(tenant.tenantId),
-    })
+    } satisfies OrdersPageProps)
   }
 }

@@ -2,11 +2,10 @@ import { inject } from '@adonisjs/core'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { normalizeCardNo } from '#services/cards/card_number'
 import type { DateTime } from 'luxon'
-import type { Bill, Tariff } from '#core/billing/tariff'
 import { CAPPED_REASONS } from '#core/billing/billing_caps'
 import { keysetPage, ridersByPhone, whereShanghaiDays } from '#services/finance/keyset'
 import TenantContext from '#core/tenancy/tenant_context'
-import type { OrderRecord } from '#services/orders/order_rows'
+import type { OrderDetail, OrderRecord } from '#services/orders/order_rows'
 import ChargingOrder, {
   type AbnormalReason,
   type EndClaimRecord,
@@ -32,18 +31,7 @@ export type OrderFilters = {
   after?: number
 }
 
-export type { EndClaimRecord }
-
-export type OrderDetail = OrderRecord & {
-  station: string | null
-  pileName: string | null
-  tariff: Tariff
-  bill: Bill | null
-  resolutionNote: string | null
-  settledAt: string | null
-  endClaim: EndClaimRecord | null
-  samples: { at: string; powerWatts: number; energyWh: number | null }[]
-}
+export type { EndClaimRecord, OrderDetail }
 
 const iso = (value: DateTime | null) => (value ? value.toJSDate().toISOString() : null)
 

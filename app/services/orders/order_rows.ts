@@ -1,12 +1,15 @@
+import type { Bill, Tariff } from '#core/billing/tariff'
 import type {
   AbnormalReason,
   ChargeDuration,
+  EndClaimRecord,
   OrderChannel,
   OrderStatus,
 } from '#models/charging_order'
+import type { Option } from '#services/page_props'
 
 /*
- * 订单管理 and 异常订单 rows, as the pages receive them: the services return them and the
+ * 订单管理, 异常订单 and 订单详情 rows and page props, as the pages receive them: the services return them and the
  * pages import them (types only), so a prop's shape is written once.
  * Type aliases, not interfaces: Inertia props must be plain JSON types.
  */
@@ -42,3 +45,41 @@ export type OrderRecord = {
   /** Still charging at the pile: staff may stop it. */
   open: boolean
 }
+
+/** 订单管理 and 异常订单: every filter, null when not chosen, so the page's form starts from them. */
+export type OrderListFilters = {
+  orderNo: string | null
+  phone: string | null
+  cardNo: string | null
+  device: string | null
+  projectId: number | null
+  channel: string | null
+  status: string | null
+  abnormalReason: string | null
+  vendorId: number | null
+  from: string | null
+  to: string | null
+}
+
+export type OrdersPageProps = {
+  orders: OrderRecord[]
+  newer: number | null
+  older: number | null
+  projectOptions: Option[]
+  vendorOptions: Option[]
+  filters: OrderListFilters
+  /** The SSE channel of the tenant's order events: the list reloads its first page. */
+  liveChannel: string
+}
+
+export type OrderDetail = OrderRecord & {
+  station: string | null
+  pileName: string | null
+  tariff: Tariff
+  bill: Bill | null
+  resolutionNote: string | null
+  settledAt: string | null
+  endClaim: EndClaimRecord | null
+  samples: { at: string; powerWatts: number; energyWh: number | null }[]
+}
+export type OrderDetailPageProps = { order: OrderDetail }
