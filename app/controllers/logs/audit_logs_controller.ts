@@ -4,6 +4,7 @@ import AuditPolicy from '#policies/audit_policy'
 import AuditLogQuery from '#services/logs/audit_log_query'
 import type { AuditKind } from '#models/audit_log'
 import { auditLogFilterValidator } from '#validators/logs/audit_log_validator'
+import type { AuditLogPageProps } from '#services/logs/audit_log_rows'
 
 /** 日志: the operation log and the login log of the signed-in staff member's tenant. */
 @inject()
@@ -37,6 +38,6 @@ export default class AuditLogsController {
         account: filters.account ?? null,
         result: filters.result ?? null,
       },
-    })
+    } satisfies AuditLogPageProps)
   }
 }

@@ -1,4 +1,5 @@
 import type { JsonValue } from '#core/audit/json_value'
+import type { Pagination } from '#services/page_props'
 
 /*
  * 操作日志 and 登录日志 rows, as the pages receive them: the service returns
@@ -21,4 +22,19 @@ export type AuditLogRow = {
   requestId: string | null
   result: string
   reason: string | null
+}
+
+/** 操作日志 and 登录日志. */
+export type AuditLogPageProps = {
+  rows: AuditLogRow[]
+  /** The actions recorded of this kind, for the filter. */
+  actions: string[]
+  pagination: Pagination
+  filters: {
+    from: string | null
+    to: string | null
+    action: string | null
+    account: string | null
+    result: string | null
+  }
 }
