@@ -1,20 +1,13 @@
 import { formatKwh } from '~/utils/energy'
 import { formatFen } from '~/utils/money'
+import type { ChartCellKind, ChartTable } from '#services/data/statistics_rows'
 
 /*
 | The tables behind 数据's charts, as the server defines them
-| (app/services/data/chart_tables.ts) and sends them with the page's props:
+| (app/services/data/chart_tables.ts, types in statistics_rows.ts) and sends them with the page's props:
 | raw figures, formatted here by the column's kind.
 */
-export type ChartCellKind = 'day' | 'hour' | 'text' | 'count' | 'money' | 'energy' | 'ratio'
-export type ChartTableColumn = { key: string; kind: ChartCellKind }
-export type ChartTableRow = Record<string, string | number>
-export type ChartTable = {
-  title: string
-  columns: ChartTableColumn[]
-  rows: ChartTableRow[]
-  totals: ChartTableRow | null
-}
+export type { ChartTable }
 
 export const isNumeric = (kind: ChartCellKind) => !['day', 'hour', 'text'].includes(kind)
 

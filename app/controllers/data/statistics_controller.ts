@@ -11,6 +11,7 @@ import {
   MAX_RANGE_DAYS,
   statisticsValidator,
 } from '#validators/data/statistics_validator'
+import type { ChartsPageProps } from '#services/data/statistics_rows'
 
 /** 数据: charts of orders, revenue, energy, utilisation and riders over a range of days. */
 @inject()
@@ -29,7 +30,7 @@ export default class StatisticsController {
       chartTables: chartTables(statistics),
       filterOptions: await this.statistics.options(),
       maxDays: MAX_RANGE_DAYS,
-    })
+    } satisfies ChartsPageProps)
   }
 
   /** One chart's table as .xlsx, for the page's filters; small, so made in the request. */

@@ -1,4 +1,14 @@
-import type { Statistics, StatisticsBreakdown, StatisticsDay } from './statistics_service.js'
+import type {
+  ChartCellKind,
+  ChartTable,
+  ChartTableColumn,
+  ChartTableRow,
+  Statistics,
+  StatisticsBreakdown,
+  StatisticsDay,
+} from '#services/data/statistics_rows'
+
+export type { ChartCellKind, ChartTable, ChartTableColumn, ChartTableRow }
 
 /*
 | The tables behind 数据's charts, defined once: the page renders them (sent
@@ -18,19 +28,6 @@ export const CHARTS = [
   'top-stations',
 ] as const
 export type ChartName = (typeof CHARTS)[number]
-
-/** money: fen; energy: Wh (shown as kWh); ratio: 0..1 (shown as %); hour: 0-23; day: YYYY-MM-DD. */
-export type ChartCellKind = 'day' | 'hour' | 'text' | 'count' | 'money' | 'energy' | 'ratio'
-export type ChartTableColumn = { key: string; kind: ChartCellKind }
-export type ChartTableRow = Record<string, string | number>
-// Type alias, not an interface: Inertia props must be plain JSON types.
-export type ChartTable = {
-  title: string
-  columns: ChartTableColumn[]
-  rows: ChartTableRow[]
-  /** The totals row (its first column is the 合计 label), or null when the table has none. */
-  totals: ChartTableRow | null
-}
 
 const sum = (rows: ChartTableRow[], key: string) =>
   rows.reduce((total, row) => total + Number(row[key]), 0)

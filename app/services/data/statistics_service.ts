@@ -3,54 +3,18 @@ import { DateTime } from 'luxon'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import TenantContext from '#core/tenancy/tenant_context'
 import ChargingOrder from '#models/charging_order'
+import type {
+  Statistics,
+  StatisticsBreakdown,
+  StatisticsDay,
+  StatisticsRange,
+} from '#services/data/statistics_rows'
+
+export type { Statistics, StatisticsBreakdown, StatisticsDay, StatisticsRange }
 
 const ZONE = 'Asia/Shanghai'
 const DEFAULT_DAYS = 30
 const TOP_STATIONS = 10
-
-// Type aliases, not interfaces: Inertia props must be plain JSON types.
-export type StatisticsDay = {
-  /** YYYY-MM-DD in Asia/Shanghai. */
-  day: string
-  orders: number
-  /** Settled charging revenue, integer fen. */
-  revenueFen: number
-  energyWh: number
-  /** Minutes ports spent charging within the day. */
-  chargingMinutes: number
-  /** Minutes of active piles' ports within the day (up to now). */
-  portMinutes: number
-  /** chargingMinutes / portMinutes, 0 when no port was available. */
-  utilisation: number
-  newRiders: number
-}
-
-export type StatisticsBreakdown = {
-  id: number
-  name: string
-  orders: number
-  revenueFen: number
-  energyWh: number
-}
-
-export type StatisticsRange = {
-  from: string
-  to: string
-  projectId: number | null
-  stationId: number | null
-  vendorId: number | null
-}
-
-export type Statistics = {
-  range: StatisticsRange
-  daily: StatisticsDay[]
-  byProject: StatisticsBreakdown[]
-  byStation: StatisticsBreakdown[]
-  byVendor: StatisticsBreakdown[]
-  topStations: StatisticsBreakdown[]
-  /** Orders by the hour of day (0-23, Asia/Shanghai) they started, or were placed if never started. */
-  peakHours: { hour: number; orders: number }[]
-}
 
 /** 数据's filters: both days or neither (Shanghai YYYY-MM-DD, at most a year apart), and the scope. */
 export interface StatisticsFilters {
