@@ -2,6 +2,7 @@ import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import TodayFiguresService from '#services/home/today_figures_service'
 import TenantOverviewService from '#services/home/tenant_overview_service'
+import type { HomePageProps } from '#services/home/home_props'
 
 @inject()
 export default class HomeController {
@@ -16,6 +17,6 @@ export default class HomeController {
       ...(await this.overview.show()),
       today,
       alerts: TodayFiguresService.alerts(today),
-    })
+    } satisfies HomePageProps)
   }
 }

@@ -2,29 +2,9 @@ import { inject } from '@adonisjs/core'
 import { DateTime } from 'luxon'
 import TenantContext from '#core/tenancy/tenant_context'
 import ChargingOrder, { OPEN_STATUSES } from '#models/charging_order'
+import type { HomeAlert, TodayFigures } from '#services/home/home_props'
 
-// Type aliases, not interfaces: Inertia props must be plain JSON types.
-export type TodayFigures = {
-  /** Null when the staff member may not see orders. */
-  orders: {
-    ordersToday: number
-    /** Charge settlements posted today, real and bonus, in fen. */
-    revenueToday: number
-    energyWhToday: number
-    activeCharges: number
-    abnormalOpen: number
-  } | null
-  /** Null when the staff member may not see devices. */
-  piles: { online: number; offline: number } | null
-  /** Failed refunds whose riders were debited: owed in cash. Null without finance.view. */
-  refundsAwaitingCash: number | null
-}
-
-export type HomeAlert = {
-  key: 'pilesOffline' | 'abnormalOrders' | 'refundsAwaitingCash'
-  count: number
-  path: string
-}
+export type { HomeAlert, TodayFigures }
 
 /**
  * 首页: today's figures (Shanghai calendar day) over the staff member's

@@ -1,0 +1,39 @@
+import type { Option } from '#services/page_props'
+
+/*
+ * 首页's props: the tenant, today's figures and the alerts, built by
+ * HomeController from TenantOverviewService and TodayFiguresService and
+ * imported by the page (types only). Type aliases: Inertia props are plain JSON.
+ */
+
+export type TodayFigures = {
+  /** Null when the staff member may not see orders. */
+  orders: {
+    ordersToday: number
+    /** Charge settlements posted today, real and bonus, in fen. */
+    revenueToday: number
+    energyWhToday: number
+    activeCharges: number
+    abnormalOpen: number
+  } | null
+  /** Null when the staff member may not see devices. */
+  piles: { online: number; offline: number } | null
+  /** Failed refunds whose riders were debited: owed in cash. Null without finance.view. */
+  refundsAwaitingCash: number | null
+}
+
+export type HomeAlert = {
+  key: 'pilesOffline' | 'abnormalOrders' | 'refundsAwaitingCash'
+  count: number
+  path: string
+}
+
+export type HomePageProps = {
+  tenant: { name: string; code: string }
+  projects: Option[]
+  staffCount: number
+  /** The last heartbeat of each process (worker, gateway …), stale when it stopped beating. */
+  processes: { role: string; host: string; pid: number; beatAt: string; stale: boolean }[]
+  today: TodayFigures
+  alerts: HomeAlert[]
+}
