@@ -1,7 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { requestDetails } from '#core/audit/audit_service'
 import type { ChargeDuration } from '#models/charging_order'
-import type { H5Place, H5Rider } from '#services/h5/h5_types'
 import PortPage from '#services/h5/port_page'
 import RiderBalance from '#services/h5/rider_balance'
 import RiderOrders from '#services/h5/rider_orders'
@@ -12,12 +11,20 @@ import {
   h5RefundValidator,
   h5StartValidator,
 } from '#validators/h5_validator'
+import type {
+  H5LoginState,
+  H5Place,
+  H5Rider,
+  H5OrderPageProps,
+  H5OrdersPageProps,
+  H5PortPageProps,
+  H5RefundPageProps,
+} from '#services/h5/h5_types'
 
 /** Where the rider's sign-in lives in the session: apart from any staff sign-in. */
 const SESSION_KEY = 'h5Rider'
 
 /** The sign-in form's state between requests: the phone, the code under the dev flag, a name asked. */
-type H5LoginState = { phone: string; devCode: string | null; needsName: boolean }
 
 /**
  * The rider H5 (/h5): no staff login. A rider signs in by SMS code at a
@@ -45,7 +52,7 @@ export default class H5Controller {
       openOrderNo: signedIn ? await this.ports.openOrderOn(signedIn, place) : null,
       login: login ?? null,
       captchaRequired: signedIn ? false : await this.signIn.captchaRequired(ctx.request.ip()),
-    })
+    } satisfies H5PortPageProps)
   }
 
   async sendCode(ctx: HttpContext) {
@@ -106,7 +113,7 @@ export default class H5Controller {
     if (!rider) return this.#signedOut(ctx)
     const order = await this.orderPages.order(rider, ctx.params.orderNo)
     if (!order) return this.#unknown(ctx)
-    return ctx.inertia.render('h5/order', { order })
+    return ctx.inertia.render('h5/order', { order } satisfies H5OrderPageProps)
   }
 
   async stop(ctx: HttpContext) {
@@ -120,7 +127,9 @@ export default class H5Controller {
   async orders(ctx: HttpContext) {
     const rider = this.#rider(ctx)
     if (!rider) return this.#signedOut(ctx)
-    return ctx.inertia.render('h5/orders', { orders: await this.orderPages.orders(rider) })
+    return ctx.inertia.render('h5/orders', {
+      orders: await this.orderPages.orders(rider),
+    } satisfies H5OrdersPageProps)
   }
 
   async refund(ctx: HttpContext) {
@@ -129,7 +138,7 @@ export default class H5Controller {
     return ctx.inertia.render('h5/refund', {
       me: await this.balance.me(rider),
       refundRequests: await this.balance.refundRequests(rider),
-    })
+    } satisfies H5RefundPageProps)
   }
 
   async requestRefund(ctx: HttpContext) {

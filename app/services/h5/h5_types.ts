@@ -69,6 +69,22 @@ export type H5RefundRequest = {
   decidedAt: string | null
 }
 
+/** The sign-in step in progress on a port page: the phone a code went to (and it, outside production). */
+export type H5LoginState = { phone: string; devCode: string | null; needsName: boolean }
+
+export type H5PortPageProps = {
+  port: H5Port
+  /** The rider signed in for this port's tenant, or null. */
+  me: H5Me | null
+  /** The rider's open order on this port, if any. */
+  openOrderNo: string | null
+  login: H5LoginState | null
+  captchaRequired: boolean
+}
+export type H5OrderPageProps = { order: H5Order }
+export type H5OrdersPageProps = { orders: H5Order[] }
+export type H5RefundPageProps = { me: H5Me; refundRequests: H5RefundRequest[] }
+
 export function isUniqueViolation(error: unknown) {
   return (error as { code?: string }).code === '23505'
 }
