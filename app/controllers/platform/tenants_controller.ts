@@ -5,6 +5,7 @@ import PlatformTenantService from '#services/platform/platform_tenant_service'
 import { createTenantValidator } from '#validators/platform_validator'
 import { requestDetails } from '#core/audit/audit_service'
 import type { WorkOrigin } from '#core/tenancy/tenant_context'
+import type { TenantsPageProps } from '#services/platform/platform_props'
 
 /** The signed-in platform admin and their request, for the tenant's audit chain. */
 function platformOrigin(ctx: HttpContext): WorkOrigin {
@@ -25,7 +26,7 @@ export default class PlatformTenantsController {
     return inertia.render('platform/tenants', {
       admin: { name: admin.name, account: admin.account },
       tenants: await this.tenants.list(),
-    })
+    } satisfies TenantsPageProps)
   }
 
   async store(ctx: HttpContext) {

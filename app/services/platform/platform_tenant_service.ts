@@ -1,5 +1,6 @@
 import db from '@adonisjs/lucid/services/db'
 import Tenant, { type TenantStatus } from '#models/tenant'
+import type { TenantSummary } from '#services/platform/platform_props'
 import Project from '#models/project'
 import Staff from '#models/staff'
 import AccessControlService from '#core/access/access_control_service'
@@ -9,6 +10,8 @@ import type { WorkOrigin } from '#core/tenancy/tenant_context'
 import StaffSessions from '#services/auth/staff_sessions'
 
 /** A new tenant with its first project and super admin (codes and accounts checked unique). */
+export type { TenantSummary }
+
 export interface CreateTenantInput {
   tenantCode: string
   tenantName: string
@@ -25,16 +28,6 @@ const FIRST_PROJECT_CODE = 'default'
 const UNIQUE_CONSTRAINTS: Record<string, 'tenantCodeTaken' | 'accountTaken'> = {
   tenants_code_unique: 'tenantCodeTaken',
   staff_account_unique: 'accountTaken',
-}
-
-export interface TenantSummary {
-  id: number
-  code: string
-  name: string
-  status: TenantStatus
-  projectCount: number
-  staffCount: number
-  createdAt: string
 }
 
 /**
