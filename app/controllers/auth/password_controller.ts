@@ -3,6 +3,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import StaffService from '#services/permissions/staff_service'
 import StaffSessions from '#services/auth/staff_sessions'
 import { changeOwnPasswordValidator } from '#validators/permissions/staff_validator'
+import type { ChangePasswordPageProps } from '#services/auth/auth_props'
 
 /** A staff member changes their own password (forced after a reset). */
 @inject()
@@ -15,7 +16,7 @@ export default class PasswordController {
   async edit({ inertia, auth }: HttpContext) {
     return inertia.render('auth/change_password', {
       forced: auth.getUserOrFail().mustChangePassword,
-    })
+    } satisfies ChangePasswordPageProps)
   }
 
   async update(ctx: HttpContext) {

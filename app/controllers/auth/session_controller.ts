@@ -6,6 +6,7 @@ import LoginService, { LoginFailure } from '#services/auth/login_service'
 import SsoLoginService from '#services/auth/sso/sso_login_service'
 import LoginAudit from '#core/audit/login_audit'
 import StaffSessions from '#services/auth/staff_sessions'
+import type { LoginPageProps } from '#services/auth/auth_props'
 
 @inject()
 export default class SessionController {
@@ -19,7 +20,7 @@ export default class SessionController {
   async create({ inertia, request }: HttpContext) {
     const tenantCode = String(request.qs().tenant ?? '')
     const providers = tenantCode ? await new SsoLoginService().enabledProviders(tenantCode) : []
-    return inertia.render('auth/login', { sso: { tenantCode, providers } })
+    return inertia.render('auth/login', { sso: { tenantCode, providers } } satisfies LoginPageProps)
   }
 
   async store(ctx: HttpContext) {

@@ -1,11 +1,9 @@
-/** The company-account providers staff can sign in with. */
-export const SSO_PROVIDERS = ['dingtalk', 'wecom'] as const
-
-export type SsoProvider = (typeof SSO_PROVIDERS)[number]
-
-export function isSsoProvider(value: string): value is SsoProvider {
-  return (SSO_PROVIDERS as readonly string[]).includes(value)
-}
+// The names live apart from the augmentation below, so pages can import their type.
+export {
+  SSO_PROVIDERS,
+  isSsoProvider,
+  type SsoProvider,
+} from '#services/auth/sso/sso_provider_names'
 
 /** One tenant's app credentials, with the callback URL of this sign-in. */
 export interface TenantSsoApp {
