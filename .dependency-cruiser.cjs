@@ -47,11 +47,11 @@ module.exports = {
     {
       name: 'plugins-use-no-framework',
       comment:
-        'A plugin imports no AdonisJS module: the kit gives it the types it needs ' +
-        '(e.g. PluginLogger from #sdk/logger) and its context the instances.',
+        'A plugin imports no AdonisJS or VineJS module: the kit gives it the types it needs ' +
+        '(e.g. PluginLogger from #sdk/logger), VineJS (#sdk/schema) and its context the instances.',
       severity: 'error',
       from: { path: '^plugins/' },
-      to: { path: '^node_modules/@adonisjs/' },
+      to: { path: '^node_modules/@(adonisjs|vinejs)/' },
     },
     {
       name: 'kit-imports-nothing-of-the-app',

@@ -6,8 +6,8 @@ import tseslint from 'typescript-eslint'
 /*
 | The plugin boundary: a plugin imports the kit (#sdk/*), npm packages, node
 | builtins and its own files, never the app (#services, #models, #config...),
-| the framework (@adonisjs/*: the kit has the types it needs, e.g. PluginLogger)
-| nor a file outside its folder, so it can be written and tested apart from
+| the framework (@adonisjs/*: the kit has the types it needs, e.g. PluginLogger;
+| @vinejs/*: the kit hands out VineJS as #sdk/schema) nor a file outside its folder, so it can be written and tested apart from
 | PileHub. One block per folder depth, since how many "../" leave the
 | plugin's folder depends on where the file sits.
 */
@@ -25,6 +25,7 @@ const pluginBoundary = [1, 2, 3, 4].map((depth) => ({
           { regex: '^/', message: KIT_ONLY },
           // The framework, its singletons (logger, app, db...) included: a plugin gets what it needs in its context.
           { regex: '^@adonisjs/', message: KIT_ONLY },
+          { regex: '^@vinejs/', message: 'Plugins take VineJS from the kit: #sdk/schema.' },
         ],
       },
     ],

@@ -1,4 +1,4 @@
-import vine from '@vinejs/vine'
+import { vine } from '#sdk/schema'
 import { AlipayRequestError, AlipaySdk, type AlipaySdkCommonResult } from 'alipay-sdk'
 import { canonicalBase64 } from '#sdk/base64'
 import { definePlugin } from '#sdk/define_plugin'

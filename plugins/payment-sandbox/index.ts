@@ -1,4 +1,4 @@
-import vine from '@vinejs/vine'
+import { vine } from '#sdk/schema'
 import { definePlugin } from '#sdk/define_plugin'
 import { PluginProviderError } from '#sdk/contracts/plugin'
 import {

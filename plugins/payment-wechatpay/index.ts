@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto'
-import vine from '@vinejs/vine'
+import { vine } from '#sdk/schema'
 import { DateTime } from 'luxon'
 import { definePlugin } from '#sdk/define_plugin'
 import { PluginProviderError } from '#sdk/contracts/plugin'

@@ -1,4 +1,4 @@
-import vine from '@vinejs/vine'
+import { vine } from '#sdk/schema'
 import { PaymentWebhookRejected } from '#sdk/contracts/payment'
 import { PLUGIN_ID } from './client.js'
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import vine from '@vinejs/vine'
+import { vine } from '#sdk/schema'
 import { definePlugin } from '#sdk/define_plugin'
 import { PluginProviderError } from '#sdk/contracts/plugin'
 import type { DeliveredCode } from '#sdk/contracts/sms'

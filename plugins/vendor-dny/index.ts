@@ -1,4 +1,4 @@
-import vine from '@vinejs/vine'
+import { vine } from '#sdk/schema'
 import { definePlugin } from '#sdk/define_plugin'
 import { edgeLimits, resolveEdgeLimits, type EdgeLimits } from '#sdk/device_edge'
 import { DnyAdapter } from './adapter.js'

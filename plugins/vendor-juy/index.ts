@@ -1,4 +1,4 @@
-import vine from '@vinejs/vine'
+import { vine } from '#sdk/schema'
 import { definePlugin } from '#sdk/define_plugin'
 import { edgeLimits, resolveEdgeLimits, type EdgeLimits } from '#sdk/device_edge'
 import { DEFAULT_SHARE_GROUP, JuyAdapter } from './adapter.js'

@@ -1,4 +1,4 @@
-import vine from '@vinejs/vine'
+import { vine } from '#sdk/schema'
 import { hexBytes, toHex } from '#sdk/bytes'
 import {
   DNY_CARD_TYPES,

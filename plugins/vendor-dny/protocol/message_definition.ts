@@ -1,4 +1,4 @@
-import vine from '@vinejs/vine'
+import { vine } from '#sdk/schema'
 import { messageCodec } from '#sdk/messages'
 
 /** What the validators know about the pile a frame came from. */

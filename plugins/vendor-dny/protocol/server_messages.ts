@@ -1,4 +1,4 @@
-import vine from '@vinejs/vine'
+import { vine } from '#sdk/schema'
 import { hexBytes, toHex, type ByteReader, type ByteWriter } from '#sdk/bytes'
 import {
   DNY_ACCOUNT_STATUSES,

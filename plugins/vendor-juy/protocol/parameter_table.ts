@@ -1,4 +1,4 @@
-import vine from '@vinejs/vine'
+import { vine } from '#sdk/schema'
 import type { ByteReader, ByteWriter } from '#sdk/bytes'
 import {
   JUY_BILLING_MODES,

@@ -1,4 +1,4 @@
-import vine from '@vinejs/vine'
+import { vine } from '#sdk/schema'
 import {
   JUY_CARD_DAYS_LEFT,
   JUY_CARD_RESULTS,

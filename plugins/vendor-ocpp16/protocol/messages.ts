@@ -1,5 +1,5 @@
-import vine, { errors } from '@vinejs/vine'
-import type { Infer, SchemaTypes } from '@vinejs/vine/types'
+import { vine, errors } from '#sdk/schema'
+import type { Infer, SchemaTypes } from '#sdk/schema'
 import { OcppCallError, type OcppErrorCode, type OcppPayload } from './frames.js'
 
 /*
