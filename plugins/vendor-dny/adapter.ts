@@ -96,6 +96,15 @@ export class DnyAdapter implements VendorAdapter, DnyConnectionHost {
     return outcome
   }
 
+  /** The pile is another gateway's now: its connection here lets it go, unreported. */
+  async forget(deviceKey: string) {
+    const owner = this.#byKey.get(deviceKey)
+    if (!owner) return
+    this.#byKey.delete(deviceKey)
+    // Closes the connection when no other pile of a host module is left on it.
+    owner.connection.release(deviceKey)
+  }
+
   /**
    * A connection the core let speak for this pile asks to own its key. The
    * takeover rule: an open connection already owning it is replaced only by

@@ -259,6 +259,17 @@ export class JuyAdapter implements VendorAdapter {
     return outcome
   }
 
+  /**
+   * The pile is another gateway's now. On the embedded broker its connection
+   * here is closed; on an external broker the broker holds the connection
+   * and only this adapter's memory of the pile goes.
+   */
+  async forget(deviceKey: string) {
+    this.#piles.delete(deviceKey)
+    this.#unclaimed.delete(deviceKey)
+    this.#broker?.disconnect(deviceKey)
+  }
+
   async #send(pile: Pile, command: VendorCommand): Promise<VendorCommandOutcome> {
     switch (command.type) {
       case 'start':

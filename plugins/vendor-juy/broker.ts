@@ -53,6 +53,8 @@ export interface EmbeddedBroker {
   localUrl: string
   /** What the gateway's own client signs in with. */
   credentials: { username: string; password: string }
+  /** Closes the pile's connection without reporting it gone (it is another gateway's now). */
+  disconnect(imei: string): void
   close(): Promise<void>
 }
 
@@ -275,6 +277,13 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     url: `mqtt://${host}:${address.port}`,
     localUrl: `mqtt://${wildcard ? '127.0.0.1' : host}:${address.port}`,
     credentials: { username: GATEWAY_USERNAME, password },
+    disconnect(imei) {
+      const client = sessions.get(imei)
+      if (!client) return
+      // Gone from sessions first: its clientDisconnect then reports nothing.
+      sessions.delete(imei)
+      client.close()
+    },
     async close() {
       await new Promise<void>((resolve) => broker.close(() => resolve()))
       await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -291,6 +291,15 @@ export class OcppAdapter implements VendorAdapter {
     this.#wss = null
   }
 
+  /** The charger is another gateway's now: its socket here closes, unreported. */
+  async forget(deviceKey: string) {
+    const session = this.#sessions.get(deviceKey)
+    if (!session) return
+    // Gone from the sessions first: the socket's close handler then reports nothing.
+    this.#sessions.delete(deviceKey)
+    session.rpc.socket.terminate()
+  }
+
   async send(deviceKey: string, command: VendorCommand): Promise<VendorCommandOutcome> {
     const session = this.#sessions.get(deviceKey)
     if (!session) return { status: 'not_connected' }

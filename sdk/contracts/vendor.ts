@@ -257,6 +257,15 @@ export interface VendorAdapter {
   /** Device keys of the piles connected now. */
   connected(): string[]
   send(deviceKey: string, command: VendorCommand): Promise<VendorCommandOutcome>
+  /**
+   * The pile is connected to another gateway now (several gateways run):
+   * drop this adapter's connection to it, if it still has one, and forget
+   * it without reporting it offline (its charge goes on there). Afterwards
+   * `connected()` leaves it out until it connects here again. Optional: an
+   * adapter without it reports the stale connection offline when it
+   * closes, and the core ignores that report.
+   */
+  forget?(deviceKey: string): Promise<void>
 }
 
 /** What `node ace pile:simulate` asks a vendor plugin's simulator to do. */

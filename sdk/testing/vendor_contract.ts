@@ -63,6 +63,8 @@ export class RecordingSink implements VendorEventSink {
   startFailures: Parameters<VendorEventSink['chargeStartFailed']>[0][] = []
   commandResults: Parameters<VendorEventSink['commandResult']>[0][] = []
   offline: string[] = []
+  /** Online, heartbeat and offline reports in arrival order, as `<event>:<deviceKey>`. */
+  presence: string[] = []
   issuedOrders = new Set<string>()
   /** Proof each device key must present (see decideIdentity). */
   identities = new Map<string, string>()
@@ -74,11 +76,13 @@ export class RecordingSink implements VendorEventSink {
 
   async pileOnline(report: VendorPileReport) {
     this.online.push(report)
+    this.presence.push(`online:${report.deviceKey}`)
     return { accepted: true, heartbeatSeconds: 60 }
   }
 
   async heartbeat(report: VendorPileReport) {
     this.heartbeats.push(report)
+    this.presence.push(`heartbeat:${report.deviceKey}`)
     return { accepted: true, heartbeatSeconds: 60 }
   }
 
@@ -86,6 +90,7 @@ export class RecordingSink implements VendorEventSink {
 
   async pileOffline(deviceKey: string) {
     this.offline.push(deviceKey)
+    this.presence.push(`offline:${deviceKey}`)
   }
 
   async cardSwiped(event: {
@@ -277,6 +282,32 @@ export function vendorContractSuite(options: VendorContractOptions): ContractSui
           await adapter.send(deviceKey, { type: 'stop', portNo: 2 })
           assert.lengthOf(sink.commandResults, 2)
           await running
+        }
+      )
+
+      check(
+        'a forgotten pile (taken by another gateway) is let go without an offline report',
+        async (assert) => {
+          assert.isFunction(adapter.forget, 'forget is optional in the contract, not here')
+          const running = simulate(1, 3)
+          assert.isTrue(await until(() => adapter.connected().length > 0, 10_000))
+          const [deviceKey] = adapter.connected()
+          const from = sink.presence.length
+          await adapter.forget!(deviceKey)
+          assert.notInclude(adapter.connected(), deviceKey)
+          const unreached = await adapter.send(deviceKey, { type: 'reboot' })
+          assert.equal(unreached.status, 'not_connected')
+          await running
+          // An offline report may only close a connection the pile opened after the forget.
+          let open = 0
+          for (const entry of sink.presence.slice(from)) {
+            if (entry === `offline:${deviceKey}`) {
+              assert.isAbove(open, 0, 'the forgotten connection was reported offline')
+              open = 0
+            } else if (entry.endsWith(`:${deviceKey}`)) {
+              open += 1
+            }
+          }
         }
       )
 
