@@ -4,8 +4,8 @@ import HeartbeatService from '#core/processes/heartbeat_service'
 
 /**
  * The gateway role: runs every vendor plugin (their TCP, MQTT and WebSocket
- * listeners), hands their events to the core and sends the device commands
- * queued on the `gateway` queue.
+ * listeners), hands their events to the core, holds leases on the piles
+ * connected to it and sends their device commands. Any number may run.
  */
 export default class GatewayCommand extends BaseCommand {
   static commandName = 'gateway'
@@ -15,16 +15,11 @@ export default class GatewayCommand extends BaseCommand {
   async run() {
     // Imported here so ace can list commands before the app (and Lucid) boots.
     const { default: gatewayConfig } = await import('#config/gateway')
-    const { sendDeviceCommandJob, serveCommandsWith } = await import('#jobs/gateway_jobs')
     const { default: GatewayHost } = await import('#services/operations/gateway/gateway_host')
     const registry = await this.app.container.make('plugins')
-    const queue = await this.app.container.make('queue')
     const logger = await this.app.container.make('logger')
     const host = new GatewayHost(registry, gatewayConfig, logger)
     const running = await host.start()
-    serveCommandsWith(host)
-    const workers = queue.startWorkers([sendDeviceCommandJob])
-    await Promise.all(workers.map((worker) => worker.waitUntilReady()))
 
     const heartbeats = new HeartbeatService()
     await heartbeats.beat('gateway')
@@ -36,9 +31,7 @@ export default class GatewayCommand extends BaseCommand {
 
     this.app.terminating(async () => {
       clearInterval(timer)
-      serveCommandsWith(null)
       await host.stop()
-      await queue.close()
     })
   }
 }

@@ -11,6 +11,20 @@ const gatewayConfig = {
     .split(',')
     .map((id) => id.trim())
     .filter(Boolean),
+  /**
+   * Several gateways side by side (milliseconds): each beats its row every
+   * `heartbeatMs`; one silent for `deadAfterMs` is dead and loses its pile
+   * leases. A gateway claims the commands of its piles when notified and
+   * every `claimPollMs`; a command no gateway claimed within
+   * `commandWaitMs` (its pile between gateways, or offline) fails
+   * `not_connected`.
+   */
+  routing: {
+    heartbeatMs: env.get('GATEWAY_HEARTBEAT_MS', 5_000),
+    deadAfterMs: env.get('GATEWAY_DEAD_AFTER_MS', 20_000),
+    claimPollMs: env.get('GATEWAY_CLAIM_POLL_MS', 1_000),
+    commandWaitMs: env.get('GATEWAY_COMMAND_WAIT_MS', 30_000),
+  },
   settings: {
     'vendor-dny': { host: env.get('DNY_TCP_HOST', '0.0.0.0'), port: env.get('DNY_TCP_PORT', 7001) },
     'vendor-juy': env.get('JUY_MQTT_URL')
@@ -43,4 +57,6 @@ const gatewayConfig = {
 }
 
 export default gatewayConfig
-export type GatewayConfig = typeof gatewayConfig
+export type GatewayRouting = typeof gatewayConfig.routing
+/** Without `routing`, a host serves commands only through sendCommand (tests of one gateway). */
+export type GatewayConfig = Omit<typeof gatewayConfig, 'routing'> & { routing?: GatewayRouting }

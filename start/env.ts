@@ -45,6 +45,10 @@ const env = await Env.create(new URL('../', import.meta.url), {
   PROVIDER_HOSTS_ALLOWED: Env.schema.string.optional(),
 
   GATEWAY_PLUGINS: Env.schema.string.optional(),
+  GATEWAY_HEARTBEAT_MS: Env.schema.number.optional(),
+  GATEWAY_DEAD_AFTER_MS: Env.schema.number.optional(),
+  GATEWAY_CLAIM_POLL_MS: Env.schema.number.optional(),
+  GATEWAY_COMMAND_WAIT_MS: Env.schema.number.optional(),
   DNY_TCP_HOST: Env.schema.string.optional(),
   DNY_TCP_PORT: Env.schema.number.optional(),
   JUY_MQTT_URL: Env.schema.string.optional(),

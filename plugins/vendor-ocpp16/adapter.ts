@@ -157,6 +157,13 @@ const STOP_REASONS: Record<string, VendorStopReason> = {
 /** Reasons a charger gives when a charge ends after the vehicle stopped drawing. */
 const ENDS_WHEN_FULL = new Set(['EVDisconnected', 'Local', 'Other'])
 
+/** A transactionRef this adapter gave out (an int32 transactionId), or null. */
+function transactionIdOf(reference: string | null | undefined) {
+  if (!reference || !/^-?\d{1,10}$/.test(reference)) return null
+  const id = Number(reference)
+  return id >= -(2 ** 31) && id < 2 ** 31 ? id : null
+}
+
 /** OCPP idTag is a CiString20; our order numbers are shorter, the tail is the unique part. */
 export function idTagOf(orderNo: string) {
   return orderNo.slice(-20)
@@ -349,12 +356,10 @@ export class OcppAdapter implements VendorAdapter {
             candidate.portNo === command.portNo &&
             (!command.orderNo || candidate.orderNo === command.orderNo)
         )
-        if (!transaction) return { status: 'failed', detail: 'no_transaction' }
-        return commandOutcome(
-          await session.rpc.call('RemoteStopTransaction', {
-            transactionId: transaction.transactionId,
-          })
-        )
+        // Not started under this adapter (another gateway's, or before a restart): the core knows its id.
+        const transactionId = transaction?.transactionId ?? transactionIdOf(command.transactionRef)
+        if (transactionId === null) return { status: 'failed', detail: 'no_transaction' }
+        return commandOutcome(await session.rpc.call('RemoteStopTransaction', { transactionId }))
       }
       case 'reboot':
         return commandOutcome(await session.rpc.call('Reset', { type: 'Soft' }))

@@ -235,7 +235,17 @@ export type VendorCommand = { commandId?: number | null } & (
       maxDurationSeconds: number
       balanceFen?: number
     }
-  | { type: 'stop'; portNo: number; orderNo?: string | null }
+  | {
+      type: 'stop'
+      portNo: number
+      orderNo?: string | null
+      /**
+       * The charge's transactionRef as the core stored it at chargeStarted,
+       * for an adapter that did not see the charge start (the pile came from
+       * another gateway, or after a restart) and needs the pile's own id.
+       */
+      transactionRef?: string | null
+    }
   | { type: 'reboot' }
   | { type: 'set_parameters'; parameters: Record<string, string | number> }
 )

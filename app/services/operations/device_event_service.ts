@@ -308,12 +308,15 @@ export default class DeviceEventService {
 
   /**
    * The gateway's answer about a command: sent, then acked, failed or timed
-   * out. A finished command keeps its first outcome (resent answers change nothing).
+   * out. A finished command keeps its first outcome (resent answers change
+   * nothing). `onlyPending`: only a command no gateway has claimed (one that
+   * waited in vain for its pile) takes the outcome.
    */
   async recordCommandResult(
     commandId: number,
     status: Exclude<DeviceCommandStatus, 'pending'>,
-    result: Record<string, unknown> | null = null
+    result: Record<string, unknown> | null = null,
+    options: { onlyPending?: boolean } = {}
   ) {
     const command = await db
       .connection('owner')
@@ -327,7 +330,10 @@ export default class DeviceEventService {
       const open = trx
         .from('device_commands')
         .where('id', commandId)
-        .whereIn('status', status === 'sent' ? ['pending'] : ['pending', 'sent'])
+        .whereIn(
+          'status',
+          status === 'sent' || options.onlyPending ? ['pending'] : ['pending', 'sent']
+        )
       const changed = await open.update(
         status === 'sent'
           ? { status, sent_at: now, updated_at: now }

@@ -1,22 +1,31 @@
-import app from '@adonisjs/core/services/app'
-import { jobSpec } from '#core/queue/job'
+import db from '@adonisjs/lucid/services/db'
 
-export type SendDeviceCommandPayload = { commandId: number }
+/** Where dispatchers tell the gateway holding a pile that a command for it is waiting. */
+export const COMMAND_CHANNEL = 'pilehub_device_commands'
+
+/** What a notification on COMMAND_CHANNEL carries. */
+export type CommandQueued = {
+  /** The gateway holding the pile's lease. */
+  gatewayId: string
+  commandId: number
+}
 
 /**
- * The gateway's job of sending one stored device command (远程停止, 重启,
- * 远程启动...) through its pile's adapter. Declared here, beside the
- * commands, so services queue it without importing the gateway; its
- * handler (app/jobs/gateway_jobs.ts) runs in the gateway process only.
+ * Tells the gateway holding the command's pile to claim it, after the row
+ * committed: the row is the queue (see CommandRouter). A pile no gateway
+ * holds now is told nothing: its command waits for the gateway it reaches
+ * next, which claims it on its own poll.
  */
-export const SEND_DEVICE_COMMAND = jobSpec<SendDeviceCommandPayload>(
-  'gateway.send-command',
-  'gateway'
-)
-
-/** Queues a stored device command for the gateway, after the row committed. */
 export async function dispatchDeviceCommand(commandId: number) {
-  const queue = await app.container.make('queue')
-  // One attempt: a command a pile did not answer is reported, not repeated blindly.
-  await queue.dispatch(SEND_DEVICE_COMMAND, { commandId }, { attempts: 1 })
+  await db.connection('owner').rawQuery(
+    `SELECT pg_notify(?, json_build_object(
+              -- The envelope PostgresTransport reads (see #core/live/postgres_transport).
+              'busId', 'dispatch',
+              'payload', json_build_object('gatewayId', l.gateway_id, 'commandId', c.id))::text)
+       FROM device_commands c
+       JOIN piles p ON p.id = c.pile_id
+       JOIN pile_leases l ON l.plugin_id = p.plugin_id AND l.device_key = p.device_key
+      WHERE c.id = ? AND c.status = 'pending'`,
+    [COMMAND_CHANNEL, commandId]
+  )
 }

@@ -13,6 +13,7 @@ import SessionMeter from '#services/orders/session_meter'
 import SessionStarts from '#services/orders/session_starts'
 import DeviceEventService from '#services/operations/device_event_service'
 import DeviceIdentityService from '#services/operations/device_identity_service'
+import type GatewayLeases from '#services/operations/gateway/gateway_leases'
 import TenantContext from '#core/tenancy/tenant_context'
 
 /** Expected seconds between heartbeats, told to piles that log in. */
@@ -23,11 +24,18 @@ export const HEARTBEAT_SECONDS = 180
  * device registry and the charging session events, each in the tenant of the pile
  * (found by plugin id and device key). A pile no tenant owns is kept out:
  * it may log in (and wait in pending piles) but never charge.
+ *
+ * With leases (several gateways), a registered pile online here is leased
+ * to this gateway, so its commands come here. The lease is taken at login
+ * or heartbeat, not at authenticate: the adapter may still refuse the
+ * connection after the identity check (its takeover rule), and a lease
+ * taken then would make the gateway that really holds the pile drop it.
  */
 export default class GatewaySink implements VendorEventSink {
   constructor(
     protected pluginId: string,
     protected devices = new DeviceEventService(),
+    protected leases: GatewayLeases | null = null,
     protected identity = new DeviceIdentityService(),
     protected starts = new SessionStarts(),
     protected meter = new SessionMeter(),
@@ -46,6 +54,9 @@ export default class GatewaySink implements VendorEventSink {
   async heartbeat(report: VendorPileReport): Promise<VendorPileDecision> {
     const { deviceKey, ...details } = report
     const found = await this.devices.recordHeartbeat(this.pluginId, deviceKey, details)
+    if (found.status === 'active' || found.status === 'disabled') {
+      await this.leases?.take(this.pluginId, deviceKey)
+    }
     return found.status === 'active'
       ? { accepted: true, heartbeatSeconds: HEARTBEAT_SECONDS }
       : { accepted: false }
@@ -55,7 +66,13 @@ export default class GatewaySink implements VendorEventSink {
     await this.devices.applyPortStatus(this.pluginId, deviceKey, port)
   }
 
+  /**
+   * The pile's connection here closed. When another gateway holds its lease
+   * the pile reconnected there: this gateway forgets it, and the pile stays
+   * online with its charge going on.
+   */
   async pileOffline(deviceKey: string) {
+    if ((await this.leases?.release(this.pluginId, deviceKey)) === 'held_elsewhere') return
     const pile = await this.#pile(deviceKey)
     await this.devices.markOffline(this.pluginId, deviceKey)
     if (pile) await this.ends.pileWentOffline(pile.tenant, pile.pileId, new Date())

@@ -1,0 +1,316 @@
+import { test } from '@japa/runner'
+import app from '@adonisjs/core/services/app'
+import logger from '@adonisjs/core/services/logger'
+import type { GatewayRouting } from '#config/gateway'
+import DeviceEventService from '#services/operations/device_event_service'
+import GatewayHost from '#services/operations/gateway/gateway_host'
+import GatewaySink from '#services/operations/gateway/gateway_sink'
+import { RawCharger } from '../../../plugins/vendor-ocpp16/tests/helpers.js'
+import { charging, chargingFixture, owner } from '#tests/functional/charging/helpers'
+import {
+  allowUnauthenticated,
+  deviceRegistry,
+  giveCredentials,
+} from '#tests/functional/devices/helpers'
+import { eventually } from '#tests/functional/payments/helpers'
+
+/*
+| Two gateways in one process, each a GatewayHost with routing: its own
+| listeners on free ports, its own row and leases, claiming commands from
+| PostgreSQL. Piles reach them through real protocol frames (the DNY
+| simulator, a raw OCPP charger). Commands are requested through the
+| services, as staff request them, so they travel by NOTIFY and claim.
+| Committed state, read through the owner connection: no global transaction.
+*/
+
+/** Fast beats so that the tests wait little; the defaults are in config/gateway.ts. */
+const FAST: GatewayRouting = {
+  heartbeatMs: 200,
+  deadAfterMs: 1_500,
+  claimPollMs: 200,
+  commandWaitMs: 20_000,
+}
+
+const LISTEN: Record<string, Record<string, unknown>> = {
+  'vendor-dny': { host: '127.0.0.1', port: 0 },
+  'vendor-ocpp16': { host: '127.0.0.1', port: 0 },
+}
+
+const running: GatewayHost[] = []
+
+async function gateway(pluginId: string, routing: GatewayRouting = FAST) {
+  const registry = await app.container.make('plugins')
+  const host = new GatewayHost(
+    registry,
+    { plugins: [pluginId], settings: { [pluginId]: LISTEN[pluginId] }, routing },
+    logger
+  )
+  await host.start()
+  running.push(host)
+  return host
+}
+
+async function stopAll() {
+  for (const host of running.splice(0)) await host.stop()
+}
+
+const leaseOf = (pluginId: string, deviceKey: string) =>
+  owner()
+    .from('pile_leases')
+    .where({ plugin_id: pluginId, device_key: deviceKey })
+    .first()
+    .then((lease) => (lease?.gateway_id as string | undefined) ?? null)
+
+const commandRow = (id: number) => owner().from('device_commands').where('id', id).first()
+
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not in time: ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+let sequence = 0
+
+/** A registered OCPP pile of a charging fixture, and a raw charger speaking for it. */
+async function ocppPile() {
+  const fixture = await chargingFixture({ balance: 100_000 })
+  const devices = deviceRegistry(fixture.asAdmin)
+  const vendor = await devices.vendors.create({ name: 'OCPP 厂商', pluginId: 'vendor-ocpp16' })
+  const deviceKey = `RT-${process.pid}-${++sequence}`
+  const pile = await devices.piles.create({
+    stationId: fixture.station.id,
+    vendorId: vendor.id,
+    deviceKey,
+    name: 'OCPP 桩',
+    portCount: 2,
+  })
+  // Routing is under test here, not identity: the raw charger presents no key.
+  await allowUnauthenticated(pile.id)
+  let calls = 0
+  /**
+   * A charger's connection to a gateway: BootNotification (a fresh boot) or
+   * both connectors' status (a reconnect). A command the gateway sends while
+   * the charger waits for an answer is kept for `command()`.
+   */
+  const connect = async (host: GatewayHost, options: { boot: boolean }) => {
+    const charger = await RawCharger.connect(
+      `${host.adapter('vendor-ocpp16')!.endpoint()}/${deviceKey}`
+    )
+    const commands: any[][] = []
+    const call = async (action: string, payload: Record<string, unknown>) => {
+      const id = `c${++calls}`
+      charger.sendRaw(JSON.stringify([2, id, action, payload]))
+      for (;;) {
+        const frame = await charger.next(10_000)
+        if (frame[0] === 2) {
+          commands.push(frame)
+          continue
+        }
+        if (frame[0] !== 3 || frame[1] !== id) {
+          throw new Error(`${action} answered ${JSON.stringify(frame)}`)
+        }
+        return frame[2]
+      }
+    }
+    /** The next command the gateway sends the charger. */
+    const command = async () => commands.shift() ?? (await charger.next(15_000))
+    if (options.boot) {
+      await call('BootNotification', { chargePointVendor: 'Test', chargePointModel: 'Raw' })
+    } else {
+      for (const connectorId of [1, 2]) {
+        await call('StatusNotification', { connectorId, errorCode: 'NoError', status: 'Available' })
+      }
+    }
+    return { charger, call, command }
+  }
+  return { ...fixture, devices, pile, deviceKey, connect }
+}
+
+test.group('command routing among gateways', (group) => {
+  group.each.teardown(stopAll)
+
+  test('a command for a pile connected to gateway B, issued while A also runs, reaches the pile through B', async ({
+    assert,
+  }) => {
+    const fixture = await chargingFixture({ balance: 100_000 })
+    const devices = deviceRegistry(fixture.asAdmin)
+    const credential = await giveCredentials('vendor-dny', fixture.pile.id)
+    const a = await gateway('vendor-dny')
+    const b = await gateway('vendor-dny')
+    const registry = await app.container.make('plugins')
+    const simulator = await registry.get('vendor-dny')!.simulator!()
+    const simulation = simulator.run({
+      endpoint: b.adapter('vendor-dny')!.endpoint(),
+      piles: 1,
+      ports: 2,
+      durationSeconds: 6,
+      deviceKeys: [fixture.deviceKey],
+      credentials: { [fixture.deviceKey]: credential },
+      cardNos: [fixture.cardNo],
+      speed: 600,
+      seed: 5,
+      logger,
+    })
+    try {
+      await until(
+        async () => (await leaseOf('vendor-dny', fixture.deviceKey)) === b.leases!.id,
+        'the pile leased to B'
+      )
+      const command = await devices.commands.request(fixture.pile.id, {
+        command: 'stop',
+        portNo: 2,
+      })
+      const row = await eventually(
+        () => commandRow(command.id),
+        (current) => !['pending', 'sent'].includes(current.status)
+      )
+      assert.equal(row.claimed_by, b.leases!.id)
+      // The pile's own answer (a stop it took, or one it refused): not a gateway's failure.
+      assert.oneOf(row.status, ['acked', 'failed'], JSON.stringify(row.result))
+      assert.notInclude(['not_connected', 'plugin_not_running'], row.result?.detail)
+      assert.notInclude(a.adapter('vendor-dny')!.connected(), fixture.deviceKey)
+    } finally {
+      await simulation
+    }
+  }).timeout(60_000)
+
+  test('a pile that moves from A to B: the lease moves, A forgets it, its disconnect at A neither takes it offline nor ends its order, a stop of its charge goes to B', async ({
+    assert,
+  }) => {
+    const setup = await ocppPile()
+    const a = await gateway('vendor-ocpp16')
+    const b = await gateway('vendor-ocpp16')
+    const first = await setup.connect(a, { boot: true })
+    await until(
+      async () => (await leaseOf('vendor-ocpp16', setup.deviceKey)) === a.leases!.id,
+      'the pile leased to A'
+    )
+    await first.call('Authorize', { idTag: setup.cardNo })
+    const started = await first.call('StartTransaction', {
+      connectorId: 1,
+      idTag: setup.cardNo,
+      meterStart: 1_000,
+      timestamp: new Date().toISOString(),
+    })
+    assert.equal(started.idTagInfo.status, 'Accepted')
+    const order = await owner().from('charging_orders').where('pile_id', setup.pile.id).first()
+    assert.equal(order.status, 'charging')
+
+    // The charger's link to A breaks half-open; it reconnects through the balancer to B.
+    const second = await setup.connect(b, { boot: false })
+    await until(
+      async () => (await leaseOf('vendor-ocpp16', setup.deviceKey)) === b.leases!.id,
+      'the lease moved to B'
+    )
+    await until(
+      () => !a.adapter('vendor-ocpp16')!.connected().includes(setup.deviceKey),
+      'A forgot the pile'
+    )
+    // A dropped its stale connection.
+    await first.charger.closed()
+
+    // A disconnect A reports late (an adapter that noticed the drop only now) changes nothing.
+    await new GatewaySink('vendor-ocpp16', new DeviceEventService(), a.leases).pileOffline(
+      setup.deviceKey
+    )
+    const pile = await owner().from('piles').where('id', setup.pile.id).first()
+    assert.isTrue(pile.online)
+    const still = await owner().from('charging_orders').where('id', order.id).first()
+    assert.equal(still.status, 'charging')
+    assert.equal(await leaseOf('vendor-ocpp16', setup.deviceKey), b.leases!.id)
+
+    // Staff stop the charge: B, which never saw it start, stops it by the id the core stored.
+    const { commandId } = await charging.remote.stopRemote(setup.asAdmin, {
+      orderNo: order.order_no,
+      reason: 'staff',
+    })
+    const stop = await second.command()
+    assert.equal(stop[2], 'RemoteStopTransaction')
+    assert.equal(stop[3].transactionId, started.transactionId)
+    second.charger.sendRaw(JSON.stringify([3, stop[1], { status: 'Accepted' }]))
+    const row = await eventually(
+      () => commandRow(commandId),
+      (current) => current.status === 'acked'
+    )
+    assert.equal(row.status, 'acked')
+    assert.equal(row.claimed_by, b.leases!.id)
+    await second.charger.close()
+  }).timeout(60_000)
+
+  test('a command for a pile between gateways waits for it and is delivered when it reconnects; one nobody can deliver within the wait fails not_connected', async ({
+    assert,
+  }) => {
+    const setup = await ocppPile()
+    const a = await gateway('vendor-ocpp16')
+    const b = await gateway('vendor-ocpp16')
+    const first = await setup.connect(a, { boot: true })
+    await until(
+      async () => (await leaseOf('vendor-ocpp16', setup.deviceKey)) === a.leases!.id,
+      'the pile leased to A'
+    )
+    await first.charger.close()
+    await until(
+      async () => (await leaseOf('vendor-ocpp16', setup.deviceKey)) === null,
+      'the lease released at the disconnect'
+    )
+
+    const waiting = await setup.devices.commands.request(setup.pile.id, { command: 'reboot' })
+    const queued = await commandRow(waiting.id)
+    // No gateway holds the pile: nobody claims it.
+    assert.equal(queued.status, 'pending')
+    const second = await setup.connect(b, { boot: true })
+    const reset = await second.command()
+    assert.equal(reset[2], 'Reset')
+    second.charger.sendRaw(JSON.stringify([3, reset[1], { status: 'Accepted' }]))
+    const delivered = await eventually(
+      () => commandRow(waiting.id),
+      (current) => current.status === 'acked'
+    )
+    assert.equal(delivered.status, 'acked')
+    assert.equal(delivered.claimed_by, b.leases!.id)
+    await second.charger.close()
+    await until(
+      async () => (await leaseOf('vendor-ocpp16', setup.deviceKey)) === null,
+      'the lease released again'
+    )
+    await stopAll()
+
+    // A gateway that waits only briefly: the pile does not come back in time.
+    await gateway('vendor-ocpp16', { ...FAST, commandWaitMs: 500 })
+    const unreached = await setup.devices.commands.request(setup.pile.id, { command: 'reboot' })
+    const failed = await eventually(
+      () => commandRow(unreached.id),
+      (current) => current.status !== 'pending'
+    )
+    assert.equal(failed.status, 'failed')
+    assert.equal(failed.result.detail, 'not_connected')
+    assert.isNull(failed.claimed_by)
+  }).timeout(60_000)
+
+  test('a gateway that dies without a clean stop loses its leases once its heartbeat is older than the stated time', async ({
+    assert,
+  }) => {
+    const setup = await ocppPile()
+    const a = await gateway('vendor-ocpp16')
+    const b = await gateway('vendor-ocpp16')
+    const charger = await setup.connect(a, { boot: true })
+    await until(
+      async () => (await leaseOf('vendor-ocpp16', setup.deviceKey)) === a.leases!.id,
+      'the pile leased to A'
+    )
+    // A hangs: no more beats, and no clean stop that would remove its row.
+    await a.leases!.halt()
+    await until(
+      async () => (await leaseOf('vendor-ocpp16', setup.deviceKey)) === null,
+      'the dead gateway lease removed'
+    )
+    const rows = await owner().from('gateway_instances').whereIn('id', [a.leases!.id, b.leases!.id])
+    assert.deepEqual(
+      rows.map((row) => row.id),
+      [b.leases!.id]
+    )
+    await charger.charger.close()
+  }).timeout(60_000)
+})
