@@ -42,6 +42,16 @@ export default class GatewayHost {
   }
 
   async start() {
+    try {
+      return await this.#start()
+    } catch (error) {
+      // A listener that cannot open (a port taken): what did start, and this gateway's row, go.
+      await this.stop().catch(() => {})
+      throw error
+    }
+  }
+
+  async #start() {
     // The row first: leases taken as piles connect refer to it.
     await this.leases?.join()
     const wanted = this.config.plugins
