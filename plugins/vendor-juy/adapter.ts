@@ -259,15 +259,18 @@ export class JuyAdapter implements VendorAdapter {
     return outcome
   }
 
-  /**
-   * The pile is another gateway's now. On the embedded broker its connection
-   * here is closed; on an external broker the broker holds the connection
-   * and only this adapter's memory of the pile goes.
-   */
+  /** The pile is another gateway's now: its connection to this gateway's embedded broker closes. */
   async forget(deviceKey: string) {
+    // External: the pile's state here is shared through the broker's traffic, not this gateway's to drop.
+    if (this.reachesEveryPile()) return
     this.#piles.delete(deviceKey)
     this.#unclaimed.delete(deviceKey)
     this.#broker?.disconnect(deviceKey)
+  }
+
+  /** External broker: any gateway of the shared subscription publishes to any pile's topic. */
+  reachesEveryPile() {
+    return this.config.mode === 'external'
   }
 
   async #send(pile: Pile, command: VendorCommand): Promise<VendorCommandOutcome> {

@@ -276,6 +276,13 @@ export interface VendorAdapter {
    * closes, and the core ignores that report.
    */
   forget?(deviceKey: string): Promise<void>
+  /**
+   * True when every gateway running this adapter reaches every pile (the
+   * piles connect to a shared broker, not to this process): the core then
+   * leases none of them to a gateway, any gateway sends their commands, and
+   * `forget` is never asked. Absent: false.
+   */
+  reachesEveryPile?(): boolean
 }
 
 /** What `node ace pile:simulate` asks a vendor plugin's simulator to do. */

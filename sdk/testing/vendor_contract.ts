@@ -289,6 +289,8 @@ export function vendorContractSuite(options: VendorContractOptions): ContractSui
         'a forgotten pile (taken by another gateway) is let go without an offline report',
         async (assert) => {
           assert.isFunction(adapter.forget, 'forget is optional in the contract, not here')
+          // Piles every gateway reaches are never leased, so never forgotten.
+          if (adapter.reachesEveryPile?.()) return
           const running = simulate(1, 3)
           assert.isTrue(await until(() => adapter.connected().length > 0, 10_000))
           const [deviceKey] = adapter.connected()

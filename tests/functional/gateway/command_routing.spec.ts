@@ -6,6 +6,8 @@ import DeviceEventService from '#services/operations/device_event_service'
 import GatewayHost from '#services/operations/gateway/gateway_host'
 import GatewaySink from '#services/operations/gateway/gateway_sink'
 import { RawCharger } from '../../../plugins/vendor-ocpp16/tests/helpers.js'
+import { GATEWAY, startMosquitto } from '../../../plugins/vendor-juy/tests/mosquitto_broker.js'
+import { TestDevice, waitFor } from '../../../plugins/vendor-juy/tests/support.js'
 import { charging, chargingFixture, owner } from '#tests/functional/charging/helpers'
 import {
   allowUnauthenticated,
@@ -38,11 +40,15 @@ const LISTEN: Record<string, Record<string, unknown>> = {
 
 const running: GatewayHost[] = []
 
-async function gateway(pluginId: string, routing: GatewayRouting = FAST) {
+async function gateway(
+  pluginId: string,
+  routing: GatewayRouting = FAST,
+  settings: Record<string, unknown> = LISTEN[pluginId]
+) {
   const registry = await app.container.make('plugins')
   const host = new GatewayHost(
     registry,
-    { plugins: [pluginId], settings: { [pluginId]: LISTEN[pluginId] }, routing },
+    { plugins: [pluginId], settings: { [pluginId]: settings }, routing },
     logger
   )
   await host.start()
@@ -312,5 +318,50 @@ test.group('command routing among gateways', (group) => {
       [b.leases!.id]
     )
     await charger.charger.close()
+  }).timeout(60_000)
+
+  test('JUY piles on a shared broker are leased to no gateway: either gateway claims their commands and publishes them to the pile', async ({
+    assert,
+  }) => {
+    const mosquitto = await startMosquitto({ open: true })
+    let device: TestDevice | null = null
+    try {
+      const fixture = await chargingFixture()
+      const devices = deviceRegistry(fixture.asAdmin)
+      const vendor = await devices.vendors.create({ name: 'JUY 厂商', pluginId: 'vendor-juy' })
+      const imei = `86${String(Date.now()).slice(-9)}${String((process.pid % 100) * 100 + ++sequence).padStart(4, '0')}`
+      const pile = await devices.piles.create({
+        stationId: fixture.station.id,
+        vendorId: vendor.id,
+        deviceKey: imei,
+        name: 'JUY 桩',
+        portCount: 2,
+      })
+      const external = { mode: 'external', url: mosquitto.gatewayUrl, ...GATEWAY }
+      const a = await gateway('vendor-juy', FAST, external)
+      const b = await gateway('vendor-juy', FAST, external)
+      device = await TestDevice.connect(mosquitto.url, imei)
+      await device.login()
+      await until(async () => {
+        const row = await owner().from('piles').where('id', pile.id).first()
+        return row.online === true
+      }, 'the pile online')
+      assert.isNull(await leaseOf('vendor-juy', imei))
+
+      const command = await devices.commands.request(pile.id, { command: 'stop', portNo: 1 })
+      await waitFor(() => device!.of('stop').length === 1, 15_000)
+      const [stop] = device.of('stop')
+      await device.send({ type: 'stop_reply', port: 1, orderNo: stop.orderNo, result: 0 })
+      const row = await eventually(
+        () => commandRow(command.id),
+        (current) => current.status === 'acked'
+      )
+      assert.equal(row.status, 'acked')
+      assert.oneOf(row.claimed_by, [a.leases!.id, b.leases!.id])
+    } finally {
+      await device?.close()
+      await stopAll()
+      await mosquitto.stop()
+    }
   }).timeout(60_000)
 })

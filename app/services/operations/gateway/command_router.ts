@@ -26,7 +26,8 @@ const CLAIM_BATCH = 100
  * command row is the truth: a gateway claims the pending commands of the
  * piles it holds a lease on, in one atomic UPDATE (status `sent`,
  * `claimed_by` = this gateway), so a command is sent once whichever
- * gateways run. It claims when a dispatcher's NOTIFY names it, and every
+ * gateways run. Piles every gateway reaches (JUY on a shared broker) have
+ * no lease: any gateway running their plugin claims their commands. It claims when a dispatcher's NOTIFY names it, and every
  * `claimPollMs` in any case: a lost notification, or a pile that reached
  * this gateway after its command was queued, is picked up by the poll. The
  * same poll fails commands nobody claimed within `commandWaitMs`.
@@ -42,6 +43,8 @@ export default class CommandRouter {
     protected leases: GatewayLeases,
     protected routing: GatewayRouting,
     protected adapters: (pluginId: string) => VendorAdapter | null,
+    /** Plugins whose piles any gateway reaches: their commands are claimed without a lease. */
+    protected everyPile: string[],
     protected devices: DeviceEventService,
     protected logger: Logger
   ) {}
@@ -50,7 +53,9 @@ export default class CommandRouter {
     const connection = db.getRawConnection('owner')!.config.connection as pg.ClientConfig
     const listener = new PostgresTransport(connection).setId(this.leases.id)
     await listener.subscribe<CommandQueued>(COMMAND_CHANNEL, ({ gatewayId }) => {
-      if (gatewayId === this.leases.id) this.claimNow()
+      if (gatewayId === this.leases.id || (gatewayId === null && this.everyPile.length > 0)) {
+        this.claimNow()
+      }
     })
     await listener.subscribe<LeaseMoved>(LEASE_MOVED_CHANNEL, (moved) => {
       if (moved.gatewayId !== this.leases.id) return
@@ -104,15 +109,17 @@ export default class CommandRouter {
         WHERE c.id IN (
                 SELECT c2.id FROM device_commands c2
                   JOIN piles p2 ON p2.id = c2.pile_id
-                  JOIN pile_leases l ON l.plugin_id = p2.plugin_id AND l.device_key = p2.device_key
-                 WHERE c2.status = 'pending' AND l.gateway_id = ?
+                  LEFT JOIN pile_leases l
+                         ON l.plugin_id = p2.plugin_id AND l.device_key = p2.device_key
+                 WHERE c2.status = 'pending'
+                   AND (l.gateway_id = ? OR (l.gateway_id IS NULL AND p2.plugin_id = ANY(string_to_array(?, ','))))
                  ORDER BY c2.id
                  LIMIT ?
                    FOR UPDATE OF c2 SKIP LOCKED)
           AND c.status = 'pending'
           AND p.id = c.pile_id
       RETURNING c.tenant_id, c.pile_id, ${COMMAND_COLUMNS}`,
-      [this.leases.id, this.leases.id, CLAIM_BATCH]
+      [this.leases.id, this.leases.id, this.everyPile.join(','), CLAIM_BATCH]
     )
     const claimed = (rows as (CommandRow & { tenant_id: number; pile_id: number })[]).sort(
       (a, b) => a.id - b.id

@@ -5,16 +5,17 @@ export const COMMAND_CHANNEL = 'pilehub_device_commands'
 
 /** What a notification on COMMAND_CHANNEL carries. */
 export type CommandQueued = {
-  /** The gateway holding the pile's lease. */
-  gatewayId: string
+  /** The gateway holding the pile's lease; null: none (any gateway reaching every pile may claim it). */
+  gatewayId: string | null
   commandId: number
 }
 
 /**
  * Tells the gateway holding the command's pile to claim it, after the row
- * committed: the row is the queue (see CommandRouter). A pile no gateway
- * holds now is told nothing: its command waits for the gateway it reaches
- * next, which claims it on its own poll.
+ * committed: the row is the queue (see CommandRouter). For a pile no
+ * gateway holds, the notification names none: a gateway whose plugin
+ * reaches every pile claims it; otherwise it waits for the gateway the
+ * pile reaches next, which claims it on its own poll.
  */
 export async function dispatchDeviceCommand(commandId: number) {
   await db.connection('owner').rawQuery(
@@ -24,7 +25,7 @@ export async function dispatchDeviceCommand(commandId: number) {
               'payload', json_build_object('gatewayId', l.gateway_id, 'commandId', c.id))::text)
        FROM device_commands c
        JOIN piles p ON p.id = c.pile_id
-       JOIN pile_leases l ON l.plugin_id = p.plugin_id AND l.device_key = p.device_key
+       LEFT JOIN pile_leases l ON l.plugin_id = p.plugin_id AND l.device_key = p.device_key
       WHERE c.id = ? AND c.status = 'pending'`,
     [COMMAND_CHANNEL, commandId]
   )

@@ -26,6 +26,8 @@ import GatewaySink from '#services/operations/gateway/gateway_sink'
 export default class GatewayHost {
   #adapters = new Map<string, VendorAdapter>()
   #router: CommandRouter | null = null
+  /** Plugins whose piles every gateway reaches. */
+  #everyPile: string[] = []
   readonly leases: GatewayLeases | null
 
   constructor(
@@ -61,8 +63,11 @@ export default class GatewayHost {
       const adapter = await this.registry.instantiate(plugin, this.config.settings[id] ?? {}, {
         tenantId: null,
       })
-      await adapter.start(new GatewaySink(id, this.devices, this.leases))
+      // Piles any gateway reaches (a shared broker) are leased to none: any gateway claims their commands.
+      const everyPile = adapter.reachesEveryPile?.() ?? false
+      await adapter.start(new GatewaySink(id, this.devices, everyPile ? null : this.leases))
       this.#adapters.set(id, adapter)
+      if (everyPile) this.#everyPile.push(id)
       this.logger.info(`gateway: ${id} listening on ${adapter.endpoint()}`)
     }
     if (this.leases && this.config.routing) {
@@ -70,6 +75,7 @@ export default class GatewayHost {
         this.leases,
         this.config.routing,
         (pluginId) => this.adapter(pluginId),
+        this.#everyPile,
         this.devices,
         this.logger
       )
@@ -84,6 +90,7 @@ export default class GatewayHost {
     this.#router = null
     for (const adapter of this.#adapters.values()) await adapter.stop()
     this.#adapters.clear()
+    this.#everyPile = []
     await this.leases?.leave()
   }
 
