@@ -12,7 +12,9 @@ import db from '@adonisjs/lucid/services/db'
 const PLATFORM_TABLES = [
   'adonis_schema',
   'adonis_schema_versions',
+  'gateway_instances',
   'pending_piles',
+  'pile_leases',
   'platform_admins',
   'process_heartbeats',
   'rate_limits',
