@@ -30,7 +30,8 @@ const FLEET = [
   { pluginId: 'vendor-ocpp16', piles: 33, ports: 1, speed: 120 },
 ] as const
 const PILES = FLEET.reduce((sum, part) => sum + part.piles, 0)
-const SIMULATION_SECONDS = 45
+// Long enough that a slow restart on a loaded machine still leaves the piles time to come back.
+const SIMULATION_SECONDS = 75
 const DOWN_MS = 3_000
 const BALANCE = 100_000
 
@@ -130,6 +131,7 @@ test.group('resilience: the gateway killed mid-charge', (group) => {
     }
     const quiet = logger.child({}, { level: 'error' })
     const simulations: Promise<VendorSimulationSummary>[] = []
+    const simulatedFrom = Date.now()
     for (const part of fixture.parts) {
       const simulator = await registry.get(part.pluginId)!.simulator!()
       simulations.push(
@@ -185,6 +187,11 @@ test.group('resilience: the gateway killed mid-charge', (group) => {
     const back = await eventually(reconnected, (keys) => keys.size === PILES, 30_000)
     const missing = fixture.parts.map(
       (part) => `${part.pluginId}: ${part.deviceKeys.filter((key) => !back.has(key)).length}`
+    )
+    console.log(
+      `piles back ${((Date.now() - killedAt.getTime()) / 1000).toFixed(1)} s after the kill ` +
+        `(${((Date.now() - simulatedFrom) / 1000).toFixed(1)} s into the simulation); ` +
+        `missing ${missing.join(', ')}`
     )
     assert.equal(
       back.size,
