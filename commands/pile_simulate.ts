@@ -93,6 +93,11 @@ export default class PileSimulateCommand extends BaseCommand {
     const credentials = fleet ? await this.#credentials(plugin.id, fleet.deviceKeys) : undefined
 
     const simulator = await plugin.simulator()
+    // Ctrl-C or a supervisor's stop ends the run early: piles close and the summary prints.
+    const interrupted = new AbortController()
+    const interrupt = () => interrupted.abort()
+    process.once('SIGINT', interrupt)
+    process.once('SIGTERM', interrupt)
     const summary = await simulator.run({
       endpoint,
       piles: fleet?.deviceKeys.length || options.piles,
@@ -104,7 +109,10 @@ export default class PileSimulateCommand extends BaseCommand {
       credentials,
       cardNos: fleet?.cardNos,
       logger: await this.app.container.make('logger'),
+      signal: interrupted.signal,
     })
+    process.off('SIGINT', interrupt)
+    process.off('SIGTERM', interrupt)
     this.logger.log(`${plugin.id} simulation against ${endpoint}: ${JSON.stringify(summary)}`)
     if (summary.errors > 0) this.exitCode = 1
   }

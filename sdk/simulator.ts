@@ -59,6 +59,21 @@ export class SimulationBase {
     return -Math.log(1 - this.random()) * mean
   }
 
+  /** Resolves once the run's time is up or its signal aborts it. */
+  untilEnd(): Promise<void> {
+    const { durationSeconds, signal } = this.options
+    return new Promise((resolve) => {
+      if (signal?.aborted) return resolve()
+      const done = () => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', done)
+        resolve()
+      }
+      const timer = setTimeout(done, durationSeconds * 1000)
+      signal?.addEventListener('abort', done, { once: true })
+    })
+  }
+
   refused(reason: string) {
     this.summary.refusals[reason] = (this.summary.refusals[reason] ?? 0) + 1
   }

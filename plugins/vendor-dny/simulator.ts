@@ -473,7 +473,7 @@ const simulator: VendorSimulator = {
       const now = sim.now()
       for (const pile of piles) pile.tick(now)
     }, TICK_MS)
-    await new Promise((resolve) => setTimeout(resolve, options.durationSeconds * 1000))
+    await sim.untilEnd()
     sim.running = false
     clearInterval(timer)
     for (const pile of piles) pile.close()

@@ -559,7 +559,7 @@ export class JuySimulator implements VendorSimulator {
       }
     }, TICK_MS)
 
-    await new Promise((resolve) => setTimeout(resolve, options.durationSeconds * 1000))
+    await run.untilEnd()
     clearInterval(ticker)
     // Give end reports in flight their ack before leaving.
     const deadline = Date.now() + run.resendMs

@@ -114,8 +114,9 @@ class SimulationRun extends SimulationBase {
         this.options.deviceKeys?.[index] ?? `SIM-OCPP-${String(index + 1).padStart(4, '0')}`
     )
     const chargers = keys.map((key) => new SimulatedCharger(this, key))
-    const ended = new Promise<void>((resolve) => {
-      setTimeout(resolve, Math.max(0, this.deadline - Date.now()))
+    // An abort brings the deadline forward: every wait measured against it ends now.
+    const ended = this.untilEnd().then(() => {
+      this.deadline = Math.min(this.deadline, Date.now())
     })
     const loops = chargers.map((charger) => charger.run())
     await ended

@@ -292,6 +292,8 @@ export interface VendorSimulationOptions {
   piles: number
   ports: number
   durationSeconds: number
+  /** Ends the run before `durationSeconds` are up (Ctrl-C, a drill done): piles close, the summary so far returns. */
+  signal?: AbortSignal
   /** Device keys to use (the demo seeds piles with these); generated when absent. */
   deviceKeys?: string[]
   /**

@@ -168,9 +168,15 @@ export function vendorContractSuite(options: VendorContractOptions): ContractSui
   return contractSuite(
     { title: `vendor contract: ${plugin.id}`, timeout: 60_000, each },
     (check) => {
-      const simulate = async (piles: number, durationSeconds: number, cardNos = GOOD_CARDS) => {
+      const simulate = async (
+        piles: number,
+        durationSeconds: number,
+        cardNos = GOOD_CARDS,
+        signal?: AbortSignal
+      ) => {
         const simulator = await plugin.simulator!()
         return simulator.run({
+          signal,
           endpoint: adapter.endpoint().replace('0.0.0.0', '127.0.0.1'),
           piles,
           ports,
@@ -211,6 +217,21 @@ export function vendorContractSuite(options: VendorContractOptions): ContractSui
           assert.isAtLeast(energy!, 0)
         }
       })
+
+      check(
+        'an aborted run ends before its time, its piles gone, with its summary',
+        async (assert) => {
+          const interrupted = new AbortController()
+          // Ten minutes: only the abort can end it within the suite's timeout.
+          const running = simulate(1, 600, GOOD_CARDS, interrupted.signal)
+          assert.isTrue(await until(() => adapter.connected().length > 0, 10_000))
+          interrupted.abort()
+          const summary = await running
+          assert.equal(summary.piles, 1)
+          assert.isAtLeast(summary.frames.sent, 1)
+          assert.isTrue(await until(() => adapter.connected().length === 0, 10_000))
+        }
+      )
 
       check('a refused card starts no charge', async (assert) => {
         const summary = await simulate(1, 3, [REFUSED_CARD])
