@@ -12,6 +12,16 @@ import { eventually, paymentFixture } from '#tests/functional/payments/helpers'
 import { runLedgerVerify } from '#tests/functional/wallet/helpers'
 import { startRedisServer, type RedisServer } from '#tests/support/redis_server'
 import { startSandboxGateway } from '../../plugins/payment-sandbox/tests/sandbox_harness.js'
+import {
+  EVERY_FLAGS,
+  SCHEDULER_QUEUES,
+  activePaymentJobs,
+  deliverNotifications,
+  holdWallet,
+  paidCount,
+  schedulerRuns,
+  schedulersOf,
+} from './support/queue_jobs.js'
 
 /*
 | Workers scaled out on Redis: real `node ace worker` processes
@@ -113,42 +123,21 @@ test.group('resilience: workers scaled out on Redis', (group) => {
       for (const order of orders) {
         sent.push((await gateway.pay(order.paymentNo, { deliver: false })) as SentNotification)
       }
-      const deliver = (notifications: SentNotification[]) =>
-        Promise.all(
-          notifications.map((notification) =>
-            fetch(notification.url, {
-              method: 'POST',
-              headers: notification.headers,
-              body: notification.rawBody,
-            }).then((answer) => answer.status)
-          )
-        )
-      const paid = () =>
-        owner()
-          .from('payment_orders')
-          .where({ tenant_id: fixture.tenant.id, status: 'paid' })
-          .count('* as n')
-          .first()
-          .then((row) => Number(row.n))
+      const paid = () => paidCount(fixture.tenant.id)
 
       // First half: taken by whichever worker is free.
       const half = PAYMENTS / 2
-      assert.deepEqual(await deliver(sent.slice(0, half)), Array(half).fill(204))
+      assert.deepEqual(await deliverNotifications(sent.slice(0, half)), Array(half).fill(204))
       assert.equal(await eventually(paid, (done) => done === half, 60_000), half)
 
       // Second half: the rider's wallet held (the webhook does not touch it,
       // each credit locks it), so each worker blocks holding two jobs (its
       // concurrency); then one of them is killed.
-      const hold = await owner().transaction()
+      const hold = await holdWallet(fixture.rider.id)
       let victimJobs: Job[] = []
       try {
-        await hold.from('wallets').where('rider_id', fixture.rider.id).forUpdate().select('id')
-        assert.deepEqual(await deliver(sent.slice(half)), Array(half).fill(204))
-        const applying = async () => {
-          const jobs = await queue.queue('payments').getActive()
-          return jobs.filter((job) => job.name === 'payments.apply-event')
-        }
-        const active = await eventually(applying, (jobs) => jobs.length === 4, 60_000)
+        assert.deepEqual(await deliverNotifications(sent.slice(half)), Array(half).fill(204))
+        const active = await activePaymentJobs(queue, 4)
         assert.sameMembers([...new Set(active.map((job) => job.processedBy))], names)
         const victim = workers[0]
         victimJobs = active.filter((job) => job.processedBy === victim.name)
@@ -208,45 +197,19 @@ test.group('resilience: workers scaled out on Redis', (group) => {
   test('scheduled jobs run once per period across two workers; other flags re-time, never duplicate', async ({
     assert,
   }) => {
-    const periods = ['--payments-every', '--offline-sweep-every', '--charging-watchdog-every']
+    const periods = Object.values(EVERY_FLAGS)
     const every = (seconds: number) => periods.flatMap((flag) => [flag, String(seconds)])
     // The first test's workers ran these schedulers at their default periods.
     const since = Date.now()
     const workers = [await startWorker(every(2)), await startWorker(every(2))]
-    const EVERY = ['payments-follow-up', 'devices-offline-sweep', 'charging-watchdog']
-    const queueOf: Record<string, string> = {
-      'payments-follow-up': 'payments',
-      'devices-offline-sweep': 'devices',
-      'charging-watchdog': 'charging',
-      'payments-reconcile': 'payments',
-      'exports-expire': 'exports',
-      'exports-monthly-statements': 'exports',
-    }
-
-    /** Each scheduler's runs that finished, by due time (the job id's suffix). */
-    async function runsOf(schedulerId: string) {
-      const jobs = await queue.queue(queueOf[schedulerId]).getJobs(['completed', 'failed'], 0, -1)
-      return jobs
-        .filter((job) => job.repeatJobKey === schedulerId && job.timestamp >= since)
-        .map((job) => ({ due: Number(job.id!.split(':').at(-1)), by: job.processedBy }))
-        .sort((a, b) => a.due - b.due)
-    }
-
-    /** Every scheduler once, by id, in the whole cluster. */
-    async function schedulers() {
-      const found: { id: string; every: number }[] = []
-      for (const name of new Set(Object.values(queueOf))) {
-        for (const scheduler of await queue.queue(name).getJobSchedulers()) {
-          found.push({ id: scheduler.key, every: Number(scheduler.every) })
-        }
-      }
-      return found
-    }
+    const EVERY = Object.keys(EVERY_FLAGS)
+    const runsOf = (schedulerId: string) => schedulerRuns(queue, schedulerId, since)
+    const schedulers = () => schedulersOf(queue)
 
     const listed = await schedulers()
     assert.sameMembers(
       listed.map((scheduler) => scheduler.id),
-      Object.keys(queueOf)
+      Object.keys(SCHEDULER_QUEUES)
     )
 
     for (const id of EVERY) {
@@ -269,7 +232,7 @@ test.group('resilience: workers scaled out on Redis', (group) => {
     }
     // The daily, hourly and monthly ones wait for their time: one next run each.
     for (const id of ['payments-reconcile', 'exports-expire', 'exports-monthly-statements']) {
-      const delayed = await queue.queue(queueOf[id]).getDelayed(0, -1)
+      const delayed = await queue.queue(SCHEDULER_QUEUES[id]).getDelayed(0, -1)
       assert.lengthOf(
         delayed.filter((job) => job.repeatJobKey === id),
         1,
@@ -283,7 +246,7 @@ test.group('resilience: workers scaled out on Redis', (group) => {
     const after = await schedulers()
     assert.sameMembers(
       after.map((scheduler) => scheduler.id),
-      Object.keys(queueOf)
+      Object.keys(SCHEDULER_QUEUES)
     )
     for (const id of EVERY) {
       assert.equal(after.find((scheduler) => scheduler.id === id)!.every, 3000, id)
