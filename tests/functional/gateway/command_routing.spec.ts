@@ -134,6 +134,24 @@ async function ocppPile() {
   return { ...fixture, devices, pile, deviceKey, connect }
 }
 
+/** Two gateways running one plugin, as behind the balancer. */
+async function twoGateways(pluginId: string, settings: Record<string, unknown> = LISTEN[pluginId]) {
+  return { a: await gateway(pluginId, FAST, settings), b: await gateway(pluginId, FAST, settings) }
+}
+
+/** Waits until the pile's lease is the gateway's (null: nobody's). */
+const leasedTo = (pluginId: string, deviceKey: string, host: GatewayHost | null, what: string) =>
+  until(async () => (await leaseOf(pluginId, deviceKey)) === (host?.leases!.id ?? null), what)
+
+/** An OCPP pile booted on gateway A while B also runs: the lease is A's. */
+async function ocppPileOnA() {
+  const setup = await ocppPile()
+  const { a, b } = await twoGateways('vendor-ocpp16')
+  const first = await setup.connect(a, { boot: true })
+  await leasedTo('vendor-ocpp16', setup.deviceKey, a, 'the pile leased to A')
+  return { ...setup, a, b, first }
+}
+
 test.group('command routing among gateways', (group) => {
   group.each.teardown(stopAll)
 
@@ -143,8 +161,7 @@ test.group('command routing among gateways', (group) => {
     const fixture = await chargingFixture({ balance: 100_000 })
     const devices = deviceRegistry(fixture.asAdmin)
     const credential = await giveCredentials('vendor-dny', fixture.pile.id)
-    const a = await gateway('vendor-dny')
-    const b = await gateway('vendor-dny')
+    const { a, b } = await twoGateways('vendor-dny')
     const registry = await app.container.make('plugins')
     const simulator = await registry.get('vendor-dny')!.simulator!()
     const simulation = simulator.run({
@@ -160,10 +177,7 @@ test.group('command routing among gateways', (group) => {
       logger,
     })
     try {
-      await until(
-        async () => (await leaseOf('vendor-dny', fixture.deviceKey)) === b.leases!.id,
-        'the pile leased to B'
-      )
+      await leasedTo('vendor-dny', fixture.deviceKey, b, 'the pile leased to B')
       const command = await devices.commands.request(fixture.pile.id, {
         command: 'stop',
         portNo: 2,
@@ -185,14 +199,7 @@ test.group('command routing among gateways', (group) => {
   test('a pile that moves from A to B: the lease moves, A forgets it, its disconnect at A neither takes it offline nor ends its order, a stop of its charge goes to B', async ({
     assert,
   }) => {
-    const setup = await ocppPile()
-    const a = await gateway('vendor-ocpp16')
-    const b = await gateway('vendor-ocpp16')
-    const first = await setup.connect(a, { boot: true })
-    await until(
-      async () => (await leaseOf('vendor-ocpp16', setup.deviceKey)) === a.leases!.id,
-      'the pile leased to A'
-    )
+    const { a, b, first, ...setup } = await ocppPileOnA()
     await first.call('Authorize', { idTag: setup.cardNo })
     const started = await first.call('StartTransaction', {
       connectorId: 1,
@@ -206,10 +213,7 @@ test.group('command routing among gateways', (group) => {
 
     // The charger's link to A breaks half-open; it reconnects through the balancer to B.
     const second = await setup.connect(b, { boot: false })
-    await until(
-      async () => (await leaseOf('vendor-ocpp16', setup.deviceKey)) === b.leases!.id,
-      'the lease moved to B'
-    )
+    await leasedTo('vendor-ocpp16', setup.deviceKey, b, 'the lease moved to B')
     await until(
       () => !a.adapter('vendor-ocpp16')!.connected().includes(setup.deviceKey),
       'A forgot the pile'
@@ -248,19 +252,9 @@ test.group('command routing among gateways', (group) => {
   test('a command for a pile between gateways waits for it and is delivered when it reconnects; one nobody can deliver within the wait fails not_connected', async ({
     assert,
   }) => {
-    const setup = await ocppPile()
-    const a = await gateway('vendor-ocpp16')
-    const b = await gateway('vendor-ocpp16')
-    const first = await setup.connect(a, { boot: true })
-    await until(
-      async () => (await leaseOf('vendor-ocpp16', setup.deviceKey)) === a.leases!.id,
-      'the pile leased to A'
-    )
+    const { b, first, ...setup } = await ocppPileOnA()
     await first.charger.close()
-    await until(
-      async () => (await leaseOf('vendor-ocpp16', setup.deviceKey)) === null,
-      'the lease released at the disconnect'
-    )
+    await leasedTo('vendor-ocpp16', setup.deviceKey, null, 'the lease released at the disconnect')
 
     const waiting = await setup.devices.commands.request(setup.pile.id, { command: 'reboot' })
     const queued = await commandRow(waiting.id)
@@ -277,10 +271,7 @@ test.group('command routing among gateways', (group) => {
     assert.equal(delivered.status, 'acked')
     assert.equal(delivered.claimed_by, b.leases!.id)
     await second.charger.close()
-    await until(
-      async () => (await leaseOf('vendor-ocpp16', setup.deviceKey)) === null,
-      'the lease released again'
-    )
+    await leasedTo('vendor-ocpp16', setup.deviceKey, null, 'the lease released again')
     await stopAll()
 
     // A gateway that waits only briefly: the pile does not come back in time.
@@ -298,26 +289,16 @@ test.group('command routing among gateways', (group) => {
   test('a gateway that dies without a clean stop loses its leases once its heartbeat is older than the stated time', async ({
     assert,
   }) => {
-    const setup = await ocppPile()
-    const a = await gateway('vendor-ocpp16')
-    const b = await gateway('vendor-ocpp16')
-    const charger = await setup.connect(a, { boot: true })
-    await until(
-      async () => (await leaseOf('vendor-ocpp16', setup.deviceKey)) === a.leases!.id,
-      'the pile leased to A'
-    )
+    const { a, b, first, ...setup } = await ocppPileOnA()
     // A hangs: no more beats, and no clean stop that would remove its row.
     await a.leases!.halt()
-    await until(
-      async () => (await leaseOf('vendor-ocpp16', setup.deviceKey)) === null,
-      'the dead gateway lease removed'
-    )
+    await leasedTo('vendor-ocpp16', setup.deviceKey, null, 'the dead gateway lease removed')
     const rows = await owner().from('gateway_instances').whereIn('id', [a.leases!.id, b.leases!.id])
     assert.deepEqual(
       rows.map((row) => row.id),
       [b.leases!.id]
     )
-    await charger.charger.close()
+    await first.charger.close()
   }).timeout(60_000)
 
   test('JUY piles on a shared broker are leased to no gateway: either gateway claims their commands and publishes them to the pile', async ({
@@ -338,8 +319,7 @@ test.group('command routing among gateways', (group) => {
         portCount: 2,
       })
       const external = { mode: 'external', url: mosquitto.gatewayUrl, ...GATEWAY }
-      const a = await gateway('vendor-juy', FAST, external)
-      const b = await gateway('vendor-juy', FAST, external)
+      const { a, b } = await twoGateways('vendor-juy', external)
       device = await TestDevice.connect(mosquitto.url, imei)
       await device.login()
       await until(async () => {
