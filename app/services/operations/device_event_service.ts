@@ -1,4 +1,5 @@
 import db from '@adonisjs/lucid/services/db'
+import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybuilder'
 import type { DeviceCommandStatus } from '#models/device_command'
 import { normalizeDeviceKey } from '#services/operations/device_keys'
@@ -337,19 +338,7 @@ export default class DeviceEventService {
       const changed = await open.update(
         status === 'sent'
           ? { status, sent_at: now, updated_at: now }
-          : {
-              status,
-              // A pushed 设备密钥 is kept only until the command is done.
-              parameters: trx.raw(
-                `CASE WHEN parameters->>?::text IS NULL THEN parameters
-                   ELSE jsonb_set(parameters, ARRAY[?::text], to_jsonb(?::text)) END`,
-                [AUTHORIZATION_KEY, AUTHORIZATION_KEY, SECRET_MASK]
-              ),
-              result: result === null ? null : JSON.stringify(result),
-              sent_at: trx.raw('COALESCE(sent_at, ?)', [now]),
-              finished_at: now,
-              updated_at: now,
-            }
+          : finishedCommand(trx, status, result, now)
       )
       return Number(changed) > 0
     })
@@ -361,6 +350,28 @@ export default class DeviceEventService {
       })
     }
     return recorded
+  }
+}
+
+/** The columns of a command that is done: its outcome, and the secret it carried masked. */
+export function finishedCommand(
+  client: QueryClientContract,
+  status: Exclude<DeviceCommandStatus, 'pending' | 'sent'>,
+  result: Record<string, unknown> | null,
+  now: Date
+) {
+  return {
+    status,
+    // A pushed 设备密钥 is kept only until the command is done.
+    parameters: client.raw(
+      `CASE WHEN parameters->>?::text IS NULL THEN parameters
+         ELSE jsonb_set(parameters, ARRAY[?::text], to_jsonb(?::text)) END`,
+      [AUTHORIZATION_KEY, AUTHORIZATION_KEY, SECRET_MASK]
+    ),
+    result: result === null ? null : JSON.stringify(result),
+    sent_at: client.raw('COALESCE(sent_at, ?)', [now]),
+    finished_at: now,
+    updated_at: now,
   }
 }
 

@@ -301,6 +301,62 @@ test.group('command routing among gateways', (group) => {
     await first.charger.close()
   }).timeout(60_000)
 
+  test("a dead gateway's claimed commands: once another gateway reaps it, its pending one is sent by the gateway holding the pile, its sent one times out as gateway_lost and is not sent again", async ({
+    assert,
+  }) => {
+    const setup = await ocppPile()
+    // A gateway SIGKILLed mid-way: its row, and commands it had claimed, one not sent yet.
+    const dead = `dead-${process.pid}-${++sequence}`
+    await owner().table('gateway_instances').insert({
+      id: dead,
+      host: 'gone',
+      pid: 1,
+      started_at: new Date(),
+      beat_at: new Date(),
+    })
+    const unsent = await setup.devices.commands.request(setup.pile.id, { command: 'reboot' })
+    const inFlight = await setup.devices.commands.request(setup.pile.id, { command: 'reboot' })
+    await owner().from('device_commands').where('id', unsent.id).update({ claimed_by: dead })
+    await owner()
+      .from('device_commands')
+      .where('id', inFlight.id)
+      .update({ status: 'sent', claimed_by: dead, sent_at: new Date() })
+    // Its last beat is older than the dead-after time.
+    await owner()
+      .from('gateway_instances')
+      .where('id', dead)
+      .update({ beat_at: new Date(Date.now() - 10 * FAST.deadAfterMs) })
+
+    // Another gateway beats and reaps it; the pile is not connected anywhere yet.
+    const live = await gateway('vendor-ocpp16')
+    await until(
+      async () => !(await owner().from('gateway_instances').where('id', dead).first()),
+      'the dead gateway reaped'
+    )
+    const released = await commandRow(unsent.id)
+    assert.equal(released.status, 'pending')
+    assert.isNull(released.claimed_by)
+    const lost = await commandRow(inFlight.id)
+    assert.equal(lost.status, 'timeout')
+    assert.deepEqual(lost.result, { detail: 'gateway_lost' })
+    assert.isNotNull(lost.finished_at)
+
+    // The pile reaches the live gateway: the released command goes to it, the lost one stays settled.
+    const charger = await setup.connect(live, { boot: true })
+    const reset = await charger.command()
+    assert.equal(reset[2], 'Reset')
+    charger.charger.sendRaw(JSON.stringify([3, reset[1], { status: 'Accepted' }]))
+    const delivered = await eventually(
+      () => commandRow(unsent.id),
+      (current) => current.status === 'acked'
+    )
+    assert.equal(delivered.claimed_by, live.leases!.id)
+    const after = await commandRow(inFlight.id)
+    assert.equal(after.status, 'timeout')
+    assert.equal(after.claimed_by, dead)
+    await charger.charger.close()
+  }).timeout(60_000)
+
   test('JUY piles on a shared broker are leased to no gateway: either gateway claims their commands and publishes them to the pile', async ({
     assert,
   }) => {

@@ -1,6 +1,9 @@
 import db from '@adonisjs/lucid/services/db'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { VendorAdapter, VendorCommand } from '#sdk/contracts/vendor'
+import type { DeviceCommandStatus } from '#models/device_command'
 import type DeviceEventService from '#services/operations/device_event_service'
+import { finishedCommand } from '#services/operations/device_event_service'
 
 /** A stored device command with its pile's protocol address. */
 export interface CommandRow {
@@ -95,4 +98,43 @@ export async function deliverCommand(
     .where({ id: row.id, status: 'sent', claimed_by: unreached.requeue })
     .update({ status: 'pending', claimed_by: null, sent_at: null, updated_at: new Date() })
   return 'pending'
+}
+
+/** Why a command was settled for a gateway that is gone (devicesPage.commandDetails). */
+export const GATEWAY_LOST = 'gateway_lost'
+
+/** A command whose gateway is gone, and what became of it. */
+export interface LostClaim {
+  id: number
+  tenant_id: number
+  pile_id: number
+  status: DeviceCommandStatus
+}
+
+/**
+ * The commands claimed by gateways that have no row any more (reaped, in
+ * the same transaction `trx`): one still `pending` is released for the
+ * gateway holding its pile next; one `sent` times out with GATEWAY_LOST,
+ * not sent again (a start may have reached the pile: the order watchdog
+ * and the pile's own reports settle it). No foreign key ties claimed_by to
+ * a gateway row, so this also settles any claim left by a row gone earlier.
+ */
+export async function settleLostClaims(trx: TransactionClientContract): Promise<LostClaim[]> {
+  const orphaned = (query: ReturnType<TransactionClientContract['from']>) =>
+    query
+      .whereNotNull('claimed_by')
+      .whereNotExists((gateways) =>
+        gateways
+          .from('gateway_instances')
+          .whereRaw('gateway_instances.id = device_commands.claimed_by')
+      )
+  const released: LostClaim[] = await orphaned(trx.from('device_commands'))
+    .where('status', 'pending')
+    .update({ claimed_by: null, updated_at: new Date() })
+    .returning(['id', 'tenant_id', 'pile_id', 'status'])
+  const timedOut: LostClaim[] = await orphaned(trx.from('device_commands'))
+    .where('status', 'sent')
+    .update(finishedCommand(trx, 'timeout', { detail: GATEWAY_LOST }, new Date()))
+    .returning(['id', 'tenant_id', 'pile_id', 'status'])
+  return [...released, ...timedOut]
 }

@@ -3,7 +3,10 @@ import { hostname } from 'node:os'
 import db from '@adonisjs/lucid/services/db'
 import type { Logger } from '@adonisjs/core/logger'
 import type { GatewayRouting } from '#config/gateway'
+import LiveEvents from '#core/live/live_events'
 import { normalizeDeviceKey } from '#services/operations/device_keys'
+import { settleLostClaims } from '#services/operations/gateway/command_delivery'
+import { dispatchDeviceCommand } from '#services/operations/gateway/device_command_queue'
 
 /** Where a gateway that took a pile over tells the gateway it took it from. */
 export const LEASE_MOVED_CHANNEL = 'pilehub_pile_leases'
@@ -164,16 +167,38 @@ export default class GatewayLeases {
     )
   }
 
-  /** Dead gateways go, and their leases with them (ON DELETE CASCADE). */
+  /**
+   * Dead gateways go, their leases with them (ON DELETE CASCADE), and in the
+   * same transaction the commands they had claimed are settled (see
+   * settleLostClaims).
+   */
   async #reap() {
-    const dead: { id: string }[] = await this.#owner()
-      .from('gateway_instances')
-      .whereRaw('beat_at < now() - make_interval(secs => ?)', [this.routing.deadAfterMs / 1000])
-      .whereNot('id', this.id)
-      .delete()
-      .returning('id')
-    if (dead.length > 0) {
-      this.logger.warn({ gateways: dead.map((row) => row.id) }, 'gateway: dead gateways removed')
+    const { dead, lost } = await this.#owner().transaction(async (trx) => {
+      const gone: { id: string }[] = await trx
+        .from('gateway_instances')
+        .whereRaw('beat_at < now() - make_interval(secs => ?)', [this.routing.deadAfterMs / 1000])
+        .whereNot('id', this.id)
+        .delete()
+        .returning('id')
+      return { dead: gone, lost: gone.length > 0 ? await settleLostClaims(trx) : [] }
+    })
+    if (dead.length === 0) return
+    this.logger.warn(
+      {
+        gateways: dead.map((row) => row.id),
+        released: lost.filter((row) => row.status === 'pending').map((row) => row.id),
+        timedOut: lost.filter((row) => row.status === 'timeout').map((row) => row.id),
+      },
+      'gateway: dead gateways removed'
+    )
+    for (const command of lost) {
+      await LiveEvents.pileChanged(command.tenant_id, command.pile_id, {
+        type: 'command',
+        commandId: command.id,
+        status: command.status,
+      })
+      // The gateway holding the pile now claims it at once rather than at its next poll.
+      if (command.status === 'pending') await dispatchDeviceCommand(command.id)
     }
   }
 
