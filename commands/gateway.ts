@@ -1,6 +1,5 @@
 import { BaseCommand } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
-import HeartbeatService from '#core/processes/heartbeat_service'
 
 /**
  * The gateway role: runs every vendor plugin (their TCP, MQTT and WebSocket
@@ -21,16 +20,9 @@ export default class GatewayCommand extends BaseCommand {
     const host = new GatewayHost(registry, gatewayConfig, logger)
     const running = await host.start()
 
-    const heartbeats = new HeartbeatService()
-    await heartbeats.beat('gateway')
-    const timer = setInterval(() => {
-      heartbeats.beat('gateway').catch((error) => this.logger.error(error.message))
-    }, 60_000)
-
     this.logger.info(`gateway ready: ${running.length} vendor plugin(s): ${running.join(', ')}`)
 
     this.app.terminating(async () => {
-      clearInterval(timer)
       await host.stop()
     })
   }

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os'
 import db from '@adonisjs/lucid/services/db'
 
-export type ProcessRole = 'worker' | 'gateway'
+/** Gateways beat in gateway_instances (see GatewayLeases), the record routing goes by. */
+export type ProcessRole = 'worker'
 
 /** Which process beats, and how often it means to. */
 export interface BeatingProcess {
@@ -19,7 +20,7 @@ export function thisProcess(everySeconds = 60): BeatingProcess {
   return { host: hostname(), pid: process.pid, everySeconds }
 }
 
-/** Records that a process is alive, one row per process; the home page reads them. */
+/** Records that a worker process is alive, one row per process; the home page reads them. */
 export default class HeartbeatService {
   async beat(role: ProcessRole, from: BeatingProcess = thisProcess()) {
     await db.rawQuery(
@@ -36,14 +37,18 @@ export default class HeartbeatService {
   }
 
   async lastBeats() {
-    return db
-      .from('process_heartbeats')
-      .select('role', 'host', 'pid', 'beats', 'beat_at')
-      .select(
-        db.raw(
-          `beat_at < now() - make_interval(secs => every_seconds * ${STALE_AFTER_BEATS}) AS stale`
+    return (
+      db
+        .from('process_heartbeats')
+        // Rows gateways wrote before they beat only in gateway_instances, until forgotten.
+        .where('role', 'worker')
+        .select('role', 'host', 'pid', 'beats', 'beat_at')
+        .select(
+          db.raw(
+            `beat_at < now() - make_interval(secs => every_seconds * ${STALE_AFTER_BEATS}) AS stale`
+          )
         )
-      )
-      .orderBy(['role', 'host', 'pid'])
+        .orderBy(['role', 'host', 'pid'])
+    )
   }
 }

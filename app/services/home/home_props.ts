@@ -32,8 +32,19 @@ export type HomePageProps = {
   tenant: { name: string; code: string }
   projects: Option[]
   staffCount: number
-  /** The last heartbeat of each process (worker, gateway …), stale when it stopped beating. */
-  processes: { role: string; host: string; pid: number; beatAt: string; stale: boolean }[]
+  /**
+   * Each worker (its last heartbeat) and gateway (its row in gateway_instances),
+   * stale when it stopped beating. `piles`: how many of this tenant's piles a
+   * gateway holds, null for a worker or for staff who may not see devices.
+   */
+  processes: {
+    role: 'worker' | 'gateway'
+    host: string
+    pid: number
+    beatAt: string
+    stale: boolean
+    piles: number | null
+  }[]
   today: TodayFigures
   alerts: HomeAlert[]
 }

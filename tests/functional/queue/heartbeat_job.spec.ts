@@ -5,8 +5,6 @@ import heartbeatJob from '#jobs/heartbeat_job'
 import { jobs } from '#jobs/registry'
 import QueueManager from '#core/queue/queue_manager'
 import HeartbeatService, { thisProcess } from '#core/processes/heartbeat_service'
-import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
-import { createTenantWithStaff } from '#tests/helpers/tenants'
 
 test.group('Queue wiring', (group) => {
   group.each.setup(async () => {
@@ -51,7 +49,6 @@ test.group('Process heartbeats', (group) => {
     await heartbeats.beat('worker', { host: 'node-a', pid: 101, everySeconds: 60 })
     await heartbeats.beat('worker', { host: 'node-b', pid: 101, everySeconds: 60 })
     await heartbeats.beat('worker', { host: 'node-b', pid: 202, everySeconds: 60 })
-    await heartbeats.beat('gateway', { host: 'node-a', pid: 101, everySeconds: 60 })
     await heartbeats.beat('worker', { host: 'node-a', pid: 101, everySeconds: 60 })
     // node-b:202 last beat 4 minutes ago at a 60 s period: three beats missed.
     await db
@@ -63,7 +60,6 @@ test.group('Process heartbeats', (group) => {
     assert.deepEqual(
       beats.map((beat) => [beat.role, beat.host, beat.pid, Number(beat.beats), beat.stale]),
       [
-        ['gateway', 'node-a', 101, 1, false],
         ['worker', 'node-a', 101, 2, false],
         ['worker', 'node-b', 101, 1, false],
         ['worker', 'node-b', 202, 1, true],
@@ -71,7 +67,7 @@ test.group('Process heartbeats', (group) => {
     )
 
     // A slower process is stale only after missing its own beats.
-    await heartbeats.beat('gateway', { host: 'node-c', pid: 7, everySeconds: 300 })
+    await heartbeats.beat('worker', { host: 'node-c', pid: 7, everySeconds: 300 })
     await db
       .from('process_heartbeats')
       .where({ host: 'node-c' })
@@ -86,37 +82,5 @@ test.group('Process heartbeats', (group) => {
     await heartbeats.beat('worker', { host: 'node-a', pid: 101, everySeconds: 60 })
     const afterTwoDays = await heartbeats.lastBeats()
     assert.notExists(afterTwoDays.find((beat) => beat.pid === 202))
-  })
-
-  test('the home page lists every worker and gateway process, the stale ones marked', async ({
-    assert,
-  }) => {
-    await resetLoginLimits()
-    const heartbeats = new HeartbeatService()
-    await heartbeats.beat('worker', { host: 'node-a', pid: 11, everySeconds: 60 })
-    await heartbeats.beat('worker', { host: 'node-b', pid: 12, everySeconds: 60 })
-    await heartbeats.beat('gateway', { host: 'node-a', pid: 13, everySeconds: 60 })
-    await db
-      .from('process_heartbeats')
-      .where({ pid: 12 })
-      .update({ beat_at: db.raw(`now() - interval '10 minutes'`) })
-    const { staff, password } = await createTenantWithStaff()
-    const browser = new BrowserSession()
-    await browser.login({ account: staff.account, password })
-
-    const props = await browser.props('/')
-    assert.deepEqual(
-      props.processes.map((row: Record<string, unknown>) => [
-        row.role,
-        row.host,
-        row.pid,
-        row.stale,
-      ]),
-      [
-        ['gateway', 'node-a', 13, false],
-        ['worker', 'node-a', 11, false],
-        ['worker', 'node-b', 12, true],
-      ]
-    )
   })
 })
