@@ -357,6 +357,29 @@ test.group('command routing among gateways', (group) => {
     await charger.charger.close()
   }).timeout(60_000)
 
+  test('a command whose sending throws at the gateway is settled as a timeout (send_error), not left sent', async ({
+    assert,
+  }) => {
+    const setup = await ocppPile()
+    const host = await gateway('vendor-ocpp16')
+    const charger = await setup.connect(host, { boot: true })
+    await leasedTo('vendor-ocpp16', setup.deviceKey, host, 'the pile leased to the gateway')
+    // An adapter that fails mid-send (a bug, a broken socket write) reports no outcome.
+    host.adapter('vendor-ocpp16')!.send = async () => {
+      throw new Error('send blew up')
+    }
+
+    const command = await setup.devices.commands.request(setup.pile.id, { command: 'reboot' })
+    const row = await eventually(
+      () => commandRow(command.id),
+      (current) => !['pending', 'sent'].includes(current.status)
+    )
+    assert.equal(row.status, 'timeout')
+    assert.deepEqual(row.result, { detail: 'send_error' })
+    assert.equal(row.claimed_by, host.leases!.id)
+    await charger.charger.close()
+  }).timeout(60_000)
+
   test('JUY piles on a shared broker are leased to no gateway: either gateway claims their commands and publishes them to the pile', async ({
     assert,
   }) => {

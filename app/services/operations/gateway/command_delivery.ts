@@ -102,6 +102,8 @@ export async function deliverCommand(
 
 /** Why a command was settled for a gateway that is gone (devicesPage.commandDetails). */
 export const GATEWAY_LOST = 'gateway_lost'
+/** Why a command was settled when sending it threw (devicesPage.commandDetails). */
+export const SEND_ERROR = 'send_error'
 
 /** A command whose gateway is gone, and what became of it. */
 export interface LostClaim {

@@ -9,6 +9,7 @@ import type DeviceEventService from '#services/operations/device_event_service'
 import {
   COMMAND_COLUMNS,
   deliverCommand,
+  SEND_ERROR,
   type CommandRow,
 } from '#services/operations/gateway/command_delivery'
 import {
@@ -133,13 +134,27 @@ export default class CommandRouter {
       const sending = deliverCommand(this.adapters(row.plugin_id), row, this.devices, {
         requeue: this.leases.id,
       })
-        .catch((error) => {
+        .catch(async (error) => {
           this.logger.error({ err: error, commandId: row.id }, 'gateway: command not sent')
+          await this.#sendFailed(row.id)
         })
         .finally(() => this.#sending.delete(sending))
       this.#sending.add(sending)
     }
     return claimed.length
+  }
+
+  /**
+   * Sending threw: nobody will report this command, which would stay `sent`.
+   * Whether it reached the pile is unknown, as with an unanswered one: a
+   * timeout, unless the adapter recorded the pile's answer first.
+   */
+  async #sendFailed(commandId: number) {
+    try {
+      await this.devices.recordCommandResult(commandId, 'timeout', { detail: SEND_ERROR })
+    } catch (error) {
+      this.logger.error({ err: error, commandId }, 'gateway: command outcome not recorded')
+    }
   }
 
   /** Commands no gateway claimed in time: their pile is nowhere to be reached. */
