@@ -30,8 +30,10 @@ const FLEET = [
   { pluginId: 'vendor-ocpp16', piles: 33, ports: 1, speed: 120 },
 ] as const
 const PILES = FLEET.reduce((sum, part) => sum + part.piles, 0)
-// Long enough that a slow restart on a loaded machine still leaves the piles time to come back.
-const SIMULATION_SECONDS = 75
+/** An upper bound: the drill ends the simulation AFTER_RETURN_MS after every pile is back. */
+const SIMULATION_SECONDS = 600
+/** Charging goes on this long after the piles are back, so ends reach the new gateway. */
+const AFTER_RETURN_MS = 15_000
 const DOWN_MS = 3_000
 const BALANCE = 100_000
 
@@ -101,7 +103,10 @@ async function countOrders(tenantId: number, statuses: string[]) {
 
 test.group('resilience: the gateway killed mid-charge', (group) => {
   const gateways: (ChildProcess & { output: () => string })[] = []
+  // Ended by the drill, or here when it fails half-way (piles would reconnect for ten minutes).
+  const endSimulation = new AbortController()
   group.setup(() => async () => {
+    endSimulation.abort()
     for (const gateway of gateways) await stop(gateway, 'SIGKILL')
     // OCPP swipes leave port-less orders (no_start); migration 0140's down() cannot revert over them.
     await owner().from('charging_orders').whereNull('port_no').delete()
@@ -146,6 +151,7 @@ test.group('resilience: the gateway killed mid-charge', (group) => {
           speed: part.speed,
           seed: 8,
           logger: quiet,
+          signal: endSimulation.signal,
         })
       )
     }
@@ -199,6 +205,8 @@ test.group('resilience: the gateway killed mid-charge', (group) => {
       `piles not back per plugin: ${missing.join(', ')}\n${gateways[1].output()}`
     )
 
+    await new Promise((resolve) => setTimeout(resolve, AFTER_RETURN_MS))
+    endSimulation.abort()
     const summaries = await Promise.all(simulations)
     for (const [index, summary] of summaries.entries()) {
       console.log(`${FLEET[index].pluginId}: ${JSON.stringify(summary)}`)
