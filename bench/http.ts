@@ -12,29 +12,18 @@
 | through the same server and router middleware (no sign-in, no query).
 */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import autocannon from 'autocannon'
 import { MessageBuilder } from '@adonisjs/core/helpers'
 import { DateTime } from 'luxon'
 import { bootBench, finish, percentile, report, ROOT, type Figure } from './lib.js'
 import { childEnv, seedDataSet } from './data_set.js'
+import { freePort } from '#sdk/testing/free_port'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const CONNECTIONS = 50
 
 const app = await bootBench()
 const set = await seedDataSet()
-
-async function freePort() {
-  return new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /**
  * The HTTP server as `npm start` runs it (NODE_ENV production: JSON logs at

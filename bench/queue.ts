@@ -12,11 +12,11 @@
 */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdir, rm } from 'node:fs/promises'
-import net from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { ROOT, bootBench, finish, ownerUrl, report, type Figure } from './lib.js'
+import { freePort } from '#sdk/testing/free_port'
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 2_000)
 const CLIENTS = [1, 8, 32]
@@ -121,17 +121,6 @@ async function plainList(url: string, clients: number) {
   const rate = JOBS / ((performance.now() - started) / 1000)
   await Promise.all(connections.map((redis) => redis.quit()))
   return rate
-}
-
-function freePort() {
-  return new Promise<number>((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
 }
 
 /** A redis-server of our own, in memory only, once it answers PING. */

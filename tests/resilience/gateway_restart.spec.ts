@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import net from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
@@ -10,6 +9,7 @@ import { owner } from '#tests/functional/charging/helpers'
 import { eventually } from '#tests/functional/payments/helpers'
 import { runLedgerVerify } from '#tests/functional/wallet/helpers'
 import { seedFleet } from './support/fleet.js'
+import { freePort } from '#sdk/testing/free_port'
 
 /*
 | Gateway kill drill (issue 8): 100 piles of the three protocols, driven by
@@ -36,18 +36,6 @@ const SIMULATION_SECONDS = 600
 const AFTER_RETURN_MS = 15_000
 const DOWN_MS = 3_000
 const BALANCE = 100_000
-
-/** A port nobody listens on now (the gateway's listeners must not meet other runs'). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /** A gateway process on the drill's ports; resolves once it reports ready. */
 async function startGateway(ports: Record<string, number>) {

@@ -9,6 +9,7 @@ import type { VendorSimulationSummary } from '#sdk/contracts/vendor'
 import { owner } from '#tests/functional/charging/helpers'
 import { encodeDnyFrame } from '../../plugins/vendor-dny/protocol/frame.js'
 import { seedFleet } from './support/fleet.js'
+import { freePort } from '#sdk/testing/free_port'
 
 /*
 | Hostile-input drill (issue 13): one real `node ace gateway` child on free
@@ -59,17 +60,6 @@ function generator(seed: number) {
   }
 }
 type Random = ReturnType<typeof generator>
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 type Gateway = ChildProcess & { output: () => string }
 

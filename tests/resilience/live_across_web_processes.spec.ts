@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer, type AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
@@ -14,6 +13,7 @@ import {
 } from '#tests/functional/charging/helpers'
 import { eventually } from '#tests/functional/payments/helpers'
 import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
+import { freePort } from '#sdk/testing/free_port'
 
 /*
 | Web scaled out: two real web processes (bin/server.ts on free ports, this
@@ -25,14 +25,6 @@ import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
 */
 
 type LiveMessage = { channel: string; payload: Record<string, any> }
-
-async function freePort() {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 async function kill(child: ChildProcess) {
   if (child.exitCode !== null || child.signalCode !== null) return

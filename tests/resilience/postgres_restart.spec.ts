@@ -1,7 +1,6 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { readFile, rm } from 'node:fs/promises'
-import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from '@japa/runner'
@@ -11,6 +10,7 @@ import type { SentNotification } from '#sdk/testing/payment_contract'
 import { eventually } from '#tests/functional/payments/helpers'
 import { EMBEDDED_APP_ROLE, EMBEDDED_DEFAULTS } from '../../bin/database.js'
 import { startSandboxGateway } from '../../plugins/payment-sandbox/tests/sandbox_harness.js'
+import { freePort } from '#sdk/testing/free_port'
 
 /*
 | PostgreSQL restart drill (issue 8): a real web server process (bin/server.ts)
@@ -117,14 +117,6 @@ function run(args: string[], childEnv: NodeJS.ProcessEnv) {
       resolve({ code, output: `${stdout}${stderr}` })
     })
   })
-}
-
-async function freePort() {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 async function ownerQuery(database: string, sql: string, values: unknown[] = []) {

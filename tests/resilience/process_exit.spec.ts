@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import { jobs } from '#jobs/registry'
+import { freePort } from '#sdk/testing/free_port'
 
 /*
 | Every process ends (issue 13). Ace commands run as children beside this
@@ -79,17 +80,6 @@ async function ready(run: Run, marker: string) {
     run.child.stdout!.on('data', check)
     run.child.stderr!.on('data', check)
     run.child.once('exit', (code) => reject(new Error(`exited with ${code}: ${run.output()}`)))
-  })
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
   })
 }
 

@@ -24,13 +24,8 @@ import {
   schedulerRuns,
 } from './support/queue_jobs.js'
 import { startRedisServer } from '#tests/support/redis_server'
-import {
-  freePort,
-  startHaproxy,
-  startProcess,
-  waitForHttp,
-  type DrillProcess,
-} from './support/processes.js'
+import { freePort } from '#sdk/testing/free_port'
+import { startHaproxy, startProcess, waitForHttp, type DrillProcess } from './support/processes.js'
 
 /*
 | Scale-out drill (issue 16): two web, two worker and two gateway processes

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
+import { freePort } from '#sdk/testing/free_port'
 
 /*
 | A redis-server of the test's own (Debian's package, which .ci/run installs
@@ -26,14 +26,6 @@ function binary() {
   if (!found)
     throw new Error('redis-server not found: apt-get install -y redis-server (.ci/run does)')
   return found
-}
-
-async function freePort() {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }
 
 export async function startRedisServer(): Promise<RedisServer> {

@@ -1,11 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import mqtt from 'mqtt'
+import { freePort } from '#sdk/testing/free_port'
 
 /*
 | A real mosquitto (Debian's package, which .ci/run installs when missing)
@@ -32,14 +32,6 @@ function binary(name: string, directories: string[]) {
   const found = directories.map((dir) => join(dir, name)).find((path) => existsSync(path))
   if (!found) throw new Error(`${name} not found: apt-get install -y mosquitto (.ci/run does)`)
   return found
-}
-
-async function freePort() {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }
 
 /**
