@@ -32,6 +32,7 @@ const PaymentWebhooksController = () => import('#controllers/finance/payment_web
 const PluginEndpointsController = () => import('#controllers/plugin_endpoints_controller')
 const DevicesController = () => import('#controllers/operations/devices_controller')
 const H5Controller = () => import('#controllers/h5_controller')
+const RepairTicketsController = () => import('#controllers/operations/repair_tickets_controller')
 const RefundRequestsController = () => import('#controllers/finance/refund_requests_controller')
 const OrdersController = () => import('#controllers/orders/orders_controller')
 const TariffsController = () => import('#controllers/settings/tariffs_controller')
@@ -222,6 +223,14 @@ router
       .where('id', router.matchers.number())
       .as('piles.acceptIdentity')
 
+    router.get('/operations/repairs', [RepairTicketsController, 'index']).as('repairs.index')
+    for (const action of ['assign', 'close', 'port'] as const) {
+      router
+        .post(`/operations/repairs/:id/${action}`, [RepairTicketsController, action])
+        .where('id', router.matchers.number())
+        .as(`repairs.${action}`)
+    }
+
     router.get('/finance/payments', [FinanceController, 'payments']).as('finance.payments')
     router.get('/finance/refunds', [FinanceController, 'refunds']).as('finance.refunds')
     router.get('/finance/summary', [FinanceSummaryController, 'show']).as('finance.summary')
@@ -327,6 +336,9 @@ router
     router.post('/p/:pileCode/:portNo/code', [H5Controller, 'sendCode']).as('code')
     router.post('/p/:pileCode/:portNo/login', [H5Controller, 'login']).as('login')
     router.post('/p/:pileCode/:portNo/start', [H5Controller, 'start']).as('start')
+    router.get('/p/:pileCode/:portNo/repair', [H5Controller, 'repairForm']).as('repair')
+    router.post('/p/:pileCode/:portNo/repair', [H5Controller, 'report']).as('repair.store')
+    router.get('/repairs', [H5Controller, 'myRepairs']).as('repairs')
     router.post('/logout', [H5Controller, 'logout']).as('logout')
     router.get('/orders', [H5Controller, 'orders']).as('orders')
     router.get('/orders/:orderNo', [H5Controller, 'order']).as('order')

@@ -4,6 +4,7 @@ import type { ChargeDuration } from '#models/charging_order'
 import PortPage from '#services/h5/port_page'
 import RiderBalance from '#services/h5/rider_balance'
 import RiderOrders from '#services/h5/rider_orders'
+import RiderRepairs from '#services/h5/rider_repairs'
 import RiderSignIn from '#services/h5/rider_sign_in'
 import {
   h5CodeValidator,
@@ -20,6 +21,9 @@ import type {
   H5PortPageProps,
   H5RefundPageProps,
 } from '#services/h5/h5_types'
+import type { H5RepairFormPageProps, H5RepairsPageProps } from '#services/h5/repair_props'
+import { REPAIR_CATEGORIES } from '#models/repair_ticket'
+import { repairReportValidator } from '#validators/operations/repair_validator'
 
 /** Where the rider's sign-in lives in the session: apart from any staff sign-in. */
 const SESSION_KEY = 'h5Rider'
@@ -38,6 +42,7 @@ export default class H5Controller {
   protected signIn = new RiderSignIn()
   protected orderPages = new RiderOrders()
   protected balance = new RiderBalance()
+  protected repairs = new RiderRepairs()
 
   /** 扫码: the port, its tariff, and for a signed-in rider of this tenant, their balances. */
   async port(ctx: HttpContext) {
@@ -148,6 +153,38 @@ export default class H5Controller {
     await this.balance.requestRefund(signedIn.tenant, signedIn.rider, input)
     ctx.session.flash('success', ctx.i18n.t('h5.refundRequested'))
     return ctx.response.redirect().back()
+  }
+
+  /** 报修 of this port: the form, for a rider signed in at this pile's tenant. */
+  async repairForm(ctx: HttpContext) {
+    const place = await this.#place(ctx)
+    if (!place) return this.#unknown(ctx)
+    const rider = this.#rider(ctx)
+    if (rider?.tenantId !== place.tenantId) return this.#signedOut(ctx)
+    return ctx.inertia.render('h5/repair', {
+      port: await this.ports.port(place, ctx.params.pileCode),
+      categories: [...REPAIR_CATEGORIES],
+    } satisfies H5RepairFormPageProps)
+  }
+
+  async report(ctx: HttpContext) {
+    const place = await this.#place(ctx)
+    if (!place) return this.#unknown(ctx)
+    const signedIn = await this.#signedIn(ctx)
+    if (!signedIn) return this.#signedOut(ctx)
+    const input = await ctx.request.validateUsing(repairReportValidator)
+    await this.repairs.report(signedIn.tenant, signedIn.rider, place, input)
+    ctx.session.flash('success', ctx.i18n.t('repairs.reported'))
+    return ctx.response.redirect('/h5/repairs')
+  }
+
+  /** 我的报修. */
+  async myRepairs(ctx: HttpContext) {
+    const rider = this.#rider(ctx)
+    if (!rider) return this.#signedOut(ctx)
+    return ctx.inertia.render('h5/repairs', {
+      tickets: await this.repairs.mine(rider),
+    } satisfies H5RepairsPageProps)
   }
 
   #place(ctx: HttpContext): Promise<H5Place | null> {

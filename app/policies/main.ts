@@ -18,4 +18,5 @@ export const policies = {
   OrderPolicy: () => import('#policies/order_policy'),
   ExportPolicy: () => import('#policies/export_policy'),
   StatisticsPolicy: () => import('#policies/statistics_policy'),
+  RepairTicketPolicy: () => import('#policies/repair_ticket_policy'),
 }

@@ -56,6 +56,7 @@ export const NAVIGATION: NavigationSection[] = [
     stations: ['/operations/stations', 'devices.view'],
     piles: ['/operations/piles', 'devices.view'],
     vendors: ['/operations/vendors', 'devices.manage'],
+    repairs: ['/operations/repairs', 'repairs.manage'],
   }),
   section('data', { charts: ['/data', 'data.view'] }),
   section('permissions', {

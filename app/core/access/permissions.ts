@@ -21,6 +21,7 @@ export const PERMISSIONS = [
   'devices.view',
   'devices.command',
   'devices.manage',
+  'repairs.manage',
   'data.view',
   'staff.manage',
   'roles.manage',
@@ -81,7 +82,14 @@ export const BUILTIN_ROLES: Record<
   },
   maintenance: {
     name: '运维',
-    permissions: ['devices.view', 'devices.command', 'devices.manage', 'orders.view', 'data.view'],
+    permissions: [
+      'devices.view',
+      'devices.command',
+      'devices.manage',
+      'repairs.manage',
+      'orders.view',
+      'data.view',
+    ],
   },
   support: {
     name: '客服',

@@ -20,6 +20,8 @@ export type H5Port = {
   pileName: string
   pileOnline: boolean
   pileActive: boolean
+  /** Staff took the port out of service (停用端口). */
+  portActive: boolean
   portState: string
   powerWatts: number
   tariff: Tariff

@@ -57,6 +57,7 @@ export default class PortPage {
           'p.online',
           'p.status',
           'pp.state',
+          'pp.status as port_status',
           'pp.current_power_deciwatts'
         )
         .firstOrFail()
@@ -69,6 +70,7 @@ export default class PortPage {
         pileName: row.pile_name,
         pileOnline: row.online,
         pileActive: row.status === 'active',
+        portActive: row.port_status === 'active',
         portState: row.state,
         powerWatts: Math.round(row.current_power_deciwatts / 10),
         tariff: tariff.rules,

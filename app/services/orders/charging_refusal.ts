@@ -7,6 +7,7 @@ export type ChargingRefusalReason =
   | 'portNotFound'
   | 'portBusy'
   | 'portFault'
+  | 'portDisabled'
   | 'riderNotFound'
   | 'riderFrozen'
   | 'insufficientBalance'

@@ -39,6 +39,7 @@ export default class RemoteControl {
       if (!pile.online) throw new ChargingRefusal('pileOffline')
       const port = await lockPort(tenant, trx, pile.id, input.portNo)
       if (!port) throw new ChargingRefusal('portNotFound')
+      if (port.status === 'disabled') throw new ChargingRefusal('portDisabled')
       if (port.state === 'fault') throw new ChargingRefusal('portFault')
       if (port.state === 'charging' || (await portTaken(tenant, trx, pile.id, input.portNo))) {
         throw new ChargingRefusal('portBusy')

@@ -73,9 +73,10 @@ export default class SessionStarts {
         if (
           !port ||
           port.state === 'fault' ||
+          port.status === 'disabled' ||
           (await portTaken(tenant, trx, pile.id, input.portNo))
         ) {
-          // The contract has no separate reason for a faulted or missing port.
+          // The contract has no separate reason for a faulted, disabled or missing port.
           return { authorised: false, reason: 'port_busy' }
         }
       }

@@ -21,6 +21,7 @@ type Victim = Awaited<ReturnType<typeof createTenantWithStaff>> & {
   refundRequestId: number
   orderId: number
   exportId: number
+  repairTicketId: number
 }
 
 /**
@@ -229,6 +230,23 @@ const TENANT_ID_ROUTES: Record<
     unchanged: (victim) => ownerColumn('exports', victim.exportId, 'status'),
   },
   ...Object.fromEntries(
+    (['assign', 'close', 'port'] as const).map((action) => [
+      `POST /operations/repairs/:id/${action}`,
+      {
+        id: (victim: Victim) => victim.repairTicketId,
+        body: (victim: Victim) => ({
+          staffId: victim.staff.id,
+          note: '别家工单',
+          status: 'disabled',
+        }),
+        unchanged: async (victim: Victim) => [
+          await ownerColumn('repair_tickets', victim.repairTicketId, 'status'),
+          await auditCount(victim.tenant.id, 'devices.port_disable'),
+        ],
+      },
+    ])
+  ),
+  ...Object.fromEntries(
     (['settle', 'close', 'refund', 'stop'] as const).map((action) => [
       `POST /orders/:id/${action}`,
       {
@@ -415,6 +433,29 @@ async function victimRefundRequest(tenantId: number, projectId: number, riderId:
   return row.id as number
 }
 
+/** A rider's open 报修 of the victim's pile (H5), committed. */
+async function victimRepairTicket(
+  victim: { tenantId: number; projectId: number; riderId: number } & Victim['devices']
+) {
+  const [row] = await db
+    .connection('owner')
+    .insertQuery()
+    .table('repair_tickets')
+    .insert({
+      tenant_id: victim.tenantId,
+      project_id: victim.projectId,
+      pile_id: victim.pileId,
+      port_no: 1,
+      rider_id: victim.riderId,
+      category: 'no_charge',
+      status: 'open',
+      created_at: new Date(),
+      updated_at: new Date(),
+    })
+    .returning('id')
+  return row.id as number
+}
+
 /** A failed ledger export of the victim (retrying it would queue it again). */
 async function victimExport(tenantId: number, staffId: number) {
   const [row] = await db
@@ -563,6 +604,12 @@ test.group('Tenant walls: routes', (group) => {
         ...devices,
       }),
       exportId: await victimExport(victimBase.tenant.id, victimBase.staff.id),
+      repairTicketId: await victimRepairTicket({
+        tenantId: victimBase.tenant.id,
+        projectId: victimBase.project.id,
+        riderId: rider.id,
+        ...devices,
+      }),
     }
 
     const browser = new BrowserSession()
