@@ -37,6 +37,7 @@ const TABLES = [
   'audit_logs',
   'piles',
   'topup_packages',
+  'repair_tickets',
 ]
 
 async function snapshot(tenantId: number) {
