@@ -55,6 +55,8 @@ export type PileRow = {
 export type PortRow = {
   portNo: number
   state: PilePort['state']
+  /** Staff's 启用/停用 (停用端口 from a 报修 ticket). */
+  status: PilePort['status']
   powerDeciwatts: number
   faultCode: string | null
   currentOrderNo: string | null

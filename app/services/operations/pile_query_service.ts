@@ -137,6 +137,7 @@ export default class PileQueryService {
         ports: ports.map((port): PortRow => ({
           portNo: port.portNo,
           state: port.state,
+          status: port.status,
           powerDeciwatts: port.currentPowerDeciwatts,
           faultCode: port.faultCode,
           currentOrderNo: port.currentOrderNo,

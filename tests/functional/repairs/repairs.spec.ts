@@ -367,6 +367,21 @@ test.group('报修: staff handle the tickets in 运维 → 报修工单', (group
     assert.equal(listed.flash.success, '端口已停用')
     await staff.send('POST', `${REPAIRS}/${ticket.id}/port`, { status: 'disabled' }, REPAIRS)
     assert.equal(await flashError(staff, REPAIRS), '该端口已停用')
+    // 设备管理 shows it on the pile's page too.
+    const ports: { portNo: number; status: string }[] = await prop(
+      staff,
+      `/operations/piles/${fixture.pile.id}`,
+      'ports'
+    )
+    assert.deepEqual(
+      ports.map((shown) => [shown.portNo, shown.status]),
+      [
+        [1, 'disabled'],
+        [2, 'active'],
+        [3, 'active'],
+        [4, 'active'],
+      ]
+    )
 
     // The rider's page says so, and a start is refused with the reason.
     const { port } = await rider.props(path)
