@@ -215,6 +215,11 @@ router
       .where('id', router.matchers.number())
       .as('piles.secret')
     router
+      .put('/operations/piles/:id/ports/:portNo/status', [DevicesController, 'setPortStatus'])
+      .where('id', router.matchers.number())
+      .where('portNo', router.matchers.number())
+      .as('piles.portStatus')
+    router
       .put('/operations/piles/:id/unauthenticated', [DevicesController, 'setUnauthenticated'])
       .where('id', router.matchers.number())
       .as('piles.unauthenticated')

@@ -4,6 +4,7 @@ import AuditService from '#core/audit/audit_service'
 import TenantContext from '#core/tenancy/tenant_context'
 import type { RepairCategory } from '#models/repair_ticket'
 import RiderRepairs from '#services/h5/rider_repairs'
+import PortStatusService from '#services/operations/port_status_service'
 import RepairTicketService from '#services/operations/repair_ticket_service'
 
 const TENANT_CODE = 'zxb'
@@ -53,13 +54,12 @@ export default class DemoRepairsSeeder extends BaseSeeder {
       .select('id', 'name', 'phone')
     if (!staff || ports.length < REPORTS.length || riders.length < REPORTS.length) return
 
-    const handler = new RepairTicketService(
-      new TenantContext(tenantId, Number(staff.id), null, new Set(PERMISSIONS), {
-        actor: { staffId: Number(staff.id), account: staff.account, name: staff.name },
-        request: null,
-      }),
-      new AuditService()
-    )
+    const asStaff = new TenantContext(tenantId, Number(staff.id), null, new Set(PERMISSIONS), {
+      actor: { staffId: Number(staff.id), account: staff.account, name: staff.name },
+      request: null,
+    })
+    const audit = new AuditService()
+    const handler = new RepairTicketService(asStaff, audit, new PortStatusService(asStaff, audit))
     for (const [index, { category, description, progress }] of REPORTS.entries()) {
       const port = ports[index]
       const rider = riders[index]

@@ -5,6 +5,7 @@ import DeviceCredentialService from '#services/operations/device_credential_serv
 import DeviceCommandService from '#services/operations/device_command_service'
 import PileQueryService from '#services/operations/pile_query_service'
 import PileRegistrationService from '#services/operations/pile_registration_service'
+import PortStatusService from '#services/operations/port_status_service'
 import StationService from '#services/operations/station_service'
 import VendorService from '#services/operations/vendor_service'
 import { portQrImages } from '#services/operations/port_stickers'
@@ -15,6 +16,7 @@ import {
   pileListValidator,
   pileSecretValidator,
   pileUnauthenticatedValidator,
+  portStatusValidator,
   pileUpdateValidator,
   pileValidator,
   stationListValidator,
@@ -40,7 +42,8 @@ export default class DevicesController {
     protected pileRegistry: PileRegistrationService,
     protected pileQueries: PileQueryService,
     protected commands: DeviceCommandService,
-    protected credentials: DeviceCredentialService
+    protected credentials: DeviceCredentialService,
+    protected ports: PortStatusService
   ) {}
 
   async vendors({ inertia, bouncer }: HttpContext) {
@@ -182,6 +185,18 @@ export default class DevicesController {
     session.flash('deviceSecret', issued)
     session.flash('success', i18n.t('devices.secretIssued'))
     return response.redirect().toPath(`/operations/piles/${pile.id}`)
+  }
+
+  /** 停用端口 / 启用端口: the port refuses starts and swipes until it is back in service. */
+  async setPortStatus({ params, request, response, session, bouncer, i18n }: HttpContext) {
+    await bouncer.with(DevicePolicy).authorize('manage')
+    const { status } = await request.validateUsing(portStatusValidator)
+    await this.ports.set(Number(params.id), Number(params.portNo), status)
+    session.flash(
+      'success',
+      i18n.t(status === 'disabled' ? 'devices.portDisabled' : 'devices.portEnabled')
+    )
+    return response.redirect().withQs().back()
   }
 
   async setUnauthenticated({ params, request, response, session, bouncer, i18n }: HttpContext) {

@@ -7,8 +7,8 @@ import {
   repairAssignValidator,
   repairCloseValidator,
   repairListValidator,
-  repairPortValidator,
 } from '#validators/operations/repair_validator'
+import { portStatusValidator } from '#validators/operations/device_validator'
 
 /** 运维 → 报修工单: riders' 报修 from the H5, assigned, closed, and the port taken out of service. */
 @inject()
@@ -49,11 +49,11 @@ export default class RepairTicketsController {
 
   async port({ params, request, response, session, bouncer, i18n }: HttpContext) {
     await bouncer.with(RepairTicketPolicy).authorize('manage')
-    const { status } = await request.validateUsing(repairPortValidator)
+    const { status } = await request.validateUsing(portStatusValidator)
     await this.tickets.setPortStatus(Number(params.id), status)
     session.flash(
       'success',
-      i18n.t(status === 'disabled' ? 'repairs.portDisabled' : 'repairs.portEnabled')
+      i18n.t(status === 'disabled' ? 'devices.portDisabled' : 'devices.portEnabled')
     )
     return response.redirect().withQs().back()
   }

@@ -13,6 +13,8 @@ export type DeviceRefusalReason =
   | 'deviceKeyUnavailable'
   | 'portNotFound'
   | 'portInUse'
+  | 'portAlreadyDisabled'
+  | 'portAlreadyActive'
   | 'commandNeedsPort'
   | 'commandNeedsParameters'
   | 'secretPushUnsupported'

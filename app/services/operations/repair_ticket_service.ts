@@ -6,6 +6,7 @@ import TenantContext from '#core/tenancy/tenant_context'
 import type { PortStatus } from '#models/pile_port'
 import RepairTicket, { type RepairStatus } from '#models/repair_ticket'
 import { DEVICE_PAGE_SIZE, iso } from '#services/operations/registry_support'
+import PortStatusService from '#services/operations/port_status_service'
 import RepairRefusal from '#services/operations/repair_refusal'
 import type { RepairAssigneeOption, RepairTicketRow } from '#services/operations/repair_rows'
 
@@ -30,7 +31,8 @@ const OPTION_LIMIT = 200
 export default class RepairTicketService {
   constructor(
     protected tenant: TenantContext,
-    protected audit: AuditService
+    protected audit: AuditService,
+    protected ports: PortStatusService
   ) {}
 
   list(filters: RepairTicketListFilters) {
@@ -203,30 +205,13 @@ export default class RepairTicketService {
   setPortStatus(id: number, status: PortStatus) {
     return this.tenant.run(async (trx) => {
       const ticket = await this.#visible(trx).where('id', id).firstOrFail()
-      const port = await trx
-        .from('pile_ports')
-        .where({
-          tenant_id: this.tenant.tenantId,
-          pile_id: ticket.pileId,
-          port_no: ticket.portNo,
-        })
-        .forUpdate()
-        .firstOrFail()
-      if (port.status === status) {
-        throw new RepairRefusal(status === 'disabled' ? 'portAlreadyDisabled' : 'portAlreadyActive')
-      }
-      await trx
-        .from('pile_ports')
-        .where({ tenant_id: this.tenant.tenantId, id: port.id })
-        .update({ status })
-      await this.audit.recordInContext(
-        this.tenant,
+      await this.ports.change(
         {
-          action: status === 'disabled' ? 'devices.port_disable' : 'devices.port_enable',
+          pileId: ticket.pileId,
           projectId: ticket.projectId,
-          target: { type: 'pile', id: ticket.pileId },
-          before: { portNo: ticket.portNo, status: port.status },
-          after: { portNo: ticket.portNo, status, repairTicketId: ticket.id },
+          portNo: ticket.portNo,
+          status,
+          cause: { repairTicketId: ticket.id },
         },
         trx
       )

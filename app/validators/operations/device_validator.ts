@@ -1,6 +1,7 @@
 import vine from '@vinejs/vine'
 import { DEVICE_COMMANDS } from '#models/device_command'
 import { PILE_STATUSES } from '#models/pile'
+import { PORT_STATUSES } from '#models/pile_port'
 import { STATION_STATUSES } from '#models/station'
 import { VENDOR_PLUGIN_ID } from '#services/operations/device_keys'
 
@@ -101,6 +102,11 @@ export const pileSecretValidator = vine.create({
 })
 
 /** 允许无认证接入 on or off. */
+/** 停用/启用 of one port, from the pile page or a 报修 ticket. */
+export const portStatusValidator = vine.create({
+  status: vine.enum(PORT_STATUSES),
+})
+
 export const pileUnauthenticatedValidator = vine.create({
   allowed: vine.boolean({ strict: true }),
 })

@@ -1,5 +1,4 @@
 import vine from '@vinejs/vine'
-import { PORT_STATUSES } from '#models/pile_port'
 import { REPAIR_CATEGORIES, REPAIR_STATUSES } from '#models/repair_ticket'
 
 const queryId = () => vine.number().withoutDecimals().min(1).optional()
@@ -30,6 +29,3 @@ export const repairCloseValidator = vine.create({
 })
 
 /** 停用端口 / 恢复端口. */
-export const repairPortValidator = vine.create({
-  status: vine.enum(PORT_STATUSES),
-})

@@ -204,6 +204,17 @@ const TENANT_ID_ROUTES: Record<
     body: () => ({ allowed: true }),
     unchanged: (victim) => ownerColumn('piles', victim.devices.pileId, 'allow_unauthenticated'),
   },
+  'PUT /operations/piles/:id/ports/:portNo/status': {
+    id: (victim) => victim.devices.pileId,
+    body: () => ({ status: 'disabled' }),
+    unchanged: (victim) =>
+      db
+        .connection('owner')
+        .from('pile_ports')
+        .where('pile_id', victim.devices.pileId)
+        .select('port_no', 'status')
+        .orderBy('port_no'),
+  },
   'POST /operations/piles/:id/accept-identity': {
     id: (victim) => victim.devices.pileId,
     unchanged: (victim) => ownerColumn('piles', victim.devices.pileId, 'bound_iccid'),
@@ -618,7 +629,8 @@ test.group('Tenant walls: routes', (group) => {
     for (const [route, fixture] of Object.entries(TENANT_ID_ROUTES)) {
       const [method, pattern] = route.split(' ') as ['GET' | 'POST' | 'PUT' | 'DELETE', string]
       const before = await fixture.unchanged?.(victim)
-      const path = pattern.replace(':id', String(fixture.id(victim)))
+      // A port number is the victim's too: its pile's first port.
+      const path = pattern.replace(':id', String(fixture.id(victim))).replace(':portNo', '1')
       const response =
         method === 'GET'
           ? await browser.get(path)
