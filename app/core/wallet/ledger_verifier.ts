@@ -22,7 +22,10 @@ interface Running {
  * flat: each entry's balances-after follow from the one before it, each
  * wallet's stored balances equal the sums of its entries, no idempotency
  * key posted twice, and no balance below its project's overdraft limit
- * (as the project sets it now) or a bonus balance below zero.
+ * (as the project sets it now) or a bonus balance below zero. Wallet holds
+ * too: open only on orders still open or awaiting settlement, never more
+ * than the wallet has (real and bonus apart), and no settled order billed
+ * above its hold.
  */
 export default class LedgerVerifier {
   constructor(protected client: QueryClientContract = db.connection('owner')) {}
@@ -31,6 +34,8 @@ export default class LedgerVerifier {
     const result: LedgerVerifyResult = { wallets: 0, entries: 0, violation: null }
     const duplicate = await this.#duplicateKey()
     if (duplicate) return { ...result, violation: duplicate }
+    const hold = await this.#holdViolation()
+    if (hold) return { ...result, violation: hold }
 
     let afterWallet = 0
     while (true) {
@@ -124,6 +129,63 @@ export default class LedgerVerifier {
       const tail = rows[rows.length - 1]
       after = { walletId: tail.wallet_id, id: tail.id }
     }
+  }
+
+  async #holdViolation(): Promise<string | null> {
+    const stale = await this.client
+      .from('wallet_holds as h')
+      .join('charging_orders as o', 'o.id', 'h.order_id')
+      .where('h.status', 'open')
+      .whereNotIn('o.status', ['authorised', 'charging', 'ended'])
+      .select('h.id', 'h.tenant_id', 'o.order_no', 'o.status')
+      .first()
+    if (stale) {
+      return `hold ${stale.id} (tenant ${stale.tenant_id}) is open on order ${stale.order_no}, which is ${stale.status}`
+    }
+    const over = await this.client
+      .from('wallet_holds as h')
+      .join('wallets as w', 'w.id', 'h.wallet_id')
+      .join('projects as p', 'p.id', 'h.project_id')
+      .where('h.status', 'open')
+      .groupBy('w.id', 'w.tenant_id', 'w.real_balance', 'w.bonus_balance')
+      .havingRaw('SUM(h.bonus_fen) > w.bonus_balance')
+      .orHavingRaw(
+        'SUM(h.real_fen) > 0 AND w.real_balance - SUM(h.real_fen) < -MAX(p.overdraft_limit)'
+      )
+      .select('w.id', 'w.tenant_id', 'w.real_balance', 'w.bonus_balance')
+      .select(this.client.raw('SUM(h.real_fen)::bigint AS held_real'))
+      .select(this.client.raw('SUM(h.bonus_fen)::bigint AS held_bonus'))
+      .first()
+    if (over) {
+      return (
+        `wallet ${over.id} (tenant ${over.tenant_id}): open holds real ${over.held_real} / ` +
+        `bonus ${over.held_bonus} fen exceed its balances real ${over.real_balance} / ` +
+        `bonus ${over.bonus_balance} fen`
+      )
+    }
+    const overbilled = await this.client
+      .from('wallet_holds as h')
+      .join('charging_orders as o', 'o.id', 'h.order_id')
+      .where((query) =>
+        query
+          .where((settled) =>
+            settled
+              .whereIn('o.status', ['settled', 'refunded'])
+              .whereRaw('o.amount_fen > h.real_fen + h.bonus_fen')
+          )
+          .orWhereRaw('h.settled_fen > h.real_fen + h.bonus_fen')
+      )
+      .select('h.id', 'h.tenant_id', 'h.real_fen', 'h.bonus_fen', 'o.order_no')
+      .select(this.client.raw('GREATEST(o.amount_fen, COALESCE(h.settled_fen, 0)) AS billed'))
+      .first()
+    if (overbilled) {
+      return (
+        `order ${overbilled.order_no} (tenant ${overbilled.tenant_id}) billed ` +
+        `${overbilled.billed} fen, above its hold ${overbilled.id} of ` +
+        `${overbilled.real_fen + overbilled.bonus_fen} fen`
+      )
+    }
+    return null
   }
 
   async #duplicateKey(): Promise<string | null> {

@@ -5,6 +5,13 @@ import AuditService from '#core/audit/audit_service'
 import type TenantContext from '#core/tenancy/tenant_context'
 import WalletRefusal from '#core/wallet/wallet_refusal'
 import { checkPosting, type Posting, type PostingTarget } from '#core/wallet/posting_rules'
+import {
+  heldOf,
+  lockWallet,
+  splitDeduction,
+  type LockedWallet,
+  type Money,
+} from '#core/wallet/wallet_holds'
 
 export interface PostingResult {
   entry: LedgerEntry
@@ -23,13 +30,6 @@ interface ProjectRules {
   deductionOrder: 'bonus_first' | 'real_first'
   overdraftLimit: number
   topupMax: number
-}
-
-interface LockedWallet {
-  id: number
-  realBalance: number
-  bonusBalance: number
-  riderStatus: 'normal' | 'frozen'
 }
 
 // Postings a staff member makes by hand: they need an operator and an audit record.
@@ -161,7 +161,7 @@ export default class WalletService {
     const idempotencyKey =
       posting.type === 'correction' ? `correction:${posting.entryId}` : posting.idempotencyKey
 
-    const wallet = await this.#lockWallet(tenant, target.riderId, trx)
+    const wallet = await lockWallet(tenant, target.riderId, trx)
     // Checked under the wallet lock: a retry of the same posting waited for it.
     const earlier = await this.#entryByKey(tenant, idempotencyKey, trx)
     if (earlier) return this.#duplicate(earlier, target, posting.type)
@@ -169,7 +169,15 @@ export default class WalletService {
     if (wallet.riderStatus === 'frozen' && FROZEN_REFUSED.has(posting.type)) {
       throw new WalletRefusal('riderFrozen')
     }
-    const split = this.#split(posting, wallet, rules, original)
+    // Money reserved by open orders is not this posting's to take: a deduction
+    // leaves the other orders' holds alone, and staff cannot take held money.
+    const held = await heldOf(
+      tenant,
+      trx,
+      target.riderId,
+      posting.type === 'charge_settlement' ? posting.orderNo : null
+    )
+    const split = this.#split(posting, wallet, held, rules, original)
     const realAfter = wallet.realBalance + split.realIn - split.realOut
     const bonusAfter = wallet.bonusBalance + split.bonusIn - split.bonusOut
 
@@ -244,9 +252,12 @@ export default class WalletService {
   #split(
     posting: Posting,
     wallet: LockedWallet,
+    held: Money,
     rules: ProjectRules,
     original: LedgerEntry | null
   ): Split {
+    const realFree = wallet.realBalance - held.real
+    const bonusFree = wallet.bonusBalance - held.bonus
     const none = { realIn: 0, bonusIn: 0, realOut: 0, bonusOut: 0 }
     switch (posting.type) {
       case 'counter_topup':
@@ -255,24 +266,14 @@ export default class WalletService {
       case 'bonus_grant':
         return { ...none, bonusIn: posting.bonusAmount }
       case 'charge_settlement': {
-        const { amount } = posting
-        // What real money takes before bonus in real-first order: only what is above zero.
-        const realFirst =
-          rules.deductionOrder === 'real_first'
-            ? Math.min(Math.max(wallet.realBalance, 0), amount)
-            : 0
-        const bonusOut = Math.min(wallet.bonusBalance, amount - realFirst)
-        const realOut = amount - bonusOut
-        // Only real money may go below zero, and only as far as the project allows; a
-        // wallet already overdrawn elsewhere may still spend its bonus.
-        if (realOut > 0 && wallet.realBalance - realOut < -rules.overdraftLimit) {
-          throw new WalletRefusal('insufficientBalance')
-        }
-        return { ...none, realOut, bonusOut }
+        const split = splitDeduction(posting.amount, { real: realFree, bonus: bonusFree }, rules)
+        if (!split) throw new WalletRefusal('insufficientBalance')
+        return { ...none, ...split }
       }
       case 'refund':
-        if (posting.amount > wallet.realBalance) throw new WalletRefusal('refundExceedsBalance')
-        return { ...none, realOut: posting.amount, bonusOut: wallet.bonusBalance }
+        if (posting.amount > realFree) throw new WalletRefusal('refundExceedsBalance')
+        // The bonus forfeited is what no open order holds.
+        return { ...none, realOut: posting.amount, bonusOut: Math.max(0, bonusFree) }
       case 'correction': {
         const reversed = {
           realIn: original!.realOut,
@@ -280,9 +281,12 @@ export default class WalletService {
           realOut: original!.realIn,
           bonusOut: original!.bonusIn,
         }
-        const realAfter = wallet.realBalance + reversed.realIn - reversed.realOut
-        const bonusAfter = wallet.bonusBalance + reversed.bonusIn - reversed.bonusOut
-        if (bonusAfter < 0 || (reversed.realOut > 0 && realAfter < -rules.overdraftLimit)) {
+        const realAfter = realFree + reversed.realIn - reversed.realOut
+        const bonusAfter = bonusFree + reversed.bonusIn - reversed.bonusOut
+        if (
+          (reversed.bonusOut > 0 && bonusAfter < 0) ||
+          (reversed.realOut > 0 && realAfter < -rules.overdraftLimit)
+        ) {
           throw new WalletRefusal('correctionExceedsBalance')
         }
         return reversed
@@ -306,40 +310,6 @@ export default class WalletService {
       deductionOrder: project.deduction_order,
       overdraftLimit: project.overdraft_limit,
       topupMax: project.topup_max,
-    }
-  }
-
-  /** The rider's wallet, locked until commit; opened on the first posting. */
-  async #lockWallet(
-    tenant: TenantContext,
-    riderId: number,
-    trx: TransactionClientContract
-  ): Promise<LockedWallet> {
-    const select = () =>
-      trx.rawQuery(
-        `SELECT w.id, w.real_balance, w.bonus_balance, r.status
-           FROM wallets w JOIN riders r ON r.id = w.rider_id
-          WHERE w.rider_id = ? AND w.tenant_id = ?
-          FOR UPDATE OF w`,
-        [riderId, tenant.tenantId]
-      )
-    let locked = await select()
-    if (locked.rows.length === 0) {
-      await trx.rawQuery(
-        `INSERT INTO wallets (tenant_id, rider_id)
-         SELECT tenant_id, id FROM riders WHERE id = ? AND tenant_id = ?
-         ON CONFLICT (rider_id) DO NOTHING`,
-        [riderId, tenant.tenantId]
-      )
-      locked = await select()
-      if (locked.rows.length === 0) throw new WalletRefusal('riderNotFound')
-    }
-    const [row] = locked.rows
-    return {
-      id: row.id,
-      realBalance: row.real_balance,
-      bonusBalance: row.bonus_balance,
-      riderStatus: row.status,
     }
   }
 

@@ -33,6 +33,9 @@ export type H5Me = {
   frozen: boolean
   realBalance: number
   bonusBalance: number
+  /** Held by the rider's open orders (冻结金额), fen: not spendable nor refundable meanwhile. */
+  heldRealFen: number
+  heldBonusFen: number
 }
 
 export type H5Order = {

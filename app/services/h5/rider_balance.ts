@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon'
 import AuditService from '#core/audit/audit_service'
 import TenantContext from '#core/tenancy/tenant_context'
+import { heldOf, lockWallet, openHeldColumn } from '#core/wallet/wallet_holds'
 import H5Refusal from '#services/h5/h5_refusal'
 import {
   isUniqueViolation,
@@ -29,7 +30,9 @@ export default class RiderBalance {
           'r.phone',
           'r.status',
           trx.raw('COALESCE(w.real_balance, 0) AS real_balance'),
-          trx.raw('COALESCE(w.bonus_balance, 0) AS bonus_balance')
+          trx.raw('COALESCE(w.bonus_balance, 0) AS bonus_balance'),
+          trx.raw(openHeldColumn('real', 'r.id', 'r.tenant_id', 'held_real')),
+          trx.raw(openHeldColumn('bonus', 'r.id', 'r.tenant_id', 'held_bonus'))
         )
         .firstOrFail()
       return {
@@ -38,6 +41,8 @@ export default class RiderBalance {
         frozen: row.status === 'frozen',
         realBalance: Number(row.real_balance),
         bonusBalance: Number(row.bonus_balance),
+        heldRealFen: Number(row.held_real),
+        heldBonusFen: Number(row.held_bonus),
       }
     })
   }
@@ -61,7 +66,7 @@ export default class RiderBalance {
     })
   }
 
-  /** 申请退款 of real money, at most the real balance; one pending request at a time. */
+  /** 申请退款 of real money, at most the real balance no open order holds; one pending request at a time. */
   async requestRefund(
     tenant: TenantContext,
     rider: H5Rider,
@@ -69,12 +74,9 @@ export default class RiderBalance {
   ) {
     try {
       return await tenant.run(async (trx) => {
-        const wallet = await trx
-          .from('wallets')
-          .where({ tenant_id: rider.tenantId, rider_id: rider.riderId })
-          .forUpdate()
-          .first()
-        if (input.amount > Number(wallet?.real_balance ?? 0)) {
+        const wallet = await lockWallet(tenant, rider.riderId, trx)
+        const held = await heldOf(tenant, trx, rider.riderId)
+        if (input.amount > wallet.realBalance - held.real) {
           throw new H5Refusal('amountAboveBalance')
         }
         const [row] = await trx

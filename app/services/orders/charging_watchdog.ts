@@ -5,6 +5,7 @@ import ChargingOrder, { type AbnormalReason } from '#models/charging_order'
 import { IDLE_POWER_DECIWATTS } from '#services/orders/charging_rules'
 import RemoteControl from '#services/orders/remote_control'
 import Settlement from '#services/orders/settlement'
+import { releaseHolds } from '#core/wallet/wallet_holds'
 
 /** The watchdog's job (app/jobs/charging_jobs.ts handles it; the worker runs it every minute). */
 /** It takes no payload: each run looks at every tenant. */
@@ -128,13 +129,15 @@ export default class ChargingWatchdog {
           .select('order_no')
         const unsettled = await orders().where('status', 'ended').select('order_no')
         const marked = [failedStarts, lateStarts, offline, overdue, idle]
+        const changedOrders = marked.flat().map((row: { order_no: string }) => row.order_no)
+        await releaseHolds(tenant, trx, changedOrders)
         return {
           startFailed: failedStarts.length,
           noStart: lateStarts.length,
           noEnd: overdue.length,
           pileOffline: offline.length,
           phantom: idle.length,
-          changed: marked.flat().map((row: { order_no: string }) => row.order_no),
+          changed: changedOrders,
           toStop: full.map((order) => order.orderNo),
           ended: unsettled.map((order) => order.orderNo),
         }

@@ -2,14 +2,15 @@ import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import ChargingOrder, { type ChargeDuration, type OrderChannel } from '#models/charging_order'
 import { DEFAULT_TARIFF, priceOfHours, type Tariff } from '#core/billing/tariff'
 import type TenantContext from '#core/tenancy/tenant_context'
+import { lockForOpening, placeHold, type OpeningWallet } from '#core/wallet/wallet_holds'
 import type { ChargingPile } from '#services/orders/charging_ports'
 import { newOrderNumber } from '#services/orders/order_numbers'
 
 /*
 | Opening an order, inside the caller's tenant transaction: the tariff it
-| copies, the cap the wallet allows, and the row itself. Card swipes, starts
-| the pile reports, end records of unseen charges and remote starts all
-| open orders here.
+| copies, the cap the wallet allows (held in the wallet), and the row
+| itself. Card swipes, starts the pile reports, end records of unseen
+| charges and remote starts all open orders here.
 */
 
 export type ProjectTariff = { id: number | null; rules: Tariff }
@@ -30,12 +31,16 @@ export async function projectTariff(
     : { id: null, rules: DEFAULT_TARIFF }
 }
 
+/** The cap a wallet allows an order, with the wallet locked to reserve it (createOrder's `wallet`). */
+export type WalletCap = { cap: number; wallet: OpeningWallet }
+
 /**
  * What a charge of `duration` may bill, or null when the wallet cannot
- * afford a start: nothing is held, so the cap is the least of the
- * duration's price and the spendable balance (real + bonus + the project's
- * overdraft limit), which must reach the tariff's minimum (the whole amount
- * for a fixed-amount charge).
+ * afford a start. The rider's wallet is locked until commit and the cap is
+ * the least of the duration's price and the available balance (open holds
+ * of other orders taken off, plus the project's overdraft limit), which
+ * must reach the tariff's minimum (the whole amount for a fixed-amount
+ * charge). createOrder then holds the cap.
  */
 export async function chargeCap(
   tenant: TenantContext,
@@ -44,20 +49,8 @@ export async function chargeCap(
   projectId: number,
   tariff: { rules: Tariff },
   duration: ChargeDuration
-): Promise<number | null> {
-  const wallet = await trx
-    .from('wallets')
-    .where({ tenant_id: tenant.tenantId, rider_id: riderId })
-    .first()
-  const project = await trx
-    .from('projects')
-    .where('id', projectId)
-    .select('overdraft_limit')
-    .first()
-  const spendable = Math.max(
-    0,
-    (wallet?.real_balance ?? 0) + (wallet?.bonus_balance ?? 0) + (project?.overdraft_limit ?? 0)
-  )
+): Promise<WalletCap | null> {
+  const wallet = await lockForOpening(tenant, trx, riderId, projectId)
   const wanted =
     duration.kind === 'full'
       ? tariff.rules.fullPrepaidFen
@@ -65,8 +58,8 @@ export async function chargeCap(
         ? duration.fen
         : priceOfHours(tariff.rules, duration.hours)
   const needed = duration.kind === 'amount' ? duration.fen : Math.max(1, tariff.rules.minimumFen)
-  if (spendable < needed) return null
-  return Math.min(wanted, spendable)
+  if (wallet.spendable < needed) return null
+  return { cap: Math.min(wanted, wallet.spendable), wallet }
 }
 
 export type NewOrder = {
@@ -77,6 +70,8 @@ export type NewOrder = {
   channel: OrderChannel
   duration: ChargeDuration
   cap: number | null
+  /** The wallet chargeCap locked: an order that opens (not cancelled) holds its cap there. */
+  wallet?: OpeningWallet | null
   tariff: ProjectTariff
   status: 'authorised' | 'charging' | 'cancelled'
   cancelReason?: string | null
@@ -138,6 +133,20 @@ export async function createOrder(
     if (rows.length > 0) {
       const order = ChargingOrder.$createFromAdapterResult(rows[0])!
       order.useTransaction(trx)
+      if (
+        input.wallet &&
+        input.cap !== null &&
+        order.riderId !== null &&
+        input.status !== 'cancelled'
+      ) {
+        await placeHold(
+          tenant,
+          trx,
+          input.wallet,
+          { id: order.id, riderId: order.riderId, projectId: order.projectId },
+          input.cap
+        )
+      }
       return order
     }
     if (attempt > 5) throw new Error('Could not draw a free order number')

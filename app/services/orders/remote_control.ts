@@ -51,7 +51,7 @@ export default class RemoteControl {
       if (!rider) throw new ChargingRefusal('riderNotFound')
       if (rider.status === 'frozen') throw new ChargingRefusal('riderFrozen')
       const tariff = await projectTariff(tenant, trx, pile.project_id)
-      const cap = await chargeCap(
+      const allowed = await chargeCap(
         tenant,
         trx,
         rider.id,
@@ -59,7 +59,7 @@ export default class RemoteControl {
         tariff,
         input.durationType
       )
-      if (cap === null) throw new ChargingRefusal('insufficientBalance')
+      if (allowed === null) throw new ChargingRefusal('insufficientBalance')
       const order = await createOrder(tenant, trx, {
         pile,
         portNo: input.portNo,
@@ -67,7 +67,8 @@ export default class RemoteControl {
         cardNo: null,
         channel: input.channel,
         duration: input.durationType,
-        cap,
+        cap: allowed.cap,
+        wallet: allowed.wallet,
         tariff,
         status: 'authorised',
         at: new Date(),
@@ -85,7 +86,7 @@ export default class RemoteControl {
         await recordOrderAction(this.audit, tenant, trx, 'orders.remote_start', order, {
           commandId,
           duration: input.durationType,
-          capFen: cap,
+          capFen: allowed.cap,
         })
       }
       return { orderNo: order.orderNo, commandId }

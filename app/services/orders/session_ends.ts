@@ -22,6 +22,7 @@ import {
 } from '#services/orders/charging_rules'
 import { createOrder, projectTariff } from '#services/orders/order_opening'
 import Settlement from '#services/orders/settlement'
+import { releaseHolds } from '#core/wallet/wallet_holds'
 
 const date = (at: DateTime | null) => (at ? at.toJSDate() : null)
 
@@ -124,6 +125,8 @@ export default class SessionEnds {
         endClaim: corrected ? endClaimRecord(claim, seen, end) : null,
       })
       await order.save()
+      // An order waiting for staff holds nothing; an ended one keeps its hold for the settlement.
+      await releaseHolds(tenant, trx, [order.orderNo])
       await releasePort(trx, pile.id, order.portNo ?? input.portNo, order.orderNo)
       return order
     })
@@ -138,8 +141,8 @@ export default class SessionEnds {
 
   /** The pile dropped off mid-charge: its charging orders go to 异常订单 until an end record comes. */
   async pileWentOffline(tenant: TenantContext, pileId: number, at: Date): Promise<void> {
-    const orders: { order_no: string }[] = await tenant.run((trx) =>
-      tenant
+    const orders: { order_no: string }[] = await tenant.run(async (trx) => {
+      const marked: { order_no: string }[] = await tenant
         .query(ChargingOrder, trx)
         .where({ pile_id: pileId, status: 'charging' })
         .update({
@@ -149,7 +152,13 @@ export default class SessionEnds {
           updatedAt: new Date(),
         })
         .returning('orderNo')
-    )
+      await releaseHolds(
+        tenant,
+        trx,
+        marked.map((order) => order.order_no)
+      )
+      return marked
+    })
     await LiveEvents.ordersChanged(
       tenant.tenantId,
       orders.map((order) => order.order_no)

@@ -27,6 +27,7 @@ import {
   type SwipeEvent,
 } from '#services/orders/charging_rules'
 import { chargeCap, createOrder, projectTariff } from '#services/orders/order_opening'
+import { releaseHolds, reopenHold } from '#core/wallet/wallet_holds'
 
 const SWIPE_REFUSALS = {
   unknown: 'unknown_card',
@@ -38,8 +39,9 @@ const SWIPE_REFUSALS = {
 /**
  * Session events, the start of a charge: what the gateway reports of card
  * swipes, started charges and refused starts, each in the pile's tenant
- * (TenantContext.forJob). Nothing is held in the wallet at a start: an
- * order's cap is what the wallet allowed then (order_opening.chargeCap).
+ * (TenantContext.forJob). An order opening holds its cap in the rider's
+ * wallet (order_opening.chargeCap, #core/wallet/wallet_holds); every end
+ * other than settlement releases it.
  */
 export default class SessionStarts {
   constructor(
@@ -87,10 +89,10 @@ export default class SessionStarts {
       )
       if (!swipe.ok) return { authorised: false, reason: SWIPE_REFUSALS[swipe.reason] }
       const tariff = await projectTariff(tenant, trx, pile.project_id)
-      const cap = await chargeCap(tenant, trx, swipe.rider.id, pile.project_id, tariff, {
+      const allowed = await chargeCap(tenant, trx, swipe.rider.id, pile.project_id, tariff, {
         kind: 'full',
       })
-      if (cap === null) return { authorised: false, reason: 'insufficient_balance' }
+      if (allowed === null) return { authorised: false, reason: 'insufficient_balance' }
       const order = await createOrder(tenant, trx, {
         pile,
         portNo: input.portNo,
@@ -98,7 +100,8 @@ export default class SessionStarts {
         cardNo: swipe.card.cardNo,
         channel: 'card',
         duration: { kind: 'full' },
-        cap,
+        cap: allowed.cap,
+        wallet: allowed.wallet,
         tariff,
         status: 'authorised',
         at: input.at,
@@ -132,6 +135,15 @@ export default class SessionStarts {
           return { orderNo: order.orderNo, accepted: false }
         }
         if (order.status === 'authorised' || order.abnormalReason === 'no_start') {
+          if (order.status === 'abnormal' && order.riderId !== null && order.capFen !== null) {
+            // The late start's hold was released at no_start: held again, capped to what is left.
+            order.capFen = await reopenHold(
+              tenant,
+              trx,
+              { id: order.id, riderId: order.riderId, projectId: order.projectId },
+              order.capFen
+            )
+          }
           const now = DateTime.fromJSDate(this.now())
           order.merge({
             status: 'charging',
@@ -166,10 +178,10 @@ export default class SessionStarts {
           trx,
           input.idTag
         )
-        const cap = swipe.ok
+        const allowed = swipe.ok
           ? await chargeCap(tenant, trx, swipe.rider.id, pile.project_id, tariff, { kind: 'full' })
           : null
-        const refusal = swipe.ok ? (cap === null ? 'insufficient_balance' : null) : swipe.reason
+        const refusal = swipe.ok ? (allowed === null ? 'insufficient_balance' : null) : swipe.reason
         // Kept as a cancelled order, so staff see what the pile tried.
         const created = await createOrder(tenant, trx, {
           ...base,
@@ -177,7 +189,8 @@ export default class SessionStarts {
           cardNo: cardNo ?? input.idTag.slice(0, 32),
           channel: 'card',
           duration: { kind: 'full' },
-          cap,
+          cap: allowed?.cap ?? null,
+          wallet: allowed?.wallet ?? null,
           status: refusal ? 'cancelled' : 'charging',
           cancelReason: refusal,
         })
@@ -202,9 +215,9 @@ export default class SessionStarts {
 
   /**
    * The pile refused or failed a start: the waiting order (our number, else
-   * the port's newest authorised one) is cancelled with the pile's reason.
-   * Nothing is held in the wallet at a start, so nothing is posted; a repeat
-   * finds the order cancelled and changes nothing.
+   * the port's newest authorised one) is cancelled with the pile's reason
+   * and its wallet hold released; nothing is posted. A repeat finds the
+   * order cancelled and changes nothing.
    */
   async startFailed(
     tenant: TenantContext,
@@ -229,6 +242,7 @@ export default class SessionStarts {
         abnormalAt: null,
       })
       await order.save()
+      await releaseHolds(tenant, trx, [order.orderNo])
       await releasePort(trx, input.pileId, input.portNo, order.orderNo)
       return { orderNo: order.orderNo, cancelled: true }
     })

@@ -6,12 +6,15 @@ import LiveEvents from '#core/live/live_events'
 import type TenantContext from '#core/tenancy/tenant_context'
 import WalletRefusal from '#core/wallet/wallet_refusal'
 import WalletService from '#core/wallet/wallet_service'
+import { releaseHolds, settleHold } from '#core/wallet/wallet_holds'
 
 /**
  * Settlement (结算): an ended order's bill posted to the wallet, once. The
  * deduction is keyed `order:<orderNo>:1` and the order row is locked while
  * it is posted, so settling twice, at once or days apart, posts one
- * deduction. Staff resolutions post through the same key.
+ * deduction. Staff resolutions post through the same key. The order's
+ * wallet hold becomes the deduction in the same transaction (the bill never
+ * exceeds cap_fen, which is what was held) and the rest is free again.
  */
 export default class Settlement {
   constructor(protected wallet = new WalletService()) {}
@@ -43,21 +46,26 @@ export default class Settlement {
           settledAt: DateTime.now(),
         })
         await order.save()
+        await settleHold(tenant, trx, order.id, order.amountFen)
         return { orderNo, settled: true }
       })
       await LiveEvents.ordersChanged(tenant.tenantId, [orderNo])
       return result
     } catch (error) {
       if (!(error instanceof WalletRefusal)) throw error
-      await tenant.run((trx) =>
-        tenant.query(ChargingOrder, trx).where({ order_no: orderNo, status: 'ended' }).update({
-          status: 'abnormal',
-          abnormalReason: 'settlement_failed',
-          abnormalAt: new Date(),
-          resolutionNote: error.reason,
-          updatedAt: new Date(),
-        })
-      )
+      await tenant.run(async (trx) => {
+        await tenant
+          .query(ChargingOrder, trx)
+          .where({ order_no: orderNo, status: 'ended' })
+          .update({
+            status: 'abnormal',
+            abnormalReason: 'settlement_failed',
+            abnormalAt: new Date(),
+            resolutionNote: error.reason,
+            updatedAt: new Date(),
+          })
+        await releaseHolds(tenant, trx, [orderNo])
+      })
       await LiveEvents.ordersChanged(tenant.tenantId, [orderNo])
       return { orderNo, settled: false }
     }

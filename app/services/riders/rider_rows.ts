@@ -15,6 +15,9 @@ export type RiderRow = {
   realBalance: number
   bonusBalance: number
   totalBalance: number
+  /** Held by the rider's open orders (冻结金额), real and bonus money, fen. */
+  heldRealFen: number
+  heldBonusFen: number
   /** Cards bound to the rider, lost ones included (they may be found again). */
   cardCount: number
 }

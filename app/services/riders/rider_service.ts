@@ -9,6 +9,7 @@ import TenantContext from '#core/tenancy/tenant_context'
 import VerificationCodeService, { showsSmsCodes } from '#core/sms/verification_code_service'
 import { escapeLike, wherePhonePrefix } from '#core/tenancy/text_match'
 import type { RiderRow } from '#services/riders/rider_rows'
+import { openHeldColumn } from '#core/wallet/wallet_holds'
 
 /** A refused rider change; the reason is an i18n key under `riders.` */
 class RiderRefused extends DomainRefusal<'phoneTaken' | 'notFound'> {
@@ -130,6 +131,8 @@ export default class RiderService {
           'r.registered_at',
           trx.raw('COALESCE(w.real_balance, 0) AS real_balance'),
           trx.raw('COALESCE(w.bonus_balance, 0) AS bonus_balance'),
+          trx.raw(openHeldColumn('real', 'r.id', 'r.tenant_id', 'held_real')),
+          trx.raw(openHeldColumn('bonus', 'r.id', 'r.tenant_id', 'held_bonus')),
           trx.raw(
             `(SELECT count(*) FROM cards c WHERE c.tenant_id = r.tenant_id AND c.rider_id = r.id
                AND c.status IN ('bound', 'lost')) AS card_count`
@@ -151,6 +154,8 @@ export default class RiderService {
           realBalance: Number(row.real_balance),
           bonusBalance: Number(row.bonus_balance),
           totalBalance: Number(row.real_balance) + Number(row.bonus_balance),
+          heldRealFen: Number(row.held_real),
+          heldBonusFen: Number(row.held_bonus),
           cardCount: Number(row.card_count),
         })),
         pagination: { page, perPage, total: Number(total) },

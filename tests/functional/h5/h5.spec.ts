@@ -231,7 +231,10 @@ test.group('Rider H5', (group) => {
     await signIn(browser, fixture, path, fixture.rider.phone)
 
     await browser.send('POST', '/h5/refund', { amount: 900, reason: '不用了' }, '/h5/refund')
-    assert.equal(await flashError(browser, '/h5/refund'), '退款金额超过实际充值余额')
+    assert.equal(
+      await flashError(browser, '/h5/refund'),
+      '退款金额超过可退的实际充值余额（进行中订单的冻结金额除外）'
+    )
     await browser.send('POST', '/h5/refund', { amount: 300, reason: '搬家了' }, '/h5/refund')
     await browser.send('POST', '/h5/refund', { amount: 100, reason: '再来' }, '/h5/refund')
     assert.equal(await flashError(browser, '/h5/refund'), '已有待审核的退款申请')
