@@ -3,6 +3,8 @@ import ChargingWatchdog, { START_TIMEOUT_SECONDS } from '#services/orders/chargi
 import LedgerVerifier from '#core/wallet/ledger_verifier'
 import WalletService from '#core/wallet/wallet_service'
 import RiderBalance from '#services/h5/rider_balance'
+import RiderService from '#services/riders/rider_service'
+import AuditService from '#core/audit/audit_service'
 import {
   HOURLY,
   charging,
@@ -275,7 +277,9 @@ test.group('Wallet holds: the other ends of an order', () => {
 })
 
 test.group('Wallet holds: spending held money', () => {
-  test('a staff refund and a rider’s refund request cannot take held money', async ({ assert }) => {
+  test('a staff refund and a rider’s refund request cannot take held money; both sides see it held', async ({
+    assert,
+  }) => {
     const fixture = await chargingFixture({ balance: 1000 })
     const orderNo = await startedBySwipe(fixture)
     const wallet = new WalletService()
@@ -302,6 +306,16 @@ test.group('Wallet holds: spending held money', () => {
       'amountAboveBalance'
     )
     assert.include(await balance.me(rider), {
+      realBalance: 1000,
+      bonusBalance: 0,
+      heldRealFen: 500,
+      heldBonusFen: 0,
+    })
+
+    // 用户管理 shows the held amount beside the balances.
+    const riders = new RiderService(fixture.asAdmin, new AuditService())
+    const { rows } = await riders.list({ phone: fixture.rider.phone })
+    assert.deepInclude(rows[0], {
       realBalance: 1000,
       bonusBalance: 0,
       heldRealFen: 500,
