@@ -1,6 +1,7 @@
 import net from 'node:net'
 import type { PluginLogger } from '#sdk/logger'
 import { ConnectionGate, ThrottledLog } from '#sdk/device_edge'
+import { ProxyHeaderReader, type PeerAddress } from '#sdk/proxy_protocol'
 import type {
   VendorAdapter,
   VendorCommand,
@@ -29,6 +30,8 @@ export class DnyAdapter implements VendorAdapter, DnyConnectionHost {
   #connections = new Set<DnyConnection>()
   #byKey = new Map<string, Owner>()
   readonly #gate: ConnectionGate
+  /** Behind a balancer (proxyProtocol): every connection names its pile's address first. */
+  readonly #proxyHeaders: ProxyHeaderReader | null
   /** Every refusal goes through here: a flood costs one line per kind per 10 s. */
   readonly edgeLog: ThrottledLog
 
@@ -38,6 +41,13 @@ export class DnyAdapter implements VendorAdapter, DnyConnectionHost {
   ) {
     this.#gate = new ConnectionGate(config)
     this.edgeLog = new ThrottledLog(logger)
+    this.#proxyHeaders = config.proxyProtocol
+      ? new ProxyHeaderReader({
+          log: this.edgeLog,
+          label: 'dny',
+          maxPending: config.maxConnections,
+        })
+      : null
   }
 
   get sink() {
@@ -67,6 +77,7 @@ export class DnyAdapter implements VendorAdapter, DnyConnectionHost {
     this.#server = null
     const closed = new Promise<void>((resolve) => server.close(() => resolve()))
     for (const connection of this.#connections) connection.close()
+    this.#proxyHeaders?.destroyAll()
     await closed
   }
 
@@ -144,11 +155,21 @@ export class DnyAdapter implements VendorAdapter, DnyConnectionHost {
   #accept(socket: net.Socket) {
     // A reset before we read it must not become an unhandled 'error' event.
     socket.on('error', () => {})
+    if (this.#proxyHeaders) this.#proxyHeaders.accept(socket, (peer) => this.#admit(socket, peer))
+    else
+      this.#admit(socket, {
+        address: socket.remoteAddress ?? null,
+        port: socket.remotePort ?? null,
+      })
+  }
+
+  /** Counts the connection under the pile's address (the balancer's header's, if any). */
+  #admit(socket: net.Socket, peer: PeerAddress) {
     if (!this.#server) {
       socket.destroy()
       return
     }
-    const ip = socket.remoteAddress ?? null
+    const ip = peer.address
     const admitted = this.#gate.admit(ip)
     if (admitted !== 'ok') {
       this.edgeLog.warn(`gate:${admitted}`, { ip }, `dny connection refused: ${admitted}`)
@@ -156,6 +177,6 @@ export class DnyAdapter implements VendorAdapter, DnyConnectionHost {
       return
     }
     socket.once('close', () => this.#gate.release(ip))
-    this.#connections.add(new DnyConnection(this, socket))
+    this.#connections.add(new DnyConnection(this, socket, peer))
   }
 }

@@ -5,6 +5,8 @@ import type { CardNumberFormat } from './mapping.js'
 export interface DnyAdapterConfig extends EdgeLimits {
   host: string
   port: number
+  /** Connections come through a balancer that opens each with a PROXY header (v1 or v2). */
+  proxyProtocol: boolean
   /** Wait for a pile's answer to a command before the one resend (the document: 15 s). */
   ackTimeoutMs: number
   /** Least time between two frames the server sends on one connection (the document: 0.5 s). */

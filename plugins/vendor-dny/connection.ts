@@ -9,6 +9,7 @@ import type {
   VendorEventSink,
 } from '#sdk/contracts/vendor'
 import { MessageRate, type ThrottledLog } from '#sdk/device_edge'
+import type { PeerAddress } from '#sdk/proxy_protocol'
 import type { AuthorisedCard, DnyAdapterConfig, DnyIdentity } from './config.js'
 import {
   decodeDeviceMessage,
@@ -107,12 +108,14 @@ export class DnyConnection {
   #deadline: NodeJS.Timeout
   #identified = false
 
+  /** `peer`: where the pile connects from (the PROXY header's address behind a balancer). */
   constructor(
     readonly adapter: DnyConnectionHost,
-    readonly socket: net.Socket
+    readonly socket: net.Socket,
+    peer: PeerAddress
   ) {
-    this.#ip = socket.remoteAddress ?? null
-    const remote = `${socket.remoteAddress}:${socket.remotePort}`
+    this.#ip = peer.address
+    const remote = `${peer.address}:${peer.port}`
     this.#logger = adapter.logger.child({ remote })
     const { maxMessageBytes } = adapter.config
     this.#decoder = new DnyFrameDecoder({
@@ -502,7 +505,7 @@ export class DnyConnection {
       deviceKey: pile.deviceKey,
       portCount: pile.portCount ?? null,
       iccid: this.#iccid,
-      ip: this.socket.remoteAddress ?? null,
+      ip: this.#ip,
       at: new Date(),
       ...extra,
     }

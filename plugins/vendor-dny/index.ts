@@ -12,6 +12,7 @@ import type { DnyAdapterConfig } from './config.js'
 const DEFAULTS = {
   host: '0.0.0.0',
   port: 7001,
+  proxyProtocol: false,
   ackTimeoutMs: 15_000,
   commandGapMs: 500,
   heartbeatSeconds: 180,
@@ -51,6 +52,8 @@ export default definePlugin({
     host: vine.string().trim().minLength(1).maxLength(255).optional(),
     /** 0 picks a free port (tests). */
     port: whole(0, 65_535),
+    /** Behind a balancer sending the PROXY protocol (HAProxy's send-proxy-v2): the pile's address comes from it. */
+    proxyProtocol: vine.boolean().optional(),
     ...edgeLimits,
     /** Whole frame, header included: the length field allows 65535, real frames stay under 300. */
     maxMessageBytes: whole(300, 4096),

@@ -50,6 +50,8 @@ export interface JuyAdapterConfig {
   /** Embedded: where the broker listens. */
   host: string
   port: number
+  /** Embedded: piles come through a balancer that opens each connection with a PROXY header. */
+  proxyProtocol: boolean
   /** External: the broker's URL (mqtt://, mqtts://, ws://, wss://) and sign-in. */
   url?: string
   username?: string
@@ -169,6 +171,7 @@ export class JuyAdapter implements VendorAdapter {
       this.#broker = await startEmbeddedBroker({
         host: this.config.host,
         port: this.config.port,
+        proxyProtocol: this.config.proxyProtocol,
         limits: this.config.limits,
         log: this.#log,
         authenticate: (claim) => sink.authenticate(claim),

@@ -4,6 +4,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { Aedes, type AuthenticateError, type Client } from 'aedes'
 import type { VendorIdentityClaim, VendorIdentityDecision } from '#sdk/contracts/vendor'
 import { ConnectionGate, MessageRate, type EdgeLimits, type ThrottledLog } from '#sdk/device_edge'
+import { ProxyHeaderReader, type PeerAddress } from '#sdk/proxy_protocol'
 import { isImei } from './protocol/frame.js'
 
 /*
@@ -36,6 +37,11 @@ export type IdentityStatus = 'authenticated' | 'unproven'
 export interface EmbeddedBrokerOptions {
   host: string
   port: number
+  /**
+   * Piles come through a balancer that opens each connection with a PROXY
+   * header; the gateway's own client then gets a loopback listener of its own.
+   */
+  proxyProtocol: boolean
   limits: EdgeLimits
   log: ThrottledLog
   /** The core's verdict on a pile's sign-in (sink.authenticate). */
@@ -75,6 +81,11 @@ class Refusal extends Error {
 
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const { limits, log } = options
+  /** Each connection's address: its PROXY header's behind a balancer, else the socket's own. */
+  const peers = new WeakMap<object, PeerAddress>()
+  function addressOf(client: Client) {
+    return peers.get(client.conn)?.address ?? null
+  }
   const password = randomBytes(24).toString('base64url')
   const gatewayClients = new WeakSet<Client>()
   /** Who each device connection proved to be, once the core let it in. */
@@ -224,12 +235,16 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     options.onDeviceGone([identity.imei])
   })
 
-  const report = (kind: string) => (client: Client | null, error: Error) =>
+  const report = (kind: string) => (client: Client | null, error: Error) => {
+    // Reset before saying anything: a balancer's health check (HAProxy resets them), not worth a line.
+    const reset = (error as NodeJS.ErrnoException).code === 'ECONNRESET'
+    if (reset && (!client || !identities.has(client))) return
     log.warn(
       `juy:${kind}:${error.message.slice(0, 60)}`,
       { ip: client ? addressOf(client) : null, err: error.message },
       `vendor-juy: ${kind}`
     )
+  }
   broker.on('clientError', report('client error'))
   broker.on('connectionError', report('connection error'))
   // aedes emits 'error' for its persistence and will sweeps (its typings omit it); unheard, it would end the process.
@@ -239,9 +254,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   )
 
   const gate = new ConnectionGate(limits)
-  const server: Server = createServer((socket) => {
-    socket.on('error', () => {})
-    const ip = socket.remoteAddress ?? null
+  function handle(socket: Socket, peer: PeerAddress) {
+    const ip = peer.address
     const admitted = gate.admit(ip)
     if (admitted !== 'ok') {
       log.warn(`juy:gate:${admitted}`, { ip }, 'vendor-juy: connection refused')
@@ -249,6 +263,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       return
     }
     socket.once('close', () => gate.release(ip))
+    peers.set(socket, peer)
     const client = broker.handle(socket)
     if (
       !boundPacketSize(client, socket, limits.maxMessageBytes, () =>
@@ -258,24 +273,41 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       log.warn('juy:unbounded', { ip }, 'vendor-juy: cannot bound packets, connection closed')
       socket.destroy()
     }
+  }
+  const ownAddress = (socket: Socket) => ({
+    address: socket.remoteAddress ?? null,
+    port: socket.remotePort ?? null,
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject)
-      resolve()
-    })
+  const headers = options.proxyProtocol
+    ? new ProxyHeaderReader({ log, label: 'vendor-juy', maxPending: limits.maxConnections })
+    : null
+  const server: Server = createServer((socket) => {
+    socket.on('error', () => {})
+    if (headers) headers.accept(socket, (peer) => handle(socket, peer))
+    else handle(socket, ownAddress(socket))
   })
+  await listen(server, options.port, options.host)
   server.on('error', (error) =>
     log.warn('juy:listener', { err: error.message }, 'vendor-juy: listener error')
   )
+  // The gateway's own client sends no PROXY header: behind a balancer it connects here instead.
+  const internal = headers
+    ? createServer((socket) => {
+        socket.on('error', () => {})
+        handle(socket, ownAddress(socket))
+      })
+    : null
+  if (internal) await listen(internal, 0, '127.0.0.1')
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const wildcard = address.address === '0.0.0.0' || address.address === '::'
 
+  const internalPort = internal ? (internal.address() as AddressInfo).port : null
   return {
     url: `mqtt://${host}:${address.port}`,
-    localUrl: `mqtt://${wildcard ? '127.0.0.1' : host}:${address.port}`,
+    localUrl: internalPort
+      ? `mqtt://127.0.0.1:${internalPort}`
+      : `mqtt://${wildcard ? '127.0.0.1' : host}:${address.port}`,
     credentials: { username: GATEWAY_USERNAME, password },
     disconnect(imei) {
       const client = sessions.get(imei)
@@ -286,7 +318,9 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     },
     async close() {
       await new Promise<void>((resolve) => broker.close(() => resolve()))
+      headers?.destroyAll()
       await new Promise<void>((resolve) => server.close(() => resolve()))
+      if (internal) await new Promise<void>((resolve) => internal.close(() => resolve()))
     },
   }
 }
@@ -350,8 +384,14 @@ export class PacketSizeGuard {
   }
 }
 
-function addressOf(client: Client) {
-  return client.conn && 'remoteAddress' in client.conn ? (client.conn.remoteAddress ?? null) : null
+function listen(server: Server, port: number, host: string) {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
 }
 
 function unexpected(error: unknown) {

@@ -33,6 +33,8 @@ export default definePlugin({
     /** Embedded: the broker's listening address. */
     host: vine.string().trim().minLength(1).optional(),
     port: vine.number().withoutDecimals().range([0, 65535]).optional(),
+    /** Embedded, behind a balancer sending the PROXY protocol (HAProxy's send-proxy-v2): the pile's address comes from it. */
+    proxyProtocol: vine.boolean().optional(),
     /** External: the broker, e.g. mqtt://emqx.internal:1883 or mqtts://... */
     url: vine
       .string()
@@ -71,6 +73,7 @@ export default definePlugin({
         mode: config.mode,
         host: config.host ?? '0.0.0.0',
         port: config.port ?? 1883,
+        proxyProtocol: config.proxyProtocol ?? false,
         url: config.url,
         username: config.username || undefined,
         password: config.password || undefined,

@@ -1,8 +1,14 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createTlsServer } from 'node:https'
 import { readFile } from 'node:fs/promises'
-import type { AddressInfo, Socket } from 'node:net'
-import type { Duplex } from 'node:stream'
+import { createSecureContext, TLSSocket } from 'node:tls'
+import {
+  createServer as createTcpServer,
+  type AddressInfo,
+  type Server as TcpServer,
+  type Socket,
+} from 'node:net'
+import { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { PluginLogger } from '#sdk/logger'
 import type {
@@ -17,6 +23,7 @@ import type {
   VendorStopReason,
 } from '#sdk/contracts/vendor'
 import { ConnectionGate, MessageRate, ThrottledLog, type EdgeLimits } from '#sdk/device_edge'
+import { ProxyHeaderReader, type PeerAddress } from '#sdk/proxy_protocol'
 import { OcppCallError, type OcppPayload } from './protocol/frames.js'
 import { OcppRpc, type CallOutcome } from './protocol/rpc.js'
 import type { OcppRequest } from './protocol/messages.js'
@@ -43,8 +50,14 @@ export interface OcppAdapterConfig {
   limits: EdgeLimits
   /** The largest HTTP header block of an upgrade request. */
   maxHeaderBytes: number
-  /** A socket that has not completed its upgrade by then is closed. */
+  /** A socket that has not completed its upgrade (TLS handshake included) by then is closed. */
   handshakeTimeoutMs: number
+  /**
+   * Connections come through a balancer that opens each with a PROXY header
+   * (v1 or v2), before TLS: the charger's address is the header's, and the
+   * gate counts it from the header on (its TLS handshake included).
+   */
+  proxyProtocol: boolean
 }
 
 /** PEM text, or the files holding it. */
@@ -207,7 +220,11 @@ function remember<Value>(
 }
 
 export class OcppAdapter implements VendorAdapter {
-  #server: Server | null = null
+  /** What listens: the HTTP(S) server itself, or (proxyProtocol) a TCP server reading the header first. */
+  #listener: TcpServer | null = null
+  #proxyHeaders: ProxyHeaderReader | null = null
+  /** The address from each accepted connection's PROXY header, by the socket given to the HTTP server. */
+  #peers = new WeakMap<Socket, PeerAddress>()
   #wss: WebSocketServer | null = null
   #sink: VendorEventSink | null = null
   #sessions = new Map<string, Session>()
@@ -258,27 +275,52 @@ export class OcppAdapter implements VendorAdapter {
     const answer = (request: IncomingMessage, response: ServerResponse) =>
       this.#answerPlain(request, response)
     const http = { maxHeaderSize: this.config.maxHeaderBytes }
-    this.#server = tls
+    const credentials = tls ? await readTls(tls) : null
+    // Behind a balancer the PROXY header comes before TLS: TLS is then ended per connection below.
+    const tlsServer = credentials !== null && !this.config.proxyProtocol
+    const server = tlsServer
       ? createTlsServer(
-          { ...http, ...(await readTls(tls)), handshakeTimeout: this.config.handshakeTimeoutMs },
+          { ...http, ...credentials, handshakeTimeout: this.config.handshakeTimeoutMs },
           answer
         )
       : createServer(http, answer)
-    // Sockets the gate refused wait at most handshakeTimeoutMs for their 503; past this many, new ones are dropped unanswered.
-    this.#server.maxConnections = limits.maxConnections * 2
-    this.#server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) =>
+    server.on(tlsServer ? 'secureConnection' : 'connection', (socket: Socket) =>
       this.#connection(socket)
     )
-    this.#server.on('upgrade', (request, socket, head) => this.#upgrade(request, socket, head))
+    server.on('upgrade', (request, socket, head) => this.#upgrade(request, socket, head))
+    if (this.config.proxyProtocol) {
+      const headers = new ProxyHeaderReader({
+        log: this.#log,
+        label: 'vendor-ocpp16',
+        maxPending: limits.maxConnections,
+      })
+      const secureContext = credentials ? createSecureContext(credentials) : null
+      this.#proxyHeaders = headers
+      this.#listener = createTcpServer((socket) =>
+        headers.accept(socket, (peer) => {
+          // TLS over the socket itself would read its handle and miss the bytes put back after the header.
+          const stream = secureContext
+            ? new TLSSocket(relay(socket), { isServer: true, secureContext })
+            : socket
+          this.#peers.set(stream, peer)
+          server.emit('connection', stream)
+        })
+      )
+    } else {
+      this.#listener = server
+    }
+    const listener = this.#listener
+    // Sockets the gate refused wait at most handshakeTimeoutMs for their 503; past this many, new ones are dropped unanswered.
+    listener.maxConnections = limits.maxConnections * 2
     await new Promise<void>((resolve, reject) => {
-      this.#server!.once('error', reject)
-      this.#server!.listen(this.config.port, this.config.host, () => resolve())
+      listener.once('error', reject)
+      listener.listen(this.config.port, this.config.host, () => resolve())
     })
     // Accept failures (EMFILE and the like) after listening: logged, never the end of the process.
-    this.#server.on('error', (error) =>
+    listener.on('error', (error) =>
       this.#log.warn('server_error', { error: error.message }, 'vendor-ocpp16: listener error')
     )
-    this.#port = (this.#server.address() as AddressInfo).port
+    this.#port = (listener.address() as AddressInfo).port
     this.logger.info({ endpoint: this.endpoint() }, 'vendor-ocpp16: listening')
   }
 
@@ -291,10 +333,12 @@ export class OcppAdapter implements VendorAdapter {
     }
     this.#wss?.close()
     for (const socket of this.#sockets) socket.destroy()
+    this.#proxyHeaders?.destroyAll()
     await new Promise<void>((resolve) =>
-      this.#server ? this.#server.close(() => resolve()) : resolve()
+      this.#listener ? this.#listener.close(() => resolve()) : resolve()
     )
-    this.#server = null
+    this.#listener = null
+    this.#proxyHeaders = null
     this.#wss = null
   }
 
@@ -381,7 +425,7 @@ export class OcppAdapter implements VendorAdapter {
 
   /** Counts the connection at the gate and starts its handshake deadline. */
   #connection(socket: Socket) {
-    const ip = socket.remoteAddress ?? null
+    const ip = this.#addressOf(socket)
     const admission = this.#gate.admit(ip)
     const admitted = admission === 'ok'
     if (!admitted) {
@@ -395,6 +439,12 @@ export class OcppAdapter implements VendorAdapter {
       this.#sockets.delete(socket)
       if (admitted) this.#gate.release(ip)
     })
+  }
+
+  /** Where a connection comes from: its PROXY header's address behind a balancer, else the socket's own. */
+  #addressOf(socket: Socket) {
+    if (!this.#proxyHeaders) return socket.remoteAddress ?? null
+    return this.#peers.get(socket)?.address ?? null
   }
 
   /** A plain HTTP request: this port speaks WebSocket only. */
@@ -440,7 +490,7 @@ export class OcppAdapter implements VendorAdapter {
 
   /** Decides an upgrade request; true when it became a session. */
   async #admit(request: IncomingMessage, socket: Duplex, head: Buffer) {
-    const ip = request.socket.remoteAddress ?? null
+    const ip = this.#addressOf(request.socket)
     const handshake = this.#handshakes.get(request.socket)
     if (!handshake?.admitted) {
       this.#refuseUpgrade(socket, 503, 'connections_full', { ip })
@@ -936,6 +986,28 @@ function isWebSocketHandshake(request: IncomingMessage) {
     /^[+/0-9A-Za-z]{22}==$/.test(key ?? '') &&
     (version === '13' || version === '8')
   )
+}
+
+/**
+ * The accepted socket as a plain stream, for TLS: TLS then reads through
+ * JavaScript, the bytes put back after the PROXY header included.
+ */
+function relay(socket: Socket): Duplex {
+  const stream = new Duplex({
+    read: () => void socket.resume(),
+    write: (chunk, encoding, callback) => void socket.write(chunk, encoding, callback),
+    final: (callback) => void socket.end(callback),
+    destroy: (error, callback) => {
+      socket.destroy()
+      callback(error)
+    },
+  })
+  socket.on('data', (chunk) => {
+    if (!stream.push(chunk)) socket.pause()
+  })
+  socket.on('end', () => stream.push(null))
+  socket.on('close', () => stream.destroy())
+  return stream
 }
 
 /** The certificate and key of a TLS listener, from PEM text or files. */

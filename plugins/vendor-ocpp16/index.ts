@@ -39,6 +39,8 @@ export default definePlugin({
       .optional(),
     maxHeaderBytes: vine.number().withoutDecimals().min(1024).max(65_536).optional(),
     handshakeTimeoutMs: vine.number().withoutDecimals().min(100).optional(),
+    /** Behind a balancer sending the PROXY protocol (HAProxy's send-proxy-v2): the charger's address comes from it. */
+    proxyProtocol: vine.boolean().optional(),
     ...edgeLimits,
   }),
   secrets: ['tls'],
@@ -66,6 +68,7 @@ export default definePlugin({
         tls: config.tls ?? null,
         maxHeaderBytes: config.maxHeaderBytes ?? 8192,
         handshakeTimeoutMs: config.handshakeTimeoutMs ?? 10_000,
+        proxyProtocol: config.proxyProtocol ?? false,
         // A long charge's StopTransaction carries its meter values: more room than the SDK's 64 KiB.
         limits: resolveEdgeLimits(config, { maxMessageBytes: 256 * 1024 }),
       },

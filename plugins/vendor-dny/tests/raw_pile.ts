@@ -40,9 +40,10 @@ export class RawPile {
     socket.on('error', () => {})
   }
 
-  static async connect(endpoint: string, physicalId: number) {
+  /** `localAddress`: the loopback address to connect from (Linux routes all of 127/8). */
+  static async connect(endpoint: string, physicalId: number, localAddress?: string) {
     const port = Number(new URL(endpoint).port)
-    const socket = net.connect({ host: '127.0.0.1', port })
+    const socket = net.connect({ host: '127.0.0.1', port, localAddress })
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve)
       socket.once('error', reject)

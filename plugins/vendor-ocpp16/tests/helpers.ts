@@ -122,12 +122,19 @@ export class RawCharger {
 
   static connect(
     url: string,
-    options: { protocols?: string[]; headers?: Record<string, string>; ca?: string } = {}
+    options: {
+      protocols?: string[]
+      headers?: Record<string, string>
+      ca?: string
+      /** The loopback address to connect from (Linux routes all of 127/8). */
+      localAddress?: string
+    } = {}
   ): Promise<RawCharger> {
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(url, options.protocols ?? ['ocpp1.6'], {
         headers: options.headers,
         ca: options.ca,
+        localAddress: options.localAddress,
       })
       socket.once('open', () => resolve(new RawCharger(socket)))
       socket.once('unexpected-response', (_request, response) =>
