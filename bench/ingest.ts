@@ -237,7 +237,8 @@ delete environment.JUY_MQTT_URL
 
 type Listen = Record<Protocol, number>
 
-function startGateway(listen: Listen) {
+/** `behindBalancer`: HAProxy opens each device connection with a PROXY header (send-proxy-v2). */
+function startGateway(listen: Listen, behindBalancer = false) {
   return startChild(
     ['ace.js', 'gateway'],
     {
@@ -252,6 +253,7 @@ function startGateway(listen: Listen) {
       JUY_MQTT_PORT: String(listen.juy),
       OCPP_WS_HOST: '127.0.0.1',
       OCPP_WS_PORT: String(listen.ocpp),
+      GATEWAY_PROXY_PROTOCOL: String(behindBalancer),
     },
     'gateway ready'
   )
@@ -314,7 +316,7 @@ async function measureBehindBalancer(count: number, intervalMs: number) {
   const gateways = []
   let balancer
   try {
-    for (const ports of own) gateways.push(await startGateway(ports))
+    for (const ports of own) gateways.push(await startGateway(ports, true))
     // Started after the gateways, HAProxy finds every one up at its first check.
     balancer = spawn('haproxy', ['-db', '-f', configFile], {
       stdio: ['ignore', 'ignore', 'inherit'],

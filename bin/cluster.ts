@@ -173,7 +173,8 @@ for (let index = 0; index < sizes.gateway; index++) {
   }
   supervise(
     `gateway${index + 1}`,
-    { args: ['ace', 'gateway'], env: { ...shared, ...ports } },
+    // Behind HAProxy's send-proxy-v2 (bin/haproxy_config.ts): piles are known by their own address.
+    { args: ['ace', 'gateway'], env: { ...shared, ...ports, GATEWAY_PROXY_PROTOCOL: 'true' } },
     'cluster'
   )
 }

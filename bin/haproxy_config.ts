@@ -2,7 +2,9 @@
 | The HAProxy configuration in front of a cluster's processes: HTTP for the
 | web processes (health-checked on /readyz, client address forwarded), TCP
 | for each device protocol's gateways (least connections: a pile keeps its
-| connection for days, so new piles go to the emptiest gateway). Used by
+| connection for days, so new piles go to the emptiest gateway), each
+| connection opened with a PROXY protocol v2 header naming the pile's
+| address: the gateways must run with GATEWAY_PROXY_PROTOCOL=true. Used by
 | `npm run cluster`; deploy/ holds the production counterpart.
 */
 
@@ -68,10 +70,11 @@ export function haproxyConfig(layout: ClusterLayout) {
       '  mode tcp',
       '  balance leastconn',
       // A gateway that stops answering is taken out within seconds; its piles reconnect to the others.
+      // send-proxy-v2: the gateway counts and logs each pile by its own address (checks send a LOCAL header).
       ...servers(
         'gateway',
         device.servers,
-        'check inter 2s fall 2 rise 1 on-marked-down shutdown-sessions'
+        'send-proxy-v2 check inter 2s fall 2 rise 1 on-marked-down shutdown-sessions'
       )
     )
   }

@@ -1,5 +1,8 @@
 import env from '#start/env'
 
+/** Behind a balancer that opens each device connection with a PROXY header (send-proxy-v2). */
+const proxyProtocol = env.get('GATEWAY_PROXY_PROTOCOL', false)
+
 /*
 | The gateway process: which vendor plugins it runs and each one's platform
 | config (validated by the plugin's own schema). Vendor plugins serve every
@@ -26,7 +29,11 @@ const gatewayConfig = {
     commandWaitMs: env.get('GATEWAY_COMMAND_WAIT_MS', 30_000),
   },
   settings: {
-    'vendor-dny': { host: env.get('DNY_TCP_HOST', '0.0.0.0'), port: env.get('DNY_TCP_PORT', 7001) },
+    'vendor-dny': {
+      host: env.get('DNY_TCP_HOST', '0.0.0.0'),
+      port: env.get('DNY_TCP_PORT', 7001),
+      proxyProtocol,
+    },
     'vendor-juy': env.get('JUY_MQTT_URL')
       ? {
           mode: 'external',
@@ -39,10 +46,12 @@ const gatewayConfig = {
           mode: 'embedded',
           host: env.get('JUY_MQTT_HOST', '0.0.0.0'),
           port: env.get('JUY_MQTT_PORT', 1883),
+          proxyProtocol,
         },
     'vendor-ocpp16': {
       host: env.get('OCPP_WS_HOST', '0.0.0.0'),
       port: env.get('OCPP_WS_PORT', 7003),
+      proxyProtocol,
       // Security Profile 2 (wss://) when both are set; else TLS ends at a proxy in front, or none.
       ...(env.get('OCPP_TLS_CERT_FILE') && env.get('OCPP_TLS_KEY_FILE')
         ? {

@@ -49,6 +49,8 @@ const env = await Env.create(new URL('../', import.meta.url), {
   GATEWAY_DEAD_AFTER_MS: Env.schema.number.optional(),
   GATEWAY_CLAIM_POLL_MS: Env.schema.number.optional(),
   GATEWAY_COMMAND_WAIT_MS: Env.schema.number.optional(),
+  // The device listeners sit behind a balancer sending the PROXY protocol (HAProxy's send-proxy-v2).
+  GATEWAY_PROXY_PROTOCOL: Env.schema.boolean.optional(),
   DNY_TCP_HOST: Env.schema.string.optional(),
   DNY_TCP_PORT: Env.schema.number.optional(),
   JUY_MQTT_URL: Env.schema.string.optional(),

@@ -246,6 +246,8 @@ test.group('resilience: two of each role behind a balancer', (group) => {
             DNY_TCP_PORT: String(ports.dny),
             OCPP_WS_HOST: '127.0.0.1',
             OCPP_WS_PORT: String(ports.ocpp),
+            // HAProxy (bin/haproxy_config.ts) opens each pile's connection with a PROXY header.
+            GATEWAY_PROXY_PROTOCOL: 'true',
           },
           readyText: 'gateway ready',
         })

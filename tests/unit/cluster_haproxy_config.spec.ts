@@ -49,6 +49,8 @@ test.group('npm run cluster: HAProxy configuration', () => {
     assert.include(config, 'backend dny_gateways\n  mode tcp\n  balance leastconn')
     assert.include(config, 'bind 0.0.0.0:7001')
     assert.include(config, 'server gateway1 127.0.0.1:5001')
+    // Each device connection names the pile's address (the gateways run with GATEWAY_PROXY_PROTOCOL).
+    assert.include(config, 'server gateway2 127.0.0.1:5002 send-proxy-v2 check')
     // Idle piles (heartbeat every 180 s) are not cut by the balancer.
     assert.include(config, 'timeout client 10m')
   })

@@ -54,6 +54,14 @@ test.group('deploy/', () => {
     }
   })
 
+  test('HAProxy sends the PROXY protocol to gateways told to read it', ({ assert }) => {
+    const servers = read('haproxy.cfg').match(/^\s+server-template gateway .+$/gm) ?? []
+    assert.lengthOf(servers, 2)
+    for (const server of servers) assert.include(server, ' send-proxy-v2 ')
+    const gateway = parse(read('compose.yaml'), { merge: true }).services.gateway
+    assert.equal(gateway.environment.GATEWAY_PROXY_PROTOCOL, 'true')
+  })
+
   test('each role runs the command its systemd unit runs', ({ assert }) => {
     const { services } = compose()
     for (const role of ['web', 'worker', 'gateway']) {
