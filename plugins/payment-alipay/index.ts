@@ -4,10 +4,14 @@ import { canonicalBase64 } from '#sdk/base64'
 import { definePlugin } from '#sdk/define_plugin'
 import { PluginProviderError } from '#sdk/contracts/plugin'
 import {
+  PaymentModeUnsupported,
   PaymentWebhookRejected,
+  type MobilePaymentCreated,
   type PaymentMerchant,
+  type PaymentMode,
   type PaymentProvider,
   type PaymentQueryResult,
+  type QrPaymentRequest,
   type RefundResult,
 } from '#sdk/contracts/payment'
 import { fenToYuan, fromBeijingTime, toBeijingTime, yuanToFen } from './amount.js'
@@ -16,8 +20,10 @@ import { privateKeyPem, publicKeyPem } from './keys.js'
 import { readNotification } from './notification.js'
 
 /*
-| Alipay face-to-face QR payment (当面付 扫码支付) through the official SDK
-| (alipay-sdk v4, openapi gateway, RSA2 with the public-key mode). Every
+| Alipay face-to-face QR payment (当面付 扫码支付, native), payment inside
+| Alipay (alipay.trade.create with the buyer's id, jsapi) and mobile web
+| payment (alipay.trade.wap.pay, h5) through the official SDK (alipay-sdk
+| v4, openapi gateway, RSA2 with the public-key mode). Every
 | answer of the gateway is checked against the Alipay public key before it
 | is believed; notifications are checked the same way. See README.md.
 */
@@ -27,6 +33,9 @@ const DEFAULT_GATEWAY = 'https://openapi.alipay.com/gateway.do'
 const TIMEOUT_MS = 10_000
 const SUCCESS = '10000'
 const TRADE_NOT_EXIST = 'ACQ.TRADE_NOT_EXIST'
+const MODES: PaymentMode[] = ['native', 'jsapi', 'h5']
+/** A buyer_id is the payer's 2088 user id; anything else is an openid-era buyer_open_id. */
+const BUYER_ID = /^2088\d{12}$/
 
 const rsaPrivateKey = vine.createRule((value, _, field) => {
   if (typeof value === 'string' && !privateKeyPem(value)) {
@@ -157,25 +166,64 @@ export default definePlugin({
       }
     }
 
+    /** The trade fields every way of opening takes alike. */
+    function trade(request: QrPaymentRequest) {
+      return {
+        out_trade_no: request.outTradeNo,
+        total_amount: fenToYuan(request.amount),
+        subject: request.description,
+        time_expire: toBeijingTime(request.expiresAt),
+      }
+    }
+
+    async function createQrPayment(request: QrPaymentRequest) {
+      const answer = await call('alipay.trade.precreate', trade(request), {
+        notify_url: request.notifyUrl,
+      })
+      if (answer.code !== SUCCESS || typeof answer.qr_code !== 'string') {
+        throw providerError(answer)
+      }
+      logger.info({ outTradeNo: request.outTradeNo }, 'payment-alipay: QR payment opened')
+      return { codeUrl: answer.qr_code, raw: answer }
+    }
+
     return {
       merchant,
+      modes: MODES,
+      createQrPayment,
 
-      async createQrPayment(request) {
-        const answer = await call(
-          'alipay.trade.precreate',
-          {
-            out_trade_no: request.outTradeNo,
-            total_amount: fenToYuan(request.amount),
-            subject: request.description,
-            time_expire: toBeijingTime(request.expiresAt),
-          },
-          { notify_url: request.notifyUrl }
-        )
-        if (answer.code !== SUCCESS || typeof answer.qr_code !== 'string') {
-          throw providerError(answer)
+      async createMobilePayment(request): Promise<MobilePaymentCreated> {
+        if (!MODES.includes(request.mode)) throw new PaymentModeUnsupported(ID, request.mode)
+        if (request.mode === 'native') {
+          return { mode: 'native', ...(await createQrPayment(request)) }
         }
-        logger.info({ outTradeNo: request.outTradeNo }, 'payment-alipay: QR payment opened')
-        return { codeUrl: answer.qr_code, raw: answer }
+        if (request.mode === 'jsapi') {
+          const buyer = BUYER_ID.test(request.payerId)
+            ? { buyer_id: request.payerId }
+            : { buyer_open_id: request.payerId }
+          // A web page inside Alipay pays under the 当面付 contract (the default product code).
+          const answer = await call(
+            'alipay.trade.create',
+            { ...trade(request), ...buyer },
+            { notify_url: request.notifyUrl }
+          )
+          if (answer.code !== SUCCESS || typeof answer.trade_no !== 'string') {
+            throw providerError(answer)
+          }
+          return { mode: 'jsapi', bridge: 'AlipayJSBridge', tradeNo: answer.trade_no, raw: answer }
+        }
+        // A page call: nothing is sent now; the payer's browser takes the signed URL to Alipay.
+        const redirectUrl = sdk.pageExecute('alipay.trade.wap.pay', 'GET', {
+          bizContent: {
+            ...trade(request),
+            product_code: 'QUICK_WAP_WAY',
+            quit_url: request.returnUrl,
+          },
+          notify_url: request.notifyUrl,
+          return_url: request.returnUrl,
+          timestamp: toBeijingTime(new Date()),
+        })
+        return { mode: 'h5', redirectUrl, raw: { method: 'alipay.trade.wap.pay' } }
       },
 
       async query(outTradeNo): Promise<PaymentQueryResult> {

@@ -55,6 +55,12 @@ interface Trade {
   expiresAt: Date
   status: 'pending' | 'paid' | 'closed'
   paidAt: Date | null
+  /** How the payer pays: the page is the same, as the notifications are. */
+  mode: 'native' | 'jsapi' | 'h5'
+  /** jsapi: the payer the order was made for. */
+  payerId: string | null
+  /** h5: where the payer goes back to after paying. */
+  returnUrl: string | null
   notify: NotifyBehaviour
   refunds: Map<string, Refund>
 }
@@ -219,21 +225,35 @@ export class SandboxGateway {
 
   #createOrder(merchantId: string, key: string, body: Record<string, any>) {
     const { out_trade_no: outTradeNo, amount, description, notify_url: notifyUrl } = body
+    const mode = body.mode ?? 'native'
     if (
       typeof outTradeNo !== 'string' ||
       !Number.isSafeInteger(amount) ||
       amount <= 0 ||
       typeof notifyUrl !== 'string' ||
-      typeof body.expires_at !== 'string'
+      typeof body.expires_at !== 'string' ||
+      !['native', 'jsapi', 'h5'].includes(mode)
     ) {
       return json(400, {
         code: 'PARAM_ERROR',
-        message: 'out_trade_no, amount, notify_url, expires_at',
+        message: 'out_trade_no, amount, notify_url, expires_at, mode',
       })
+    }
+    if (mode === 'jsapi' && (typeof body.payer_id !== 'string' || !body.payer_id)) {
+      return json(400, { code: 'PARAM_ERROR', message: 'payer_id' })
+    }
+    if (
+      mode === 'h5' &&
+      (typeof body.payer_ip !== 'string' ||
+        !body.payer_ip ||
+        typeof body.return_url !== 'string' ||
+        !/^https?:\/\//.test(body.return_url))
+    ) {
+      return json(400, { code: 'PARAM_ERROR', message: 'payer_ip, return_url' })
     }
     const id = `${merchantId}:${outTradeNo}`
     const existing = this.#trades.get(id)
-    if (existing && existing.amount !== amount) {
+    if (existing && (existing.amount !== amount || existing.mode !== mode)) {
       return json(400, { code: 'OUT_TRADE_NO_USED', message: 'out_trade_no reused' })
     }
     if (!existing) {
@@ -248,6 +268,9 @@ export class SandboxGateway {
         expiresAt: new Date(body.expires_at),
         status: 'pending',
         paidAt: null,
+        mode,
+        payerId: mode === 'jsapi' ? body.payer_id : null,
+        returnUrl: mode === 'h5' ? body.return_url : null,
         notify: {
           duplicates: Number(body.notify?.duplicates ?? 0),
           delayMs: Number(body.notify?.delay_ms ?? 0),
@@ -385,7 +408,7 @@ export class SandboxGateway {
       return html(409, resultPage('unavailable'))
     }
     await this.pay(merchantId, outTradeNo)
-    return html(200, resultPage('paid'))
+    return html(200, resultPage('paid', trade.returnUrl))
   }
 }
 

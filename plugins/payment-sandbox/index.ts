@@ -2,7 +2,11 @@ import { vine } from '#sdk/schema'
 import { definePlugin } from '#sdk/define_plugin'
 import { PluginProviderError } from '#sdk/contracts/plugin'
 import {
+  PaymentModeUnsupported,
   PaymentWebhookRejected,
+  type MobilePaymentCreated,
+  type MobilePaymentRequest,
+  type PaymentMode,
   type PaymentProvider,
   type PaymentQueryResult,
   type RefundResult,
@@ -19,6 +23,8 @@ import { sign, signatureProblem } from './signature.js'
 */
 
 const ID = 'payment-sandbox'
+/** Every mode, so `npm run dev` shows each flow; the payer page stands for the provider's. */
+const MODES: PaymentMode[] = ['native', 'jsapi', 'h5']
 
 const config = vine.create({
   merchantId: vine.string().regex(/^[A-Za-z0-9_-]{4,32}$/),
@@ -67,25 +73,45 @@ function provider(settings: SandboxConfig, publicUrl: string): PaymentProvider {
     }
   }
 
+  /** Opens a trade at the gateway; the answer's page is where the payer pays, in any mode. */
+  async function open(request: MobilePaymentRequest) {
+    const { status, answer } = await call('POST', '/orders', {
+      merchant_key: settings.signingKey,
+      out_trade_no: request.outTradeNo,
+      amount: request.amount,
+      description: request.description,
+      notify_url: request.notifyUrl,
+      expires_at: request.expiresAt.toISOString(),
+      mode: request.mode,
+      ...(request.mode === 'jsapi' ? { payer_id: request.payerId } : {}),
+      ...(request.mode === 'h5'
+        ? { payer_ip: request.payerIp, return_url: request.returnUrl }
+        : {}),
+      notify: {
+        duplicates: settings.notifyDuplicates ?? 0,
+        delay_ms: settings.notifyDelayMs ?? 0,
+        drop: settings.dropNotifications ?? false,
+      },
+    })
+    if (status !== 200) throw failure(answer, status)
+    return { url: `${base}${answer.code_path}`, raw: answer }
+  }
+
   return {
     merchant,
+    modes: MODES,
 
     async createQrPayment(request) {
-      const { status, answer } = await call('POST', '/orders', {
-        merchant_key: settings.signingKey,
-        out_trade_no: request.outTradeNo,
-        amount: request.amount,
-        description: request.description,
-        notify_url: request.notifyUrl,
-        expires_at: request.expiresAt.toISOString(),
-        notify: {
-          duplicates: settings.notifyDuplicates ?? 0,
-          delay_ms: settings.notifyDelayMs ?? 0,
-          drop: settings.dropNotifications ?? false,
-        },
-      })
-      if (status !== 200) throw failure(answer, status)
-      return { codeUrl: `${base}${answer.code_path}`, raw: answer }
+      const { url, raw } = await open({ ...request, mode: 'native' })
+      return { codeUrl: url, raw }
+    },
+
+    async createMobilePayment(request): Promise<MobilePaymentCreated> {
+      if (!MODES.includes(request.mode)) throw new PaymentModeUnsupported(ID, request.mode)
+      const { url, raw } = await open(request)
+      if (request.mode === 'native') return { mode: 'native', codeUrl: url, raw }
+      if (request.mode === 'jsapi') return { mode: 'jsapi', bridge: 'sandbox', payUrl: url, raw }
+      return { mode: 'h5', redirectUrl: url, raw }
     },
 
     async query(outTradeNo): Promise<PaymentQueryResult> {

@@ -13,6 +13,8 @@ const RESULTS = {
   notFound: '订单不存在',
 } as const
 
+const BACK = '返回商户'
+
 function escape(text: string) {
   return text.replace(
     /[&<>"']/g,
@@ -46,6 +48,8 @@ export function payerPage(trade: {
 </form>`)
 }
 
-export function resultPage(result: keyof typeof RESULTS) {
-  return frame(`<h2>${RESULTS[result]}</h2>`)
+/** With `returnUrl` (an h5 payment), a link back to the merchant's page, as providers offer. */
+export function resultPage(result: keyof typeof RESULTS, returnUrl: string | null = null) {
+  const back = returnUrl ? `<p><a href="${escape(returnUrl)}">${BACK}</a></p>` : ''
+  return frame(`<h2>${RESULTS[result]}</h2>${back}`)
 }

@@ -4,20 +4,25 @@ import { DateTime } from 'luxon'
 import { definePlugin } from '#sdk/define_plugin'
 import { PluginProviderError } from '#sdk/contracts/plugin'
 import {
+  PaymentModeUnsupported,
   PaymentWebhookRejected,
   type PaymentMerchant,
+  type PaymentMode,
   type PaymentProvider,
+  type MobilePaymentCreated,
   type PaymentQueryResult,
+  type QrPaymentRequest,
   type RefundResult,
 } from '#sdk/contracts/payment'
 import { parseTradeBill } from './bill.js'
 import { PLUGIN_ID, WechatpayClient } from './client.js'
 import { readEnvelope, readResource, type TRADE_STATES } from './notification.js'
-import { checkSignature, decryptResource, PlatformKeys } from './wire.js'
+import { bridgeSignature, checkSignature, decryptResource, nonce, PlatformKeys } from './wire.js'
 
 /*
-| WeChat Pay API v3, Native (QR) payment, for a directly connected merchant
-| (直连商户). Requests are signed with the merchant API key; answers and
+| WeChat Pay API v3, Native (QR), JSAPI (inside WeChat) and H5 (mobile
+| browsers, when the merchant has H5 支付 enabled) payments, for a directly
+| connected merchant (直连商户). Requests are signed with the merchant API key; answers and
 | notifications are verified with the 微信支付公钥 (or platform
 | certificates, by serial). Tests point baseUrl at a local gateway.
 */
@@ -68,6 +73,8 @@ const config = vine.create({
     .string()
     .url({ require_tld: false, protocols: ['http', 'https'] })
     .optional(),
+  /** H5 支付 must be applied for separately in the merchant platform: off unless set. */
+  h5Enabled: vine.boolean().optional(),
 })
 
 type TradeState = (typeof TRADE_STATES)[number]
@@ -118,35 +125,82 @@ export default definePlugin({
   capabilities: ['qr-payment', 'refund', 'refund-notification', 'bill'],
   create(settings, { logger }): PaymentProvider {
     const platformKeys = new PlatformKeys(settings)
+    const privateKey = createPrivateKey(settings.merchantPrivateKey)
     const client = new WechatpayClient({
       baseUrl: settings.baseUrl ?? 'https://api.mch.weixin.qq.com',
       mchId: settings.mchId,
       merchantSerialNo: settings.merchantSerialNo,
-      privateKey: createPrivateKey(settings.merchantPrivateKey),
+      privateKey,
       platformKeys,
       platformPublicKeyId: settings.platformPublicKeyId ?? null,
     })
     const merchant: PaymentMerchant = { merchantId: settings.mchId, appId: settings.appId }
     const mchid = encodeURIComponent(settings.mchId)
     const reject = (problem: string) => new PaymentWebhookRejected(PLUGIN_ID, problem)
+    const modes: PaymentMode[] = settings.h5Enabled
+      ? ['native', 'jsapi', 'h5']
+      : ['native', 'jsapi']
+
+    /** The order fields every transactions endpoint takes alike. */
+    function order(request: QrPaymentRequest) {
+      return {
+        appid: settings.appId,
+        mchid: settings.mchId,
+        description: request.description,
+        out_trade_no: request.outTradeNo,
+        time_expire: rfc3339(request.expiresAt),
+        notify_url: request.notifyUrl,
+        amount: { total: request.amount, currency: 'CNY' },
+      }
+    }
+
+    function answered(body: Record<string, any>, field: string): string {
+      if (typeof body[field] !== 'string' || body[field] === '') {
+        throw new PluginProviderError(PLUGIN_ID, 'NO_' + field.toUpperCase(), `no ${field}`)
+      }
+      return body[field]
+    }
+
+    async function createQrPayment(request: QrPaymentRequest) {
+      const body = await client.expectOk('POST', '/v3/pay/transactions/native', order(request))
+      return { codeUrl: answered(body, 'code_url'), raw: body }
+    }
 
     return {
       merchant,
+      modes,
+      createQrPayment,
 
-      async createQrPayment(request) {
-        const body = await client.expectOk('POST', '/v3/pay/transactions/native', {
-          appid: settings.appId,
-          mchid: settings.mchId,
-          description: request.description,
-          out_trade_no: request.outTradeNo,
-          time_expire: rfc3339(request.expiresAt),
-          notify_url: request.notifyUrl,
-          amount: { total: request.amount, currency: 'CNY' },
-        })
-        if (typeof body.code_url !== 'string') {
-          throw new PluginProviderError(PLUGIN_ID, 'NO_CODE_URL', 'the answer has no code_url')
+      async createMobilePayment(request): Promise<MobilePaymentCreated> {
+        if (!modes.includes(request.mode)) throw new PaymentModeUnsupported(PLUGIN_ID, request.mode)
+        if (request.mode === 'native') {
+          return { mode: 'native', ...(await createQrPayment(request)) }
         }
-        return { codeUrl: body.code_url, raw: body }
+        if (request.mode === 'jsapi') {
+          const body = await client.expectOk('POST', '/v3/pay/transactions/jsapi', {
+            ...order(request),
+            payer: { openid: request.payerId },
+          })
+          const params = {
+            appId: settings.appId,
+            timeStamp: String(Math.floor(Date.now() / 1000)),
+            nonceStr: nonce(),
+            package: `prepay_id=${answered(body, 'prepay_id')}`,
+          }
+          return {
+            mode: 'jsapi',
+            bridge: 'WeixinJSBridge',
+            params: { ...params, signType: 'RSA', paySign: bridgeSignature(params, privateKey) },
+            raw: body,
+          }
+        }
+        const body = await client.expectOk('POST', '/v3/pay/transactions/h5', {
+          ...order(request),
+          scene_info: { payer_client_ip: request.payerIp, h5_info: { type: 'Wap' } },
+        })
+        // WeChat sends the payer back to redirect_url, appended to h5_url, after paying.
+        const url = `${answered(body, 'h5_url')}&redirect_url=${encodeURIComponent(request.returnUrl)}`
+        return { mode: 'h5', redirectUrl: url, raw: body }
       },
 
       async query(outTradeNo) {

@@ -47,6 +47,18 @@ export function authorization(input: {
   )
 }
 
+/**
+ * The paySign of a JSAPI payment: `appId\ntimeStamp\nnonceStr\npackage\n`
+ * signed SHA256withRSA with the merchant key (调起支付签名, signType RSA).
+ */
+export function bridgeSignature(
+  input: { appId: string; timeStamp: string; nonceStr: string; package: string },
+  privateKey: KeyObject
+) {
+  const message = `${input.appId}\n${input.timeStamp}\n${input.nonceStr}\n${input.package}\n`
+  return sign('sha256', Buffer.from(message), privateKey).toString('base64')
+}
+
 /** The platform keys an answer or notification may be signed with, by Wechatpay-Serial. */
 export class PlatformKeys {
   #keys = new Map<string, KeyObject>()

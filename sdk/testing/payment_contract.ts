@@ -1,3 +1,4 @@
+import { createPublicKey, verify } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { errors } from '@vinejs/vine'
@@ -7,7 +8,14 @@ import { contractSuite, registerContract, type ContractSuite } from './contract.
 import { instantiatePlugin } from './context.js'
 import type { PluginDefinition } from '#sdk/contracts/plugin'
 import {
+  openPayment,
+  PAYMENT_MODES,
+  PaymentModeUnsupported,
+  paymentModes,
   PaymentWebhookRejected,
+  type MobilePaymentCreated,
+  type MobilePaymentRequest,
+  type PaymentMode,
   type PaymentProvider,
   type PaymentWebhookEvent,
   type RawWebhook,
@@ -41,6 +49,8 @@ export interface SentNotification {
 export interface PaymentGatewayHarness {
   /** A plugin config aimed at this gateway, with the test keys. */
   config(): Record<string, unknown>
+  /** The merchant's public key (PEM) as the provider holds it, for checking what the merchant signs for the payer's app. */
+  merchantPublicKey?: string
   /** The payer scans and pays `outTradeNo`; resolves once the notification (if any) was answered. */
   pay(outTradeNo: string, options?: PayOptions): Promise<SentNotification | null>
   /**
@@ -106,6 +116,22 @@ function tradeNo() {
   return `CT${Date.now()}${String(sequence).padStart(4, '0')}`
 }
 
+/** What the page adds to a request in each mode; the payer id passes as a WeChat openid or an Alipay buyer_open_id. */
+const MODE_FIELDS = {
+  native: { mode: 'native' },
+  jsapi: { mode: 'jsapi', payerId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
+  h5: { mode: 'h5', payerIp: '203.0.113.7', returnUrl: 'https://pilehub.example/h5/topup/done' },
+} as const
+
+function isWebUrl(text: unknown) {
+  if (typeof text !== 'string') return false
+  try {
+    return ['http:', 'https:'].includes(new URL(text).protocol)
+  } catch {
+    return false
+  }
+}
+
 async function rejection(work: Promise<unknown>) {
   return work.then(
     () => null,
@@ -145,6 +171,66 @@ export function paymentContractSuite(options: PaymentContractOptions): ContractS
         expiresAt: DateTime.now().plus({ minutes: 10 }).toJSDate(),
       })
       return { outTradeNo, created }
+    }
+
+    async function openIn(mode: PaymentMode, amount: number) {
+      const outTradeNo = tradeNo()
+      const request = {
+        outTradeNo,
+        amount,
+        description: '充值 0.01 元',
+        notifyUrl: receiver.url,
+        expiresAt: DateTime.now().plus({ minutes: 10 }).toJSDate(),
+        ...MODE_FIELDS[mode],
+      } as MobilePaymentRequest
+      return { outTradeNo, created: await openPayment(plugin.id, provider, request) }
+    }
+
+    /** The mode's documented shape; the payer's browser reaches any page it names. */
+    async function checkShape(
+      assert: Parameters<Parameters<typeof check>[1]>[0],
+      created: MobilePaymentCreated
+    ) {
+      if (created.mode === 'native') {
+        assert.isAbove(created.codeUrl.length, 0)
+        return
+      }
+      if (created.mode === 'h5') {
+        assert.isTrue(isWebUrl(created.redirectUrl), created.redirectUrl)
+        const landing = await fetch(created.redirectUrl)
+        await landing.arrayBuffer()
+        assert.isTrue(landing.ok, `the payer's browser got ${landing.status}`)
+        return
+      }
+      if (created.bridge === 'AlipayJSBridge') {
+        assert.match(created.tradeNo, /^\S{1,64}$/)
+        return
+      }
+      if (created.bridge === 'sandbox') {
+        assert.isTrue(isWebUrl(created.payUrl), created.payUrl)
+        const page = await fetch(created.payUrl)
+        await page.arrayBuffer()
+        assert.isTrue(page.ok, `the pay page answered ${page.status}`)
+        return
+      }
+      const params = created.params
+      assert.equal(params.appId, provider.merchant.appId)
+      assert.match(params.timeStamp, /^\d{10}$/)
+      assert.isAtMost(Math.abs(Number(params.timeStamp) - Date.now() / 1000), 300)
+      assert.match(params.nonceStr, /^[0-9A-Za-z]{1,32}$/)
+      assert.match(params.package, /^prepay_id=\S+$/)
+      assert.equal(params.signType, 'RSA')
+      assert.isString(gateway.merchantPublicKey, 'the harness names the merchant public key')
+      const message = `${params.appId}\n${params.timeStamp}\n${params.nonceStr}\n${params.package}\n`
+      assert.isTrue(
+        verify(
+          'sha256',
+          Buffer.from(message),
+          createPublicKey(gateway.merchantPublicKey!),
+          Buffer.from(params.paySign, 'base64')
+        ),
+        'paySign does not verify over appId\\ntimeStamp\\nnonceStr\\npackage\\n'
+      )
     }
 
     async function paidEvent(outTradeNo: string) {
@@ -207,6 +293,57 @@ export function paymentContractSuite(options: PaymentContractOptions): ContractS
         assert.isNotNull(state.providerTradeNo)
       }
     )
+
+    check('declares its payment modes, QR among them', async (assert) => {
+      const modes = paymentModes(provider)
+      assert.include([...modes], 'native')
+      assert.includeMembers([...PAYMENT_MODES], [...modes])
+      if (modes.some((mode) => mode !== 'native')) assert.isFunction(provider.createMobilePayment)
+    })
+
+    check(
+      'opens a payment in each declared mode; paying it sends the same signed notification',
+      async (assert) => {
+        for (const mode of paymentModes(provider)) {
+          const { outTradeNo, created } = await openIn(mode, 1500)
+          assert.equal(created.mode, mode)
+          await checkShape(assert, created)
+          const { event } = await paidEvent(outTradeNo)
+          assert.deepInclude(event, {
+            kind: 'payment',
+            status: 'paid',
+            outTradeNo,
+            amount: 1500,
+            merchant: provider.merchant,
+          })
+          const state = await provider.query(outTradeNo)
+          assert.equal(state.status, 'paid', mode)
+          assert.strictEqual(state.amount, 1500)
+        }
+      }
+    )
+
+    check('refuses a mode it does not declare, clearly', async (assert) => {
+      const undeclared = PAYMENT_MODES.filter((mode) => !paymentModes(provider).includes(mode))
+      for (const mode of undeclared) {
+        const refusal = await rejection(openIn(mode, 100))
+        assert.instanceOf(refusal, PaymentModeUnsupported, mode)
+        assert.equal((refusal as PaymentModeUnsupported).mode, mode)
+        if (provider.createMobilePayment) {
+          const direct = await rejection(
+            provider.createMobilePayment({
+              outTradeNo: tradeNo(),
+              amount: 100,
+              description: '充值 1.00 元',
+              notifyUrl: receiver.url,
+              expiresAt: DateTime.now().plus({ minutes: 10 }).toJSDate(),
+              ...MODE_FIELDS[mode],
+            } as MobilePaymentRequest)
+          )
+          assert.instanceOf(direct, PaymentModeUnsupported, `createMobilePayment ${mode}`)
+        }
+      }
+    })
 
     check('rejects a tampered body and a notification signed with another key', async (assert) => {
       const { outTradeNo } = await open(500)

@@ -49,6 +49,8 @@ interface Trade {
   createdAt: Date
   /** A precreated trade is unknown to queries until the payer scans the code. */
   scanned: boolean
+  /** alipay.trade.create: the payer it was made for (buyer_id or buyer_open_id). */
+  buyer: string | null
   /** Closed by the merchant before anyone scanned it. */
   withdrawn: boolean
   status: TradeStatus
@@ -187,7 +189,9 @@ export async function startFakeAlipay(): Promise<FakeAlipay> {
       gmt_payment: beijing(trade.paidAt!),
       notify_time: beijing(new Date()),
       subject: trade.subject,
-      buyer_id: '2088102177846880',
+      ...(trade.buyer?.startsWith('2088') || !trade.buyer
+        ? { buyer_id: trade.buyer ?? '2088102177846880' }
+        : { buyer_open_id: trade.buyer }),
       invoice_amount: amount,
       version: '1.0',
       notify_id: `2026${randomBytes(15).toString('hex')}`,
@@ -247,55 +251,98 @@ export async function startFakeAlipay(): Promise<FakeAlipay> {
   })
   const tradeNotExist = () => businessFailure('ACQ.TRADE_NOT_EXIST', '交易不存在')
 
+  /** A new trade, or the same one again for a retry; an Alipay failure answer otherwise. */
+  function openTrade(
+    biz: Record<string, any>,
+    common: Record<string, string>,
+    buyer: string | null
+  ): { ok: false; failure: Answer } | { ok: true; trade: Trade } {
+    const amount = fenOf(biz.total_amount)
+    if (!/^[0-9A-Za-z_-]{1,64}$/.test(biz.out_trade_no ?? '')) {
+      return {
+        ok: false,
+        failure: invalidArguments('isv.invalid-parameter', 'out_trade_no 不合法'),
+      }
+    }
+    if (amount === null || amount < 1 || amount > 10_000_000_000) {
+      return {
+        ok: false,
+        failure: invalidArguments('isv.invalid-parameter', 'total_amount 不合法'),
+      }
+    }
+    if (!biz.subject)
+      return {
+        ok: false,
+        failure: invalidArguments('isv.missing-parameter', '缺少必选参数 subject'),
+      }
+    const expiresAt = biz.time_expire
+      ? DateTime.fromFormat(biz.time_expire, WALL_CLOCK, { zone: ZONE })
+      : null
+    if (expiresAt && !expiresAt.isValid) {
+      return {
+        ok: false,
+        failure: invalidArguments('isv.invalid-parameter', 'time_expire 格式错误'),
+      }
+    }
+    const existing = trades.get(biz.out_trade_no)
+    if (existing) {
+      if (existing.status === 'TRADE_SUCCESS') {
+        return { ok: false, failure: businessFailure('ACQ.TRADE_HAS_SUCCESS', '交易已被支付') }
+      }
+      if (existing.status === 'TRADE_CLOSED' || existing.withdrawn) {
+        return { ok: false, failure: businessFailure('ACQ.TRADE_HAS_CLOSE', '交易已经关闭') }
+      }
+      if (existing.amount !== amount) {
+        return { ok: false, failure: businessFailure('ACQ.CONTEXT_INCONSISTENT', '交易信息被篡改') }
+      }
+      if (existing.buyer !== buyer) {
+        return { ok: false, failure: businessFailure('ACQ.CONTEXT_INCONSISTENT', '交易信息被篡改') }
+      }
+      return { ok: true, trade: existing }
+    }
+    const trade: Trade = {
+      outTradeNo: biz.out_trade_no,
+      amount,
+      subject: biz.subject,
+      notifyUrl: common.notify_url ?? null,
+      expiresAt: expiresAt?.toJSDate() ?? null,
+      qrCode: `https://qr.alipay.com/bax0${randomBytes(12).toString('hex')}`,
+      createdAt: new Date(),
+      scanned: false,
+      buyer,
+      withdrawn: false,
+      status: 'WAIT_BUYER_PAY',
+      tradeNo: null,
+      paidAt: null,
+      refunds: [],
+    }
+    trades.set(trade.outTradeNo, trade)
+    return { ok: true, trade }
+  }
+
   const methods: Record<
     string,
     (biz: Record<string, any>, common: Record<string, string>) => Answer
   > = {
     'alipay.trade.precreate'(biz, common) {
-      const amount = fenOf(biz.total_amount)
-      if (!/^[0-9A-Za-z_-]{1,64}$/.test(biz.out_trade_no ?? '')) {
-        return invalidArguments('isv.invalid-parameter', 'out_trade_no 不合法')
+      const opened = openTrade(biz, common, null)
+      if (!opened.ok) return opened.failure
+      return success({ out_trade_no: opened.trade.outTradeNo, qr_code: opened.trade.qrCode })
+    },
+
+    'alipay.trade.create'(biz, common) {
+      const buyer = biz.buyer_id ?? biz.buyer_open_id
+      if (typeof buyer !== 'string' || !/^[\w-]{1,128}$/.test(buyer)) {
+        return invalidArguments('isv.missing-parameter', '缺少必选参数 buyer_id 或 buyer_open_id')
       }
-      if (amount === null || amount < 1 || amount > 10_000_000_000) {
-        return invalidArguments('isv.invalid-parameter', 'total_amount 不合法')
+      if (biz.buyer_id !== undefined && !/^2088\d{12}$/.test(biz.buyer_id)) {
+        return invalidArguments('isv.invalid-parameter', 'buyer_id 不合法')
       }
-      if (!biz.subject) return invalidArguments('isv.missing-parameter', '缺少必选参数 subject')
-      const expiresAt = biz.time_expire
-        ? DateTime.fromFormat(biz.time_expire, WALL_CLOCK, { zone: ZONE })
-        : null
-      if (expiresAt && !expiresAt.isValid) {
-        return invalidArguments('isv.invalid-parameter', 'time_expire 格式错误')
-      }
-      const existing = trades.get(biz.out_trade_no)
-      if (existing) {
-        if (existing.status === 'TRADE_SUCCESS') {
-          return businessFailure('ACQ.TRADE_HAS_SUCCESS', '交易已被支付')
-        }
-        if (existing.status === 'TRADE_CLOSED' || existing.withdrawn) {
-          return businessFailure('ACQ.TRADE_HAS_CLOSE', '交易已经关闭')
-        }
-        if (existing.amount !== amount) {
-          return businessFailure('ACQ.CONTEXT_INCONSISTENT', '交易信息被篡改')
-        }
-        return success({ out_trade_no: existing.outTradeNo, qr_code: existing.qrCode })
-      }
-      const trade: Trade = {
-        outTradeNo: biz.out_trade_no,
-        amount,
-        subject: biz.subject,
-        notifyUrl: common.notify_url ?? null,
-        expiresAt: expiresAt?.toJSDate() ?? null,
-        qrCode: `https://qr.alipay.com/bax0${randomBytes(12).toString('hex')}`,
-        createdAt: new Date(),
-        scanned: false,
-        withdrawn: false,
-        status: 'WAIT_BUYER_PAY',
-        tradeNo: null,
-        paidAt: null,
-        refunds: [],
-      }
-      trades.set(trade.outTradeNo, trade)
-      return success({ out_trade_no: trade.outTradeNo, qr_code: trade.qrCode })
+      const opened = openTrade(biz, common, buyer)
+      if (!opened.ok) return opened.failure
+      // The trade exists at once: the payer pays it in Alipay by tradePay(trade_no).
+      scan(opened.trade.outTradeNo)
+      return success({ out_trade_no: opened.trade.outTradeNo, trade_no: opened.trade.tradeNo })
     },
 
     'alipay.trade.query'(biz) {
@@ -422,6 +469,58 @@ export async function startFakeAlipay(): Promise<FakeAlipay> {
     response.end(`{"${key}":${body},"sign":"${sign}"}`)
   }
 
+  /** The common parameters and the merchant's RSA2 signature, as the gateway checks them. */
+  function refusal(params: Record<string, string>): Answer | null {
+    if (params.app_id !== appId) return invalidArguments('isv.invalid-app-id', '无效的AppID参数')
+    if (params.sign_type !== 'RSA2' || params.charset !== 'utf-8' || params.version !== '1.0') {
+      return invalidArguments('isv.invalid-parameter', '公共参数不合法')
+    }
+    const stamp = DateTime.fromFormat(params.timestamp ?? '', WALL_CLOCK, { zone: ZONE })
+    if (!stamp.isValid || Math.abs(stamp.toMillis() - Date.now()) > 15 * 60_000) {
+      return invalidArguments('isv.invalid-timestamp', '非法的时间戳参数')
+    }
+    const content = signContent(params, ['sign'])
+    const valid =
+      !!params.sign &&
+      createVerify('RSA-SHA256')
+        .update(content, 'utf8')
+        .verify(application.publicKey, params.sign, 'base64')
+    if (!valid) {
+      return invalidArguments(
+        'isv.invalid-signature',
+        `验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：${content}`
+      )
+    }
+    return null
+  }
+
+  /**
+   * alipay.trade.wap.pay is a page, not an API call: the payer's browser
+   * brings the signed parameters and Alipay shows its cashier (or an error
+   * page); the trade exists from then on.
+   */
+  function wapPay(params: Record<string, string>, response: ServerResponse) {
+    const page = (status: number, text: string) => {
+      response.writeHead(status, { 'content-type': 'text/html;charset=utf-8' })
+      response.end(`<!doctype html><title>支付宝</title><p>${text.replace(/[<>&]/g, '')}</p>`)
+    }
+    const refused = refusal(params)
+    if (refused) return page(400, String(refused.sub_code))
+    let biz: Record<string, any>
+    try {
+      biz = JSON.parse(params.biz_content ?? '')
+    } catch {
+      return page(400, 'isv.invalid-parameter biz_content')
+    }
+    if (biz.product_code !== 'QUICK_WAP_WAY' || typeof biz.quit_url !== 'string') {
+      return page(400, 'isv.invalid-parameter product_code quit_url')
+    }
+    const opened = openTrade(biz, params, null)
+    if (!opened.ok) return page(400, String(opened.failure.sub_code))
+    scan(opened.trade.outTradeNo)
+    page(200, `支付宝收银台 ${opened.trade.subject} ¥${yuan(opened.trade.amount)}`)
+  }
+
   function gateway(params: Record<string, string>, response: ServerResponse) {
     const method = params.method ?? ''
     if (!methods[method]) {
@@ -437,32 +536,8 @@ export async function startFakeAlipay(): Promise<FakeAlipay> {
         })
       )
     }
-    if (params.app_id !== appId) {
-      return answer(response, method, invalidArguments('isv.invalid-app-id', '无效的AppID参数'))
-    }
-    if (params.sign_type !== 'RSA2' || params.charset !== 'utf-8' || params.version !== '1.0') {
-      return answer(response, method, invalidArguments('isv.invalid-parameter', '公共参数不合法'))
-    }
-    const stamp = DateTime.fromFormat(params.timestamp ?? '', WALL_CLOCK, { zone: ZONE })
-    if (!stamp.isValid || Math.abs(stamp.toMillis() - Date.now()) > 15 * 60_000) {
-      return answer(response, method, invalidArguments('isv.invalid-timestamp', '非法的时间戳参数'))
-    }
-    const content = signContent(params, ['sign'])
-    const valid =
-      !!params.sign &&
-      createVerify('RSA-SHA256')
-        .update(content, 'utf8')
-        .verify(application.publicKey, params.sign, 'base64')
-    if (!valid) {
-      return answer(
-        response,
-        method,
-        invalidArguments(
-          'isv.invalid-signature',
-          `验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：${content}`
-        )
-      )
-    }
+    const refused = refusal(params)
+    if (refused) return answer(response, method, refused)
     let biz: Record<string, any>
     try {
       biz = JSON.parse(params.biz_content ?? '{}')
@@ -552,6 +627,13 @@ export async function startFakeAlipay(): Promise<FakeAlipay> {
   const server = createServer((request, response) => {
     void (async () => {
       const target = new URL(request.url ?? '/', url)
+      if (
+        target.pathname === '/gateway.do' &&
+        request.method === 'GET' &&
+        target.searchParams.get('method') === 'alipay.trade.wap.pay'
+      ) {
+        return wapPay(Object.fromEntries(target.searchParams), response)
+      }
       if (target.pathname === '/gateway.do' && request.method === 'POST') {
         const body = Object.fromEntries(new URLSearchParams(await readBody(request)))
         return gateway({ ...Object.fromEntries(target.searchParams), ...body }, response)

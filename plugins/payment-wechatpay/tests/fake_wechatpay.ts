@@ -39,7 +39,11 @@ interface Order {
   total: number
   notifyUrl: string
   timeExpire: string
+  tradeType: 'NATIVE' | 'JSAPI' | 'MWEB'
+  /** NATIVE: code_url; JSAPI and MWEB: the prepay_id. */
   codeUrl: string
+  /** JSAPI: the payer named at ordering. */
+  openid: string | null
   state: 'NOTPAY' | 'SUCCESS' | 'REFUND' | 'CLOSED'
   transactionId: string | null
   successTime: Date | null
@@ -183,7 +187,7 @@ export async function startFakeWechatpay(): Promise<FakeWechatpay> {
       appid: order.appid,
       mchid: overrides.merchantId ?? order.mchid,
       out_trade_no: order.outTradeNo,
-      trade_type: 'NATIVE',
+      trade_type: order.tradeType,
       trade_state: order.state,
       trade_state_desc: paid ? '支付成功' : order.state === 'CLOSED' ? '订单已关闭' : '订单未支付',
       attach: '',
@@ -192,7 +196,7 @@ export async function startFakeWechatpay(): Promise<FakeWechatpay> {
             transaction_id: order.transactionId,
             bank_type: 'OTHERS',
             success_time: beijing(order.successTime!),
-            payer: { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
+            payer: { openid: order.openid ?? 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
             amount: {
               total: overrides.amount ?? order.total,
               payer_total: overrides.amount ?? order.total,
@@ -244,8 +248,8 @@ export async function startFakeWechatpay(): Promise<FakeWechatpay> {
           '',
           order.transactionId!,
           order.outTradeNo,
-          'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
-          'NATIVE',
+          order.openid ?? 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+          order.tradeType,
           'SUCCESS',
           'OTHERS',
           'CNY',
@@ -279,8 +283,8 @@ export async function startFakeWechatpay(): Promise<FakeWechatpay> {
           '',
           order.transactionId!,
           order.outTradeNo,
-          'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
-          'NATIVE',
+          order.openid ?? 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+          order.tradeType,
           'REFUND',
           'OTHERS',
           'CNY',
@@ -319,7 +323,11 @@ export async function startFakeWechatpay(): Promise<FakeWechatpay> {
     const path = url.pathname
     const json = body ? JSON.parse(body) : {}
 
-    if (request.method === 'POST' && path === '/v3/pay/transactions/native') {
+    const ordering = /^\/v3\/pay\/transactions\/(native|jsapi|h5)$/.exec(path)
+    if (request.method === 'POST' && ordering) {
+      const tradeType = ({ native: 'NATIVE', jsapi: 'JSAPI', h5: 'MWEB' } as const)[
+        ordering[1] as 'native' | 'jsapi' | 'h5'
+      ]
       if (json.appid !== APP_ID || json.mchid !== MCH_ID) {
         return fail(response, 400, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配')
       }
@@ -327,12 +335,41 @@ export async function startFakeWechatpay(): Promise<FakeWechatpay> {
       if (!Number.isSafeInteger(total) || total <= 0 || !/^[\w-]{6,32}$/.test(json.out_trade_no)) {
         return fail(response, 400, 'PARAM_ERROR', '参数错误')
       }
+      const openid = json.payer?.openid
+      if (tradeType === 'JSAPI' && (typeof openid !== 'string' || !/^[\w-]{1,128}$/.test(openid))) {
+        return fail(response, 400, 'PARAM_ERROR', '缺少参数 payer.openid')
+      }
+      const scene = json.scene_info
+      if (
+        tradeType === 'MWEB' &&
+        (typeof scene?.payer_client_ip !== 'string' ||
+          !scene.payer_client_ip ||
+          typeof scene.h5_info?.type !== 'string')
+      ) {
+        return fail(response, 400, 'PARAM_ERROR', '缺少参数 scene_info')
+      }
+      const reply = (order: Order) =>
+        answer(
+          response,
+          200,
+          tradeType === 'NATIVE'
+            ? { code_url: order.codeUrl }
+            : tradeType === 'JSAPI'
+              ? { prepay_id: order.codeUrl }
+              : {
+                  h5_url: `${baseUrl}/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=${order.codeUrl}&package=${randomInt(1e9)}`,
+                }
+        )
       const existing = orders.get(json.out_trade_no)
       if (existing) {
-        if (existing.total !== total || existing.state !== 'NOTPAY') {
+        if (
+          existing.total !== total ||
+          existing.state !== 'NOTPAY' ||
+          existing.tradeType !== tradeType
+        ) {
           return fail(response, 400, 'INVALID_REQUEST', '201 商户订单号重复')
         }
-        return answer(response, 200, { code_url: existing.codeUrl })
+        return reply(existing)
       }
       const order: Order = {
         appid: json.appid,
@@ -342,13 +379,18 @@ export async function startFakeWechatpay(): Promise<FakeWechatpay> {
         total,
         notifyUrl: json.notify_url,
         timeExpire: json.time_expire,
-        codeUrl: `weixin://wxpay/bizpayurl?pr=${alnum(9)}`,
+        tradeType,
+        codeUrl:
+          tradeType === 'NATIVE'
+            ? `weixin://wxpay/bizpayurl?pr=${alnum(9)}`
+            : `wx${Date.now()}${alnum(16)}`,
+        openid: tradeType === 'JSAPI' ? openid : null,
         state: 'NOTPAY',
         transactionId: null,
         successTime: null,
       }
       orders.set(order.outTradeNo, order)
-      return answer(response, 200, { code_url: order.codeUrl })
+      return reply(order)
     }
 
     const order = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)(\/close)?$/.exec(path)
@@ -442,6 +484,16 @@ export async function startFakeWechatpay(): Promise<FakeWechatpay> {
     request.on('data', (chunk: Buffer) => chunks.push(chunk))
     request.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8')
+      const landing = new URL(request.url!, baseUrl)
+      if (request.method === 'GET' && landing.pathname === '/cgi-bin/mmpayweb-bin/checkmweb') {
+        // The payer's browser, not the merchant: H5 pay's middle page, which opens WeChat.
+        const prepayId = landing.searchParams.get('prepay_id')
+        const known = [...orders.values()].some(
+          (order) => order.tradeType === 'MWEB' && order.codeUrl === prepayId
+        )
+        response.writeHead(known ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' })
+        return response.end(known ? '<!doctype html><title>微信支付</title>' : '')
+      }
       if (!authorized(request, body)) {
         // Unsigned: WeChat Pay signs only answers to requests it could verify.
         response.writeHead(401, {
@@ -521,7 +573,9 @@ export async function startFakeWechatpay(): Promise<FakeWechatpay> {
       platformPublicKeyId: publicKeyId,
       platformPublicKey: pem(platform.publicKey),
       baseUrl,
+      h5Enabled: true,
     }),
+    merchantPublicKey: pem(merchant.publicKey),
     notification,
     tamperNextAnswer: () => {
       tamperNext = true
