@@ -1,9 +1,11 @@
 import logger from '@adonisjs/core/services/logger'
 import DomainRefusal from '#exceptions/domain_refusal'
 import { PluginProviderError } from '#sdk/contracts/plugin'
+import { PaymentModeUnsupported } from '#sdk/contracts/payment'
 
 export type PaymentRefusalReason =
   | 'noProvider'
+  | 'modeUnsupported'
   | 'providerFailed'
   | 'riderNotFound'
   | 'riderFrozen'
@@ -29,5 +31,6 @@ export function providerFailure(error: unknown, context: Record<string, unknown>
   if (error instanceof PluginProviderError) {
     return `${error.pluginId} ${error.providerCode}`.slice(0, 255)
   }
+  if (error instanceof PaymentModeUnsupported) return `${error.pluginId} mode ${error.mode}`
   return 'internal error'
 }

@@ -2,6 +2,12 @@ import { DateTime } from 'luxon'
 import PaymentOrder, { type PaymentPurpose } from '#models/payment_order'
 import Rider from '#models/rider'
 import { PluginProviderError } from '#sdk/contracts/plugin'
+import {
+  openPayment,
+  PaymentModeUnsupported,
+  paymentModes,
+  type MobilePaymentCreated,
+} from '#sdk/contracts/payment'
 import type TenantContext from '#core/tenancy/tenant_context'
 import { newPaymentNumber } from '#services/finance/payment_numbers'
 import { moveOrder, paymentSettings, webhookUrl } from '#services/finance/payment_orders'
@@ -23,19 +29,63 @@ export interface StartQrPaymentInput {
   idempotencyKey: string
 }
 
+/** What the payer's page adds for its mode (see MobilePaymentRequest in the plugin kit). */
+export type MobilePaymentFields =
+  | { mode: 'native' }
+  | { mode: 'jsapi'; payerId: string }
+  | { mode: 'h5'; payerIp: string; returnUrl: string }
+
+export interface StartMobilePaymentInput extends StartQrPaymentInput {
+  payment: MobilePaymentFields
+}
+
+/** What the rider's page receives of a mobile payment: the provider's result without its raw answer. */
+export type MobilePaymentView = Omit<MobilePaymentCreated, 'raw'>
+
 /**
- * 扫码支付: opening a QR payment order with the project's provider
- * (created → pending with its code, or failed), and reading one back for
- * the staff's dialog. What happens once it is paid is PaymentSettlement's.
- * No provider is called inside a database transaction.
+ * The mode and the page's part of an order opened by startMobile, kept in
+ * provider_data (payment_orders has no mode column); null for a QR order.
+ */
+export function mobilePaymentOf(order: PaymentOrder): MobilePaymentView | null {
+  const opened = order.providerData.mobile
+  return opened && typeof opened === 'object' ? (opened as MobilePaymentView) : null
+}
+
+/**
+ * Opening a payment order with the project's provider (created → pending
+ * with what the payer needs, or failed): 扫码支付 for the staff's dialog,
+ * or a mode of the rider's phone (jsapi, h5). Orders, idempotency and
+ * settlement are the same for every mode; what happens once it is paid is
+ * PaymentSettlement's. No provider is called inside a database transaction.
  */
 export default class QrPaymentService {
   /** Opens a QR payment with the project's provider; the order is pending with its code. */
-  async start(tenant: TenantContext, input: StartQrPaymentInput): Promise<PaymentOrder> {
+  start(tenant: TenantContext, input: StartQrPaymentInput): Promise<PaymentOrder> {
+    return this.#open(tenant, input, { mode: 'native' })
+  }
+
+  /**
+   * Opens a payment in the mode the rider's phone can pay by; refused
+   * (nothing written) when the project's provider does not offer it. A
+   * retried request (same idempotency key) gets the first order back, in
+   * the mode it was opened in: read it with mobilePaymentOf.
+   */
+  startMobile(tenant: TenantContext, input: StartMobilePaymentInput): Promise<PaymentOrder> {
+    return this.#open(tenant, input, input.payment)
+  }
+
+  async #open(
+    tenant: TenantContext,
+    input: StartQrPaymentInput,
+    fields: MobilePaymentFields
+  ): Promise<PaymentOrder> {
     if (!tenant.canSeeProject(input.projectId)) throw new PaymentRefusal('projectNotAllowed')
     const settings = await paymentSettings()
     const channel = await settings.resolve(tenant, 'payment', input.projectId)
     if (!channel) throw new PaymentRefusal('noProvider')
+    if (!paymentModes(channel.instance).includes(fields.mode)) {
+      throw new PaymentRefusal('modeUnsupported')
+    }
 
     const order = await tenant.run(async (trx) => {
       const earlier = await tenant
@@ -75,25 +125,31 @@ export default class QrPaymentService {
     const move = (changes: Record<string, unknown>) =>
       tenant.run((trx) => moveOrder(trx, order, ['created'], changes))
     try {
-      const opened = await channel.instance.createQrPayment({
+      const { raw, ...opened } = await openPayment(channel.pluginId, channel.instance, {
         outTradeNo: order.paymentNo,
         amount: order.amount,
         description: input.description,
         notifyUrl: webhookUrl(channel.settingId),
         expiresAt: order.expiresAt.toJSDate(),
+        ...fields,
       })
       await move({
         status: 'pending',
-        code_url: opened.codeUrl,
-        provider_data: { created: opened.raw },
+        code_url: opened.mode === 'native' ? opened.codeUrl : null,
+        provider_data:
+          opened.mode === 'native' ? { created: raw } : { created: raw, mobile: opened },
       })
     } catch (error) {
-      if (!(error instanceof PluginProviderError)) throw error
+      if (!(error instanceof PluginProviderError || error instanceof PaymentModeUnsupported)) {
+        throw error
+      }
       await move({
         status: 'failed',
         failure: providerFailure(error, { tenantId: tenant.tenantId, paymentNo: order.paymentNo }),
       })
-      throw new PaymentRefusal('providerFailed')
+      throw new PaymentRefusal(
+        error instanceof PaymentModeUnsupported ? 'modeUnsupported' : 'providerFailed'
+      )
     }
     return this.find(tenant, order.id)
   }
