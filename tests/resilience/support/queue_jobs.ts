@@ -84,10 +84,16 @@ export function paidCount(tenantId: number) {
 /**
  * Locks the rider's wallet until the returned transaction is rolled back:
  * each credit waits for the lock, so workers stay busy holding their jobs.
+ * The wallet must exist (the first credit creates it): there is no row to
+ * lock before.
  */
 export async function holdWallet(riderId: number) {
   const hold = await db.connection('owner').transaction()
-  await hold.from('wallets').where('rider_id', riderId).forUpdate().select('id')
+  const locked = await hold.from('wallets').where('rider_id', riderId).forUpdate().select('id')
+  if (locked.length === 0) {
+    await hold.rollback()
+    throw new Error(`rider ${riderId} has no wallet yet: credit one payment before holding it`)
+  }
   return hold
 }
 
