@@ -12,7 +12,7 @@
 */
 import { spawnSync } from 'node:child_process'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { createServer, type AddressInfo } from 'node:net'
+import { freePort } from '#sdk/testing/free_port'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, parseEnv } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -51,14 +51,6 @@ function requireProgram(program: string, versionFlag: string) {
     console.error(`[cluster] ${program} is not installed: apt-get install ${program}`)
     process.exit(1)
   }
-}
-
-async function freePort() {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 async function loopbackEndpoints(amount: number): Promise<Endpoint[]> {
