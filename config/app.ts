@@ -35,7 +35,9 @@ export function trustedProxies(list: string) {
     if (bits === undefined) trusted.addAddress(address, type)
     else trusted.addSubnet(address, Number(bits), type)
   }
-  return (address: string) => {
+  return (address: string | undefined) => {
+    // A socket already closed has no peer address: nothing to trust.
+    if (!address) return false
     // An IPv4 peer on a dual-stack socket reads as ::ffff:a.b.c.d.
     const plain = address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '')
     return trusted.check(plain, isIPv4(plain) ? 'ipv4' : 'ipv6')
