@@ -8,7 +8,7 @@ import type { VendorSimulationSummary } from '#sdk/contracts/vendor'
 import { owner } from '#tests/functional/charging/helpers'
 import { eventually } from '#tests/functional/payments/helpers'
 import { runLedgerVerify } from '#tests/functional/wallet/helpers'
-import { seedFleet } from './support/fleet.js'
+import { removePortlessOrders, seedFleet } from './support/fleet.js'
 import { freePort } from '#sdk/testing/free_port'
 
 /*
@@ -97,7 +97,7 @@ test.group('resilience: the gateway killed mid-charge', (group) => {
     endSimulation.abort()
     for (const gateway of gateways) await stop(gateway, 'SIGKILL')
     // OCPP swipes leave port-less orders (no_start); migration 0140's down() cannot revert over them.
-    await owner().from('charging_orders').whereNull('port_no').delete()
+    await removePortlessOrders()
   })
 
   test('100 piles reconnect; every order settles once or is abnormal with a reason', async ({

@@ -8,7 +8,7 @@ import logger from '@adonisjs/core/services/logger'
 import type { VendorSimulationSummary } from '#sdk/contracts/vendor'
 import { owner } from '#tests/functional/charging/helpers'
 import { encodeDnyFrame } from '../../plugins/vendor-dny/protocol/frame.js'
-import { seedFleet } from './support/fleet.js'
+import { removePortlessOrders, seedFleet } from './support/fleet.js'
 import { freePort } from '#sdk/testing/free_port'
 
 /*
@@ -519,7 +519,7 @@ test.group('resilience: hostile input at the gateway', (group) => {
       await exited
     }
     // OCPP swipes leave port-less orders (no_start); migration 0140's down() cannot revert over them.
-    await owner().from('charging_orders').whereNull('port_no').delete()
+    await removePortlessOrders()
   })
 
   test('no input ends the gateway; memory stays bounded; piles still charge', async ({

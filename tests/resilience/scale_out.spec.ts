@@ -14,7 +14,7 @@ import { runLedgerVerify } from '#tests/functional/wallet/helpers'
 import { BrowserSession } from '#tests/helpers/login'
 import { GATEWAY, startMosquitto } from '../../plugins/vendor-juy/tests/mosquitto_broker.js'
 import { startSandboxGateway } from '../../plugins/payment-sandbox/tests/sandbox_harness.js'
-import { seedFleet } from './support/fleet.js'
+import { removePortlessOrders, seedFleet } from './support/fleet.js'
 import {
   EVERY_FLAGS,
   activePaymentJobs,
@@ -153,7 +153,7 @@ test.group('resilience: two of each role behind a balancer', (group) => {
     endSimulation.abort()
     for (const process of processes.reverse()) await process.stop('SIGKILL')
     // Before anything else can fail: migration 0140's down() cannot revert over port-less orders.
-    await owner().from('charging_orders').whereNull('port_no').delete()
+    await removePortlessOrders()
     const failed: unknown[] = []
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => failed.push(error))
     if (failed.length > 0) throw failed[0]
@@ -495,7 +495,8 @@ test.group('resilience: two of each role behind a balancer', (group) => {
     assert.equal(verified.code, 0, verified.output)
   })
     .timeout(300_000)
-    // It passes run alone here, but failed in a full CI run for a reason that run did not
-    // print (its teardown then broke the suites after it): out of npm test until it is found.
+    // Failed once in full CI, most likely in its teardown (port-less orders with wallet holds
+    // could not be deleted; removePortlessOrders now removes the holds first): out of npm test
+    // until a full CI run confirms it.
     .skip(process.env.SCALE_OUT_DRILL !== '1', 'npm run drills runs it (SCALE_OUT_DRILL=1)')
 })

@@ -1,3 +1,4 @@
+import db from '@adonisjs/lucid/services/db'
 import WalletService from '#core/wallet/wallet_service'
 import { chargingFixture } from '#tests/functional/charging/helpers'
 import { createRider, freshCardNo, stockCards } from '#tests/functional/cards/helpers'
@@ -77,4 +78,17 @@ export async function seedFleet<Part extends FleetPart>(
     parts.push({ ...part, deviceKeys, credentials, cardNos })
   }
   return { ...base, parts }
+}
+
+/**
+ * Removes the orders OCPP swipes left without a port (Authorize names no
+ * connector; a charge that never started keeps none), with their wallet
+ * holds, which keep an order from being deleted: migration 0140's down()
+ * cannot revert over them.
+ */
+export async function removePortlessOrders() {
+  const owner = db.connection('owner')
+  const portless = owner.from('charging_orders').whereNull('port_no').select('id')
+  await owner.from('wallet_holds').whereIn('order_id', portless).delete()
+  await owner.from('charging_orders').whereNull('port_no').delete()
 }
