@@ -8,7 +8,7 @@ import type { VendorSimulationSummary } from '#sdk/contracts/vendor'
 import { owner } from '#tests/functional/charging/helpers'
 import { eventually } from '#tests/functional/payments/helpers'
 import { runLedgerVerify } from '#tests/functional/wallet/helpers'
-import { removePortlessOrders, seedFleet } from './support/fleet.js'
+import { DRILL_FLEET, DRILL_PILES, removePortlessOrders, seedFleet } from './support/fleet.js'
 import { freePort } from '#sdk/testing/free_port'
 
 /*
@@ -24,12 +24,8 @@ import { freePort } from '#sdk/testing/free_port'
 | none for the others, and the ledger verifies.
 */
 
-const FLEET = [
-  { pluginId: 'vendor-dny', piles: 34, ports: 2, speed: 300 },
-  { pluginId: 'vendor-juy', piles: 33, ports: 1, speed: 300 },
-  { pluginId: 'vendor-ocpp16', piles: 33, ports: 1, speed: 120 },
-] as const
-const PILES = FLEET.reduce((sum, part) => sum + part.piles, 0)
+const FLEET = DRILL_FLEET
+const PILES = DRILL_PILES
 /** An upper bound: the drill ends the simulation AFTER_RETURN_MS after every pile is back. */
 const SIMULATION_SECONDS = 600
 /** Charging goes on this long after the piles are back, so ends reach the new gateway. */

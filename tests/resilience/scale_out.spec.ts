@@ -14,7 +14,7 @@ import { runLedgerVerify } from '#tests/functional/wallet/helpers'
 import { BrowserSession } from '#tests/helpers/login'
 import { GATEWAY, startMosquitto } from '../../plugins/vendor-juy/tests/mosquitto_broker.js'
 import { startSandboxGateway } from '../../plugins/payment-sandbox/tests/sandbox_harness.js'
-import { removePortlessOrders, seedFleet } from './support/fleet.js'
+import { DRILL_FLEET, DRILL_PILES, removePortlessOrders, seedFleet } from './support/fleet.js'
 import {
   EVERY_FLAGS,
   activePaymentJobs,
@@ -39,12 +39,8 @@ import { startHaproxy, startProcess, waitForHttp, type DrillProcess } from './su
 | is settled once or abnormal with a reason, and the ledger verifies.
 */
 
-const FLEET = [
-  { pluginId: 'vendor-dny', piles: 34, ports: 2, speed: 300 },
-  { pluginId: 'vendor-juy', piles: 33, ports: 1, speed: 300 },
-  { pluginId: 'vendor-ocpp16', piles: 33, ports: 1, speed: 120 },
-] as const
-const PILES = FLEET.reduce((sum, part) => sum + part.piles, 0)
+const FLEET = DRILL_FLEET
+const PILES = DRILL_PILES
 /** An upper bound: the drill ends the simulation once its checks are done. */
 const SIMULATION_SECONDS = 600
 /** Charging goes on this long after the last check, so late ends reach the survivor. */

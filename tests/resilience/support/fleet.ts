@@ -15,6 +15,14 @@ export type FleetPluginId = 'vendor-dny' | 'vendor-juy' | 'vendor-ocpp16'
 
 export type FleetPart = { pluginId: FleetPluginId; piles: number; ports?: number }
 
+/** The drills' fleet: 100 piles over the three protocols, at speeds their simulators keep up with. */
+export const DRILL_FLEET = [
+  { pluginId: 'vendor-dny', piles: 34, ports: 2, speed: 300 },
+  { pluginId: 'vendor-juy', piles: 33, ports: 1, speed: 300 },
+  { pluginId: 'vendor-ocpp16', piles: 33, ports: 1, speed: 120 },
+] as const
+export const DRILL_PILES = DRILL_FLEET.reduce((sum, part) => sum + part.piles, 0)
+
 let sequence = 0
 
 /** A device key of the plugin's shape, unique across the drill's runs; `name` marks OCPP's. */
