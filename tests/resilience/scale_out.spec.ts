@@ -491,8 +491,4 @@ test.group('resilience: two of each role behind a balancer', (group) => {
     assert.equal(verified.code, 0, verified.output)
   })
     .timeout(300_000)
-    // Failed once in full CI, most likely in its teardown (port-less orders with wallet holds
-    // could not be deleted; removePortlessOrders now removes the holds first): out of npm test
-    // until a full CI run confirms it.
-    .skip(process.env.SCALE_OUT_DRILL !== '1', 'npm run drills runs it (SCALE_OUT_DRILL=1)')
 })
