@@ -31,7 +31,7 @@ const FinanceSummaryController = () => import('#controllers/finance/finance_summ
 const PaymentWebhooksController = () => import('#controllers/finance/payment_webhooks_controller')
 const PluginEndpointsController = () => import('#controllers/plugin_endpoints_controller')
 const DevicesController = () => import('#controllers/operations/devices_controller')
-const H5Controller = () => import('#controllers/h5_controller')
+const H5Controller = () => import('#controllers/h5/h5_controller')
 const RepairTicketsController = () => import('#controllers/operations/repair_tickets_controller')
 const RefundRequestsController = () => import('#controllers/finance/refund_requests_controller')
 const OrdersController = () => import('#controllers/orders/orders_controller')

@@ -9,6 +9,9 @@ import type { ChargeDuration, OrderStatus } from '#models/charging_order'
 /** What the rider's session cookie holds: one tenant (the pile's), one rider. */
 export type H5Rider = { tenantId: number; riderId: number; projectId: number }
 
+/** Who pays inside WeChat (the official account's openid) or Alipay (the buyer's user id). */
+export type H5Payer = { tenantId: number; provider: 'wechat' | 'alipay'; payerId: string }
+
 /** A port found by its QR code: the tenant it belongs to and where. */
 export type H5Place = { tenantId: number; projectId: number; pileId: number; portNo: number }
 

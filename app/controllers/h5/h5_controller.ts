@@ -15,7 +15,6 @@ import {
 import type {
   H5LoginState,
   H5Place,
-  H5Rider,
   H5OrderPageProps,
   H5OrdersPageProps,
   H5PortPageProps,
@@ -24,11 +23,14 @@ import type {
 import type { H5RepairFormPageProps, H5RepairsPageProps } from '#services/h5/repair_props'
 import { REPAIR_CATEGORIES } from '#models/repair_ticket'
 import { repairReportValidator } from '#validators/operations/repair_validator'
-
-/** Where the rider's sign-in lives in the session: apart from any staff sign-in. */
-const SESSION_KEY = 'h5Rider'
-
-/** The sign-in form's state between requests: the phone, the code under the dev flag, a name asked. */
+import {
+  readH5Rider,
+  renderH5SignedOut,
+  renderH5Unknown,
+  signedInH5Rider,
+  signInH5Rider,
+  signOutH5Rider,
+} from '#controllers/h5/h5_session'
 
 /**
  * The rider H5 (/h5): no staff login. A rider signs in by SMS code at a
@@ -47,8 +49,8 @@ export default class H5Controller {
   /** 扫码: the port, its tariff, and for a signed-in rider of this tenant, their balances. */
   async port(ctx: HttpContext) {
     const place = await this.#place(ctx)
-    if (!place) return this.#unknown(ctx)
-    const rider = this.#rider(ctx)
+    if (!place) return renderH5Unknown(ctx)
+    const rider = readH5Rider(ctx)
     const signedIn = rider?.tenantId === place.tenantId ? rider : null
     const login = ctx.session.flashMessages.get('h5Login') as H5LoginState | undefined
     return ctx.inertia.render('h5/port', {
@@ -62,7 +64,7 @@ export default class H5Controller {
 
   async sendCode(ctx: HttpContext) {
     const place = await this.#place(ctx)
-    if (!place) return this.#unknown(ctx)
+    if (!place) return renderH5Unknown(ctx)
     const { phone, captcha } = await ctx.request.validateUsing(h5CodeValidator)
     const { devCode } = await this.signIn.sendCode(place, phone, {
       ip: ctx.request.ip(),
@@ -76,7 +78,7 @@ export default class H5Controller {
 
   async login(ctx: HttpContext) {
     const place = await this.#place(ctx)
-    if (!place) return this.#unknown(ctx)
+    if (!place) return renderH5Unknown(ctx)
     const input = await ctx.request.validateUsing(h5LoginValidator)
     const rider = await this.signIn.logIn(place, input, requestDetails(ctx), ctx.request.ip())
     if (rider === 'nameRequired') {
@@ -85,22 +87,20 @@ export default class H5Controller {
       ctx.session.flash('error', ctx.i18n.t('h5.nameRequired'))
       return ctx.response.redirect().back()
     }
-    // A new session id at sign-in, as for staff: no fixation.
-    ctx.session.regenerate()
-    ctx.session.put(SESSION_KEY, rider)
+    signInH5Rider(ctx, rider)
     return ctx.response.redirect().back()
   }
 
   async logout(ctx: HttpContext) {
-    ctx.session.forget(SESSION_KEY)
+    signOutH5Rider(ctx)
     return ctx.response.redirect().back()
   }
 
   async start(ctx: HttpContext) {
     const place = await this.#place(ctx)
-    if (!place) return this.#unknown(ctx)
-    const signedIn = await this.#signedIn(ctx)
-    if (!signedIn) return this.#signedOut(ctx)
+    if (!place) return renderH5Unknown(ctx)
+    const signedIn = await signedInH5Rider(ctx)
+    if (!signedIn) return renderH5SignedOut(ctx)
     const input = await ctx.request.validateUsing(h5StartValidator)
     const duration: ChargeDuration =
       input.durationType === 'hours'
@@ -114,32 +114,32 @@ export default class H5Controller {
 
   /** The live page while charging (the page polls it), then the bill. */
   async order(ctx: HttpContext) {
-    const rider = this.#rider(ctx)
-    if (!rider) return this.#signedOut(ctx)
+    const rider = readH5Rider(ctx)
+    if (!rider) return renderH5SignedOut(ctx)
     const order = await this.orderPages.order(rider, ctx.params.orderNo)
-    if (!order) return this.#unknown(ctx)
+    if (!order) return renderH5Unknown(ctx)
     return ctx.inertia.render('h5/order', { order } satisfies H5OrderPageProps)
   }
 
   async stop(ctx: HttpContext) {
-    const signedIn = await this.#signedIn(ctx)
-    if (!signedIn) return this.#signedOut(ctx)
+    const signedIn = await signedInH5Rider(ctx)
+    if (!signedIn) return renderH5SignedOut(ctx)
     await this.orderPages.stop(signedIn.tenant, signedIn.rider, ctx.params.orderNo)
     ctx.session.flash('success', ctx.i18n.t('h5.stopSent'))
     return ctx.response.redirect().back()
   }
 
   async orders(ctx: HttpContext) {
-    const rider = this.#rider(ctx)
-    if (!rider) return this.#signedOut(ctx)
+    const rider = readH5Rider(ctx)
+    if (!rider) return renderH5SignedOut(ctx)
     return ctx.inertia.render('h5/orders', {
       orders: await this.orderPages.orders(rider),
     } satisfies H5OrdersPageProps)
   }
 
   async refund(ctx: HttpContext) {
-    const rider = this.#rider(ctx)
-    if (!rider) return this.#signedOut(ctx)
+    const rider = readH5Rider(ctx)
+    if (!rider) return renderH5SignedOut(ctx)
     return ctx.inertia.render('h5/refund', {
       me: await this.balance.me(rider),
       refundRequests: await this.balance.refundRequests(rider),
@@ -147,8 +147,8 @@ export default class H5Controller {
   }
 
   async requestRefund(ctx: HttpContext) {
-    const signedIn = await this.#signedIn(ctx)
-    if (!signedIn) return this.#signedOut(ctx)
+    const signedIn = await signedInH5Rider(ctx)
+    if (!signedIn) return renderH5SignedOut(ctx)
     const input = await ctx.request.validateUsing(h5RefundValidator)
     await this.balance.requestRefund(signedIn.tenant, signedIn.rider, input)
     ctx.session.flash('success', ctx.i18n.t('h5.refundRequested'))
@@ -158,9 +158,9 @@ export default class H5Controller {
   /** 报修 of this port: the form, for a rider signed in at this pile's tenant. */
   async repairForm(ctx: HttpContext) {
     const place = await this.#place(ctx)
-    if (!place) return this.#unknown(ctx)
-    const rider = this.#rider(ctx)
-    if (rider?.tenantId !== place.tenantId) return this.#signedOut(ctx)
+    if (!place) return renderH5Unknown(ctx)
+    const rider = readH5Rider(ctx)
+    if (rider?.tenantId !== place.tenantId) return renderH5SignedOut(ctx)
     return ctx.inertia.render('h5/repair', {
       port: await this.ports.port(place, ctx.params.pileCode),
       categories: [...REPAIR_CATEGORIES],
@@ -169,9 +169,9 @@ export default class H5Controller {
 
   async report(ctx: HttpContext) {
     const place = await this.#place(ctx)
-    if (!place) return this.#unknown(ctx)
-    const signedIn = await this.#signedIn(ctx)
-    if (!signedIn) return this.#signedOut(ctx)
+    if (!place) return renderH5Unknown(ctx)
+    const signedIn = await signedInH5Rider(ctx)
+    if (!signedIn) return renderH5SignedOut(ctx)
     const input = await ctx.request.validateUsing(repairReportValidator)
     await this.repairs.report(signedIn.tenant, signedIn.rider, place, input)
     ctx.session.flash('success', ctx.i18n.t('repairs.reported'))
@@ -180,8 +180,8 @@ export default class H5Controller {
 
   /** 我的报修. */
   async myRepairs(ctx: HttpContext) {
-    const rider = this.#rider(ctx)
-    if (!rider) return this.#signedOut(ctx)
+    const rider = readH5Rider(ctx)
+    if (!rider) return renderH5SignedOut(ctx)
     return ctx.inertia.render('h5/repairs', {
       tickets: await this.repairs.mine(rider),
     } satisfies H5RepairsPageProps)
@@ -189,28 +189,5 @@ export default class H5Controller {
 
   #place(ctx: HttpContext): Promise<H5Place | null> {
     return this.ports.findPlace(String(ctx.params.pileCode), Number(ctx.params.portNo))
-  }
-
-  #rider(ctx: HttpContext): H5Rider | null {
-    const value = ctx.session.get(SESSION_KEY) as Partial<H5Rider> | undefined
-    if (!value || !value.tenantId || !value.riderId || !value.projectId) return null
-    return { tenantId: value.tenantId, riderId: value.riderId, projectId: value.projectId }
-  }
-
-  /** The rider and the context their changes run (and are audited) in. */
-  async #signedIn(ctx: HttpContext) {
-    const rider = this.#rider(ctx)
-    const tenant = rider ? await this.signIn.contextFor(rider, requestDetails(ctx)) : null
-    return rider && tenant ? { rider, tenant } : null
-  }
-
-  #unknown(ctx: HttpContext) {
-    ctx.response.status(404)
-    return ctx.inertia.render('h5/missing', {})
-  }
-
-  #signedOut(ctx: HttpContext) {
-    ctx.response.status(401)
-    return ctx.inertia.render('h5/signed_out', {})
   }
 }
