@@ -489,6 +489,5 @@ test.group('resilience: two of each role behind a balancer', (group) => {
     }
     const verified = await runLedgerVerify()
     assert.equal(verified.code, 0, verified.output)
-  })
-    .timeout(300_000)
+  }).timeout(300_000)
 })
