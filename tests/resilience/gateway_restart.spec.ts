@@ -174,7 +174,7 @@ test.group('resilience: the gateway killed mid-charge', (group) => {
         )
         .select('device_key')
         .then((rows) => new Set(rows.map((row) => row.device_key as string)))
-    const back = await eventually(reconnected, (keys) => keys.size === PILES, 30_000)
+    const back = await eventually(reconnected, (keys) => keys.size === PILES, 90_000)
     const missing = fixture.parts.map(
       (part) => `${part.pluginId}: ${part.deviceKeys.filter((key) => !back.has(key)).length}`
     )

@@ -329,7 +329,12 @@ test.group('resilience: two of each role behind a balancer', (group) => {
       [browsers[0], second],
       [browsers[1], first],
     ] as const) {
-      const order = await chargingOrderOn(fleet, held, gatewayId)
+      // Piles start charges on their own schedule: on a loaded machine the first may take a while.
+      const order = await eventually(
+        () => chargingOrderOn(fleet, held, gatewayId),
+        (found) => found !== undefined,
+        60_000
+      )
       assert.exists(order, `a charging order on ${gatewayId}`)
       const stopped = await stopThrough(browser, order!)
       assert.isTrue(stopped.reached, `stop on ${gatewayId}: ${stopped.command}`)
@@ -363,7 +368,7 @@ test.group('resilience: two of each role behind a balancer', (group) => {
     const movedOrder = await eventually(
       () => chargingOrderOn(fleet, moved, survivorId),
       (found) => found !== undefined,
-      20_000
+      60_000
     )
     assert.exists(movedOrder, 'a charging order on a moved pile')
     const stopped = await stopThrough(browsers[0], movedOrder!)
