@@ -201,6 +201,13 @@ export default class ChargingOrder extends compose(
   @column()
   declare ledgerEntryId: number | null
 
+  /** The rider's coupon the settlement used (优惠券), and what it took off amountFen. */
+  @column()
+  declare riderCouponId: number | null
+
+  @column()
+  declare couponDiscountFen: number
+
   @column.dateTime()
   declare settledAt: DateTime | null
 

@@ -13,6 +13,7 @@ export const PERMISSIONS = [
   'wallet.topup',
   'wallet.refund',
   'ledger.view',
+  'coupons.manage',
   'orders.view',
   'orders.manage',
   'finance.view',
@@ -62,6 +63,7 @@ export const BUILTIN_ROLES: Record<
       'cards.manage',
       'wallet.topup',
       'ledger.view',
+      'coupons.manage',
       'orders.view',
       'orders.manage',
       'data.view',
@@ -72,6 +74,7 @@ export const BUILTIN_ROLES: Record<
     permissions: [
       'riders.view',
       'ledger.view',
+      'coupons.manage',
       'orders.view',
       'wallet.refund',
       'finance.view',

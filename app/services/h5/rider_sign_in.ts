@@ -7,6 +7,7 @@ import VerificationCodeService, {
 import TenantContext from '#core/tenancy/tenant_context'
 import { isUniqueViolation, type H5Place, type H5Rider } from '#services/h5/h5_types'
 import RiderSignInGuard, { type SendAttempt } from '#services/h5/rider_sign_in_guard'
+import { grantSignUpCoupons } from '#services/riders/coupon_issuing'
 
 export const H5_LOGIN_PURPOSE = 'rider_login'
 
@@ -111,6 +112,7 @@ export default class RiderSignIn {
           .returning('id')
         const id = Number(row.id)
         await trx.table('wallets').insert({ tenant_id: place.tenantId, rider_id: id })
+        await grantSignUpCoupons(tenant, trx, id, place.projectId)
         await this.audit.recordInContext(
           tenant,
           {

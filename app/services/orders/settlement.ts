@@ -7,6 +7,7 @@ import type TenantContext from '#core/tenancy/tenant_context'
 import WalletRefusal from '#core/wallet/wallet_refusal'
 import WalletService from '#core/wallet/wallet_service'
 import { releaseHolds, settleHold } from '#core/wallet/wallet_holds'
+import { applyBestCoupon } from '#services/orders/coupon_discount'
 
 /**
  * Settlement (结算): an ended order's bill posted to the wallet, once. The
@@ -14,7 +15,8 @@ import { releaseHolds, settleHold } from '#core/wallet/wallet_holds'
  * it is posted, so settling twice, at once or days apart, posts one
  * deduction. Staff resolutions post through the same key. The order's
  * wallet hold becomes the deduction in the same transaction (the bill never
- * exceeds cap_fen, which is what was held) and the rest is free again.
+ * exceeds cap_fen, which is what was held) and the rest is free again. A
+ * rider's coupon lowers the deduction in the same transaction (coupon_discount).
  */
 export default class Settlement {
   constructor(protected wallet = new WalletService()) {}
@@ -38,15 +40,16 @@ export default class Settlement {
         if (order?.status !== 'ended') {
           return { orderNo, settled: ['settled', 'refunded'].includes(order?.status ?? '') }
         }
-        const entry =
-          order.amountFen > 0 ? await this.deductWithin(tenant, trx, order, order.amountFen) : null
+        // 优惠券: the deduction is the bill less the coupon's discount.
+        const due = order.amountFen - (await applyBestCoupon(tenant, trx, order))
+        const entry = due > 0 ? await this.deductWithin(tenant, trx, order, due) : null
         order.merge({
           status: 'settled',
           ledgerEntryId: entry?.id ?? null,
           settledAt: DateTime.now(),
         })
         await order.save()
-        await settleHold(tenant, trx, order.id, order.amountFen)
+        await settleHold(tenant, trx, order.id, due)
         return { orderNo, settled: true }
       })
       await LiveEvents.ordersChanged(tenant.tenantId, [orderNo])
