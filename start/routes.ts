@@ -33,6 +33,8 @@ const PluginEndpointsController = () => import('#controllers/plugin_endpoints_co
 const DevicesController = () => import('#controllers/operations/devices_controller')
 const H5Controller = () => import('#controllers/h5/h5_controller')
 const RepairTicketsController = () => import('#controllers/operations/repair_tickets_controller')
+const CouponsController = () => import('#controllers/riders/coupons_controller')
+const H5CouponsController = () => import('#controllers/h5/h5_coupons_controller')
 const RefundRequestsController = () => import('#controllers/finance/refund_requests_controller')
 const OrdersController = () => import('#controllers/orders/orders_controller')
 const TariffsController = () => import('#controllers/settings/tariffs_controller')
@@ -122,6 +124,16 @@ router
     router.get('/logs/logins', [AuditLogsController, 'logins']).as('logs.logins')
 
     router.get('/riders/ledger', [LedgerController, 'index']).as('ledger.index')
+
+    router.get('/riders/coupons', [CouponsController, 'index']).as('coupons.index')
+    router.post('/riders/coupons', [CouponsController, 'store']).as('coupons.store')
+    for (const action of ['status', 'issue'] as const) {
+      router
+        .post(`/riders/coupons/:id/${action}`, [CouponsController, action])
+        .where('id', router.matchers.number())
+        .as(`coupons.${action}`)
+    }
+
     router.get('/riders/topup', [TopupController, 'show']).as('topup.show')
     router.post('/riders/topup', [TopupController, 'store']).as('topup.store')
     router.post('/riders/topup/qr', [TopupController, 'payByQr']).as('topup.payByQr')
@@ -350,6 +362,7 @@ router
     router.post('/orders/:orderNo/stop', [H5Controller, 'stop']).as('stop')
     router.get('/refund', [H5Controller, 'refund']).as('refund')
     router.post('/refund', [H5Controller, 'requestRefund']).as('refund.store')
+    router.get('/coupons', [H5CouponsController, 'index']).as('coupons')
   })
   .prefix('/h5')
   .as('h5')

@@ -19,4 +19,5 @@ export const policies = {
   ExportPolicy: () => import('#policies/export_policy'),
   StatisticsPolicy: () => import('#policies/statistics_policy'),
   RepairTicketPolicy: () => import('#policies/repair_ticket_policy'),
+  CouponPolicy: () => import('#policies/coupon_policy'),
 }

@@ -38,6 +38,7 @@ export const NAVIGATION: NavigationSection[] = [
     list: ['/riders', 'riders.view'],
     cards: ['/riders/cards', 'cards.view'],
     ledger: ['/riders/ledger', 'ledger.view'],
+    coupons: ['/riders/coupons', 'coupons.manage'],
   }),
   section('orders', {
     list: ['/orders', 'orders.view'],

@@ -22,6 +22,7 @@ const COLUMNS = [
   'cardFees',
   'chargeReal',
   'chargeBonus',
+  'couponDiscount',
   'refunds',
   'correctionsReal',
   'net',

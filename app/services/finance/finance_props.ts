@@ -33,6 +33,8 @@ export type SummaryRow = SummaryFigures & {
   key: string
   label: string
   liabilityEnd: number | null
+  /** 优惠金额: what coupons took off the bills of orders settled in the period (no ledger row). */
+  couponDiscount: number
 }
 
 export type ChannelRow = { channel: string; real: number; bonus: number; count: number }

@@ -153,7 +153,7 @@ export default class SummaryService {
         cursor = cursor.plus({ [unit]: 1 })
       ) {
         const key = cursor.toFormat(query.granularity === 'day' ? 'yyyy-MM-dd' : 'yyyy-MM')
-        periods.set(key, { key, label: key, liabilityEnd: 0, ...zero() })
+        periods.set(key, { key, label: key, liabilityEnd: 0, couponDiscount: 0, ...zero() })
       }
       const projects = new Map<number, SummaryRow>()
       const projectRow = (id: number) => {
@@ -162,12 +162,19 @@ export default class SummaryService {
             key: String(id),
             label: projectNames.get(id) ?? String(id),
             liabilityEnd: 0,
+            couponDiscount: 0,
             ...zero(),
           })
         }
         return projects.get(id)!
       }
-      const totals: SummaryRow = { key: 'total', label: '', liabilityEnd: 0, ...zero() }
+      const totals: SummaryRow = {
+        key: 'total',
+        label: '',
+        liabilityEnd: 0,
+        couponDiscount: 0,
+        ...zero(),
+      }
 
       let liabilityStart = 0
       for (const row of openingByProject) {
@@ -195,6 +202,24 @@ export default class SummaryService {
         period.liabilityEnd = running
       }
       totals.liabilityEnd = running
+
+      const discounts = await scoped(ChargingOrder.table, 'c')
+        .whereIn('c.status', ['settled', 'refunded'])
+        .where('c.coupon_discount_fen', '>', 0)
+        .where('c.settled_at', '>=', start)
+        .where('c.settled_at', '<', end)
+        .groupByRaw('1, 2')
+        .select(
+          trx.raw(`${bucket('c.settled_at')} as bucket`),
+          'c.project_id',
+          trx.raw('SUM(c.coupon_discount_fen)::bigint as discount')
+        )
+      for (const row of discounts) {
+        const discount = Number(row.discount)
+        periods.get(row.bucket)!.couponDiscount += discount
+        projectRow(Number(row.project_id)).couponDiscount += discount
+        totals.couponDiscount += discount
+      }
 
       // A charge settlement's entry number is its order's number.
       const settledOrders = () =>

@@ -61,6 +61,8 @@ export type H5Order = {
   energyWh: number
   /** The settled amount, or what the charge costs so far. */
   amountFen: number
+  /** What a coupon took off amountFen at settlement (优惠券). */
+  couponDiscountFen: number
   stopRequested: boolean
   stopReason: string | null
   cancelReason: string | null

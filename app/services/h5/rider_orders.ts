@@ -120,6 +120,7 @@ function view(order: ChargingOrder): H5Order {
     maxPowerWatts: Math.round(order.maxPowerDeciwatts / 10),
     energyWh: order.energyWh,
     amountFen: amount,
+    couponDiscountFen: order.couponDiscountFen,
     stopRequested: order.stopRequestedAt !== null,
     stopReason: order.stopReason,
     cancelReason: order.cancelReason,

@@ -62,6 +62,7 @@ function toRecord(order: ChargingOrder): OrderRecord {
     maxPowerWatts: Math.round(order.maxPowerDeciwatts / 10),
     energyWh: order.energyWh,
     amountFen: order.amountFen,
+    couponDiscountFen: order.couponDiscountFen,
     vendorName: order.vendorName,
     stopReason: order.stopReason,
     open: order.isOpen,

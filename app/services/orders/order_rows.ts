@@ -40,6 +40,8 @@ export type OrderRecord = {
   maxPowerWatts: number
   energyWh: number
   amountFen: number
+  /** What a coupon took off amountFen at settlement (优惠券). */
+  couponDiscountFen: number
   vendorName: string
   stopReason: string | null
   /** Still charging at the pile: staff may stop it. */

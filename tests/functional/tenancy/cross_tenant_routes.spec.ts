@@ -22,6 +22,7 @@ type Victim = Awaited<ReturnType<typeof createTenantWithStaff>> & {
   orderId: number
   exportId: number
   repairTicketId: number
+  couponBatchId: number
 }
 
 /**
@@ -258,6 +259,19 @@ const TENANT_ID_ROUTES: Record<
     ])
   ),
   ...Object.fromEntries(
+    (['status', 'issue'] as const).map((action) => [
+      `POST /riders/coupons/:id/${action}`,
+      {
+        id: (victim: Victim) => victim.couponBatchId,
+        body: () => ({ status: 'stopped', phones: ['13800000000'] }),
+        unchanged: async (victim: Victim) => [
+          await ownerColumn('coupon_batches', victim.couponBatchId, 'status'),
+          await ownerColumn('coupon_batches', victim.couponBatchId, 'issued_count'),
+        ],
+      },
+    ])
+  ),
+  ...Object.fromEntries(
     (['settle', 'close', 'refund', 'stop'] as const).map((action) => [
       `POST /orders/:id/${action}`,
       {
@@ -467,6 +481,30 @@ async function victimRepairTicket(
   return row.id as number
 }
 
+/** An active 优惠券 batch of the victim's project. */
+async function victimCouponBatch(tenantId: number, projectId: number) {
+  const [row] = await db
+    .connection('owner')
+    .insertQuery()
+    .table('coupon_batches')
+    .insert({
+      tenant_id: tenantId,
+      project_id: projectId,
+      name: '别家优惠券',
+      kind: 'amount_off',
+      amount_fen: 200,
+      validity: 'days',
+      valid_days: 30,
+      per_rider_limit: 1,
+      total_count: 10,
+      issue_rule: 'manual',
+      created_at: new Date(),
+      updated_at: new Date(),
+    })
+    .returning('id')
+  return row.id as number
+}
+
 /** A failed ledger export of the victim (retrying it would queue it again). */
 async function victimExport(tenantId: number, staffId: number) {
   const [row] = await db
@@ -621,6 +659,7 @@ test.group('Tenant walls: routes', (group) => {
         riderId: rider.id,
         ...devices,
       }),
+      couponBatchId: await victimCouponBatch(victimBase.tenant.id, victimBase.project.id),
     }
 
     const browser = new BrowserSession()

@@ -47,6 +47,7 @@ export function ordersReport(origin: ReportOrigin, filters: OrderReportFilters) 
       energyWh: String(row.energy_wh ?? 0),
       vendor: row.vendor_name,
       amountFen: Number(row.amount_fen),
+      couponDiscountFen: Number(row.coupon_discount_fen),
     }),
     shownFilters: ['orderNo', 'phone', 'cardNo', 'device', 'channel', 'status', 'vendorId'],
     labels: { channel, status },
@@ -67,6 +68,7 @@ export function ordersReport(origin: ReportOrigin, filters: OrderReportFilters) 
       ['energyWh', 'text', 10],
       ['vendor', 'text', 12],
       ['amountFen', 'money', 12, true],
+      ['couponDiscountFen', 'money', 12, true],
     ],
   })
 }
