@@ -1,6 +1,8 @@
 import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import RiderPolicy from '#policies/rider_policy'
+import CouponPolicy from '#policies/coupon_policy'
+import CouponBatchService from '#services/riders/coupon_batch_service'
 import RiderService from '#services/riders/rider_service'
 import ProjectService from '#services/settings/project_service'
 import {
@@ -18,7 +20,8 @@ import type { RidersPageProps } from '#services/riders/riders_props'
 export default class RidersController {
   constructor(
     protected riders: RiderService,
-    protected projects: ProjectService
+    protected projects: ProjectService,
+    protected coupons: CouponBatchService
   ) {}
 
   async index({ request, inertia, bouncer, session }: HttpContext) {
@@ -44,6 +47,9 @@ export default class RidersController {
         .map((project) => ({ id: project.id, name: project.name })),
       // Set only outside production, after a code went out through a test sender.
       devCode: (session.flashMessages.get('devCode') as { phone: string; code: string }) ?? null,
+      couponBatches: (await bouncer.with(CouponPolicy).allows('manage'))
+        ? await this.coupons.issuable()
+        : [],
     } satisfies RidersPageProps)
   }
 

@@ -113,6 +113,28 @@ export default class CouponBatchService {
     })
   }
 
+  /** Batches 用户管理's 发券 can give now: active, manual, not used up, not ended. */
+  issuable() {
+    return this.tenant.run(async (trx) => {
+      const rows = await this.tenant.limitToProjects(
+        trx
+          .from('coupon_batches as b')
+          .join('projects as p', 'p.id', 'b.project_id')
+          .where({ 'b.tenant_id': this.tenant.tenantId, 'b.status': 'active' })
+          .where('b.issue_rule', 'manual')
+          .whereRaw('b.issued_count < b.total_count')
+          .where((open) =>
+            open.whereNull('b.valid_until').orWhere('b.valid_until', '>', new Date())
+          )
+          .select('b.id', 'b.name', 'p.name as project_name')
+          .orderBy('b.id', 'desc')
+          .limit(100),
+        'b.project_id'
+      )
+      return rows.map((row) => ({ id: Number(row.id), name: `${row.name}（${row.project_name}）` }))
+    })
+  }
+
   /** 新建批次, in a project the staff member covers. */
   create(input: CouponBatchInput) {
     return this.tenant.run(async (trx) => {

@@ -27,6 +27,8 @@ export type RidersPageProps = {
   projects: Option[]
   /** Set only outside production, after a code went out through a test sender. */
   devCode: { phone: string; code: string } | null
+  /** 发券: the batches the staff member may give a rider now (none without coupons.manage). */
+  couponBatches: Option[]
 }
 
 export type TopupRider = {

@@ -106,6 +106,30 @@ test.group('Coupons: staff batches over HTTP', () => {
     assert.equal(Number(audit[0].n), 2)
   })
 
+  test('用户管理 offers the issuable batches to give one rider a coupon', async ({ assert }) => {
+    const fixture = await chargingFixture()
+    const coupons = couponsAs(fixture.asAdmin)
+    const manual = await coupons.create(batchInput(fixture.project.id, { name: '回馈券' }))
+    await coupons.create(batchInput(fixture.project.id, { issueRule: 'first_sign_in' }))
+    const used = await coupons.create(batchInput(fixture.project.id, { totalCount: 1 }))
+    await coupons.issue(used, [fixture.rider.phone])
+    const browser = await staffBrowser(fixture)
+
+    const offered = await prop(browser, '/riders', 'couponBatches')
+    assert.deepEqual(offered, [{ id: manual, name: `回馈券（${fixture.project.name}）` }])
+    await browser.send(
+      'POST',
+      `${COUPONS}/${manual}/issue`,
+      { phones: [fixture.rider.phone] },
+      '/riders'
+    )
+    assert.lengthOf(await couponsOf(fixture.rider.id), 2)
+
+    const support = await chargingFixture({ roles: ['support'] })
+    const supportBrowser = await staffBrowser(support)
+    assert.deepEqual(await prop(supportBrowser, '/riders', 'couponBatches'), [])
+  })
+
   test('a fixed-dates batch is valid from the first day to the end of the last', async ({
     assert,
   }) => {
