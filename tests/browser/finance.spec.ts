@@ -41,7 +41,7 @@ test.group('财务 pages', (group) => {
 
     await page.goto('/finance/payments')
     await page.assertElementsCount(page.getByTestId('payments-table').locator('tbody tr'), 2)
-    await page.getByLabel('手机号', { exact: true }).fill(alice.phone)
+    await page.getByLabel('手机号', { exact: true }).fill(alice.phone!)
     await page.getByTestId('payments-search').click()
     await page.waitForURL(`**/finance/payments?phone=${alice.phone}`)
     const rows = page.getByTestId('payments-table').locator('tbody tr')

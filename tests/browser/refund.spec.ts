@@ -90,7 +90,7 @@ test.group('退款 and 账户流水', (group) => {
       // 账户流水: this rider's refunds only.
       await page.goto('/riders/ledger')
       const filters = page.getByTestId('ledger-filters')
-      await filters.getByLabel('手机号', { exact: true }).fill(rider.phone)
+      await filters.getByLabel('手机号', { exact: true }).fill(rider.phone!)
       await filters.locator('.v-select').filter({ hasText: '明细' }).click()
       await page.getByRole('option', { name: '退款' }).click()
       await page.getByTestId('ledger-search').click()

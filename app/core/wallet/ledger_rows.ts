@@ -9,7 +9,8 @@ export type LedgerRow = {
   id: number
   entryNo: string
   riderName: string
-  phone: string
+  /** Null for a guest (游客) who has not bound a phone yet. */
+  phone: string | null
   detailType: LedgerDetailType
   realIn: number
   bonusIn: number

@@ -86,7 +86,8 @@ export default class CardService {
         rider: {
           id: rider.id,
           name: rider.name,
-          phone: rider.phone,
+          // Found by this phone.
+          phone: input.phone.trim(),
           status: rider.status,
           realBalance: wallet?.realBalance ?? 0,
           bonusBalance: wallet?.bonusBalance ?? 0,

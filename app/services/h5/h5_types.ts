@@ -32,7 +32,8 @@ export type H5Port = {
 
 export type H5Me = {
   name: string
-  phone: string
+  /** Null for a guest (游客) signed in by WeChat or Alipay who has not bound a phone. */
+  phone: string | null
   frozen: boolean
   realBalance: number
   bonusBalance: number

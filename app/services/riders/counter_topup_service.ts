@@ -63,7 +63,8 @@ export default class CounterTopupService {
         rider = found && {
           id: found.id,
           name: found.name,
-          phone: found.phone,
+          // Found by this phone.
+          phone: filters.phone,
           status: found.status,
           realBalance: wallet?.realBalance ?? 0,
           bonusBalance: wallet?.bonusBalance ?? 0,

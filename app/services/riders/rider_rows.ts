@@ -8,7 +8,8 @@ import type { RiderStatus } from '#models/rider'
 export type RiderRow = {
   id: number
   name: string
-  phone: string
+  /** Null for a guest (游客) who has not bound a phone yet. */
+  phone: string | null
   status: RiderStatus
   source: 'online' | 'offline'
   registeredAt: string

@@ -62,7 +62,7 @@ test.group('财务 → 收款记录', (group) => {
 
     assert.deepEqual(nos(await list(`?paymentNo=${cardFee.paymentNo}`)), [cardFee.paymentNo])
     assert.deepEqual(nos(await list(`?phone=${alice.phone}`)), [topUp.paymentNo, late.paymentNo])
-    assert.deepEqual(nos(await list(`?phone=${bob.phone.slice(0, 8)}&purpose=card_fee`)), [
+    assert.deepEqual(nos(await list(`?phone=${bob.phone!.slice(0, 8)}&purpose=card_fee`)), [
       cardFee.paymentNo,
     ])
     assert.deepEqual(nos(await list(`?projectId=${fixture.otherProject.id}`)), [late.paymentNo])

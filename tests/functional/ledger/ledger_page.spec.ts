@@ -63,7 +63,7 @@ test.group('账户流水 page', (group) => {
     assert.lengthOf(await rows(`?phone=${alice.phone}`), 3)
     // A phone prefix finds the rider too, as on the rider list.
     assert.lengthOf(
-      await rows(`?phone=${bob.phone.slice(0, 7)}&projectId=${fixture.projectB.id}`),
+      await rows(`?phone=${bob.phone!.slice(0, 7)}&projectId=${fixture.projectB.id}`),
       1
     )
     assert.deepEqual(phones(await rows(`?name=${encodeURIComponent(bob.name)}`)), [bob.phone])
