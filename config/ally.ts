@@ -4,6 +4,10 @@ import type { InferSocialProviders } from '@adonisjs/ally/types'
 import { DingTalkDriver } from '#services/auth/sso/dingtalk_driver'
 import { WeComDriver } from '#services/auth/sso/wecom_driver'
 import type { TenantSsoApp } from '#services/auth/sso/providers'
+import { WechatMpDriver } from '#services/h5/oauth/wechat_mp_driver'
+import { AlipayOauthDriver } from '#services/h5/oauth/alipay_oauth_driver'
+import { riderOauthEndpoints } from '#services/h5/oauth/endpoints'
+import type { TenantRiderOauthApp } from '#services/h5/oauth/ally_context'
 
 interface Endpoints {
   authorizeUrl?: string
@@ -27,10 +31,20 @@ function tenantApp(ctx: HttpContext): TenantSsoApp {
   return ctx.ssoApp
 }
 
+/** Riders sign in at the H5 through their tenant's official account or Alipay app. */
+function riderApp(ctx: HttpContext): TenantRiderOauthApp {
+  if (!ctx.riderOauthApp) throw new Error('Choose the tenant rider app before using Ally')
+  return ctx.riderOauthApp
+}
+
 const allyConfig = defineConfig({
   dingtalk: (ctx: HttpContext) =>
     new DingTalkDriver(ctx, { ...tenantApp(ctx), ...ssoEndpoints.dingtalk }),
   wecom: (ctx: HttpContext) => new WeComDriver(ctx, { ...tenantApp(ctx), ...ssoEndpoints.wecom }),
+  h5_wechat: (ctx: HttpContext) =>
+    new WechatMpDriver(ctx, { ...riderApp(ctx), endpoints: riderOauthEndpoints.wechat }),
+  h5_alipay: (ctx: HttpContext) =>
+    new AlipayOauthDriver(ctx, { ...riderApp(ctx), endpoints: riderOauthEndpoints.alipay }),
 })
 
 export default allyConfig

@@ -22,6 +22,7 @@ const LedgerController = () => import('#controllers/riders/ledger_controller')
 const TopupController = () => import('#controllers/riders/topup_controller')
 const TopupPackagesController = () => import('#controllers/settings/topup_packages_controller')
 const PaymentSettingsController = () => import('#controllers/settings/payment_settings_controller')
+const RiderOauthSettingsController = () => import('#controllers/settings/rider_oauth_controller')
 const RidersController = () => import('#controllers/riders/riders_controller')
 const RiderRefundsController = () => import('#controllers/finance/rider_refunds_controller')
 const CardsController = () => import('#controllers/cards/cards_controller')
@@ -32,6 +33,7 @@ const PaymentWebhooksController = () => import('#controllers/finance/payment_web
 const PluginEndpointsController = () => import('#controllers/plugin_endpoints_controller')
 const DevicesController = () => import('#controllers/operations/devices_controller')
 const H5Controller = () => import('#controllers/h5/h5_controller')
+const RiderOauthController = () => import('#controllers/h5/rider_oauth_controller')
 const RepairTicketsController = () => import('#controllers/operations/repair_tickets_controller')
 const CouponsController = () => import('#controllers/riders/coupons_controller')
 const H5CouponsController = () => import('#controllers/h5/h5_coupons_controller')
@@ -169,6 +171,12 @@ router
       .delete('/settings/payment/:id', [PaymentSettingsController, 'destroy'])
       .where('id', router.matchers.number())
       .as('paymentSettings.destroy')
+    router
+      .get('/settings/rider-sign-in', [RiderOauthSettingsController, 'index'])
+      .as('riderOauth.index')
+    router
+      .post('/settings/rider-sign-in', [RiderOauthSettingsController, 'store'])
+      .as('riderOauth.store')
 
     router.get('/cards', [CardsController, 'inventory']).as('cards.inventory')
     router
@@ -363,6 +371,11 @@ router
     router.get('/refund', [H5Controller, 'refund']).as('refund')
     router.post('/refund', [H5Controller, 'requestRefund']).as('refund.store')
     router.get('/coupons', [H5CouponsController, 'index']).as('coupons')
+    // Sign-in inside WeChat or Alipay: the callback URL names no tenant, the session's state does.
+    router
+      .get('/p/:pileCode/:portNo/oauth/:provider', [RiderOauthController, 'redirect'])
+      .as('oauth.redirect')
+    router.get('/oauth/:provider/callback', [RiderOauthController, 'callback']).as('oauth.callback')
   })
   .prefix('/h5')
   .as('h5')

@@ -69,6 +69,7 @@ export const NAVIGATION: NavigationSection[] = [
     packages: ['/settings/packages', 'settings.manage'],
     tariffs: ['/settings/tariffs', 'settings.manage'],
     payment: ['/settings/payment', 'settings.manage'],
+    riderSignIn: ['/settings/rider-sign-in', 'settings.manage'],
   }),
   section('logs', {
     operations: ['/logs/operations', 'audit.view'],

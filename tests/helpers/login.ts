@@ -77,8 +77,9 @@ export class BrowserSession {
     }
   }
 
-  get(path: string) {
-    return this.#send('GET', path)
+  /** `headers`: e.g. the User-Agent of WeChat's in-app browser. */
+  get(path: string, headers: Record<string, string> = {}) {
+    return this.#send('GET', path, undefined, headers)
   }
 
   /** A GET whose body is a file (a download), kept as bytes. */

@@ -6,6 +6,7 @@ import RiderBalance from '#services/h5/rider_balance'
 import RiderOrders from '#services/h5/rider_orders'
 import RiderRepairs from '#services/h5/rider_repairs'
 import RiderSignIn from '#services/h5/rider_sign_in'
+import { inAppSignInUrl } from '#services/h5/oauth/in_app'
 import {
   h5CodeValidator,
   h5LoginValidator,
@@ -52,6 +53,9 @@ export default class H5Controller {
     if (!place) return renderH5Unknown(ctx)
     const rider = readH5Rider(ctx)
     const signedIn = rider?.tenantId === place.tenantId ? rider : null
+    // Inside WeChat or Alipay a signed-out rider signs in through the app (issue 17).
+    const inApp = signedIn ? null : await inAppSignInUrl(ctx, place, ctx.params.pileCode)
+    if (inApp) return ctx.response.redirect(inApp)
     const login = ctx.session.flashMessages.get('h5Login') as H5LoginState | undefined
     return ctx.inertia.render('h5/port', {
       port: await this.ports.port(place, ctx.params.pileCode),
