@@ -376,6 +376,10 @@ router
       .get('/p/:pileCode/:portNo/oauth/:provider', [RiderOauthController, 'redirect'])
       .as('oauth.redirect')
     router.get('/oauth/:provider/callback', [RiderOauthController, 'callback']).as('oauth.callback')
+    router
+      .post('/p/:pileCode/:portNo/bind/code', [RiderOauthController, 'sendBindCode'])
+      .as('bind.code')
+    router.post('/p/:pileCode/:portNo/bind', [RiderOauthController, 'bindPhone']).as('bind')
   })
   .prefix('/h5')
   .as('h5')

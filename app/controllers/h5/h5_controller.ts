@@ -6,7 +6,7 @@ import RiderBalance from '#services/h5/rider_balance'
 import RiderOrders from '#services/h5/rider_orders'
 import RiderRepairs from '#services/h5/rider_repairs'
 import RiderSignIn from '#services/h5/rider_sign_in'
-import { inAppSignInUrl } from '#services/h5/oauth/in_app'
+import { inAppSignInUrl, oauthState } from '#services/h5/oauth/in_app'
 import {
   h5CodeValidator,
   h5LoginValidator,
@@ -25,6 +25,7 @@ import type { H5RepairFormPageProps, H5RepairsPageProps } from '#services/h5/rep
 import { REPAIR_CATEGORIES } from '#models/repair_ticket'
 import { repairReportValidator } from '#validators/operations/repair_validator'
 import {
+  readH5Payer,
   readH5Rider,
   renderH5SignedOut,
   renderH5Unknown,
@@ -63,6 +64,7 @@ export default class H5Controller {
       openOrderNo: signedIn ? await this.ports.openOrderOn(signedIn, place) : null,
       login: login ?? null,
       captchaRequired: signedIn ? false : await this.signIn.captchaRequired(ctx.request.ip()),
+      oauth: signedIn ? await oauthState(signedIn, readH5Payer(ctx)) : null,
     } satisfies H5PortPageProps)
   }
 

@@ -9,8 +9,21 @@ import PortPage from '#services/h5/port_page'
 import { OAUTH_FAILED_FLASH } from '#services/h5/oauth/in_app'
 import { issueOauthState, takeOauthState } from '#services/h5/oauth/oauth_state'
 import RiderOauthSignIn from '#services/h5/oauth/rider_oauth_sign_in'
-import { h5OauthCallbackValidator, h5OauthRedirectValidator } from '#validators/h5/oauth_validator'
-import { renderH5SignedOut, renderH5Unknown, signInH5Rider } from '#controllers/h5/h5_session'
+import PhoneBinding from '#services/h5/oauth/phone_binding'
+import RiderSignIn from '#services/h5/rider_sign_in'
+import {
+  h5BindCodeValidator,
+  h5BindPhoneValidator,
+  h5OauthCallbackValidator,
+  h5OauthRedirectValidator,
+} from '#validators/h5/oauth_validator'
+import {
+  readH5Payer,
+  readH5Rider,
+  renderH5SignedOut,
+  renderH5Unknown,
+  signInH5Rider,
+} from '#controllers/h5/h5_session'
 
 /** Callbacks per IP: each costs a provider call, and a flood of forged ones must stay cheap. */
 export const OAUTH_CALLBACK_LIMIT = { requests: 30, duration: '10 min', blockDuration: '10 min' }
@@ -28,6 +41,8 @@ function providerOf(value: unknown): RiderIdentityProvider | null {
 export default class RiderOauthController {
   protected ports = new PortPage()
   protected signIn = new RiderOauthSignIn()
+  protected smsSignIn = new RiderSignIn()
+  protected binding = new PhoneBinding()
 
   /** GET /h5/p/:pileCode/:portNo/oauth/:provider: off to WeChat's or Alipay's authorise page. */
   async redirect(ctx: HttpContext) {
@@ -100,6 +115,37 @@ export default class RiderOauthController {
       { tenantId: place.tenantId, provider, payerId: subject }
     )
     return ctx.response.redirect(urlFor('h5.port', back))
+  }
+
+  /** POST /h5/p/:pileCode/:portNo/bind/code: 绑定手机号's code, within the SMS sign-in's limits. */
+  async sendBindCode(ctx: HttpContext) {
+    const place = await this.ports.findPlace(String(ctx.params.pileCode), Number(ctx.params.portNo))
+    if (!place) return renderH5Unknown(ctx)
+    if (readH5Rider(ctx)?.tenantId !== place.tenantId) return renderH5SignedOut(ctx)
+    const { phone, captcha } = await ctx.request.validateUsing(h5BindCodeValidator)
+    const { devCode } = await this.smsSignIn.sendCode(place, phone, {
+      ip: ctx.request.ip(),
+      session: ctx.session,
+      captcha,
+    })
+    ctx.session.flash('h5Bind', { phone, devCode })
+    ctx.session.flash('success', ctx.i18n.t('h5.codeSent'))
+    return ctx.response.redirect().back()
+  }
+
+  /** POST /h5/p/:pileCode/:portNo/bind: 绑定手机号; a counter rider's phone switches the session to them. */
+  async bindPhone(ctx: HttpContext) {
+    const place = await this.ports.findPlace(String(ctx.params.pileCode), Number(ctx.params.portNo))
+    if (!place) return renderH5Unknown(ctx)
+    const rider = readH5Rider(ctx)
+    if (rider?.tenantId !== place.tenantId) return renderH5SignedOut(ctx)
+    const input = await ctx.request.validateUsing(h5BindPhoneValidator)
+    const riderId = await this.binding.bind(rider, input, requestDetails(ctx), ctx.request.ip())
+    if (riderId !== rider.riderId) {
+      signInH5Rider(ctx, { ...rider, riderId }, readH5Payer(ctx) ?? undefined)
+    }
+    ctx.session.flash('success', ctx.i18n.t('h5_oauth.phoneBound'))
+    return ctx.response.redirect().back()
   }
 
   /** Ally's driver for the provider, with the tenant's app and our own callback URL. */

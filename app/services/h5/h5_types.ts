@@ -83,6 +83,9 @@ export type H5RefundRequest = {
 /** The sign-in step in progress on a port page: the phone a code went to (and it, outside production). */
 export type H5LoginState = { phone: string; devCode: string | null; needsName: boolean }
 
+/** A rider signed in through WeChat or Alipay: still a 游客 without a phone, still named by number. */
+export type H5OauthState = { provider: 'wechat' | 'alipay'; guest: boolean; unnamed: boolean }
+
 export type H5PortPageProps = {
   port: H5Port
   /** The rider signed in for this port's tenant, or null. */
@@ -91,6 +94,8 @@ export type H5PortPageProps = {
   openOrderNo: string | null
   login: H5LoginState | null
   captchaRequired: boolean
+  /** Set when the rider signed in through WeChat or Alipay. */
+  oauth: H5OauthState | null
 }
 export type H5OrderPageProps = { order: H5Order }
 export type H5OrdersPageProps = { orders: H5Order[] }

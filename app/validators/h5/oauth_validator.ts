@@ -28,3 +28,23 @@ export const h5OauthRedirectValidator = vine.create(
     profile: vine.literal('1').optional(),
   })
 )
+
+const phone = () =>
+  vine
+    .string()
+    .trim()
+    .regex(/^1[3-9]\d{9}$/)
+
+/** 绑定手机号: the code sent to the phone (an image captcha once an IP has asked a few). */
+export const h5BindCodeValidator = vine.create({
+  phone: phone(),
+  captcha: vine.string().trim().maxLength(16).optional(),
+})
+
+export const h5BindPhoneValidator = vine.create({
+  phone: phone(),
+  code: vine
+    .string()
+    .trim()
+    .regex(/^\d{6}$/),
+})

@@ -4,7 +4,9 @@ import RiderOauthSettingsService from '#services/settings/rider_oauth_settings_s
 import { OAUTH_STATE_TTL_MS } from '#services/h5/oauth/oauth_state'
 import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
 import { chargingFixture, owner } from '#tests/functional/charging/helpers'
-import { portPath, type Fixture } from '#tests/functional/h5/helpers'
+import { freshPhone, inboxCode, portPath, type Fixture } from '#tests/functional/h5/helpers'
+import { runLedgerVerify } from '#tests/functional/wallet/helpers'
+import WalletService from '#core/wallet/wallet_service'
 import { startRiderOauthFake, type RiderOauthFake } from '#tests/fakes/rider_oauth_fake'
 
 /*
@@ -187,6 +189,8 @@ test.group('Rider sign-in inside WeChat and Alipay', (group) => {
     const browser = new BrowserSession()
     await scanInApp(browser, path, WECHAT_UA)
     assert.match((await signedInName(browser, path))!, /^游客/)
+    const before = await browser.props(path)
+    assert.deepEqual(before.oauth, { provider: 'wechat', guest: true, unnamed: true })
 
     const redirect = await browser.get(`${path}/oauth/wechat?profile=1`, {
       'user-agent': WECHAT_UA,
@@ -197,6 +201,8 @@ test.group('Rider sign-in inside WeChat and Alipay', (group) => {
     })
     assert.equal(answer.location, path)
     assert.equal(await signedInName(browser, path), '小王')
+    const after = await browser.props(path)
+    assert.deepEqual(after.oauth, { provider: 'wechat', guest: true, unnamed: false })
     assert.lengthOf(await identities(fixture.tenant.id), 1)
   })
 
@@ -323,5 +329,124 @@ test.group('Rider sign-in inside WeChat and Alipay', (group) => {
       statuses.add(await statusOf(browser, '/h5/oauth/wechat/callback?code=a&state=b'))
     }
     assert.deepEqual([...statuses], [400, 429])
+  })
+})
+
+/** 绑定手机号 as the page sends it: the code to the phone, then the code back. */
+async function bindPhone(browser: BrowserSession, fixture: Fixture, path: string, phone: string) {
+  await browser.send('POST', `${path}/bind/code`, { phone }, path)
+  const code = await inboxCode(fixture, phone)
+  return browser.send('POST', `${path}/bind`, { phone, code }, path)
+}
+
+async function guestSignedIn(fixture: Fixture, path: string) {
+  fake.wechatAs({ openid: `o_${fixture.tenant.id}_${Math.random().toString(36).slice(2)}` })
+  const browser = new BrowserSession()
+  await scanInApp(browser, path, WECHAT_UA)
+  const [identity] = await identities(fixture.tenant.id)
+  return { browser, guestId: Number(identity.rider_id) }
+}
+
+test.group('A guest binds a phone (绑定手机号)', (group) => {
+  group.setup(async () => {
+    fake = await startRiderOauthFake()
+    return () => fake.stop()
+  })
+  group.each.setup(() => resetLoginLimits())
+
+  test('a phone new to the tenant becomes the guest’s', async ({ assert }) => {
+    const fixture = await chargingFixture()
+    await wechatApp(fixture)
+    const path = await portPath(fixture)
+    const { browser, guestId } = await guestSignedIn(fixture, path)
+    const phone = freshPhone()
+
+    await bindPhone(browser, fixture, path, phone)
+    const props = await browser.props(path)
+    assert.equal(props.flash.success, '手机号已绑定')
+    assert.equal(props.me.phone, phone)
+    assert.include(props.oauth, { guest: false })
+    const rider = await owner().from('riders').where('id', guestId).firstOrFail()
+    assert.equal(rider.phone, phone)
+  })
+
+  test('the phone of a counter rider takes the guest over: identity moved, session switched, money to the fen', async ({
+    assert,
+  }) => {
+    const fixture = await chargingFixture({ balance: 1234 })
+    await wechatApp(fixture)
+    const path = await portPath(fixture)
+    const { browser, guestId } = await guestSignedIn(fixture, path)
+    const counter = await owner().from('riders').where('id', fixture.rider.id).firstOrFail()
+
+    await bindPhone(browser, fixture, path, counter.phone)
+    const props = await browser.props(path)
+    assert.equal(props.me.name, counter.name)
+    assert.equal(props.me.realBalance, 1234)
+    assert.equal(props.me.phone, counter.phone)
+    const [identity] = await identities(fixture.tenant.id)
+    assert.equal(Number(identity.rider_id), fixture.rider.id)
+    const guest = await owner().from('riders').where('id', guestId).firstOrFail()
+    assert.isNull(guest.phone)
+    const audit = await owner()
+      .from('audit_logs')
+      .where({ tenant_id: fixture.tenant.id, action: 'riders.merge_guest' })
+      .firstOrFail()
+    assert.deepInclude(audit.before, { guestRiderId: guestId })
+    assert.notInclude(JSON.stringify(audit), identity.subject)
+
+    // The next WeChat sign-in is the counter rider.
+    fake.wechatAs({ openid: identity.subject })
+    const later = new BrowserSession()
+    await scanInApp(later, path, WECHAT_UA)
+    assert.equal(await signedInName(later, path), counter.name)
+    const verify = await runLedgerVerify()
+    assert.equal(verify.code, 0, verify.output)
+  })
+
+  test('a guest holding money is refused the merge with a clear message, nothing changed', async ({
+    assert,
+  }) => {
+    const fixture = await chargingFixture()
+    await wechatApp(fixture)
+    const path = await portPath(fixture)
+    const { browser, guestId } = await guestSignedIn(fixture, path)
+    await new WalletService().topUpCash(fixture.asAdmin, {
+      riderId: guestId,
+      projectId: fixture.project.id,
+      realAmount: 500,
+      idempotencyKey: `guest-topup:${guestId}`,
+    })
+    const counter = await owner().from('riders').where('id', fixture.rider.id).firstOrFail()
+
+    await bindPhone(browser, fixture, path, counter.phone)
+    const props = await browser.props(path)
+    assert.equal(props.flash.error, '游客账户尚有余额，暂不能与该手机号的账户合并，请联系客服')
+    assert.equal(props.me.realBalance, 500)
+    const [identity] = await identities(fixture.tenant.id)
+    assert.equal(Number(identity.rider_id), guestId)
+  })
+
+  test('tenant walls: a guest cannot bind at another tenant’s port, nor take over its rider', async ({
+    assert,
+  }) => {
+    const fixture = await chargingFixture()
+    const other = await chargingFixture()
+    await wechatApp(fixture)
+    const path = await portPath(fixture)
+    const otherPath = await portPath(other)
+    const { browser, guestId } = await guestSignedIn(fixture, path)
+    const otherRider = await owner().from('riders').where('id', other.rider.id).firstOrFail()
+
+    const sent = await browser.send('POST', `${otherPath}/bind/code`, { phone: otherRider.phone })
+    assert.equal(sent.status, 401)
+    const bound = await browser.send('POST', `${otherPath}/bind`, {
+      phone: otherRider.phone,
+      code: '123456',
+    })
+    assert.equal(bound.status, 401)
+    const guest = await owner().from('riders').where('id', guestId).firstOrFail()
+    assert.isNull(guest.phone)
+    assert.lengthOf(await identities(other.tenant.id), 0)
   })
 })
