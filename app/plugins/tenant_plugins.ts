@@ -16,7 +16,7 @@ export class PluginSettingRefused extends DomainRefusal<'unknownPlugin' | 'endpo
 }
 
 /*
-| Where payment and SMS plugins may send a tenant's requests (and secrets):
+| Where payment, SMS and notify plugins may send a tenant's requests (and secrets):
 | their provider's own hosts over HTTPS, or a host the platform lists in
 | PROVIDER_HOSTS_ALLOWED (local gateways, tests, sandboxes). A tenant's
 | setting never points a plugin anywhere else.
@@ -25,10 +25,11 @@ export const PROVIDER_HOSTS: Readonly<Record<string, readonly string[]>> = {
   'payment-wechatpay': ['api.mch.weixin.qq.com', 'api2.mch.weixin.qq.com'],
   'payment-alipay': ['openapi.alipay.com'],
   'sms-aliyun': ['dysmsapi.aliyuncs.com'],
+  'notify-wechat': ['api.weixin.qq.com'],
 }
 
 /** The kinds whose plugins call out to a provider with the tenant's credentials. */
-const OUTBOUND_KINDS: readonly PluginKind[] = ['payment', 'sms']
+const OUTBOUND_KINDS: readonly PluginKind[] = ['payment', 'sms', 'notify']
 
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i
 

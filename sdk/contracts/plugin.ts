@@ -1,5 +1,6 @@
 import type { PluginLogger } from '../logger.js'
 import type { MessagesProviderContact } from '@vinejs/vine/types'
+import type { NotifySender } from './notify.js'
 import type { PaymentProvider } from './payment.js'
 import type { SmsSender } from './sms.js'
 import type { VendorAdapter, VendorSimulator } from './vendor.js'
@@ -11,7 +12,7 @@ import type { VendorAdapter, VendorSimulator } from './vendor.js'
 | contract test suite under sdk/testing/ that its plugins run.
 */
 
-export const PLUGIN_KINDS = ['vendor', 'payment', 'sms'] as const
+export const PLUGIN_KINDS = ['vendor', 'payment', 'sms', 'notify'] as const
 export type PluginKind = (typeof PLUGIN_KINDS)[number]
 
 /** What each kind's factory returns. */
@@ -19,6 +20,7 @@ export interface PluginInstances {
   sms: SmsSender
   vendor: VendorAdapter
   payment: PaymentProvider
+  notify: NotifySender
 }
 
 /** What a plugin's factory is given besides its validated config. */

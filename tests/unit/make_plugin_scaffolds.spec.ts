@@ -8,12 +8,14 @@ import type { PluginKind } from '#sdk/contracts/plugin'
 import { runContract, type ContractSuite } from '#sdk/testing/contract'
 import { paymentContractSuite } from '#sdk/testing/payment_contract'
 import { smsContractSuite } from '#sdk/testing/sms_contract'
+import { notifyContractSuite } from '#sdk/testing/notify_contract'
 import { vendorContractSuite } from '#sdk/testing/vendor_contract'
 
 const SUITES: Record<PluginKind, (options: any) => ContractSuite> = {
   vendor: vendorContractSuite,
   payment: paymentContractSuite,
   sms: smsContractSuite,
+  notify: notifyContractSuite,
 }
 
 /** Node builtins, npm packages, the kit and the plugin's own files: nothing of the app. */
