@@ -2,6 +2,7 @@ import heartbeatJob from '#jobs/heartbeat_job'
 import { offlineSweepJob } from '#jobs/device_jobs'
 import { chargingWatchdogJob } from '#jobs/charging_jobs'
 import { exportJob } from '#jobs/export_jobs'
+import { deliverNotificationJob } from '#jobs/notification_jobs'
 import { expireExportsJob, monthlyStatementsJob } from '#jobs/report_jobs'
 import {
   applyPaymentEventJob,
@@ -22,4 +23,5 @@ export const jobs = [
   exportJob,
   expireExportsJob,
   monthlyStatementsJob,
+  deliverNotificationJob,
 ]

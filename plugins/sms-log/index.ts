@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { vine } from '#sdk/schema'
 import { definePlugin } from '#sdk/define_plugin'
 import { PluginProviderError } from '#sdk/contracts/plugin'
+import type { NoticeKind } from '#sdk/contracts/notify'
 import type { DeliveredCode } from '#sdk/contracts/sms'
 
 /*
@@ -14,6 +15,14 @@ import type { DeliveredCode } from '#sdk/contracts/sms'
 const MOBILE = /^1[3-9]\d{9}$/
 const KEPT = 1000
 const delivered = new Map<string, DeliveredCode>()
+const notices = new Map<string, { kind: NoticeKind; text: string }>()
+
+/** Keeps the newest `KEPT` entries of `map`. */
+function keep<Value>(map: Map<string, Value>, key: string, value: Value) {
+  map.delete(key)
+  map.set(key, value)
+  if (map.size > KEPT) map.delete(map.keys().next().value!)
+}
 
 export default definePlugin({
   id: 'sms-log',
@@ -21,7 +30,7 @@ export default definePlugin({
   version: '1.0.0',
   config: vine.create({}),
   secrets: [],
-  capabilities: ['verification-code', 'inbox'],
+  capabilities: ['verification-code', 'notice', 'inbox'],
   developmentOnly: true,
   create(_config, { tenantId, logger }) {
     const key = (phone: string) => `${tenantId ?? '-'}:${phone}`
@@ -42,13 +51,27 @@ export default definePlugin({
           { phone, ...logged, providerMessageId },
           'sms-log: verification code (not sent)'
         )
-        delivered.delete(key(phone))
-        delivered.set(key(phone), { code, sentAt: new Date() })
-        if (delivered.size > KEPT) delivered.delete(delivered.keys().next().value!)
+        keep(delivered, key(phone), { code, sentAt: new Date() })
         return { providerMessageId }
       },
       lastDelivered(phone) {
         return delivered.get(key(phone)) ?? null
+      },
+      async sendNotice({ phone, kind, text }) {
+        if (!MOBILE.test(phone)) {
+          throw new PluginProviderError(
+            'sms-log',
+            'MOBILE_NUMBER_ILLEGAL',
+            `not a mobile: ${phone}`
+          )
+        }
+        const providerMessageId = `log-${randomUUID()}`
+        logger.info({ phone, kind, text, providerMessageId }, 'sms-log: notice (not sent)')
+        keep(notices, key(phone), { kind, text })
+        return { providerMessageId }
+      },
+      lastNotice(phone) {
+        return notices.get(key(phone)) ?? null
       },
     }
   },

@@ -1,6 +1,7 @@
 import { jobSpec } from '#core/queue/job'
 import TenantContext from '#core/tenancy/tenant_context'
 import LiveEvents from '#core/live/live_events'
+import { notifyChargesAbnormal } from '#services/notifications/rider_notifier'
 import ChargingOrder, { type AbnormalReason } from '#models/charging_order'
 import { IDLE_POWER_DECIWATTS } from '#services/orders/charging_rules'
 import RemoteControl from '#services/orders/remote_control'
@@ -143,6 +144,7 @@ export default class ChargingWatchdog {
         }
       })
     await LiveEvents.ordersChanged(tenant.tenantId, changed)
+    await notifyChargesAbnormal(tenant, changed)
     summary.startFailed += startFailed
     summary.noStart += noStart
     summary.noEnd += noEnd

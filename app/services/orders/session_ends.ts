@@ -3,6 +3,7 @@ import { DateTime } from 'luxon'
 import { capEnd, type Observation } from '#core/billing/billing_caps'
 import { computeCharge } from '#core/billing/tariff'
 import LiveEvents from '#core/live/live_events'
+import { notifyChargesAbnormal } from '#services/notifications/rider_notifier'
 import type TenantContext from '#core/tenancy/tenant_context'
 import ChargingOrder, { OPEN_STATUSES } from '#models/charging_order'
 import {
@@ -161,6 +162,10 @@ export default class SessionEnds {
     })
     await LiveEvents.ordersChanged(
       tenant.tenantId,
+      orders.map((order) => order.order_no)
+    )
+    await notifyChargesAbnormal(
+      tenant,
       orders.map((order) => order.order_no)
     )
   }

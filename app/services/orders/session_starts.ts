@@ -28,6 +28,7 @@ import {
 } from '#services/orders/charging_rules'
 import { chargeCap, createOrder, projectTariff } from '#services/orders/order_opening'
 import { releaseHolds, reopenHold } from '#core/wallet/wallet_holds'
+import { notifyChargeStarted } from '#services/notifications/rider_notifier'
 
 const SWIPE_REFUSALS = {
   unknown: 'unknown_card',
@@ -210,6 +211,7 @@ export default class SessionStarts {
       return { orderNo: created.orderNo, accepted: true }
     })
     await LiveEvents.ordersChanged(tenant.tenantId, [started.orderNo])
+    if (started.accepted) await notifyChargeStarted(tenant, started.orderNo)
     return started
   }
 

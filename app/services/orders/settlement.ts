@@ -8,6 +8,7 @@ import WalletRefusal from '#core/wallet/wallet_refusal'
 import WalletService from '#core/wallet/wallet_service'
 import { releaseHolds, settleHold } from '#core/wallet/wallet_holds'
 import { applyBestCoupon } from '#services/orders/coupon_discount'
+import { notifyChargesAbnormal, notifyOrderSettled } from '#services/notifications/rider_notifier'
 
 /**
  * Settlement (结算): an ended order's bill posted to the wallet, once. The
@@ -53,6 +54,7 @@ export default class Settlement {
         return { orderNo, settled: true }
       })
       await LiveEvents.ordersChanged(tenant.tenantId, [orderNo])
+      if (result.settled) await notifyOrderSettled(tenant, orderNo)
       return result
     } catch (error) {
       if (!(error instanceof WalletRefusal)) throw error
@@ -70,6 +72,7 @@ export default class Settlement {
         await releaseHolds(tenant, trx, [orderNo])
       })
       await LiveEvents.ordersChanged(tenant.tenantId, [orderNo])
+      await notifyChargesAbnormal(tenant, [orderNo])
       return { orderNo, settled: false }
     }
   }
