@@ -45,6 +45,12 @@ const PROTECTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   'payment-wechatpay': ['platformPublicKey', 'platformCertificates'],
 }
 
+/**
+ * The plugin kinds this page configures: payment providers, and the notify
+ * plugins that message riders (their secrets kept the same way).
+ */
+const SETTING_KINDS = ['payment', 'notify'] as const
+
 /** A refused change of a payment setting; the reason is an i18n key under `payment_settings.` */
 class PaymentSettingRefused extends DomainRefusal<
   'alreadyConfigured' | 'inUse' | 'projectNotFound'
@@ -138,7 +144,7 @@ export default class PaymentSettingsService {
           name: project.name,
           settingId: appliedSetting(settings, project.id, known)?.id ?? null,
         })),
-        plugins: registry.list('payment').map((plugin) => ({
+        plugins: SETTING_KINDS.flatMap((kind) => registry.list(kind)).map((plugin) => ({
           id: plugin.id,
           fields: plugin.configSchema,
           secrets: plugin.secrets,
@@ -278,13 +284,13 @@ export default class PaymentSettingsService {
 
   async #plugin(pluginId: string) {
     const registry = await app.container.make('plugins')
-    const plugin = registry.find(pluginId, 'payment')
+    const plugin = SETTING_KINDS.map((kind) => registry.find(pluginId, kind)).find(Boolean)
     if (!plugin) throw new PluginSettingRefused('unknownPlugin')
     return { plugin, plugins: new TenantPluginService(registry) }
   }
 
   #visible(trx: TransactionClientContract) {
-    const query = this.tenant.query(TenantPlugin, trx).where('kind', 'payment')
+    const query = this.tenant.query(TenantPlugin, trx).whereIn('kind', [...SETTING_KINDS])
     const projectIds = this.tenant.projectIds
     if (projectIds === null) return query
     return query.where((scope) => scope.whereNull('project_id').orWhereIn('project_id', projectIds))
