@@ -1,5 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import RiderMessages, { type H5MessagesPageProps } from '#services/notifications/rider_messages'
+import RiderMessages from '#services/notifications/rider_messages'
+import type { H5MessagesPageProps } from '#services/notifications/message_props'
 import { readH5Rider, renderH5SignedOut } from '#controllers/h5/h5_session'
 
 /** 消息: what the rider was told by WeChat or SMS (charges, bills, low balance). */

@@ -1,24 +1,9 @@
-import type { NoticeKind } from '#sdk/contracts/notify'
 import TenantContext from '#core/tenancy/tenant_context'
-import type { NotificationChannel, NotificationStatus } from '#models/rider_notification'
 import type { H5Rider } from '#services/h5/h5_types'
+import type { H5Message } from '#services/notifications/message_props'
 
 /** Messages listed, newest first. */
 const LISTED = 50
-
-/** A message as the rider's 消息 page lists it. Type alias: Inertia props are plain JSON. */
-export type H5Message = {
-  id: number
-  kind: NoticeKind
-  channel: NotificationChannel
-  status: NotificationStatus
-  orderNo: string
-  fields: Record<string, string | number>
-  createdAt: string
-  sentAt: string | null
-}
-
-export type H5MessagesPageProps = { messages: H5Message[] }
 
 /** 消息: the messages sent to the signed-in rider, in the rider's tenant only. */
 export default class RiderMessages {
