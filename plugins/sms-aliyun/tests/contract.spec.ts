@@ -82,3 +82,37 @@ test.group('sms-aliyun', (group) => {
     assert.equal((error as PluginProviderError).providerCode, 'Unreachable')
   })
 })
+
+test.group('sms-aliyun rider notices', (group) => {
+  group.setup(startAliyun)
+
+  test('sends a notice with the kind’s registered template and its values', async ({ assert }) => {
+    const sender = await smsAliyun.create(
+      config({ chargeFinishedTemplateCode: 'SMS_480000001' }),
+      testContext()
+    )
+    const { providerMessageId } = await sender.sendNotice({
+      phone: '13700137001',
+      kind: 'charge_finished',
+      text: '您的充电已结束',
+      templateParams: { orderNo: 'NT0000000000002', amount: '1.50', balance: '8.50' },
+    })
+    assert.isAbove(providerMessageId.length, 0)
+    assert.deepEqual(aliyun.receivedMessage('13700137001'), {
+      templateCode: 'SMS_480000001',
+      params: { orderNo: 'NT0000000000002', amount: '1.50', balance: '8.50' },
+    })
+  })
+
+  test('a kind without a template is refused before anything is sent', async ({ assert }) => {
+    const sender = await smsAliyun.create(config(), testContext())
+    const error = await sender
+      .sendNotice({ phone: '13700137002', kind: 'low_balance', text: '', templateParams: {} })
+      .then(
+        () => null,
+        (reason: unknown) => reason
+      )
+    assert.equal((error as PluginProviderError).providerCode, 'TemplateNotConfigured')
+    assert.isNull(aliyun.receivedMessage('13700137002'))
+  })
+})

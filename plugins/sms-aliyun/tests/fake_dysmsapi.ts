@@ -25,11 +25,14 @@ export interface FakeDysmsapi {
   url: string
   /** The code in the TemplateParam of the last message accepted for a phone. */
   receivedCode(phone: string): string | null
+  /** The template and its parameters of the last message accepted for a phone. */
+  receivedMessage(phone: string): { templateCode: string; params: Record<string, string> } | null
   close(): Promise<void>
 }
 
 export async function startFakeDysmsapi(keys: Record<string, string>): Promise<FakeDysmsapi> {
   const received = new Map<string, string>()
+  const messages = new Map<string, { templateCode: string; params: Record<string, string> }>()
   const nonces = new Set<string>()
 
   const server: Server = createServer((request, response) => {
@@ -95,8 +98,12 @@ export async function startFakeDysmsapi(keys: Record<string, string>): Promise<F
       if (!/^1[3-9]\d{9}$/.test(signed.PhoneNumbers ?? '')) {
         return answer(200, { Code: 'isv.MOBILE_NUMBER_ILLEGAL', Message: '非法手机号' })
       }
-      const code = JSON.parse(signed.TemplateParam ?? '{}').code
-      received.set(signed.PhoneNumbers, code)
+      const templateParams = JSON.parse(signed.TemplateParam ?? '{}')
+      received.set(signed.PhoneNumbers, templateParams.code)
+      messages.set(signed.PhoneNumbers, {
+        templateCode: signed.TemplateCode,
+        params: templateParams,
+      })
       answer(200, { Code: 'OK', Message: 'OK', BizId: `${randomInt(1e9, 1e10 - 1)}^0` })
     })
   })
@@ -106,6 +113,7 @@ export async function startFakeDysmsapi(keys: Record<string, string>): Promise<F
   return {
     url: `http://127.0.0.1:${port}/`,
     receivedCode: (phone) => received.get(phone) ?? null,
+    receivedMessage: (phone) => messages.get(phone) ?? null,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   }
 }
