@@ -7,7 +7,7 @@ import type { CommandOptions } from '@adonisjs/core/types/ace'
 import vine, { errors } from '@vinejs/vine'
 
 const inputValidator = vine.create({
-  kind: vine.enum(['vendor', 'payment', 'sms'] as const),
+  kind: vine.enum(['vendor', 'payment', 'sms', 'notify'] as const),
   name: vine
     .string()
     .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/)
@@ -16,20 +16,21 @@ const inputValidator = vine.create({
 })
 
 /**
- * `node ace make:plugin vendor|payment|sms <name>`: a new plugin folder
+ * `node ace make:plugin vendor|payment|sms|notify <name>`: a new plugin folder
  * under plugins/ that imports only the kit (#sdk/*), with tests wired to
  * its kind's contract suite. It runs and passes the contract as generated
  * (a vendor speaks an example JSON-lines protocol and brings a simulator; a
- * payment or SMS plugin speaks an example HTTP API and brings a local
+ * payment, SMS or notify plugin speaks an example HTTP API and brings a local
  * stand-in for it), so a manufacturer or provider starts from green and
  * replaces the example with theirs; no core file changes.
  */
 export default class MakePluginCommand extends BaseCommand {
   static commandName = 'make:plugin'
-  static description = 'Scaffold a plugin folder (vendor, payment or sms) with its contract tests'
+  static description =
+    'Scaffold a plugin folder (vendor, payment, sms or notify) with its contract tests'
   static options: CommandOptions = {}
 
-  @args.string({ description: 'Plugin kind: vendor, payment or sms' })
+  @args.string({ description: 'Plugin kind: vendor, payment, sms or notify' })
   declare kind: string
 
   @args.string({ description: 'Name, e.g. acme: the plugin id becomes <kind>-acme' })

@@ -27,7 +27,7 @@ test.group('make:plugin', (group) => {
   group.each.teardown(() => rm(folder, { recursive: true, force: true }))
 
   test('the {$self} scaffold imports only the kit and passes its contract suite as generated')
-    .with(['vendor', 'payment', 'sms'] as const)
+    .with(['vendor', 'payment', 'sms', 'notify'] as const)
     .run(async ({ assert }, kind) => {
       const command = await ace.exec('make:plugin', [kind, 'scaffold', '--directory', folder])
       assert.equal(command.exitCode, 0)
