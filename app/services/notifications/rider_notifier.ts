@@ -202,7 +202,14 @@ async function channelFor(
       .first()
     if (plugin) return 'wechat'
   }
-  return SMS_KINDS.includes(candidate.kind) ? 'sms' : null
+  if (!SMS_KINDS.includes(candidate.kind)) return null
+  // A WeChat or Alipay guest (游客) has no phone until bound: nothing to text.
+  const rider = await trx
+    .from('riders')
+    .where({ tenant_id: tenant.tenantId, id: candidate.riderId })
+    .select('phone')
+    .first()
+  return rider?.phone ? 'sms' : null
 }
 
 /** Records the message once per order and kind: its id when new and to be sent, else null. */
