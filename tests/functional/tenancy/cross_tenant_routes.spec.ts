@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { test } from '@japa/runner'
 import { DateTime } from 'luxon'
 import router from '@adonisjs/core/services/router'
@@ -8,6 +9,8 @@ import TopupPackage from '#models/topup_package'
 import Card from '#models/card'
 import { createTenantWithStaff } from '#tests/helpers/tenants'
 import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
+import { chargingFixture } from '#tests/functional/charging/helpers'
+import { portPath, signIn } from '#tests/functional/h5/helpers'
 
 type Victim = Awaited<ReturnType<typeof createTenantWithStaff>> & {
   customRoleId: number
@@ -691,5 +694,47 @@ test.group('Tenant walls: routes', (group) => {
     assert.notInclude(staff.text, victim.staff.account)
     const home = await browser.get('/')
     assert.notInclude(home.text, victim.tenant.name)
+  })
+})
+
+test.group('Tenant walls: rider H5 top-up routes', (group) => {
+  group.each.setup(() => resetLoginLimits())
+
+  test("a rider signed in at tenant A gets 404 on tenant B's top-up numbers", async ({
+    assert,
+  }) => {
+    const attacker = await chargingFixture({ balance: 0 })
+    const browser = new BrowserSession()
+    await signIn(browser, attacker, await portPath(attacker), attacker.rider.phone)
+    const victim = await createTenantWithStaff()
+    const victimRider = await Rider.create(
+      {
+        tenantId: victim.tenant.id,
+        name: '别家用户',
+        phone: attacker.rider.phone,
+        status: 'normal',
+        source: 'online',
+        registeredAt: DateTime.utc(),
+      },
+      { connection: 'owner' }
+    )
+    const paymentId = await victimPayment(victim.tenant.id, victim.project.id, victimRider.id)
+    // Opened from the victim's phone, as 充值 keys its attempts.
+    const attempt = randomUUID()
+    const [payment] = await db
+      .connection('owner')
+      .from('payment_orders')
+      .where('id', paymentId)
+      .update({ idempotency_key: `h5topup:${victimRider.id}:${attempt}` })
+      .returning(['payment_no'])
+
+    for (const path of [
+      `/h5/topup/${payment.payment_no}`,
+      `/h5/topup/${payment.payment_no}/state`,
+      `/h5/topup/return/${attempt}`,
+    ]) {
+      const response = await browser.get(path)
+      assert.equal(response.status, 404, path)
+    }
   })
 })
