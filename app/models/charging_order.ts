@@ -36,6 +36,9 @@ export type OrderChannel = (typeof ORDER_CHANNELS)[number]
 export type ChargeDuration =
   { kind: 'hours'; hours: number } | { kind: 'full' } | { kind: 'amount'; fen: number }
 
+/** Where the unused part of a pay-per-charge payment goes: 原路退回 or 退回余额. */
+export type RestReturnedTo = 'original' | 'wallet'
+
 /** Statuses of an order still charging, or waiting to, at the pile. */
 export const OPEN_STATUSES = ['authorised', 'charging'] as const
 
@@ -219,6 +222,17 @@ export default class ChargingOrder extends compose(
 
   @column(json)
   declare endClaim: EndClaimRecord | null
+
+  /** 扫码即充: the payment that prepaid this charge (its cap); null for a wallet-paid one. */
+  @column()
+  declare paymentOrderId: number | null
+
+  /** What of the prepaid amount went back, once settled or failed (pay_per_charge.ts). */
+  @column()
+  declare restReturnedFen: number | null
+
+  @column()
+  declare restReturnedTo: RestReturnedTo | null
 
   /** Still charging, or waiting to, at the pile: staff or the rider may stop it. */
   get isOpen() {

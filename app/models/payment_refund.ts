@@ -3,7 +3,7 @@ import { compose } from '@adonisjs/core/helpers'
 import { TenantOwned, ProjectOwned, Timestamps } from '#models/mixins/tenant_owned'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
 
-export type RefundCause = 'rider_refund' | 'late_payment' | 'unfulfilled'
+export type RefundCause = 'rider_refund' | 'late_payment' | 'unfulfilled' | 'charge_rest'
 export type RefundStatus = 'pending' | 'succeeded' | 'failed'
 
 /** Money going back through a payment's provider; its own record and states. */

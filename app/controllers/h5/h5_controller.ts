@@ -2,6 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import { requestDetails } from '#core/audit/audit_service'
 import type { ChargeDuration } from '#models/charging_order'
 import PortPage from '#services/h5/port_page'
+import { payPerChargeOptions } from '#services/orders/pay_per_charge'
 import RiderBalance from '#services/h5/rider_balance'
 import RiderOrders from '#services/h5/rider_orders'
 import RiderRepairs from '#services/h5/rider_repairs'
@@ -58,13 +59,15 @@ export default class H5Controller {
     const inApp = signedIn ? null : await inAppSignInUrl(ctx, place, ctx.params.pileCode)
     if (inApp) return ctx.response.redirect(inApp)
     const login = ctx.session.flashMessages.get('h5Login') as H5LoginState | undefined
+    const port = await this.ports.port(place, ctx.params.pileCode)
     return ctx.inertia.render('h5/port', {
-      port: await this.ports.port(place, ctx.params.pileCode),
+      port,
       me: signedIn ? await this.balance.me(signedIn) : null,
       openOrderNo: signedIn ? await this.ports.openOrderOn(signedIn, place) : null,
       login: login ?? null,
       captchaRequired: signedIn ? false : await this.signIn.captchaRequired(ctx.request.ip()),
       oauth: signedIn ? await oauthState(signedIn, readH5Payer(ctx)) : null,
+      payPerCharge: signedIn ? payPerChargeOptions(port.tariff) : null,
     } satisfies H5PortPageProps)
   }
 

@@ -36,7 +36,17 @@ export type Posting =
       orderNo: string
       occurredAt?: DateTime
     })
-  | (PostingTarget & { type: 'refund'; idempotencyKey: string; amount: number; reason: string })
+  | (PostingTarget & {
+      type: 'refund'
+      idempotencyKey: string
+      amount: number
+      reason: string
+      /**
+       * The payment a pay-per-charge rest goes back through: posted by the
+       * system (no operator) and the bonus balance is kept.
+       */
+      paymentNo?: string
+    })
   | { type: 'correction'; entryId: number; reason: string }
 
 /** No single posting moves more than 1,000,000 yuan, whatever a project allows. */

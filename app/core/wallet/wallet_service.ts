@@ -155,7 +155,8 @@ export default class WalletService {
     const target: PostingTarget = original ?? (posting as PostingTarget)
     const rules = await this.#projectRules(tenant, target.projectId, trx)
     await checkPosting(posting, rules.topupMax)
-    if (STAFF_POSTINGS.has(posting.type) && tenant.staffId === null) {
+    const systemRefund = posting.type === 'refund' && posting.paymentNo !== undefined
+    if (STAFF_POSTINGS.has(posting.type) && !systemRefund && tenant.staffId === null) {
       throw new WalletRefusal('operatorRequired')
     }
     const idempotencyKey =
@@ -272,8 +273,12 @@ export default class WalletService {
       }
       case 'refund':
         if (posting.amount > realFree) throw new WalletRefusal('refundExceedsBalance')
-        // The bonus forfeited is what no open order holds.
-        return { ...none, realOut: posting.amount, bonusOut: Math.max(0, bonusFree) }
+        // A pay-per-charge rest forfeits nothing; otherwise the bonus no open order holds goes.
+        return {
+          ...none,
+          realOut: posting.amount,
+          bonusOut: posting.paymentNo === undefined ? Math.max(0, bonusFree) : 0,
+        }
       case 'correction': {
         const reversed = {
           realIn: original!.realOut,
@@ -336,6 +341,7 @@ export default class WalletService {
       return posting.reference ?? null
     }
     if (posting.type === 'charge_settlement') return posting.orderNo
+    if (posting.type === 'refund' && posting.paymentNo) return posting.paymentNo
     return original?.entryNo ?? null
   }
 }

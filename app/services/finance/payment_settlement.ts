@@ -16,6 +16,7 @@ import {
 import { dispatchRefunds, type QueuedPaymentEvent } from '#services/finance/payment_queue'
 import PaymentRefunds from '#services/finance/payment_refunds'
 import PaymentRefusal from '#services/finance/payment_refusal'
+import PayPerCharge, { type ChargeStarted } from '#services/orders/pay_per_charge'
 
 /** What a provider reported paid, by notification or by query. */
 export interface PaidReport {
@@ -41,7 +42,8 @@ export default class PaymentSettlement {
   constructor(
     protected wallet = new WalletService(),
     protected audit = new AuditService(),
-    protected refunds = new PaymentRefunds()
+    protected refunds = new PaymentRefunds(),
+    protected payPerCharge = new PayPerCharge()
   ) {}
 
   /** A verified notification, as the `payments.apply-event` job carries it. Idempotent. */
@@ -73,6 +75,7 @@ export default class PaymentSettlement {
    */
   async settle(tenant: TenantContext, report: PaidReport): Promise<SettleOutcome> {
     const refundIds: number[] = []
+    const charge: { started?: ChargeStarted } = {}
     const outcome = await tenant.run(async (trx): Promise<SettleOutcome> => {
       const order = await tenant
         .query(PaymentOrder, trx)
@@ -112,7 +115,8 @@ export default class PaymentSettlement {
         provider_data: providerData,
       })
       try {
-        await trx.transaction((savepoint) => this.#fulfil(tenant, savepoint, order))
+        const started = await trx.transaction((savepoint) => this.#fulfil(tenant, savepoint, order))
+        if (started) charge.started = started
       } catch (error) {
         if (!(error instanceof DomainRefusal)) throw error
         await trx
@@ -127,11 +131,17 @@ export default class PaymentSettlement {
       return 'credited'
     })
     await dispatchRefunds(tenant.tenantId, refundIds)
+    if (charge.started) await this.payPerCharge.afterPaid(charge.started)
     return outcome
   }
 
-  /** What the payment was for: a top-up credited, a card bound. */
-  async #fulfil(tenant: TenantContext, trx: TransactionClientContract, order: PaymentOrder) {
+  /** What the payment was for: a top-up credited, a card bound, a charge started (扫码即充). */
+  async #fulfil(
+    tenant: TenantContext,
+    trx: TransactionClientContract,
+    order: PaymentOrder
+  ): Promise<ChargeStarted | void> {
+    if (order.purpose === 'charge') return this.payPerCharge.fulfilWithin(tenant, trx, order)
     if (order.purpose === 'topup') {
       await this.wallet.topUpQr(
         tenant,

@@ -1,5 +1,6 @@
 import type { Bill, Tariff } from '#core/billing/tariff'
 import type { ChargeDuration, OrderStatus } from '#models/charging_order'
+import type { PayPerChargeOptions, PrepaidBill } from '#services/orders/pay_per_charge_types'
 
 /*
 | What the rider H5 passes between its units and shows its pages. Type
@@ -68,6 +69,8 @@ export type H5Order = {
   stopReason: string | null
   cancelReason: string | null
   bill: Bill | null
+  /** 扫码即充: what was paid, used and returned; null for a wallet-paid order. */
+  prepaid: PrepaidBill | null
 }
 
 export type H5RefundRequest = {
@@ -96,6 +99,8 @@ export type H5PortPageProps = {
   captchaRequired: boolean
   /** Set when the rider signed in through WeChat or Alipay. */
   oauth: H5OauthState | null
+  /** 扫码即充's choices, for a signed-in rider. */
+  payPerCharge: PayPerChargeOptions | null
 }
 export type H5OrderPageProps = { order: H5Order }
 export type H5OrdersPageProps = { orders: H5Order[] }

@@ -8,6 +8,7 @@ import type { H5Order, H5Rider } from '#services/h5/h5_types'
 import ChargingRefusal from '#services/orders/charging_refusal'
 import { recordOrderActionByNo } from '#services/orders/order_audit'
 import RemoteControl from '#services/orders/remote_control'
+import { prepaidBill } from '#services/orders/pay_per_charge'
 
 /**
  * The rider H5's orders: the live page of a charge, the bill, 我的订单 and
@@ -56,13 +57,15 @@ export default class RiderOrders {
       .leftJoin('pile_ports as pp', (join) =>
         join.on('pp.pile_id', 'o.pile_id').andOn('pp.port_no', 'o.port_no')
       )
+      .leftJoin('payment_orders as po', 'po.id', 'o.payment_order_id')
       .where({ 'o.tenant_id': rider.tenantId, 'o.rider_id': rider.riderId })
       .select(
         'o.*',
         'p.name as pile_name',
         's.name as station_name',
         'pp.current_power_deciwatts',
-        'pp.current_order_no'
+        'pp.current_order_no',
+        'po.amount as prepaid_fen'
       )
   }
 
@@ -125,5 +128,6 @@ function view(order: ChargingOrder): H5Order {
     stopReason: order.stopReason,
     cancelReason: order.cancelReason,
     bill: order.bill ?? null,
+    prepaid: prepaidBill(order, place.prepaid_fen ?? null),
   }
 }

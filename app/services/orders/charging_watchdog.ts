@@ -6,6 +6,7 @@ import ChargingOrder, { type AbnormalReason } from '#models/charging_order'
 import { IDLE_POWER_DECIWATTS } from '#services/orders/charging_rules'
 import RemoteControl from '#services/orders/remote_control'
 import Settlement from '#services/orders/settlement'
+import PayPerCharge from '#services/orders/pay_per_charge'
 import { releaseHolds } from '#core/wallet/wallet_holds'
 
 /** The watchdog's job (app/jobs/charging_jobs.ts handles it; the worker runs it every minute). */
@@ -52,7 +53,8 @@ export type WatchdogSummary = {
 export default class ChargingWatchdog {
   constructor(
     protected remote = new RemoteControl(),
-    protected settlement = new Settlement()
+    protected settlement = new Settlement(),
+    protected payPerCharge = new PayPerCharge()
   ) {}
 
   async run(now = new Date()): Promise<WatchdogSummary> {
@@ -76,7 +78,7 @@ export default class ChargingWatchdog {
   }
 
   async #runTenant(tenant: TenantContext, now: Date, summary: WatchdogSummary) {
-    const { startFailed, noStart, noEnd, pileOffline, phantom, changed, toStop, ended } =
+    const { cancelledStarts, noStart, noEnd, pileOffline, phantom, changed, toStop, ended } =
       await tenant.run(async (trx) => {
         const orders = () => tenant.query(ChargingOrder, trx)
         const mark = (reason: AbnormalReason) => ({
@@ -133,7 +135,7 @@ export default class ChargingWatchdog {
         const changedOrders = marked.flat().map((row: { order_no: string }) => row.order_no)
         await releaseHolds(tenant, trx, changedOrders)
         return {
-          startFailed: failedStarts.length,
+          cancelledStarts: failedStarts.map((row: { order_no: string }) => row.order_no),
           noStart: lateStarts.length,
           noEnd: overdue.length,
           pileOffline: offline.length,
@@ -145,7 +147,8 @@ export default class ChargingWatchdog {
       })
     await LiveEvents.ordersChanged(tenant.tenantId, changed)
     await notifyChargesAbnormal(tenant, changed)
-    summary.startFailed += startFailed
+    await this.payPerCharge.returnCancelled(tenant, cancelledStarts)
+    summary.startFailed += cancelledStarts.length
     summary.noStart += noStart
     summary.noEnd += noEnd
     summary.pileOffline += pileOffline

@@ -80,6 +80,8 @@ export type NewOrder = {
   meterStartWattHours?: number | null
   /** Platform time the start is confirmed; null for an order known only from its end record or not started. */
   confirmedAt?: Date | null
+  /** 扫码即充: the payment that prepaid the cap. */
+  paymentOrderId?: number | null
 }
 
 export async function createOrder(
@@ -123,6 +125,7 @@ export async function createOrder(
         max_duration_seconds: maxSeconds,
         transaction_ref: input.transactionRef ?? null,
         meter_start_wh: input.meterStartWattHours ?? null,
+        payment_order_id: input.paymentOrderId ?? null,
         created_at: input.at,
         updated_at: new Date(),
       })

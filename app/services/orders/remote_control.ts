@@ -11,6 +11,16 @@ import { recordOrderAction } from '#services/orders/order_audit'
 import { chargeCap, createOrder, projectTariff } from '#services/orders/order_opening'
 import { dispatchDeviceCommand } from '#services/operations/gateway/device_command_queue'
 
+export type RemoteStart = {
+  pileId: number
+  portNo: number
+  riderId: number
+  durationType: ChargeDuration
+  channel: 'app' | 'staff'
+  /** 扫码即充: the payment whose amount is this order's cap (at most what the wallet allows). */
+  prepaid?: { paymentOrderId: number; fen: number }
+}
+
 /**
  * Remote control: the APP and staff start and stop charges at the pile. A
  * start opens an authorised order and queues a `start` command for the
@@ -24,76 +34,85 @@ export default class RemoteControl {
   /** APP or staff start a charge: an authorised order and a `start` command for the gateway. */
   async startRemote(
     tenant: TenantContext,
-    input: {
-      pileId: number
-      portNo: number
-      riderId: number
-      durationType: ChargeDuration
-      channel: 'app' | 'staff'
-    }
+    input: RemoteStart
   ): Promise<{ orderNo: string; commandId: number }> {
-    const started = await tenant.run(async (trx) => {
-      const pile = await findPile(tenant, trx, input.pileId)
-      if (!pile || !tenant.canSeeProject(pile.project_id)) throw new ChargingRefusal('pileNotFound')
-      if (pile.status !== 'active') throw new ChargingRefusal('pileDisabled')
-      if (!pile.online) throw new ChargingRefusal('pileOffline')
-      const port = await lockPort(tenant, trx, pile.id, input.portNo)
-      if (!port) throw new ChargingRefusal('portNotFound')
-      if (port.status === 'disabled') throw new ChargingRefusal('portDisabled')
-      if (port.state === 'fault') throw new ChargingRefusal('portFault')
-      if (port.state === 'charging' || (await portTaken(tenant, trx, pile.id, input.portNo))) {
-        throw new ChargingRefusal('portBusy')
-      }
-      const rider = await trx
-        .from('riders')
-        .where({ tenant_id: tenant.tenantId, id: input.riderId })
-        .first()
-      if (!rider) throw new ChargingRefusal('riderNotFound')
-      if (rider.status === 'frozen') throw new ChargingRefusal('riderFrozen')
-      const tariff = await projectTariff(tenant, trx, pile.project_id)
-      const allowed = await chargeCap(
-        tenant,
-        trx,
-        rider.id,
-        pile.project_id,
-        tariff,
-        input.durationType
-      )
-      if (allowed === null) throw new ChargingRefusal('insufficientBalance')
-      const order = await createOrder(tenant, trx, {
-        pile,
-        portNo: input.portNo,
-        riderId: rider.id,
-        cardNo: null,
-        channel: input.channel,
-        duration: input.durationType,
-        cap: allowed.cap,
-        wallet: allowed.wallet,
-        tariff,
-        status: 'authorised',
-        at: new Date(),
-      })
-      const decision = authorisedDecision(order)
-      const commandId = await this.#command(tenant, trx, pile, input.portNo, 'start', {
-        orderNo: order.orderNo,
-        limit: decision.limit,
-        maxDurationSeconds: decision.maxDurationSeconds,
-        balanceFen: decision.balanceFen,
-      })
-      order.startCommandId = commandId
-      await order.save()
-      if (tenant.staffId !== null) {
-        await recordOrderAction(this.audit, tenant, trx, 'orders.remote_start', order, {
-          commandId,
-          duration: input.durationType,
-          capFen: allowed.cap,
-        })
-      }
-      return { orderNo: order.orderNo, commandId }
-    })
+    const started = await tenant.run((trx) => this.startWithin(tenant, trx, input))
     await dispatchDeviceCommand(started.commandId)
     await LiveEvents.ordersChanged(tenant.tenantId, [started.orderNo])
     return started
+  }
+
+  /**
+   * startRemote inside the caller's transaction (a paid pay-per-charge
+   * starts with its payment); the caller dispatches the command after commit.
+   */
+  async startWithin(
+    tenant: TenantContext,
+    trx: TransactionClientContract,
+    input: RemoteStart
+  ): Promise<{ orderNo: string; commandId: number }> {
+    const pile = await findPile(tenant, trx, input.pileId)
+    if (!pile || !tenant.canSeeProject(pile.project_id)) throw new ChargingRefusal('pileNotFound')
+    if (pile.status !== 'active') throw new ChargingRefusal('pileDisabled')
+    if (!pile.online) throw new ChargingRefusal('pileOffline')
+    const port = await lockPort(tenant, trx, pile.id, input.portNo)
+    if (!port) throw new ChargingRefusal('portNotFound')
+    if (port.status === 'disabled') throw new ChargingRefusal('portDisabled')
+    if (port.state === 'fault') throw new ChargingRefusal('portFault')
+    if (port.state === 'charging' || (await portTaken(tenant, trx, pile.id, input.portNo))) {
+      throw new ChargingRefusal('portBusy')
+    }
+    const rider = await trx
+      .from('riders')
+      .where({ tenant_id: tenant.tenantId, id: input.riderId })
+      .first()
+    if (!rider) throw new ChargingRefusal('riderNotFound')
+    if (rider.status === 'frozen') throw new ChargingRefusal('riderFrozen')
+    const tariff = await projectTariff(tenant, trx, pile.project_id)
+    const allowed = await chargeCap(
+      tenant,
+      trx,
+      rider.id,
+      pile.project_id,
+      tariff,
+      input.durationType
+    )
+    if (allowed === null) throw new ChargingRefusal('insufficientBalance')
+    const cap =
+      input.prepaid === undefined
+        ? allowed.cap
+        : Math.min(input.prepaid.fen, allowed.wallet.spendable)
+    const order = await createOrder(tenant, trx, {
+      pile,
+      portNo: input.portNo,
+      riderId: rider.id,
+      cardNo: null,
+      channel: input.channel,
+      duration: input.durationType,
+      cap,
+      wallet: allowed.wallet,
+      tariff,
+      status: 'authorised',
+      at: new Date(),
+      paymentOrderId: input.prepaid?.paymentOrderId ?? null,
+    })
+    const decision = authorisedDecision(order)
+    const commandId = await this.#command(tenant, trx, pile, input.portNo, 'start', {
+      orderNo: order.orderNo,
+      limit: decision.limit,
+      maxDurationSeconds: decision.maxDurationSeconds,
+      balanceFen: decision.balanceFen,
+    })
+    order.startCommandId = commandId
+    await order.save()
+    if (tenant.staffId !== null) {
+      await recordOrderAction(this.audit, tenant, trx, 'orders.remote_start', order, {
+        commandId,
+        duration: input.durationType,
+        capFen: cap,
+      })
+    }
+    return { orderNo: order.orderNo, commandId }
   }
 
   /** Stops an open order's charge at the pile; the end record then settles it. */

@@ -29,6 +29,7 @@ import {
 import { chargeCap, createOrder, projectTariff } from '#services/orders/order_opening'
 import { releaseHolds, reopenHold } from '#core/wallet/wallet_holds'
 import { notifyChargeStarted } from '#services/notifications/rider_notifier'
+import PayPerCharge from '#services/orders/pay_per_charge'
 
 const SWIPE_REFUSALS = {
   unknown: 'unknown_card',
@@ -47,7 +48,8 @@ const SWIPE_REFUSALS = {
 export default class SessionStarts {
   constructor(
     protected now: Clock = systemClock,
-    protected audit = new AuditService()
+    protected audit = new AuditService(),
+    protected payPerCharge = new PayPerCharge()
   ) {}
 
   /**
@@ -248,7 +250,11 @@ export default class SessionStarts {
       await releasePort(trx, input.pileId, input.portNo, order.orderNo)
       return { orderNo: order.orderNo, cancelled: true }
     })
-    if (failed.cancelled) await LiveEvents.ordersChanged(tenant.tenantId, [failed.orderNo])
+    if (failed.cancelled) {
+      // 扫码即充: a start that failed returns the whole payment.
+      await this.payPerCharge.returnCancelled(tenant, [failed.orderNo!])
+      await LiveEvents.ordersChanged(tenant.tenantId, [failed.orderNo])
+    }
     return failed
   }
 }

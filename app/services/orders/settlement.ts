@@ -9,6 +9,8 @@ import WalletService from '#core/wallet/wallet_service'
 import { releaseHolds, settleHold } from '#core/wallet/wallet_holds'
 import { applyBestCoupon } from '#services/orders/coupon_discount'
 import { notifyChargesAbnormal, notifyOrderSettled } from '#services/notifications/rider_notifier'
+import { dispatchRefunds } from '#services/finance/payment_queue'
+import PayPerCharge from '#services/orders/pay_per_charge'
 
 /**
  * Settlement (结算): an ended order's bill posted to the wallet, once. The
@@ -20,7 +22,10 @@ import { notifyChargesAbnormal, notifyOrderSettled } from '#services/notificatio
  * rider's coupon lowers the deduction in the same transaction (coupon_discount).
  */
 export default class Settlement {
-  constructor(protected wallet = new WalletService()) {}
+  constructor(
+    protected wallet = new WalletService(),
+    protected payPerCharge = new PayPerCharge()
+  ) {}
 
   /**
    * Posts an ended order's deduction and marks it settled, in one
@@ -51,11 +56,14 @@ export default class Settlement {
         })
         await order.save()
         await settleHold(tenant, trx, order.id, due)
-        return { orderNo, settled: true }
+        // 扫码即充: the unused prepaid amount goes back with the deduction.
+        const refundIds = await this.payPerCharge.returnRestWithin(tenant, trx, order, due)
+        return { orderNo, settled: true, refundIds }
       })
+      await dispatchRefunds(tenant.tenantId, result.refundIds ?? [])
       await LiveEvents.ordersChanged(tenant.tenantId, [orderNo])
       if (result.settled) await notifyOrderSettled(tenant, orderNo)
-      return result
+      return { orderNo: result.orderNo, settled: result.settled }
     } catch (error) {
       if (!(error instanceof WalletRefusal)) throw error
       await tenant.run(async (trx) => {

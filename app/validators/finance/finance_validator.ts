@@ -17,7 +17,7 @@ export const paymentRecordsValidator = vine.create({
   paymentNo: vine.string().trim().maxLength(64).optional(),
   phone: vine.string().trim().maxLength(20).optional(),
   projectId: id().optional(),
-  purpose: vine.enum(['topup', 'card_fee'] as const).optional(),
+  purpose: vine.enum(['topup', 'card_fee', 'charge'] as const).optional(),
   // 待支付 covers created (not yet at the provider) and pending.
   status: vine.enum(['pending', 'paid', 'closed', 'failed'] as const).optional(),
   pluginId: vine.string().trim().maxLength(64).optional(),
@@ -32,7 +32,9 @@ export const refundRecordsValidator = vine.create({
   paymentNo: vine.string().trim().maxLength(64).optional(),
   phone: vine.string().trim().maxLength(20).optional(),
   status: vine.enum(['pending', 'succeeded', 'failed'] as const).optional(),
-  cause: vine.enum(['rider_refund', 'late_payment', 'unfulfilled'] as const).optional(),
+  cause: vine
+    .enum(['rider_refund', 'late_payment', 'unfulfilled', 'charge_rest'] as const)
+    .optional(),
   // Only the refunds owed to riders in cash (the banner's link).
   awaitingCash: vine.boolean().optional(),
   projectId: id().optional(),
