@@ -6,6 +6,7 @@ import { CAPPED_REASONS } from '#core/billing/billing_caps'
 import { keysetPage, ridersByPhone, whereShanghaiDays } from '#services/finance/keyset'
 import TenantContext from '#core/tenancy/tenant_context'
 import type { OrderDetail, OrderRecord } from '#services/orders/order_rows'
+import { prepaidBill } from '#services/orders/pay_per_charge'
 import ChargingOrder, {
   type AbnormalReason,
   type EndClaimRecord,
@@ -174,13 +175,15 @@ export default class OrderRecords {
         .join('projects as p', 'p.id', 'o.project_id')
         .leftJoin('stations as s', 's.id', 'o.station_id')
         .leftJoin('piles as pl', 'pl.id', 'o.pile_id')
+        .leftJoin('payment_orders as po', 'po.id', 'o.payment_order_id')
         .select(
           'o.*',
           'r.name as rider_name',
           'r.phone',
           'p.name as project_name',
           's.name as station_name',
-          'pl.name as pile_name'
+          'pl.name as pile_name',
+          'po.amount as prepaid_fen'
         )
         // Another tenant's or project's order answers 404, like a missing one.
         .firstOrFail()
@@ -199,6 +202,7 @@ export default class OrderRecords {
         resolutionNote: order.resolutionNote,
         settledAt: iso(order.settledAt),
         endClaim: order.endClaim,
+        prepaid: prepaidBill(order, row.prepaid_fen ?? null),
         samples: samples.map((sample) => ({
           at: new Date(sample.at).toISOString(),
           powerWatts: Math.round(sample.power_deciwatts / 10),

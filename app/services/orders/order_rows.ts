@@ -7,6 +7,7 @@ import type {
   OrderStatus,
 } from '#models/charging_order'
 import type { Option } from '#services/page_props'
+import type { PrepaidBill } from '#services/orders/pay_per_charge_types'
 
 /*
  * 订单管理, 异常订单 and 订单详情 rows and page props, as the pages receive them: the services return them and the
@@ -83,5 +84,7 @@ export type OrderDetail = OrderRecord & {
   settledAt: string | null
   endClaim: EndClaimRecord | null
   samples: { at: string; powerWatts: number; energyWh: number | null }[]
+  /** 扫码即充: what was paid, used and returned; null for a wallet-paid order. */
+  prepaid: PrepaidBill | null
 }
 export type OrderDetailPageProps = { order: OrderDetail }

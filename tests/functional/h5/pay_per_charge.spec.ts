@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import TenantPluginService from '#plugins/tenant_plugins'
+import OrderRecords from '#services/orders/order_records'
 import type QueueManager from '#core/queue/queue_manager'
 import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
 import {
@@ -240,6 +241,14 @@ test.group('扫码即充 (pay per charge)', (group) => {
     })
     assert.lengthOf(await refundsOf(payment.id), 0)
     assert.equal(await walletReal(fixture.rider.id), 363)
+    // 订单 detail, as staff read it: 扫码支付 ¥5.00, 退回 ¥3.63 退回余额.
+    const detail = await new OrderRecords(fixture.asAdmin).detail(order.id)
+    assert.deepEqual(detail.prepaid, {
+      paidFen: 500,
+      consumedFen: 137,
+      returnedFen: 363,
+      returnedTo: 'wallet',
+    })
     const entries = await entriesOf(fixture.rider.id)
     assert.deepEqual(
       entries.map((row) => row.detail_type),
