@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import TenantPluginService from '#plugins/tenant_plugins'
+import ChargingWatchdog from '#services/orders/charging_watchdog'
 import OrderRecords from '#services/orders/order_records'
 import type QueueManager from '#core/queue/queue_manager'
 import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
@@ -298,6 +299,31 @@ test.group('扫码即充 (pay per charge)', (group) => {
     assert.lengthOf(refunds, 1)
     assert.deepInclude(refunds[0], { amount: 500, cause: 'charge_rest' })
     assert.equal(await walletReal(fixture.rider.id), 0)
+    const verify = await runLedgerVerify()
+    assert.equal(verify.code, 0, verify.output)
+  }).timeout(60_000)
+
+  test('a start command that failed: the watchdog cancels it, the whole ¥5.00 stays in the wallet as chosen', async ({
+    assert,
+  }) => {
+    const { fixture, browser, path } = await payingFixture(gateway)
+    await pay(browser, path, { amount: 500, restTo: 'wallet' })
+    const [opened] = await paymentsOf(fixture.tenant.id)
+    const { payment, order } = await paidAndOpened(gateway, queue, opened.payment_no)
+    await owner()
+      .from('device_commands')
+      .where('id', order.start_command_id)
+      .update({ status: 'timeout' })
+    await new ChargingWatchdog().run()
+    await new ChargingWatchdog().run()
+    assert.deepInclude(await orderRow(order.order_no), {
+      status: 'cancelled',
+      cancel_reason: 'start_failed',
+      rest_returned_fen: 500,
+      rest_returned_to: 'wallet',
+    })
+    assert.lengthOf(await refundsOf(payment.id), 0)
+    assert.equal(await walletReal(fixture.rider.id), 500)
     const verify = await runLedgerVerify()
     assert.equal(verify.code, 0, verify.output)
   }).timeout(60_000)
