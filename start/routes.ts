@@ -37,6 +37,9 @@ const RiderOauthController = () => import('#controllers/h5/rider_oauth_controlle
 const H5MessagesController = () => import('#controllers/h5/messages_controller')
 const H5TopupController = () => import('#controllers/h5/topup_controller')
 const PayPerChargeController = () => import('#controllers/h5/pay_per_charge_controller')
+const PlansController = () => import('#controllers/settings/plans_controller')
+const RiderPlansController = () => import('#controllers/riders/rider_plans_controller')
+const H5PlansController = () => import('#controllers/h5/h5_plans_controller')
 const RepairTicketsController = () => import('#controllers/operations/repair_tickets_controller')
 const CouponsController = () => import('#controllers/riders/coupons_controller')
 const H5CouponsController = () => import('#controllers/h5/h5_coupons_controller')
@@ -124,6 +127,26 @@ router
       .post('/riders/:id/refund', [RiderRefundsController, 'store'])
       .where('id', router.matchers.number())
       .as('riders.refund')
+
+    // 套餐 (包月 / 次卡): defined in 配置, sold and refunded in 用户管理.
+    router.get('/settings/plans', [PlansController, 'index']).as('plans.index')
+    router.post('/settings/plans', [PlansController, 'store']).as('plans.store')
+    router
+      .put('/settings/plans/:id', [PlansController, 'update'])
+      .where('id', router.matchers.number())
+      .as('plans.update')
+    router
+      .get('/riders/:id/plans', [RiderPlansController, 'index'])
+      .where('id', router.matchers.number())
+      .as('riderPlans.index')
+    router
+      .post('/riders/:id/plans', [RiderPlansController, 'store'])
+      .where('id', router.matchers.number())
+      .as('riderPlans.store')
+    router
+      .post('/riders/plans/:id/refund', [RiderPlansController, 'refund'])
+      .where('id', router.matchers.number())
+      .as('riderPlans.refund')
 
     router.get('/logs/operations', [AuditLogsController, 'operations']).as('logs.operations')
     router.get('/logs/logins', [AuditLogsController, 'logins']).as('logs.logins')
@@ -395,6 +418,15 @@ router
       .post('/p/:pileCode/:portNo/pay-per-charge', [PayPerChargeController, 'pay'])
       .as('payPerCharge.pay')
     router.get('/pay-per-charge/:key', [PayPerChargeController, 'result']).as('payPerCharge.result')
+    router.get('/plans', [H5PlansController, 'index']).as('plans')
+    router
+      .post('/plans/:id/buy', [H5PlansController, 'buy'])
+      .where('id', router.matchers.number())
+      .as('plans.buy')
+    router
+      .post('/plans/:id/pay', [H5PlansController, 'pay'])
+      .where('id', router.matchers.number())
+      .as('plans.pay')
   })
   .prefix('/h5')
   .as('h5')

@@ -115,6 +115,10 @@ export default class ChargingOrder extends compose(
   @column()
   declare capFen: number | null
 
+  /** The rider's plan (套餐) that pays this charge; null when the wallet pays. */
+  @column()
+  declare riderPlanId: number | null
+
   @column()
   declare tariffId: number | null
 

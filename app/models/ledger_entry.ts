@@ -11,6 +11,8 @@ export const LEDGER_DETAIL_TYPES = [
   'bonus_grant',
   'refund',
   'correction',
+  'plan_purchase',
+  'plan_refund',
 ] as const
 export type LedgerDetailType = (typeof LEDGER_DETAIL_TYPES)[number]
 

@@ -3,7 +3,7 @@ import { compose } from '@adonisjs/core/helpers'
 import { TenantOwned, ProjectOwned, Timestamps } from '#models/mixins/tenant_owned'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
 
-export type PaymentPurpose = 'topup' | 'card_fee' | 'charge'
+export type PaymentPurpose = 'topup' | 'card_fee' | 'charge' | 'plan'
 export type PaymentStatus = 'created' | 'pending' | 'paid' | 'closed' | 'failed'
 
 /**

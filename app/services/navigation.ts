@@ -67,6 +67,7 @@ export const NAVIGATION: NavigationSection[] = [
   section('settings', {
     projects: ['/settings/projects', 'settings.manage'],
     packages: ['/settings/packages', 'settings.manage'],
+    plans: ['/settings/plans', 'settings.manage'],
     tariffs: ['/settings/tariffs', 'settings.manage'],
     payment: ['/settings/payment', 'settings.manage'],
     riderSignIn: ['/settings/rider-sign-in', 'settings.manage'],

@@ -47,6 +47,22 @@ export type Posting =
        */
       paymentNo?: string
     })
+  | (PostingTarget & {
+      type: 'plan_purchase'
+      idempotencyKey: string
+      amount: number
+      /** wallet: paid from the available balance; cash or payment: paid in and spent in one entry. */
+      paidBy: 'wallet' | 'cash' | 'payment'
+      reference: string
+    })
+  | (PostingTarget & {
+      type: 'plan_refund'
+      idempotencyKey: string
+      realAmount: number
+      bonusAmount: number
+      reason: string
+      reference: string
+    })
   | { type: 'correction'; entryId: number; reason: string }
 
 /** No single posting moves more than 1,000,000 yuan, whatever a project allows. */
@@ -86,6 +102,12 @@ const refund = vine.create({ amount: postingFen(), reason: postingReason() })
 
 const correction = vine.create({ reason: postingReason() })
 
+const planRefund = vine.create({
+  realAmount: postingFen().optional(),
+  bonusAmount: postingFen().optional(),
+  reason: postingReason(),
+})
+
 /** Checks a posting's amounts and reason; `topupMax` is its project's cap on one top-up. */
 export async function checkPosting(posting: Posting, topupMax: number) {
   const options = {
@@ -111,5 +133,16 @@ export async function checkPosting(posting: Posting, topupMax: number) {
       return refund.validate({ amount: posting.amount, reason: posting.reason }, options)
     case 'correction':
       return correction.validate({ reason: posting.reason }, options)
+    case 'plan_purchase':
+      return deduction.validate({ amount: posting.amount }, options)
+    case 'plan_refund':
+      return planRefund.validate(
+        {
+          realAmount: posting.realAmount || undefined,
+          bonusAmount: posting.bonusAmount || undefined,
+          reason: posting.reason,
+        },
+        options
+      )
   }
 }

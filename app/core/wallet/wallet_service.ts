@@ -38,18 +38,21 @@ const STAFF_POSTINGS: ReadonlySet<LedgerDetailType> = new Set([
   'bonus_grant',
   'refund',
   'correction',
+  'plan_refund',
 ])
 const FROZEN_REFUSED: ReadonlySet<LedgerDetailType> = new Set([
   'counter_topup',
   'qr_topup',
   'bonus_grant',
   'charge_settlement',
+  'plan_purchase',
 ])
 const AUDIT_ACTIONS: Partial<Record<LedgerDetailType, string>> = {
   counter_topup: 'wallet.topup_cash',
   bonus_grant: 'wallet.bonus_grant',
   refund: 'wallet.refund',
   correction: 'wallet.correct',
+  plan_refund: 'wallet.plan_refund',
 }
 
 /**
@@ -156,7 +159,10 @@ export default class WalletService {
     const rules = await this.#projectRules(tenant, target.projectId, trx)
     await checkPosting(posting, rules.topupMax)
     const systemRefund = posting.type === 'refund' && posting.paymentNo !== undefined
-    if (STAFF_POSTINGS.has(posting.type) && !systemRefund && tenant.staffId === null) {
+    const byStaff =
+      (STAFF_POSTINGS.has(posting.type) && !systemRefund) ||
+      (posting.type === 'plan_purchase' && posting.paidBy === 'cash')
+    if (byStaff && tenant.staffId === null) {
       throw new WalletRefusal('operatorRequired')
     }
     const idempotencyKey =
@@ -226,7 +232,10 @@ export default class WalletService {
       .update({ real_balance: realAfter, bonus_balance: bonusAfter, updated_at: new Date() })
 
     const entry = LedgerEntry.$createFromAdapterResult(rows[0])!
-    const action = AUDIT_ACTIONS[posting.type]
+    const action =
+      posting.type === 'plan_purchase' && posting.paidBy === 'cash'
+        ? 'wallet.plan_purchase_cash'
+        : AUDIT_ACTIONS[posting.type]
     if (action) {
       // Last in the transaction: the audit chain's lock is held until commit.
       await this.audit.recordInContext(
@@ -271,6 +280,21 @@ export default class WalletService {
         if (!split) throw new WalletRefusal('insufficientBalance')
         return { ...none, ...split }
       }
+      case 'plan_purchase': {
+        if (posting.paidBy !== 'wallet') {
+          return { ...none, realIn: posting.amount, realOut: posting.amount }
+        }
+        // A plan is bought with money the wallet has: never on overdraft.
+        const split = splitDeduction(
+          posting.amount,
+          { real: realFree, bonus: bonusFree },
+          { ...rules, overdraftLimit: 0 }
+        )
+        if (!split) throw new WalletRefusal('insufficientBalance')
+        return { ...none, ...split }
+      }
+      case 'plan_refund':
+        return { ...none, realIn: posting.realAmount, bonusIn: posting.bonusAmount }
       case 'refund':
         if (posting.amount > realFree) throw new WalletRefusal('refundExceedsBalance')
         // A pay-per-charge rest forfeits nothing; otherwise the bonus no open order holds goes.
@@ -342,6 +366,9 @@ export default class WalletService {
     }
     if (posting.type === 'charge_settlement') return posting.orderNo
     if (posting.type === 'refund' && posting.paymentNo) return posting.paymentNo
+    if (posting.type === 'plan_purchase' || posting.type === 'plan_refund') {
+      return posting.reference
+    }
     return original?.entryNo ?? null
   }
 }

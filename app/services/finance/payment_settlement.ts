@@ -7,6 +7,7 @@ import AuditService from '#core/audit/audit_service'
 import type TenantContext from '#core/tenancy/tenant_context'
 import WalletService from '#core/wallet/wallet_service'
 import CardService from '#services/cards/card_service'
+import RiderPlanService from '#services/riders/rider_plan_service'
 import {
   moveOrder,
   providerFor,
@@ -135,7 +136,7 @@ export default class PaymentSettlement {
     return outcome
   }
 
-  /** What the payment was for: a top-up credited, a card bound, a charge started (扫码即充). */
+  /** What the payment was for: a top-up credited, a plan bought, a card bound, a charge started (扫码即充). */
   async #fulfil(
     tenant: TenantContext,
     trx: TransactionClientContract,
@@ -154,6 +155,18 @@ export default class PaymentSettlement {
         },
         trx
       )
+      return
+    }
+    if (order.purpose === 'plan') {
+      // Paid in and spent on the plan in one ledger entry.
+      await new RiderPlanService(this.wallet, this.audit).purchaseWithin(tenant, trx, {
+        riderId: order.riderId!,
+        planId: Number(order.purposeData.planId),
+        paidBy: 'payment',
+        priceFen: order.amount,
+        idempotencyKey: `payment:${order.paymentNo}`,
+        paymentNo: order.paymentNo,
+      })
       return
     }
     await new CardService(tenant, this.audit).bindWithin(tenant, trx, {

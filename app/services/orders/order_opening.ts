@@ -5,6 +5,7 @@ import type TenantContext from '#core/tenancy/tenant_context'
 import { lockForOpening, placeHold, type OpeningWallet } from '#core/wallet/wallet_holds'
 import type { ChargingPile } from '#services/orders/charging_ports'
 import { newOrderNumber } from '#services/orders/order_numbers'
+import { planDuration, usablePlan } from '#services/orders/plan_payment'
 
 /*
 | Opening an order, inside the caller's tenant transaction: the tariff it
@@ -51,6 +52,8 @@ export async function chargeCap(
   duration: ChargeDuration
 ): Promise<WalletCap | null> {
   const wallet = await lockForOpening(tenant, trx, riderId, projectId)
+  // A usable plan pays instead (plan_payment): the order bills nothing.
+  if (await usablePlan(tenant, trx, riderId, projectId)) return { cap: 0, wallet }
   const wanted =
     duration.kind === 'full'
       ? tariff.rules.fullPrepaidFen
@@ -89,10 +92,15 @@ export async function createOrder(
   trx: TransactionClientContract,
   input: NewOrder
 ): Promise<ChargingOrder> {
+  // The plan chargeCap found (still locked in this transaction) pays a wallet-checked start.
+  const plan =
+    input.wallet && input.riderId !== null && input.status !== 'cancelled'
+      ? await usablePlan(tenant, trx, input.riderId, input.pile.project_id)
+      : null
+  const duration = plan ? planDuration(input.duration, plan) : input.duration
+  const maxHours = Math.min(input.tariff.rules.maxHours, plan?.maxHours ?? Infinity)
   const maxSeconds =
-    input.duration.kind === 'hours'
-      ? Math.min(input.duration.hours, input.tariff.rules.maxHours) * 3600
-      : input.tariff.rules.maxHours * 3600
+    duration.kind === 'hours' ? Math.min(duration.hours, maxHours) * 3600 : maxHours * 3600
   const confirmedAt = input.confirmedAt ?? null
   for (let attempt = 0; ; attempt += 1) {
     // Inserted by hand for ON CONFLICT DO NOTHING, which a model's save cannot say.
@@ -112,9 +120,10 @@ export async function createOrder(
         rider_id: input.riderId,
         card_no: input.cardNo,
         channel: input.channel,
-        duration_type: input.duration.kind,
-        duration_hours: input.duration.kind === 'hours' ? input.duration.hours : null,
-        cap_fen: input.cap,
+        duration_type: duration.kind,
+        duration_hours: duration.kind === 'hours' ? duration.hours : null,
+        cap_fen: plan ? 0 : input.cap,
+        rider_plan_id: plan?.riderPlanId ?? null,
         tariff_id: input.tariff.id,
         tariff: JSON.stringify(input.tariff.rules),
         status: input.status,
@@ -137,6 +146,7 @@ export async function createOrder(
       const order = ChargingOrder.$createFromAdapterResult(rows[0])!
       order.useTransaction(trx)
       if (
+        !plan &&
         input.wallet &&
         input.cap !== null &&
         order.riderId !== null &&

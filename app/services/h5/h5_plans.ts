@@ -1,0 +1,111 @@
+import PaymentOrder from '#models/payment_order'
+import type TenantContext from '#core/tenancy/tenant_context'
+import QrPaymentService, {
+  mobilePaymentOf,
+  type MobilePaymentFields,
+} from '#services/finance/qr_payment_service'
+import RiderBalance from '#services/h5/rider_balance'
+import type { H5Rider } from '#services/h5/h5_types'
+import PlanRefusal from '#services/riders/plan_refusal'
+import RiderPlanService, { type RiderPlanView } from '#services/riders/rider_plan_service'
+
+/** A plan on offer, as the H5 套餐 page lists it. */
+export type H5PlanOffer = {
+  id: number
+  kind: 'monthly' | 'count'
+  name: string
+  priceFen: number
+  days: number
+  chargesPerDay: number | null
+  charges: number | null
+  maxHours: number
+}
+
+export type H5PlansPageProps = {
+  offers: H5PlanOffer[]
+  mine: RiderPlanView[]
+  me: Awaited<ReturnType<RiderBalance['me']>>
+  /** The mobile payment just opened: where the page sends the phone to pay it (h5 mode). */
+  payment: { paymentNo: string; status: string; redirectUrl: string | null } | null
+}
+
+/**
+ * The H5 套餐 page: the plans of the rider's project and the rider's own;
+ * bought from the wallet's available balance or by a mobile payment
+ * (purpose `plan`, credited and spent once paid).
+ */
+export default class H5Plans {
+  constructor(
+    protected plans = new RiderPlanService(),
+    protected balance = new RiderBalance(),
+    protected payments = new QrPaymentService()
+  ) {}
+
+  async page(
+    tenant: TenantContext,
+    rider: H5Rider,
+    paymentNo: string | null
+  ): Promise<H5PlansPageProps> {
+    const offers = await this.plans.offered(tenant, rider.projectId)
+    const payment = paymentNo
+      ? await tenant.run((trx) =>
+          tenant
+            .query(PaymentOrder, trx)
+            .where({ payment_no: paymentNo, rider_id: rider.riderId, purpose: 'plan' })
+            .first()
+        )
+      : null
+    const opened = payment ? mobilePaymentOf(payment) : null
+    const redirectUrl = opened && 'redirectUrl' in opened ? String(opened.redirectUrl) : null
+    return {
+      offers: offers.map((plan) => ({
+        id: plan.id,
+        kind: plan.kind,
+        name: plan.name,
+        priceFen: plan.priceFen,
+        days: plan.days,
+        chargesPerDay: plan.chargesPerDay,
+        charges: plan.charges,
+        maxHours: plan.maxHours,
+      })),
+      mine: await this.plans.list(tenant, rider.riderId, rider.projectId),
+      me: await this.balance.me(rider),
+      payment: payment
+        ? { paymentNo: payment.paymentNo, status: payment.status, redirectUrl }
+        : null,
+    }
+  }
+
+  /** Bought from the wallet; the page's key makes a resubmission buy nothing more. */
+  buyFromWallet(tenant: TenantContext, rider: H5Rider, planId: number, key: string) {
+    return this.plans.purchase(tenant, {
+      riderId: rider.riderId,
+      planId: planId,
+      paidBy: 'wallet',
+      idempotencyKey: `h5:${rider.riderId}:${key}`,
+    })
+  }
+
+  /** Opens a mobile payment for the plan (h5 mode); the settlement buys it once paid. */
+  async pay(
+    tenant: TenantContext,
+    rider: H5Rider,
+    planId: number,
+    key: string,
+    payment: MobilePaymentFields
+  ) {
+    const offers = await this.plans.offered(tenant, rider.projectId)
+    const plan = offers.find((offer) => offer.id === planId)
+    if (!plan) throw new PlanRefusal('planNotFound')
+    return this.payments.startMobile(tenant, {
+      purpose: 'plan',
+      projectId: plan.projectId,
+      riderId: rider.riderId,
+      amount: plan.priceFen,
+      purposeData: { planId: plan.id },
+      description: plan.name,
+      idempotencyKey: `h5-plan:${rider.riderId}:${key}`,
+      payment,
+    })
+  }
+}
