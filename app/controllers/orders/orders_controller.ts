@@ -111,6 +111,7 @@ export default class OrdersController {
         channel: filters.channel ?? null,
         status: filters.status ?? null,
         abnormalReason: filters.abnormalReason ?? null,
+        paidBy: filters.paidBy ?? null,
         vendorId: filters.vendorId ?? null,
         from: filters.from ?? null,
         to: filters.to ?? null,

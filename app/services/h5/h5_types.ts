@@ -65,6 +65,8 @@ export type H5Order = {
   amountFen: number
   /** What a coupon took off amountFen at settlement (优惠券). */
   couponDiscountFen: number
+  /** 套餐支付: the rider's plan pays this charge. */
+  paidByPlan: boolean
   stopRequested: boolean
   stopReason: string | null
   cancelReason: string | null

@@ -124,6 +124,7 @@ function view(order: ChargingOrder): H5Order {
     energyWh: order.energyWh,
     amountFen: amount,
     couponDiscountFen: order.couponDiscountFen,
+    paidByPlan: order.riderPlanId !== null,
     stopRequested: order.stopRequestedAt !== null,
     stopReason: order.stopReason,
     cancelReason: order.cancelReason,

@@ -22,6 +22,8 @@ export type OrderFilters = {
   device?: string
   projectId?: number
   channel?: OrderChannel
+  /** 套餐支付 or not. */
+  paidBy?: 'plan' | 'wallet'
   status?: OrderStatus
   abnormalReason?: AbnormalReason
   vendorId?: number
@@ -64,6 +66,7 @@ function toRecord(order: ChargingOrder): OrderRecord {
     energyWh: order.energyWh,
     amountFen: order.amountFen,
     couponDiscountFen: order.couponDiscountFen,
+    paidByPlan: order.riderPlanId !== null,
     vendorName: order.vendorName,
     stopReason: order.stopReason,
     open: order.isOpen,
@@ -135,6 +138,8 @@ export default class OrderRecords {
     }
     if (filters.projectId) query.where('o.project_id', filters.projectId)
     if (filters.channel) query.where('o.channel', filters.channel)
+    if (filters.paidBy === 'plan') query.whereNotNull('o.rider_plan_id')
+    if (filters.paidBy === 'wallet') query.whereNull('o.rider_plan_id')
     if (filters.vendorId) query.where('o.vendor_id', filters.vendorId)
     whereShanghaiDays(query, 'o.created_at', filters)
     return query

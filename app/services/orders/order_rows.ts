@@ -43,6 +43,8 @@ export type OrderRecord = {
   amountFen: number
   /** What a coupon took off amountFen at settlement (优惠券). */
   couponDiscountFen: number
+  /** 套餐支付: a plan of the rider paid it (it bills 0). */
+  paidByPlan: boolean
   vendorName: string
   stopReason: string | null
   /** Still charging at the pile: staff may stop it. */
@@ -57,6 +59,7 @@ export type OrderListFilters = {
   device: string | null
   projectId: number | null
   channel: string | null
+  paidBy: 'plan' | 'wallet' | null
   status: string | null
   abnormalReason: string | null
   vendorId: number | null

@@ -17,6 +17,7 @@ export const orderFiltersValidator = vine.create({
   device: vine.string().trim().maxLength(64).optional(),
   projectId: id().optional(),
   channel: vine.enum(ORDER_CHANNELS).optional(),
+  paidBy: vine.enum(['plan', 'wallet'] as const).optional(),
   status: vine.enum(ORDER_STATUSES).optional(),
   abnormalReason: vine.enum(ABNORMAL_REASONS).optional(),
   vendorId: id().optional(),

@@ -26,6 +26,7 @@ type Victim = Awaited<ReturnType<typeof createTenantWithStaff>> & {
   exportId: number
   repairTicketId: number
   couponBatchId: number
+  plans: { planId: number; riderPlanId: number }
 }
 
 /**
@@ -286,7 +287,39 @@ const TENANT_ID_ROUTES: Record<
         ],
       },
     ])
-  ),
+  ), // 套餐: a plan of the victim's project and a plan their rider holds.
+  'PUT /settings/plans/:id': {
+    id: (victim) => victim.plans.planId,
+    body: (victim) => ({
+      projectId: victim.project.id,
+      kind: 'count',
+      name: '被改名',
+      priceFen: 1,
+      days: 1,
+      charges: 1,
+      maxHours: 1,
+      enabled: false,
+    }),
+    unchanged: (victim) => ownerColumn('plans', victim.plans.planId, 'name'),
+  },
+  'GET /riders/:id/plans': {
+    id: (victim) => victim.riderId,
+  },
+  'POST /riders/:id/plans': {
+    id: (victim) => victim.riderId,
+    body: (victim) => ({
+      planId: victim.plans.planId,
+      paidBy: 'cash',
+      idempotencyKey: 'cross-tenant-plan-0001',
+    }),
+    unchanged: (victim) =>
+      db.connection('owner').from('rider_plans').where('rider_id', victim.riderId).count('* as n'),
+  },
+  'POST /riders/plans/:id/refund': {
+    id: (victim) => victim.plans.riderPlanId,
+    body: () => ({ reason: '越权退套餐' }),
+    unchanged: (victim) => ownerColumn('rider_plans', victim.plans.riderPlanId, 'status'),
+  },
 }
 
 /** An abnormal, still open charging order of the victim (every order action applies to one). */
@@ -529,6 +562,39 @@ async function victimExport(tenantId: number, staffId: number) {
   return row.id as number
 }
 
+/** A 包月 plan of the victim's project and an active purchase of it by their rider. */
+async function victimPlans(tenantId: number, projectId: number, riderId: number) {
+  const owner = db.connection('owner')
+  const now = new Date()
+  const terms = {
+    tenant_id: tenantId,
+    project_id: projectId,
+    kind: 'monthly',
+    name: '别家包月',
+    price_fen: 3000,
+    days: 30,
+    charges_per_day: 2,
+    max_hours: 4,
+    created_at: now,
+    updated_at: now,
+  }
+  const [plan] = await owner.insertQuery().table('plans').insert(terms).returning('id')
+  const [riderPlan] = await owner
+    .insertQuery()
+    .table('rider_plans')
+    .insert({
+      ...terms,
+      rider_id: riderId,
+      plan_id: plan.id,
+      starts_at: now,
+      ends_at: new Date(now.getTime() + 30 * 24 * 3600 * 1000),
+      paid_by: 'cash',
+      idempotency_key: `victim-plan-${plan.id}`,
+    })
+    .returning('id')
+  return { planId: plan.id as number, riderPlanId: riderPlan.id as number }
+}
+
 /** A column of a row as committed, read through the owner connection. */
 async function auditCount(tenantId: number, action: string) {
   const row = await db
@@ -663,6 +729,7 @@ test.group('Tenant walls: routes', (group) => {
         ...devices,
       }),
       couponBatchId: await victimCouponBatch(victimBase.tenant.id, victimBase.project.id),
+      plans: await victimPlans(victimBase.tenant.id, victimBase.project.id, rider.id),
     }
 
     const browser = new BrowserSession()
