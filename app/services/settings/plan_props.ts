@@ -27,7 +27,8 @@ export type RiderPlansPageProps = {
   rider: {
     id: number
     name: string
-    phone: string
+    /** Null for a WeChat/Alipay guest (游客) who has not bound a phone. */
+    phone: string | null
     status: string
     realBalance: number
     bonusBalance: number
