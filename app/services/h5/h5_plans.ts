@@ -7,27 +7,8 @@ import QrPaymentService, {
 import RiderBalance from '#services/h5/rider_balance'
 import type { H5Rider } from '#services/h5/h5_types'
 import PlanRefusal from '#services/riders/plan_refusal'
-import RiderPlanService, { type RiderPlanView } from '#services/riders/rider_plan_service'
-
-/** A plan on offer, as the H5 套餐 page lists it. */
-export type H5PlanOffer = {
-  id: number
-  kind: 'monthly' | 'count'
-  name: string
-  priceFen: number
-  days: number
-  chargesPerDay: number | null
-  charges: number | null
-  maxHours: number
-}
-
-export type H5PlansPageProps = {
-  offers: H5PlanOffer[]
-  mine: RiderPlanView[]
-  me: Awaited<ReturnType<RiderBalance['me']>>
-  /** The mobile payment just opened: where the page sends the phone to pay it (h5 mode). */
-  payment: { paymentNo: string; status: string; redirectUrl: string | null } | null
-}
+import RiderPlanService from '#services/riders/rider_plan_service'
+import type { H5PlansPageProps } from '#services/h5/plan_props'
 
 /**
  * The H5 套餐 page: the plans of the rider's project and the rider's own;

@@ -4,6 +4,7 @@ import LedgerEntry from '#models/ledger_entry'
 import Plan from '#models/plan'
 import Rider from '#models/rider'
 import RiderPlan, { type PlanPaidBy } from '#models/rider_plan'
+import type { RiderPlanView } from '#services/settings/plan_props'
 import AuditService from '#core/audit/audit_service'
 import type TenantContext from '#core/tenancy/tenant_context'
 import WalletService from '#core/wallet/wallet_service'
@@ -25,28 +26,6 @@ export interface PlanPurchase {
   paymentNo?: string
   /** What was paid for it (a payment): refused if the plan's price changed since. */
   priceFen?: number
-}
-
-/** A rider's plan as 用户管理 and the H5 show it. */
-export interface RiderPlanView {
-  id: number
-  projectId: number
-  name: string
-  kind: 'monthly' | 'count'
-  priceFen: number
-  days: number
-  chargesPerDay: number | null
-  charges: number | null
-  maxHours: number
-  startsAt: string
-  endsAt: string
-  status: 'active' | 'expired' | 'refunded'
-  usedTotal: number
-  usedToday: number
-  /** 次卡: charges left; 包月: charges left today. */
-  chargesLeft: number
-  refundedFen: number | null
-  paidBy: PlanPaidBy
 }
 
 /**

@@ -1,9 +1,31 @@
 import type { PlanKind } from '#models/plan'
-import type { RiderPlanView } from '#services/riders/rider_plan_service'
+import type { PlanPaidBy } from '#models/rider_plan'
 
 /*
 | Props of the plan pages (配置 → 套餐, 用户管理 → 套餐), typed on the server.
 */
+
+/** A rider's plan as 用户管理 and the H5 show it. */
+export type RiderPlanView = {
+  id: number
+  projectId: number
+  name: string
+  kind: 'monthly' | 'count'
+  priceFen: number
+  days: number
+  chargesPerDay: number | null
+  charges: number | null
+  maxHours: number
+  startsAt: string
+  endsAt: string
+  status: 'active' | 'expired' | 'refunded'
+  usedTotal: number
+  usedToday: number
+  /** 次卡: charges left; 包月: charges left today. */
+  chargesLeft: number
+  refundedFen: number | null
+  paidBy: PlanPaidBy
+}
 
 export type PlanRow = {
   id: number
