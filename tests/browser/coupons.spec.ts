@@ -65,7 +65,7 @@ test.group('优惠券 in a phone browser', (group) => {
     await phone.assertText(coupon.getByTestId('h5-coupon-status'), '未使用')
     await phone.goBack()
 
-    await phone.getByLabel('充满自停').check()
+    await phone.getByTestId('h5-duration').getByLabel('充满自停').check()
     await phone.getByRole('button', { name: '开始充电' }).click()
     await phone.waitForURL('**/h5/orders/*')
     const orderNo = new URL(phone.url()).pathname.split('/').at(-1)!

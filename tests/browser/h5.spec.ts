@@ -55,7 +55,7 @@ test.group('Rider H5 in a phone browser', (group) => {
     await page.assertText(page.getByTestId('h5-real-balance'), '¥10.00')
     await page.assertText(page.getByTestId('h5-bonus-balance'), '¥0.00')
 
-    await page.getByLabel('充满自停').check()
+    await page.getByTestId('h5-duration').getByLabel('充满自停').check()
     await page.getByRole('button', { name: '开始充电' }).click()
     await page.waitForURL('**/h5/orders/*')
     const orderNo = new URL(page.url()).pathname.split('/').at(-1)!

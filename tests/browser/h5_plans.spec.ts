@@ -53,7 +53,7 @@ test.group('Rider H5: plans in a phone browser', (group) => {
 
     // Back at the port: the charge starts on the plan and its bill says so.
     await page.goto(`/h5/p/${pile.public_code}/1`)
-    await page.getByLabel('充满自停').check()
+    await page.getByTestId('h5-duration').getByLabel('充满自停').check()
     await page.getByRole('button', { name: '开始充电' }).click()
     await page.waitForURL('**/h5/orders/*')
     const orderNo = new URL(page.url()).pathname.split('/').at(-1)!
