@@ -36,3 +36,21 @@ export default class Plan extends compose(BaseModel, TenantOwned, ProjectOwned, 
   @column()
   declare enabled: boolean
 }
+
+/** What a plan sells, copied onto each purchase and shown on every plan page. */
+export type PlanTerms = Pick<
+  Plan,
+  'kind' | 'name' | 'priceFen' | 'days' | 'chargesPerDay' | 'charges' | 'maxHours'
+>
+
+export function planTerms(plan: PlanTerms): PlanTerms {
+  return {
+    kind: plan.kind,
+    name: plan.name,
+    priceFen: plan.priceFen,
+    days: plan.days,
+    chargesPerDay: plan.chargesPerDay,
+    charges: plan.charges,
+    maxHours: plan.maxHours,
+  }
+}

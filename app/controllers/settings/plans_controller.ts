@@ -1,3 +1,4 @@
+import { planTerms } from '#models/plan'
 import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import SettingsPolicy from '#policies/settings_policy'
@@ -17,13 +18,7 @@ export default class PlansController {
       plans: plans.map((plan) => ({
         id: plan.id,
         projectId: plan.projectId,
-        kind: plan.kind,
-        name: plan.name,
-        priceFen: plan.priceFen,
-        days: plan.days,
-        chargesPerDay: plan.chargesPerDay,
-        charges: plan.charges,
-        maxHours: plan.maxHours,
+        ...planTerms(plan),
         enabled: plan.enabled,
       })),
       projectOptions: projects.map((project) => ({ id: project.id, name: project.name })),

@@ -1,3 +1,4 @@
+import { planTerms } from '#models/plan'
 import PaymentOrder from '#models/payment_order'
 import type TenantContext from '#core/tenancy/tenant_context'
 import QrPaymentService, {
@@ -41,13 +42,7 @@ export default class H5Plans {
     return {
       offers: offers.map((plan) => ({
         id: plan.id,
-        kind: plan.kind,
-        name: plan.name,
-        priceFen: plan.priceFen,
-        days: plan.days,
-        chargesPerDay: plan.chargesPerDay,
-        charges: plan.charges,
-        maxHours: plan.maxHours,
+        ...planTerms(plan),
       })),
       mine: await this.plans.list(tenant, rider.riderId, rider.projectId),
       me: await this.balance.me(rider),

@@ -1,5 +1,5 @@
 import { inject } from '@adonisjs/core'
-import Plan from '#models/plan'
+import Plan, { planTerms } from '#models/plan'
 import Project from '#models/project'
 import Rider from '#models/rider'
 import Wallet from '#models/wallet'
@@ -42,13 +42,7 @@ export default class CounterPlans {
         id: plan.id,
         projectId: plan.projectId,
         projectName: names.get(plan.projectId) ?? '',
-        kind: plan.kind,
-        name: plan.name,
-        priceFen: plan.priceFen,
-        days: plan.days,
-        chargesPerDay: plan.chargesPerDay,
-        charges: plan.charges,
-        maxHours: plan.maxHours,
+        ...planTerms(plan),
         enabled: plan.enabled,
       })),
     }

@@ -1,7 +1,7 @@
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { DateTime } from 'luxon'
 import LedgerEntry from '#models/ledger_entry'
-import Plan from '#models/plan'
+import Plan, { planTerms } from '#models/plan'
 import Rider from '#models/rider'
 import RiderPlan, { type PlanPaidBy } from '#models/rider_plan'
 import type { RiderPlanView } from '#services/settings/plan_props'
@@ -98,13 +98,7 @@ export default class RiderPlanService {
       projectId: plan.projectId,
       riderId: rider.id,
       planId: plan.id,
-      kind: plan.kind,
-      name: plan.name,
-      priceFen: plan.priceFen,
-      days: plan.days,
-      chargesPerDay: plan.chargesPerDay,
-      charges: plan.charges,
-      maxHours: plan.maxHours,
+      ...planTerms(plan),
       startsAt: now,
       endsAt: now.plus({ days: plan.days }),
       status: 'active',

@@ -1,5 +1,3 @@
-import type { HttpContext } from '@adonisjs/core/http'
-import { Oauth2Driver } from '@adonisjs/ally'
 import type {
   Oauth2AccessToken,
   Oauth2DriverConfig,
@@ -7,6 +5,7 @@ import type {
 } from '@adonisjs/ally/types'
 import { AlipaySdk } from 'alipay-sdk'
 import { DateTime } from 'luxon'
+import { RiderOauth2Driver } from '#services/h5/oauth/rider_oauth2_driver'
 import {
   allowedEndpoint,
   PROVIDER_TIMEOUT_MS,
@@ -31,24 +30,13 @@ type AlipayToken = Oauth2AccessToken & { userId: string }
  * against the Alipay public key (alipay-sdk, as the payment plugin uses).
  * Stateless to Ally: the rider's session keeps the state.
  */
-export class AlipayOauthDriver extends Oauth2Driver<AlipayToken, 'auth_base'> {
-  protected authorizeUrl = ''
-  protected accessTokenUrl = ''
-  protected userInfoUrl = ''
+export class AlipayOauthDriver extends RiderOauth2Driver<
+  AlipayToken,
+  'auth_base',
+  AlipayOauthDriverConfig
+> {
   protected codeParamName = 'auth_code'
-  protected errorParamName = 'error'
   protected stateCookieName = 'h5_alipay_state'
-  protected stateParamName = 'state'
-  protected scopeParamName = 'scope'
-  protected scopesSeparator = ','
-
-  constructor(
-    ctx: HttpContext,
-    public config: AlipayOauthDriverConfig
-  ) {
-    super(ctx, config)
-    this.stateless()
-  }
 
   async redirectUrl(callback?: (request: RedirectRequestContract<'auth_base'>) => void) {
     const request = this.urlBuilder(allowedEndpoint(this.config.endpoints.authorizeUrl))

@@ -1,10 +1,9 @@
-import type { HttpContext } from '@adonisjs/core/http'
-import { Oauth2Driver } from '@adonisjs/ally'
 import type {
   Oauth2AccessToken,
   Oauth2DriverConfig,
   RedirectRequestContract,
 } from '@adonisjs/ally/types'
+import { RiderOauth2Driver } from '#services/h5/oauth/rider_oauth2_driver'
 import {
   allowedEndpoint,
   PROVIDER_TIMEOUT_MS,
@@ -28,25 +27,13 @@ type WechatToken = Oauth2AccessToken & { openid: string; unionid: string | null;
  * failure. The openid is per official account; unionid only comes when the
  * account is bound to an open platform.
  */
-export class WechatMpDriver extends Oauth2Driver<WechatToken, WechatScope> {
-  protected authorizeUrl = ''
-  protected accessTokenUrl = ''
-  protected userInfoUrl = ''
+export class WechatMpDriver extends RiderOauth2Driver<
+  WechatToken,
+  WechatScope,
+  WechatMpDriverConfig
+> {
   protected codeParamName = 'code'
-  // WeChat sends no error parameter: a rider who declines comes back without a code.
-  protected errorParamName = 'error'
   protected stateCookieName = 'h5_wechat_state'
-  protected stateParamName = 'state'
-  protected scopeParamName = 'scope'
-  protected scopesSeparator = ','
-
-  constructor(
-    ctx: HttpContext,
-    public config: WechatMpDriverConfig
-  ) {
-    super(ctx, config)
-    this.stateless()
-  }
 
   async redirectUrl(callback?: (request: RedirectRequestContract<WechatScope>) => void) {
     const request = this.urlBuilder(allowedEndpoint(this.config.endpoints.authorizeUrl))
