@@ -2,16 +2,12 @@ import { DateTime } from 'luxon'
 import PaymentOrder, { type PaymentPurpose } from '#models/payment_order'
 import Rider from '#models/rider'
 import { PluginProviderError } from '#sdk/contracts/plugin'
-import {
-  openPayment,
-  PaymentModeUnsupported,
-  paymentModes,
-  type MobilePaymentCreated,
-} from '#sdk/contracts/payment'
+import { openPayment, PaymentModeUnsupported, paymentModes } from '#sdk/contracts/payment'
 import type TenantContext from '#core/tenancy/tenant_context'
 import { newPaymentNumber } from '#services/finance/payment_numbers'
 import { moveOrder, paymentSettings, webhookUrl } from '#services/finance/payment_orders'
 import PaymentRefusal, { providerFailure } from '#services/finance/payment_refusal'
+import type { MobilePaymentView } from '#services/finance/mobile_payment_view'
 
 /** How long a QR code can be paid. */
 export const QR_VALID_MINUTES = 5
@@ -38,9 +34,6 @@ export type MobilePaymentFields =
 export interface StartMobilePaymentInput extends StartQrPaymentInput {
   payment: MobilePaymentFields
 }
-
-/** What the rider's page receives of a mobile payment: the provider's result without its raw answer. */
-export type MobilePaymentView = Omit<MobilePaymentCreated, 'raw'>
 
 /**
  * The mode and the page's part of an order opened by startMobile, kept in

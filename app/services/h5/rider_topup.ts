@@ -16,7 +16,8 @@ import H5TopupRefusal from '#services/h5/h5_topup_refusal'
 import type { H5Me, H5Payer, H5Rider } from '#services/h5/h5_types'
 import RiderBalance from '#services/h5/rider_balance'
 import { phoneModeOf } from '#services/h5/topup_modes'
-import type { H5MobilePayment, H5TopupPageProps } from '#services/h5/topup_props'
+import type { H5TopupPageProps } from '#services/h5/topup_props'
+import type { MobilePaymentView } from '#services/finance/mobile_payment_view'
 
 /** Whole yuan a custom amount may be (no bonus on it). */
 export const CUSTOM_YUAN = { min: 1, max: 500 } as const
@@ -33,11 +34,6 @@ export type H5PayingBrowser = { payerIp: string; returnUrl: string }
 /** The payment order's key: one rider's attempt, never another rider's nor another channel's. */
 export function topupKey(rider: H5Rider, attempt: string) {
   return `h5topup:${rider.riderId}:${attempt}`
-}
-
-/** What the page acts on of an order opened for a phone (null for a QR one). */
-export function phonePaymentOf(order: PaymentOrder) {
-  return mobilePaymentOf(order) as H5MobilePayment | null
 }
 
 export function availableFen(me: H5Me) {
@@ -88,12 +84,12 @@ export default class RiderTopup {
     payer: H5Payer | null,
     input: H5TopupInput,
     browser: H5PayingBrowser
-  ): Promise<{ paymentNo: string; payment: H5MobilePayment | null }> {
+  ): Promise<{ paymentNo: string; payment: MobilePaymentView | null }> {
     const idempotencyKey = topupKey(rider, input.attempt)
     const earlier = await tenant.run((trx) =>
       tenant.query(PaymentOrder, trx).where('idempotency_key', idempotencyKey).first()
     )
-    if (earlier) return { paymentNo: earlier.paymentNo, payment: phonePaymentOf(earlier) }
+    if (earlier) return { paymentNo: earlier.paymentNo, payment: mobilePaymentOf(earlier) }
 
     await this.#checkRider(tenant, rider)
     const { realAmount, bonusAmount, packageId } = await this.#amounts(tenant, rider, input)
@@ -121,7 +117,7 @@ export default class RiderTopup {
       idempotencyKey,
       payment,
     })
-    return { paymentNo: order.paymentNo, payment: phonePaymentOf(order) }
+    return { paymentNo: order.paymentNo, payment: mobilePaymentOf(order) }
   }
 
   async #checkRider(tenant: TenantContext, rider: H5Rider) {

@@ -1,20 +1,9 @@
-import type { MobilePaymentCreated } from '#sdk/contracts/payment'
+import type { MobilePaymentView } from '#services/finance/mobile_payment_view'
 
 /*
  * The rider H5's 充值 pages: what the services return and the pages import
  * (types only). Type aliases, not interfaces: Inertia props must be plain JSON types.
  */
-
-/**
- * A mobile payment as the page acts on it, mode by mode (MobilePaymentView
- * of the payment core omits `raw` from the union as a whole, which keeps
- * only `mode`; this omits it from each member).
- */
-export type H5MobilePayment = MobilePaymentCreated extends infer Each
-  ? Each extends unknown
-    ? Omit<Each, 'raw'>
-    : never
-  : never
 
 /** A 充值套餐 of the rider's project, as staff see it: pay `amount`, get `bonus` on top; fen. */
 export type H5TopupPackage = { id: number; amount: number; bonus: number }
@@ -47,7 +36,7 @@ export type H5TopupState = {
 export type H5TopupResultPageProps = {
   topup: H5TopupState
   /** While pending, how to pay it: the bridge call (jsapi) or the provider's page (h5); null otherwise. */
-  payment: H5MobilePayment | null
+  payment: MobilePaymentView | null
   /** Straight after 去支付: the page calls the bridge once by itself (the button does again). */
   invoke: boolean
 }

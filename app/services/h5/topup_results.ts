@@ -2,7 +2,8 @@ import TenantContext from '#core/tenancy/tenant_context'
 import PaymentOrder from '#models/payment_order'
 import type { H5Rider } from '#services/h5/h5_types'
 import RiderBalance from '#services/h5/rider_balance'
-import { availableFen, phonePaymentOf, topupKey } from '#services/h5/rider_topup'
+import { mobilePaymentOf } from '#services/finance/qr_payment_service'
+import { availableFen, topupKey } from '#services/h5/rider_topup'
 import type { H5TopupResultPageProps, H5TopupState, H5TopupStatus } from '#services/h5/topup_props'
 
 const STATUSES: Record<PaymentOrder['status'], H5TopupStatus> = {
@@ -35,7 +36,7 @@ export default class TopupResults {
     const order = await this.#own(rider, { payment_no: paymentNo })
     if (!order) return null
     const topup = await this.#state(rider, order)
-    const payment = topup.status === 'pending' ? phonePaymentOf(order) : null
+    const payment = topup.status === 'pending' ? mobilePaymentOf(order) : null
     return { topup, payment, invoke: invoke && payment !== null }
   }
 
