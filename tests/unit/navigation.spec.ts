@@ -20,11 +20,11 @@ test.group('Navigation', () => {
     )
   })
 
-  test('the riders menu holds the three pages of the manual', ({ assert }) => {
+  test('the riders menu holds the three pages of the manual, then 优惠券', ({ assert }) => {
     const riders = NAVIGATION.find((section) => section.key === 'riders')!
     assert.deepEqual(
       riders.items.map((item) => item.key),
-      ['list', 'cards', 'ledger']
+      ['list', 'cards', 'ledger', 'coupons']
     )
   })
 })
