@@ -1,3 +1,4 @@
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { DateTime } from 'luxon'
 import PaymentOrder, { type PaymentPurpose } from '#models/payment_order'
 import Rider from '#models/rider'
@@ -33,6 +34,12 @@ export type MobilePaymentFields =
 
 export interface StartMobilePaymentInput extends StartQrPaymentInput {
   payment: MobilePaymentFields
+  /**
+   * The caller's cap on open orders (throw to refuse), run in the insert's
+   * transaction with the rider's row locked: concurrent opens of one
+   * rider queue behind each other, so each sees the orders the others made.
+   */
+  withinLock?: (trx: TransactionClientContract) => Promise<void>
 }
 
 /**
@@ -64,13 +71,14 @@ export default class QrPaymentService {
    * the mode it was opened in: read it with mobilePaymentOf.
    */
   startMobile(tenant: TenantContext, input: StartMobilePaymentInput): Promise<PaymentOrder> {
-    return this.#open(tenant, input, input.payment)
+    return this.#open(tenant, input, input.payment, input.withinLock)
   }
 
   async #open(
     tenant: TenantContext,
     input: StartQrPaymentInput,
-    fields: MobilePaymentFields
+    fields: MobilePaymentFields,
+    withinLock?: StartMobilePaymentInput['withinLock']
   ): Promise<PaymentOrder> {
     if (!tenant.canSeeProject(input.projectId)) throw new PaymentRefusal('projectNotAllowed')
     const settings = await paymentSettings()
@@ -81,14 +89,16 @@ export default class QrPaymentService {
     }
 
     const order = await tenant.run(async (trx) => {
+      // Locked first: a double tap's second request then finds the first's order.
+      const rider = await tenant.query(Rider, trx).where('id', input.riderId).forUpdate().first()
+      if (!rider) throw new PaymentRefusal('riderNotFound')
       const earlier = await tenant
         .query(PaymentOrder, trx)
         .where('idempotency_key', input.idempotencyKey)
         .first()
       if (earlier) return earlier
-      const rider = await tenant.query(Rider, trx).where('id', input.riderId).first()
-      if (!rider) throw new PaymentRefusal('riderNotFound')
       if (rider.status === 'frozen') throw new PaymentRefusal('riderFrozen')
+      await withinLock?.(trx)
       const created = new PaymentOrder()
       created.useTransaction(trx)
       created.merge({

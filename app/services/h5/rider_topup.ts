@@ -1,3 +1,4 @@
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { DateTime } from 'luxon'
 import i18nManager from '@adonisjs/i18n/services/main'
 import TenantContext from '#core/tenancy/tenant_context'
@@ -116,6 +117,7 @@ export default class RiderTopup {
         .t('payments.topupDescription', { amount: formatYuan(realAmount) }),
       idempotencyKey,
       payment,
+      withinLock: this.#capOpen(tenant, rider),
     })
     return { paymentNo: order.paymentNo, payment: mobilePaymentOf(order) }
   }
@@ -124,6 +126,12 @@ export default class RiderTopup {
     await tenant.run(async (trx) => {
       const found = await tenant.query(Rider, trx).where('id', rider.riderId).firstOrFail()
       if (found.status === 'frozen') throw new H5TopupRefusal('frozen')
+    })
+  }
+
+  /** The hourly cap, inside startMobile's transaction with the rider locked. */
+  #capOpen(tenant: TenantContext, rider: H5Rider) {
+    return async (trx: TransactionClientContract) => {
       const opened = await tenant
         .query(PaymentOrder, trx)
         .where('rider_id', rider.riderId)
@@ -135,7 +143,7 @@ export default class RiderTopup {
       if (Number(opened?.$extras.total ?? 0) >= OPEN_PER_HOUR) {
         throw new H5TopupRefusal('tooManyOpen')
       }
-    })
+    }
   }
 
   async #amounts(tenant: TenantContext, rider: H5Rider, input: H5TopupInput) {

@@ -131,20 +131,10 @@ export default class PayPerCharge {
       const rider = await trx
         .from('riders')
         .where({ tenant_id: tenant.tenantId, id: input.riderId })
-        .forUpdate()
         .first()
       if (!rider) throw new ChargingRefusal('riderNotFound')
       if (rider.status === 'frozen') throw new ChargingRefusal('riderFrozen')
       const pile = await this.#startablePile(tenant, trx, input.pileId, input.portNo)
-      const open = await tenant
-        .query(PaymentOrder, trx)
-        .where({ rider_id: input.riderId, purpose: 'charge' })
-        .whereIn('status', ['created', 'pending'])
-        .where('expires_at', '>', new Date())
-        .whereRaw(`(purpose_data->>'pileId')::bigint = ?`, [input.pileId])
-        .whereRaw(`(purpose_data->>'portNo')::int = ?`, [input.portNo])
-        .first()
-      if (open) throw new PayPerChargeRefusal('paymentPending')
       const tariff = await projectTariff(tenant, trx, pile.project_id)
       return { projectId: pile.project_id, amount: priceOf(tariff.rules, input.choice) }
     })
@@ -169,6 +159,18 @@ export default class PayPerCharge {
       description: input.description(amount),
       idempotencyKey: input.idempotencyKey,
       payment: input.payment,
+      // One open payment per rider and port, checked where the order is inserted.
+      withinLock: async (trx) => {
+        const open = await tenant
+          .query(PaymentOrder, trx)
+          .where({ rider_id: input.riderId, purpose: 'charge' })
+          .whereIn('status', ['created', 'pending'])
+          .where('expires_at', '>', new Date())
+          .whereRaw(`(purpose_data->>'pileId')::bigint = ?`, [input.pileId])
+          .whereRaw(`(purpose_data->>'portNo')::int = ?`, [input.portNo])
+          .first()
+        if (open) throw new PayPerChargeRefusal('paymentPending')
+      },
     })
   }
 

@@ -24,15 +24,26 @@ export async function startPaymentWorker() {
   return queue
 }
 
+/** The tenant's payments, for all its projects, go through `pluginId` set up with `config`. */
+export async function enablePaymentPlugin(
+  tenantId: number,
+  pluginId: string,
+  config: Record<string, unknown>
+) {
+  const registry = await app.container.make('plugins')
+  return new TenantPluginService(registry).save(TenantContext.forJob(tenantId), {
+    pluginId,
+    projectId: null,
+    enabled: true,
+    config,
+  })
+}
+
 /** A tenant whose payments go through `gateway`, with one rider. */
 export async function paymentFixture(pluginId: string, gateway: PaymentGatewayHarness) {
   const fixture = await walletFixture()
   const rider = await createRider(fixture.tenant.id)
-  const registry = await app.container.make('plugins')
-  const setting = await new TenantPluginService(registry).save(
-    TenantContext.forJob(fixture.tenant.id),
-    { pluginId, projectId: null, enabled: true, config: gateway.config() }
-  )
+  const setting = await enablePaymentPlugin(fixture.tenant.id, pluginId, gateway.config())
   const payments = new QrPaymentService()
   return {
     ...fixture,
