@@ -81,6 +81,8 @@ export interface FakeWechatpay extends PaymentGatewayHarness {
     resource: Record<string, unknown>,
     options?: NotificationOptions
   ): SentNotification
+  /** The JSAPI orders placed for a payer (openid), as that payer's WeChat client knows them. */
+  jsapiOrdersOf(openid: string): { outTradeNo: string; prepayId: string; total: number }[]
   /** The next signed answer's body is changed after signing. */
   tamperNextAnswer(): void
   /** The next bill answer announces a wrong SHA1. */
@@ -577,6 +579,14 @@ export async function startFakeWechatpay(): Promise<FakeWechatpay> {
     }),
     merchantPublicKey: pem(merchant.publicKey),
     notification,
+    jsapiOrdersOf: (openid) =>
+      [...orders.values()]
+        .filter((order) => order.tradeType === 'JSAPI' && order.openid === openid)
+        .map((order) => ({
+          outTradeNo: order.outTradeNo,
+          prepayId: order.codeUrl,
+          total: order.total,
+        })),
     tamperNextAnswer: () => {
       tamperNext = true
     },
