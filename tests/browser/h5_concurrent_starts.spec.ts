@@ -1,6 +1,7 @@
 import { test } from '@japa/runner'
-import type { Browser, Page } from 'playwright'
+import type { Page } from 'playwright'
 import { resetLoginLimits } from '#tests/helpers/login'
+import { phoneContext } from '#tests/helpers/browser'
 import { chargingFixture, owner } from '#tests/functional/charging/helpers'
 import { allowResend, inboxCode, type Fixture } from '#tests/functional/h5/helpers'
 import { runLedgerVerify } from '#tests/functional/wallet/helpers'
@@ -11,16 +12,6 @@ import { runLedgerVerify } from '#tests/functional/wallet/helpers'
 | placed under its row lock, so one start holds the ¥5.00 and the other is
 | refused 余额不足; the holds never exceed the balance.
 */
-
-function phoneContext(browser: Browser) {
-  return browser.newContext({
-    baseURL: `http://${process.env.HOST}:${process.env.PORT}`,
-    locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
-    viewport: { width: 390, height: 844 },
-    isMobile: true,
-  })
-}
 
 async function signInBySms(phone: Page, fixture: Fixture, path: string) {
   await allowResend(fixture, fixture.rider.phone)

@@ -5,12 +5,13 @@ import type { Locator } from 'playwright'
 import TopupPackage from '#models/topup_package'
 import RiderOauthSettingsService from '#services/settings/rider_oauth_settings_service'
 import { resetLoginLimits } from '#tests/helpers/login'
+import { phoneContext } from '#tests/helpers/browser'
 import {
   charging,
   chargingFixture,
+  chargingFor,
   endRecord,
   owner,
-  startSeen,
 } from '#tests/functional/charging/helpers'
 import { enablePaymentPlugin, startPaymentWorker } from '#tests/functional/payments/helpers'
 import { runLedgerVerify } from '#tests/functional/wallet/helpers'
@@ -99,14 +100,7 @@ test.group('Rider journey inside WeChat, in a phone browser', (group) => {
     const pile = await owner().from('piles').where('id', fixture.pile.id).firstOrFail()
     const portPath = `/h5/p/${pile.public_code}/1`
 
-    const context = await browser.newContext({
-      baseURL: `http://${process.env.HOST}:${process.env.PORT}`,
-      locale: 'zh-CN',
-      timezoneId: 'Asia/Shanghai',
-      userAgent: WECHAT_UA,
-      viewport: { width: 390, height: 844 },
-      isMobile: true,
-    })
+    const context = await phoneContext(browser, WECHAT_UA)
     cleanup(() => context.close())
 
     // WeChat's client: what getBrandWCPayRequest checks before the payer confirms.
@@ -181,21 +175,7 @@ test.group('Rider journey inside WeChat, in a phone browser', (group) => {
     await phone.getByRole('button', { name: '开始充电' }).click()
     await phone.waitForURL('**/h5/orders/*')
     const orderNo = new URL(phone.url()).pathname.split('/').at(-1)!
-    await charging.starts.confirmStart(fixture.system, {
-      pileId: fixture.pile.id,
-      portNo: 1,
-      orderNo,
-      at: new Date(Date.now() - 30 * 60_000),
-    })
-    await startSeen(orderNo, 30 * 60)
-    await charging.meter.recordMeter(fixture.system, {
-      pileId: fixture.pile.id,
-      portNo: 1,
-      orderNo,
-      powerDeciwatts: 1500,
-      energyWattHours: 75,
-      at: new Date(),
-    })
+    await chargingFor(fixture, orderNo, 30, 75)
     await polled(phone.getByTestId('h5-order-status'), '充电中')
 
     // Stop, the pile's end record, the bill.

@@ -1,4 +1,4 @@
-import type { Page } from 'playwright'
+import type { Browser, Page } from 'playwright'
 
 /** As much of the page's document as the waits below read (tests compile without the DOM types). */
 interface PageDocument {
@@ -60,4 +60,16 @@ export function memorySession() {
       return value
     },
   } as any
+}
+
+/** A phone-sized zh-CN browser on the test server; `userAgent` says which app it is inside (WeChat, Alipay). */
+export function phoneContext(browser: Browser, userAgent?: string) {
+  return browser.newContext({
+    baseURL: `http://${process.env.HOST}:${process.env.PORT}`,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    ...(userAgent ? { userAgent } : {}),
+  })
 }

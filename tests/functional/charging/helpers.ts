@@ -182,6 +182,34 @@ export async function startSeen(orderNo: string, secondsAgo: number) {
 }
 
 /**
+ * The pile confirmed `orderNo` on port 1 `minutes` ago (the platform saw it
+ * then and since) and now reports 150 W and `wattHours`, as the gateway
+ * process records it.
+ */
+export async function chargingFor(
+  fixture: Awaited<ReturnType<typeof chargingFixture>>,
+  orderNo: string,
+  minutes: number,
+  wattHours: number
+) {
+  await charging.starts.confirmStart(fixture.system, {
+    pileId: fixture.pile.id,
+    portNo: 1,
+    orderNo,
+    at: new Date(Date.now() - minutes * 60_000),
+  })
+  await startSeen(orderNo, minutes * 60)
+  await charging.meter.recordMeter(fixture.system, {
+    pileId: fixture.pile.id,
+    portNo: 1,
+    orderNo,
+    powerDeciwatts: 1500,
+    energyWattHours: wattHours,
+    at: new Date(),
+  })
+}
+
+/**
  * A card swipe authorised and confirmed started on port 1: the order number.
  * The platform saw it start the order's maximum duration ago, so the end
  * records of these tests bill as claimed; billing_caps.spec.ts sets its own.
