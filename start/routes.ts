@@ -4,6 +4,7 @@ import env from '#start/env'
 import { middleware } from '#start/kernel'
 import { authorizeLiveChannels } from '#core/live/live_channels'
 import { CHARTS } from '#services/data/chart_tables'
+import { REPORT_KINDS } from '#services/finance/exports/report_permissions'
 
 const SessionController = () => import('#controllers/auth/session_controller')
 const CaptchaController = () => import('#controllers/auth/captcha_controller')
@@ -329,9 +330,9 @@ router
     }
 
     router.get('/finance/downloads', [ExportsController, 'index']).as('exports.index')
-    // One static route per kind of app/services/finance/exports/report_kinds.ts (listed here so
-    // the routes file stays free of eager imports; the controller validates the kind).
-    for (const kind of ['ledger', 'orders', 'payments', 'refunds', 'monthly']) {
+    // One static route per kind of the export registry (report_permissions.ts holds only
+    // data, so the routes file stays free of the reports' imports).
+    for (const kind of REPORT_KINDS) {
       router.post(`/finance/exports/${kind}`, [ExportsController, 'store']).as(`exports.${kind}`)
     }
     router

@@ -1,7 +1,8 @@
 import { inject } from '@adonisjs/core'
 import { BasePolicy } from '@adonisjs/bouncer'
-import { REPORTS, type ReportKind } from '#services/finance/exports/report_kinds'
+import { REPORT_PERMISSIONS, type ReportKind } from '#services/finance/exports/report_permissions'
 import TenantContext from '#core/tenancy/tenant_context'
+import { EXPORT_PERMISSIONS } from '#core/access/permissions'
 
 /** 下载中心: starting, following, retrying and downloading exports. */
 @inject()
@@ -10,12 +11,13 @@ export default class ExportPolicy extends BasePolicy {
     super()
   }
 
+  /** 下载中心 opens to anyone who may export some list; they see only those lists' exports. */
   export() {
-    return this.tenant.can('finance.export')
+    return EXPORT_PERMISSIONS.some((permission) => this.tenant.can(permission))
   }
 
   /** Starting an export of one report kind: the permission its registry entry names. */
   exportReport(_user: unknown, kind: ReportKind) {
-    return this.tenant.can(REPORTS[kind].permission)
+    return this.tenant.can(REPORT_PERMISSIONS[kind])
   }
 }

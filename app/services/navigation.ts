@@ -5,13 +5,14 @@
 | Each page names the permission it needs; the menu shows a staff member
 | only what they may open, and the server refuses the rest anyway.
 */
-import type { Permission } from '#core/access/permissions'
+import { EXPORT_PERMISSIONS, type Permission } from '#core/access/permissions'
 
 // Type aliases, not interfaces: Inertia props must be plain JSON types.
 export type NavigationItem = {
   key: string
   path: string
-  permission: Permission | null
+  /** Any one of several permissions opens the page. */
+  permission: Permission | Permission[] | null
 }
 
 export type NavigationSection = {
@@ -22,7 +23,7 @@ export type NavigationSection = {
 
 function section(
   key: string,
-  items: Record<string, [path: string, permission: Permission | null]>
+  items: Record<string, [path: string, permission: NavigationItem['permission']]>
 ): NavigationSection {
   const entries = Object.entries(items).map(([itemKey, [path, permission]]) => ({
     key: itemKey,
@@ -50,7 +51,7 @@ export const NAVIGATION: NavigationSection[] = [
     refundRequests: ['/finance/refund-requests', 'finance.view'],
     reconciliation: ['/finance/reconciliation', 'finance.reconcile'],
     summary: ['/finance/summary', 'finance.view'],
-    downloads: ['/finance/downloads', 'finance.export'],
+    downloads: ['/finance/downloads', [...EXPORT_PERMISSIONS]],
   }),
   section('cards', { inventory: ['/cards', 'cards.view'] }),
   section('operations', {
@@ -82,7 +83,7 @@ export const NAVIGATION: NavigationSection[] = [
 export function navigationFor(can: (permission: Permission) => boolean) {
   return NAVIGATION.map((navSection) => {
     const items = navSection.items.filter(
-      (item) => item.permission === null || can(item.permission)
+      (item) => item.permission === null || [item.permission].flat().some(can)
     )
     return { ...navSection, path: items[0]?.path ?? navSection.path, items }
   }).filter((navSection) => navSection.items.length > 0)

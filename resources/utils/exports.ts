@@ -3,6 +3,12 @@ import type { ExportRecord } from '#services/finance/finance_props'
 /** An export as the server reports it (下载中心 list and the progress endpoint). */
 export type { ExportRecord }
 
+// The registry's own list of kinds and permissions (data only): 导出 shows by the same permission.
+export {
+  REPORT_PERMISSIONS,
+  type ReportKind,
+} from '../../app/services/finance/exports/report_permissions'
+
 function xsrfToken() {
   return decodeURIComponent(/(?:^|; )XSRF-TOKEN=([^;]*)/.exec(document.cookie)?.[1] ?? '')
 }

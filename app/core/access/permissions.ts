@@ -2,6 +2,16 @@
 | Every permission, in one place. A role is a set of these; policies and the
 | menu name them. Labels live in resources/lang/<locale>/permissions.json.
 */
+// Exporting a list (下载中心): each list's own, beside finance.export for the finance lists.
+const LIST_EXPORTS = [
+  'riders.export',
+  'cards.export',
+  'orders.export',
+  'operations.export',
+  'logs.export',
+  'permissions.export',
+] as const
+
 export const PERMISSIONS = [
   'riders.view',
   'riders.create',
@@ -28,7 +38,11 @@ export const PERMISSIONS = [
   'roles.manage',
   'settings.manage',
   'audit.view',
+  ...LIST_EXPORTS,
 ] as const
+
+/** The permissions that start an export of some list; any of them opens 下载中心. */
+export const EXPORT_PERMISSIONS = ['finance.export', ...LIST_EXPORTS] as const
 
 export type Permission = (typeof PERMISSIONS)[number]
 
@@ -67,6 +81,9 @@ export const BUILTIN_ROLES: Record<
       'orders.view',
       'orders.manage',
       'data.view',
+      'riders.export',
+      'cards.export',
+      'orders.export',
     ],
   },
   finance: {
@@ -81,6 +98,7 @@ export const BUILTIN_ROLES: Record<
       'finance.export',
       'finance.reconcile',
       'data.view',
+      'orders.export',
     ],
   },
   maintenance: {
@@ -92,6 +110,8 @@ export const BUILTIN_ROLES: Record<
       'repairs.manage',
       'orders.view',
       'data.view',
+      'operations.export',
+      'orders.export',
     ],
   },
   support: {
@@ -103,6 +123,9 @@ export const BUILTIN_ROLES: Record<
       'cards.issue',
       'ledger.view',
       'orders.view',
+      'riders.export',
+      'cards.export',
+      'orders.export',
     ],
   },
 }

@@ -1,4 +1,5 @@
 import { inject } from '@adonisjs/core'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { DateTime } from 'luxon'
 import { type CardStatus } from '#models/card'
 import Project from '#models/project'
@@ -68,26 +69,29 @@ export default class CardList {
     })
   }
 
+  /** The cards the filters pick (alias `c`, with `p` and `r`; no order, no paging); the exports read it too. */
+  filtered(filters: BoundCardFilters, withRider: boolean, trx: TransactionClientContract) {
+    const query = trx
+      .from('cards as c')
+      .join('projects as p', 'p.id', 'c.project_id')
+      .leftJoin('riders as r', 'r.id', 'c.rider_id')
+      .where('c.tenant_id', this.tenant.tenantId)
+    this.tenant.limitToProjects(query, 'c.project_id')
+    if (withRider) query.whereNotNull('c.rider_id')
+    if (filters.cardNo) {
+      query.whereLike('c.card_no', `%${escapeLike(filters.cardNo.replace(/\s/g, ''))}%`)
+    }
+    if (filters.status) query.where('c.status', filters.status)
+    if (filters.projectId) query.where('c.project_id', filters.projectId)
+    if (filters.phone) query.whereLike('r.phone', `${escapeLike(filters.phone)}%`)
+    return query
+  }
+
   #page(filters: BoundCardFilters, withRider: boolean) {
     const perPage = filters.perPage ?? CARD_PAGE_SIZE
     const page = filters.page ?? 1
     return this.tenant.run(async (trx) => {
-      const filtered = () => {
-        const query = trx
-          .from('cards as c')
-          .join('projects as p', 'p.id', 'c.project_id')
-          .leftJoin('riders as r', 'r.id', 'c.rider_id')
-          .where('c.tenant_id', this.tenant.tenantId)
-        this.tenant.limitToProjects(query, 'c.project_id')
-        if (withRider) query.whereNotNull('c.rider_id')
-        if (filters.cardNo) {
-          query.whereLike('c.card_no', `%${escapeLike(filters.cardNo.replace(/\s/g, ''))}%`)
-        }
-        if (filters.status) query.where('c.status', filters.status)
-        if (filters.projectId) query.where('c.project_id', filters.projectId)
-        if (filters.phone) query.whereLike('r.phone', `${escapeLike(filters.phone)}%`)
-        return query
-      }
+      const filtered = () => this.filtered(filters, withRider, trx)
       const [{ total }] = await filtered().count('* as total')
       const rows = await filtered()
         .select(

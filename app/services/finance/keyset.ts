@@ -1,5 +1,8 @@
 import { DateTime } from 'luxon'
-import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybuilder'
+import type {
+  ChainableContract,
+  DatabaseQueryBuilderContract,
+} from '@adonisjs/lucid/types/querybuilder'
 import { escapeLike } from '#core/tenancy/text_match'
 
 export const FINANCE_PAGE_SIZE = 20
@@ -24,7 +27,7 @@ export function ridersByPhone(
 
 /** Calendar days in Shanghai on a timestamp column; `to` includes its whole day. */
 export function whereShanghaiDays(
-  query: DatabaseQueryBuilderContract,
+  query: ChainableContract,
   column: string,
   days: { from?: string; to?: string }
 ) {

@@ -141,6 +141,23 @@ export default class ReconciliationRecords {
   }
 
   /** The tenant's payment settings this staff member may reconcile (alias `s`). */
+  /** The differences of the runs this staff member may see, or of one of them (alias `d`); the export reads it. */
+  differencesFiltered(runId: number | undefined, trx: TransactionClientContract) {
+    const query = trx
+      .from('reconciliation_differences as d')
+      .where('d.tenant_id', this.tenant.tenantId)
+      .whereIn(
+        'd.reconciliation_run_id',
+        trx
+          .from('reconciliation_runs as run')
+          .where('run.tenant_id', this.tenant.tenantId)
+          .whereIn('run.tenant_plugin_id', this.#settings(trx).select('s.id'))
+          .select('run.id')
+      )
+    if (runId) query.where('d.reconciliation_run_id', runId)
+    return query
+  }
+
   #settings(trx: TransactionClientContract) {
     const query = trx
       .from('tenant_plugins as s')

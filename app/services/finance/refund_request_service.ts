@@ -1,5 +1,7 @@
 import { inject } from '@adonisjs/core'
 import { DateTime } from 'luxon'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybuilder'
 import AuditService from '#core/audit/audit_service'
 import H5Refusal from '#services/h5/h5_refusal'
 import RiderRefundService from '#services/finance/rider_refund_service'
@@ -15,6 +17,28 @@ const iso = (value: Date | null) => (value ? DateTime.fromJSDate(value).toUTC().
  * the same refund as 退款 from the rider list (RiderRefundService, keyed by
  * the request so a double click refunds once); rejecting records why.
  */
+type RefundRequestStatus = 'pending' | 'approved' | 'rejected'
+
+/** The rider, project, deciding staff member and the rider's real balance beside each request (alias `q`). */
+export function refundRequestNames(
+  requests: DatabaseQueryBuilderContract,
+  trx: TransactionClientContract
+) {
+  return requests
+    .join('riders as r', 'r.id', 'q.rider_id')
+    .join('projects as p', 'p.id', 'q.project_id')
+    .leftJoin('wallets as w', 'w.rider_id', 'q.rider_id')
+    .leftJoin('staff as s', 's.id', 'q.decided_by_staff_id')
+    .select(
+      'q.*',
+      'r.name as rider_name',
+      'r.phone as rider_phone',
+      'p.name as project_name',
+      's.name as staff_name',
+      trx.raw('COALESCE(w.real_balance, 0) AS real_balance')
+    )
+}
+
 @inject()
 export default class RefundRequestService {
   constructor(
@@ -22,29 +46,20 @@ export default class RefundRequestService {
     protected audit: AuditService
   ) {}
 
-  list(status: 'pending' | 'approved' | 'rejected' | null) {
+  /** The requests of one status, or all (alias `q`; no order, no names); the export reads it too. */
+  filtered(status: RefundRequestStatus | null | undefined, trx: TransactionClientContract) {
+    const query = trx.from('rider_refund_requests as q').where('q.tenant_id', this.tenant.tenantId)
+    this.tenant.limitToProjects(query, 'q.project_id')
+    if (status) query.where('q.status', status)
+    return query
+  }
+
+  list(status: RefundRequestStatus | null) {
     return this.tenant.run(async (trx) => {
-      const query = trx
-        .from('rider_refund_requests as q')
-        .join('riders as r', 'r.id', 'q.rider_id')
-        .join('projects as p', 'p.id', 'q.project_id')
-        .leftJoin('wallets as w', 'w.rider_id', 'q.rider_id')
-        .leftJoin('staff as s', 's.id', 'q.decided_by_staff_id')
-        .where('q.tenant_id', this.tenant.tenantId)
-        .select(
-          'q.*',
-          'r.name as rider_name',
-          'r.phone as rider_phone',
-          'p.name as project_name',
-          's.name as staff_name',
-          trx.raw('COALESCE(w.real_balance, 0) AS real_balance')
-        )
+      const rows = await refundRequestNames(this.filtered(status, trx), trx)
         .orderBy('q.created_at', 'desc')
         .orderBy('q.id', 'desc')
         .limit(100)
-      this.tenant.limitToProjects(query, 'q.project_id')
-      if (status) query.where('q.status', status)
-      const rows = await query
       return rows.map((row): RefundRequestRow => ({
         id: row.id,
         riderId: row.rider_id,

@@ -1,5 +1,6 @@
 import { inject } from '@adonisjs/core'
-import { DateTime } from 'luxon'
+import type { ChainableContract } from '@adonisjs/lucid/types/querybuilder'
+import { whereShanghaiDays } from '#services/finance/keyset'
 import AuditLog, { type AuditKind } from '#models/audit_log'
 import Project from '#models/project'
 import TenantContext from '#core/tenancy/tenant_context'
@@ -7,7 +8,6 @@ import { escapeLike } from '#core/tenancy/text_match'
 import type { AuditLogRow } from '#services/logs/audit_log_rows'
 
 export const AUDIT_PAGE_SIZE = 20
-const DISPLAY_ZONE = 'Asia/Shanghai'
 
 export interface AuditLogFilters {
   from?: string
@@ -27,6 +27,24 @@ export interface AuditLogFilters {
 export default class AuditLogQuery {
   constructor(protected tenant: TenantContext) {}
 
+  /**
+   * Narrows a query of one kind's audit rows to the filters and the staff
+   * member's projects; the page and the export read the same rows.
+   */
+  narrow<Query extends ChainableContract>(query: Query, filters: AuditLogFilters) {
+    const projectIds = this.tenant.projectIds
+    if (projectIds !== null) {
+      query.where((visible) => visible.whereNull('project_id').orWhereIn('project_id', projectIds))
+    }
+    whereShanghaiDays(query, 'occurred_at', filters)
+    if (filters.action) query.where('action', filters.action)
+    if (filters.account) {
+      query.whereILike('actor_account', `%${escapeLike(filters.account)}%`)
+    }
+    if (filters.result) query.where('result', filters.result)
+    return query
+  }
+
   async page(kind: AuditKind, filters: AuditLogFilters) {
     return this.tenant.run(async (trx) => {
       const query = this.tenant
@@ -35,26 +53,7 @@ export default class AuditLogQuery {
         .orderBy('occurred_at', 'desc')
         .orderBy('id', 'desc')
 
-      const projectIds = this.tenant.projectIds
-      if (projectIds !== null) {
-        query.where((visible) =>
-          visible.whereNull('project_id').orWhereIn('project_id', projectIds)
-        )
-      }
-      // Dates are calendar days in Shanghai; `to` includes its whole day.
-      if (filters.from) {
-        const from = DateTime.fromISO(filters.from, { zone: DISPLAY_ZONE }).startOf('day')
-        query.where('occurred_at', '>=', from.toUTC().toISO()!)
-      }
-      if (filters.to) {
-        const to = DateTime.fromISO(filters.to, { zone: DISPLAY_ZONE }).plus({ days: 1 })
-        query.where('occurred_at', '<', to.startOf('day').toUTC().toISO()!)
-      }
-      if (filters.action) query.where('action', filters.action)
-      if (filters.account) {
-        query.whereILike('actor_account', `%${escapeLike(filters.account)}%`)
-      }
-      if (filters.result) query.where('result', filters.result)
+      this.narrow(query, filters)
 
       const paginator = await query.paginate(filters.page ?? 1, AUDIT_PAGE_SIZE)
       const rows = paginator.all()

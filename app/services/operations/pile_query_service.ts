@@ -88,24 +88,25 @@ function selectPile(query: DatabaseQueryBuilderContract) {
 export default class PileQueryService {
   constructor(protected tenant: TenantContext) {}
 
+  /** The piles the filters pick (alias `pl`; no order, no paging); the export reads it too. */
+  filtered(filters: PileFilters, trx: TransactionClientContract) {
+    const query = this.#pileQuery(trx)
+    if (filters.keyword) {
+      const like = `%${escapeLike(filters.keyword)}%`
+      query.where((scope) => scope.whereILike('pl.name', like).orWhereILike('pl.device_key', like))
+    }
+    if (filters.projectId) query.where('pl.project_id', filters.projectId)
+    if (filters.stationId) query.where('pl.station_id', filters.stationId)
+    if (filters.vendorId) query.where('pl.vendor_id', filters.vendorId)
+    if (filters.online) query.where('pl.online', filters.online === 'online')
+    return query
+  }
+
   list(filters: PileFilters) {
     const perPage = filters.perPage ?? DEVICE_PAGE_SIZE
     const page = filters.page ?? 1
     return this.tenant.run(async (trx) => {
-      const filtered = () => {
-        const query = this.#pileQuery(trx)
-        if (filters.keyword) {
-          const like = `%${escapeLike(filters.keyword)}%`
-          query.where((scope) =>
-            scope.whereILike('pl.name', like).orWhereILike('pl.device_key', like)
-          )
-        }
-        if (filters.projectId) query.where('pl.project_id', filters.projectId)
-        if (filters.stationId) query.where('pl.station_id', filters.stationId)
-        if (filters.vendorId) query.where('pl.vendor_id', filters.vendorId)
-        if (filters.online) query.where('pl.online', filters.online === 'online')
-        return query
-      }
+      const filtered = () => this.filtered(filters, trx)
       const [{ total }] = await filtered().count('* as total')
       const rows = await selectPile(filtered())
         .orderBy('pl.id', 'desc')

@@ -50,21 +50,24 @@ export default class StationService {
     protected audit: AuditService
   ) {}
 
+  /** The stations the filters pick (alias `s`, with `p`; no order, no paging); the export reads it too. */
+  filtered(filters: StationFilters, trx: TransactionClientContract) {
+    const query = trx
+      .from('stations as s')
+      .join('projects as p', 'p.id', 's.project_id')
+      .where('s.tenant_id', this.tenant.tenantId)
+    this.tenant.limitToProjects(query, 's.project_id')
+    if (filters.name) query.whereILike('s.name', `%${escapeLike(filters.name)}%`)
+    if (filters.projectId) query.where('s.project_id', filters.projectId)
+    if (filters.status) query.where('s.status', filters.status)
+    return query
+  }
+
   list(filters: StationFilters) {
     const perPage = filters.perPage ?? DEVICE_PAGE_SIZE
     const page = filters.page ?? 1
     return this.tenant.run(async (trx) => {
-      const filtered = () => {
-        const query = trx
-          .from('stations as s')
-          .join('projects as p', 'p.id', 's.project_id')
-          .where('s.tenant_id', this.tenant.tenantId)
-        this.tenant.limitToProjects(query, 's.project_id')
-        if (filters.name) query.whereILike('s.name', `%${escapeLike(filters.name)}%`)
-        if (filters.projectId) query.where('s.project_id', filters.projectId)
-        if (filters.status) query.where('s.status', filters.status)
-        return query
-      }
+      const filtered = () => this.filtered(filters, trx)
       const [{ total }] = await filtered().count('* as total')
       const rows = await filtered()
         .select(

@@ -10,6 +10,7 @@ import VerificationCodeService, { showsSmsCodes } from '#core/sms/verification_c
 import { escapeLike, wherePhonePrefix } from '#core/tenancy/text_match'
 import type { RiderRow } from '#services/riders/rider_rows'
 import { openHeldColumn } from '#core/wallet/wallet_holds'
+import { whereShanghaiDays } from '#services/finance/keyset'
 
 /** A refused rider change; the reason is an i18n key under `riders.` */
 class RiderRefused extends DomainRefusal<'phoneTaken' | 'notFound'> {
@@ -52,7 +53,6 @@ export interface OpenAccountInput {
 const RIDER_PAGE_SIZE = 20
 // Up to this many matches, the list sorts them rather than walking an index in page order.
 const SORT_MATCHES_LIMIT = 10_000
-const DISPLAY_ZONE = 'Asia/Shanghai'
 
 // Riders without a wallet yet (app sign-ups before their first posting) have ¥0.00.
 const SORT_COLUMNS: Record<NonNullable<RiderListFilters['sortBy']>, string> = {
@@ -81,26 +81,22 @@ export default class RiderService {
     protected audit: AuditService
   ) {}
 
+  /** The riders the filters pick (alias `r`; no order, no paging); the export reads it too. */
+  filtered(filters: RiderListFilters, trx: TransactionClientContract) {
+    const query = trx.from('riders as r').where('r.tenant_id', this.tenant.tenantId)
+    if (filters.name) query.whereILike('r.name', `%${escapeLike(filters.name)}%`)
+    // Staff type a phone from its start.
+    if (filters.phone) wherePhonePrefix(query, 'r.phone', filters.phone)
+    if (filters.status) query.where('r.status', filters.status)
+    whereShanghaiDays(query, 'r.registered_at', filters)
+    return query
+  }
+
   list(filters: RiderListFilters) {
     const perPage = filters.perPage ?? RIDER_PAGE_SIZE
     const page = filters.page ?? 1
     return this.tenant.run(async (trx) => {
-      const filtered = () => {
-        const query = trx.from('riders as r').where('r.tenant_id', this.tenant.tenantId)
-        if (filters.name) query.whereILike('r.name', `%${escapeLike(filters.name)}%`)
-        // Staff type a phone from its start.
-        if (filters.phone) wherePhonePrefix(query, 'r.phone', filters.phone)
-        if (filters.status) query.where('r.status', filters.status)
-        if (filters.from) {
-          const from = DateTime.fromISO(filters.from, { zone: DISPLAY_ZONE }).startOf('day')
-          query.where('r.registered_at', '>=', from.toUTC().toJSDate())
-        }
-        if (filters.to) {
-          const to = DateTime.fromISO(filters.to, { zone: DISPLAY_ZONE }).plus({ days: 1 })
-          query.where('r.registered_at', '<', to.startOf('day').toUTC().toJSDate())
-        }
-        return query
-      }
+      const filtered = () => this.filtered(filters, trx)
       const [{ total }] = await filtered().count('* as total')
       const direction = filters.sortOrder ?? 'desc'
       // A narrow filter (a phone prefix, a name) picks its riders first, then

@@ -6,10 +6,16 @@ import {
 } from '#services/finance/exports/report_kinds'
 import {
   paymentRecordsValidator,
+  reconciliationPageValidator,
   refundRecordsValidator,
 } from '#validators/finance/finance_validator'
+import { boundCardsValidator, cardInventoryValidator } from '#validators/cards/card_validator'
+import { refundRequestListValidator } from '#validators/h5_validator'
+import { auditLogFilterValidator } from '#validators/logs/audit_log_validator'
+import { pileListValidator, stationListValidator } from '#validators/operations/device_validator'
 import { orderFiltersValidator } from '#validators/orders/order_validator'
 import { ledgerFilterValidator } from '#validators/riders/ledger_validator'
+import { riderListValidator } from '#validators/riders/rider_validator'
 
 // Calendar days, read in Asia/Shanghai by the reports.
 const day = () =>
@@ -34,6 +40,9 @@ export const monthlyReportValidator = vine.create({
   projectId: vine.number().withoutDecimals().min(1).optional(),
 })
 
+/** 管理员 lists every staff member: it has no filters. */
+const staffReportValidator = vine.create({})
+
 /** The page validator of each exportable report: an export takes the list's own filters. */
 const reportFiltersValidators: {
   [Kind in ReportKind]: { validate(data: unknown): Promise<PagedReportFilters<Kind>> }
@@ -43,6 +52,17 @@ const reportFiltersValidators: {
   payments: paymentRecordsValidator,
   refunds: refundRecordsValidator,
   monthly: monthlyReportValidator,
+  riders: riderListValidator,
+  cards: boundCardsValidator,
+  cardStock: cardInventoryValidator,
+  abnormalOrders: orderFiltersValidator,
+  refundRequests: refundRequestListValidator,
+  reconciliation: reconciliationPageValidator,
+  operationLogs: auditLogFilterValidator,
+  loginLogs: auditLogFilterValidator,
+  stations: stationListValidator,
+  piles: pileListValidator,
+  staff: staffReportValidator,
 }
 
 /**

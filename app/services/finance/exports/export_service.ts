@@ -6,7 +6,7 @@ import AuditService from '#core/audit/audit_service'
 import TenantContext from '#core/tenancy/tenant_context'
 import { dispatchExport } from './export_queue.js'
 import ExportRefusal from './export_refusal.js'
-import type { ReportFiltersOf, ReportKind } from './report_kinds.js'
+import { exportableKinds, type ReportFiltersOf, type ReportKind } from './report_kinds.js'
 import type { ExportFormat, ExportRecord, ExportStatus } from '#services/finance/finance_props'
 
 export type { ExportFormat, ExportRecord, ExportStatus }
@@ -31,10 +31,11 @@ function record(row: any): ExportRecord {
 
 /**
  * 下载中心: exports of lists to xlsx or pdf, made by the `exports.run` job.
- * Staff limited to projects see (and download) the exports they asked for,
- * which hold only their projects, and the system's monthly statements of
- * those projects; other staff with finance.export see
- * the tenant's exports. Another tenant's export is a 404 (row-level security).
+ * Staff see only exports of the lists they may export (each kind's own
+ * permission). Staff limited to projects see (and download) the exports
+ * they asked for, which hold only their projects, and the system's monthly
+ * statements of those projects; other staff see the tenant's exports of
+ * those kinds. Another tenant's export is a 404 (row-level security).
  */
 @inject()
 export default class ExportService {
@@ -155,6 +156,10 @@ export default class ExportService {
       .from('exports as x')
       .leftJoin('staff as s', 's.id', 'x.requested_by')
       .where('x.tenant_id', this.tenant.tenantId)
+      .whereIn(
+        'x.kind',
+        exportableKinds((permission) => this.tenant.can(permission))
+      )
       .select('x.*', 's.name as staff_name')
     const projectIds = this.tenant.projectIds
     if (projectIds !== null) {

@@ -4,9 +4,16 @@ import OrderRecords, { type OrderFilters } from '#services/orders/order_records'
 import PaymentRecords, { type PaymentRecordFilters } from '#services/finance/payment_records'
 import RefundRecords, { type RefundRecordFilters } from '#services/finance/refund_records'
 import AuditService from '#core/audit/audit_service'
-import { listReport, type ReportOrigin } from './report_origin.js'
-
-const date = (value: Date | string | null) => (value ? new Date(value) : null)
+import ReconciliationRecords from '#services/finance/reconciliation_records'
+import ReconciliationService from '#services/finance/reconciliation_service'
+import RefundRequestService, { refundRequestNames } from '#services/finance/refund_request_service'
+import {
+  cellDate as date,
+  listReport,
+  pageColumn,
+  valueLabel,
+  type ReportOrigin,
+} from './report_origin.js'
 
 /** The rider's name and phone and the project's name beside each order of a batch (alias `o`). */
 function withRiderAndProject(batch: DatabaseQueryBuilderContract) {
@@ -20,15 +27,25 @@ export type OrderReportFilters = Omit<OrderFilters, 'before' | 'after'>
 
 /** 订单管理 as a report, with the page's filters, oldest first. */
 export function ordersReport(origin: ReportOrigin, filters: OrderReportFilters) {
+  return orderList(origin, filters, false)
+}
+
+/** 异常订单 as a report: the orders' columns and the abnormal reason, with the page's filters. */
+export function abnormalOrdersReport(origin: ReportOrigin, filters: OrderReportFilters) {
+  return orderList(origin, filters, true)
+}
+
+function orderList(origin: ReportOrigin, filters: OrderReportFilters, abnormal: boolean) {
   const { tenant, i18n } = origin
   const records = new OrderRecords(tenant)
   const status = (value: string) => i18n.t(`exports.values.orderStatus.${value}`)
   const channel = (value: string) => i18n.t(`exports.values.orderChannel.${value}`)
+  const reason = valueLabel(i18n, 'ui.ordersPage.reasons')
   return listReport(origin, filters, {
-    kind: 'orders',
+    kind: abnormal ? 'abnormalOrders' : 'orders',
     table: ChargingOrder.table,
     alias: 'o',
-    filtered: (trx) => records.filtered(filters, { abnormal: false }, trx),
+    filtered: (trx) => records.filtered(filters, { abnormal }, trx),
     details: withRiderAndProject,
     toRow: (row) => ({
       orderNo: row.order_no,
@@ -41,6 +58,7 @@ export function ordersReport(origin: ReportOrigin, filters: OrderReportFilters) 
       deviceKey: row.device_key,
       portNo: String(row.port_no),
       status: status(row.status),
+      abnormalReason: reason(row.abnormal_reason),
       startedAt: date(row.started_at),
       endedAt: date(row.ended_at),
       minutes: String(row.minutes ?? 0),
@@ -49,8 +67,16 @@ export function ordersReport(origin: ReportOrigin, filters: OrderReportFilters) 
       amountFen: Number(row.amount_fen),
       couponDiscountFen: Number(row.coupon_discount_fen),
     }),
-    shownFilters: ['orderNo', 'phone', 'cardNo', 'device', 'channel', 'status', 'vendorId'],
-    labels: { channel, status },
+    shownFilters: [
+      'orderNo',
+      'phone',
+      'cardNo',
+      'device',
+      'channel',
+      abnormal ? 'abnormalReason' : 'status',
+      'vendorId',
+    ],
+    labels: { channel, status, abnormalReason: reason },
     columns: [
       ['orderNo', 'text', 18],
       ['orderedAt', 'datetime', 20],
@@ -62,6 +88,7 @@ export function ordersReport(origin: ReportOrigin, filters: OrderReportFilters) 
       ['deviceKey', 'text', 18],
       ['portNo', 'text', 6],
       ['status', 'text', 10],
+      ...(abnormal ? [pageColumn('ui.ordersPage.abnormalReason', 'abnormalReason')] : []),
       ['startedAt', 'datetime', 20],
       ['endedAt', 'datetime', 20],
       ['minutes', 'text', 8],
@@ -168,6 +195,95 @@ export function refundsReport(origin: ReportOrigin, filters: RefundReportFilters
       ['failure', 'text', 20],
       ['amount', 'money', 12, true],
       ['settledAt', 'datetime', 20],
+    ],
+  })
+}
+
+export type RefundRequestReportFilters = { status?: 'pending' | 'approved' | 'rejected' }
+
+/** 退款申请 as a report, with the page's status filter, oldest first. */
+export function refundRequestsReport(origin: ReportOrigin, filters: RefundRequestReportFilters) {
+  const { tenant, i18n } = origin
+  const requests = new RefundRequestService(tenant, new AuditService())
+  const status = valueLabel(i18n, 'ui.refundRequestsPage.statuses')
+  return listReport(origin, filters, {
+    kind: 'refundRequests',
+    table: 'rider_refund_requests',
+    alias: 'q',
+    filtered: (trx) => requests.filtered(filters.status, trx),
+    details: refundRequestNames,
+    toRow: (row) => ({
+      riderName: row.rider_name,
+      phone: row.rider_phone,
+      project: row.project_name,
+      amount: row.amount,
+      realBalance: Number(row.real_balance),
+      reason: row.reason,
+      status: status(row.status),
+      createdAt: date(row.created_at),
+      decidedBy: row.staff_name,
+      decidedAt: date(row.decided_at),
+      note: row.decision_note,
+    }),
+    shownFilters: ['status'],
+    labels: { status },
+    columns: [
+      pageColumn('ui.refundRequestsPage.rider', 'riderName', 'text', 12),
+      pageColumn('ui.refundRequestsPage.phone', 'phone'),
+      pageColumn('ui.refundRequestsPage.project', 'project', 'text', 16),
+      pageColumn('ui.refundRequestsPage.amount', 'amount', 'money', 12),
+      pageColumn('ui.refundRequestsPage.realBalance', 'realBalance', 'money', 12),
+      pageColumn('ui.refundRequestsPage.reason', 'reason', 'text', 20),
+      pageColumn('ui.refundRequestsPage.status', 'status', 'text', 8),
+      pageColumn('ui.refundRequestsPage.createdAt', 'createdAt', 'datetime', 20),
+      pageColumn('ui.refundRequestsPage.decidedBy', 'decidedBy', 'text', 12),
+      pageColumn('ui.refundRequestsPage.decidedAt', 'decidedAt', 'datetime', 20),
+      pageColumn('ui.refundRequestsPage.note', 'note', 'text', 20),
+    ],
+  })
+}
+
+/** 对账差异: the run named by the page (or every run this staff member may see). */
+export type ReconciliationReportFilters = { run?: number }
+
+/** 对账差异 as a report: each difference with its run's bill day and channel. */
+export function reconciliationReport(origin: ReportOrigin, filters: ReconciliationReportFilters) {
+  const { tenant, i18n } = origin
+  const records = new ReconciliationRecords(tenant, new AuditService(), new ReconciliationService())
+  const kind = valueLabel(i18n, 'ui.financePage.kinds')
+  return listReport(origin, filters, {
+    kind: 'reconciliation',
+    table: 'reconciliation_differences',
+    alias: 'd',
+    // Differences have no time of their own: their run's order is their id's.
+    orderedBy: 'id',
+    filtered: (trx) => records.differencesFiltered(filters.run, trx),
+    details: (batch, trx) =>
+      batch
+        .join('reconciliation_runs as run', 'run.id', 'd.reconciliation_run_id')
+        .select(
+          'd.*',
+          'run.plugin_id',
+          trx.raw(`to_char(run.bill_date, 'YYYY-MM-DD') AS bill_day`)
+        ),
+    toRow: (row) => ({
+      billDate: row.bill_day,
+      channel: row.plugin_id,
+      kind: kind(row.kind),
+      paymentNo: row.payment_no,
+      refundNo: row.refund_no,
+      ourAmount: row.our_amount,
+      theirAmount: row.their_amount,
+    }),
+    shownFilters: ['run'],
+    columns: [
+      pageColumn('ui.financePage.billDate', 'billDate', 'text', 12),
+      pageColumn('ui.financePage.channel', 'channel', 'text', 16),
+      pageColumn('ui.financePage.kind', 'kind', 'text', 12),
+      pageColumn('ui.financePage.paymentNo', 'paymentNo', 'text', 24),
+      pageColumn('ui.financePage.refundNo', 'refundNo', 'text', 24),
+      pageColumn('ui.financePage.ourAmount', 'ourAmount', 'money', 12),
+      pageColumn('ui.financePage.theirAmount', 'theirAmount', 'money', 12),
     ],
   })
 }

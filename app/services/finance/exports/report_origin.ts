@@ -12,22 +12,50 @@ export interface ReportOrigin {
   i18n: I18n
 }
 
-export type ColumnSpec = [key: string, kind: ReportColumn['kind'], width: number, total?: boolean]
+/** A column: its row key, kind and width; its header is `exports.columns.<key>` unless named (an i18n key). */
+export type ColumnSpec = [
+  key: string,
+  kind: ReportColumn['kind'],
+  width: number,
+  total?: boolean,
+  header?: string,
+]
 
 export function reportColumns(i18n: I18n, specs: ColumnSpec[]): ReportColumn[] {
-  return specs.map(([key, kind, width, total]) =>
-    kind === 'money'
-      ? { key, kind, width, total, header: i18n.t(`exports.columns.${key}`) }
-      : { key, kind, width, header: i18n.t(`exports.columns.${key}`) }
-  )
+  return specs.map(([key, kind, width, total, header]) => {
+    const title = i18n.t(header ?? `exports.columns.${key}`)
+    return kind === 'money'
+      ? { key, kind, width, total, header: title }
+      : { key, kind, width, header: title }
+  })
+}
+
+/** A list page's column as the page heads it (`header`, its i18n key); money columns are totalled. */
+export function pageColumn(
+  header: string,
+  key: string,
+  kind: ReportColumn['kind'] = 'text',
+  width = 14
+): ColumnSpec {
+  return [key, kind, width, kind === 'money', header]
+}
+
+/** A stored time as a report cell (the writers show it in Asia/Shanghai). */
+export const cellDate = (value: Date | string | null) => (value ? new Date(value) : null)
+
+/** A value as its page shows it: the page's label under `prefix`, or the value itself when none. */
+export function valueLabel(i18n: I18n, prefix: string) {
+  return (value: string | null) => {
+    if (value === null || value === undefined) return ''
+    const key = `${prefix}.${value}`
+    return i18n.hasMessage(key) ? i18n.t(key) : value
+  }
 }
 
 /** The heading lines every report starts with: tenant, project, period, filters, generated at and by. */
-export async function reportHeading(
-  origin: ReportOrigin,
-  period: { from?: string; to?: string; projectId?: number },
-  chosen: string[]
-) {
+type ReportPeriod = { from?: string; to?: string; projectId?: number }
+
+export async function reportHeading(origin: ReportOrigin, period: ReportPeriod, chosen: string[]) {
   const { tenant, i18n } = origin
   const names = await tenant.run(async (trx) => {
     const tenantRow = await trx.from('tenants').where('id', tenant.tenantId).select('name').first()
@@ -168,11 +196,14 @@ export interface ListReport<Filters> extends KeysetSource {
 }
 
 /** A list page as a report, with the page's filters, oldest first. */
-export async function listReport<
-  Filters extends { from?: string; to?: string; projectId?: number },
->(origin: ReportOrigin, filters: Filters, report: ListReport<Filters>): Promise<ReportTable> {
+export async function listReport<Filters extends object>(
+  origin: ReportOrigin,
+  filters: Filters,
+  report: ListReport<Filters>
+): Promise<ReportTable> {
   const rows = await keysetReport(origin.tenant, report)
   const chosen = chosenFilters(origin.i18n, filters, report.shownFilters, report.labels)
-  const heading = await reportHeading(origin, filters, chosen)
+  // Lists without a period or a project (管理员, 对账差异) head theirs as 不限 and 全部项目.
+  const heading = await reportHeading(origin, filters as ReportPeriod, chosen)
   return reportTable(origin, report.kind, heading, report.columns, rows)
 }
