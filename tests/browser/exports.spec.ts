@@ -13,6 +13,8 @@ import SummaryService from '#services/finance/summary_service'
 import TenantContext from '#core/tenancy/tenant_context'
 import { formatYuan } from '#sdk/money'
 import { logIn } from '#tests/helpers/browser'
+import { createTenantWithStaff } from '#tests/helpers/tenants'
+import { createRider } from '#tests/functional/cards/helpers'
 import { resetLoginLimits } from '#tests/helpers/login'
 import { lastMonth, lastMonthFixture } from '#tests/browser/fixtures/last_month'
 
@@ -143,5 +145,29 @@ test.group('Exports in the browser', (group) => {
       )
     )
     assert.include(summary.text, `¥${formatYuan(summary.figures.chargeReal)}`)
+  }).timeout(120_000)
+
+  test('运营 exports 用户管理 filtered by phone from its page and downloads it from 下载中心', async ({
+    assert,
+    visit,
+  }) => {
+    const fixture = await createTenantWithStaff({ roles: ['operator'] })
+    const wanted = await createRider(fixture.tenant.id)
+    await createRider(fixture.tenant.id)
+    const page = await logIn(visit, fixture.staff.account, fixture.password)
+    await page.goto(`/riders?phone=${wanted.phone}`)
+    await page.getByTestId('export-xlsx').click()
+    await page
+      .locator('[data-testid=export-progress][aria-valuenow="100"]')
+      .waitFor({ timeout: 30_000 })
+    const file = await downloadNewest(page)
+    assert.match(file.name, /^riders-.*\.xlsx$/)
+    const workbook = new ExcelJS.Workbook()
+    await workbook.xlsx.load(file.bytes as any)
+    const sheet = workbook.worksheets[0]
+    const headers = (sheet.getRow(1).values as unknown[]).slice(1)
+    // The header row, the one rider the filter picks, and the totals row.
+    assert.equal(sheet.rowCount, 3)
+    assert.equal(sheet.getRow(2).getCell(headers.indexOf('手机号') + 1).value, wanted.phone)
   }).timeout(120_000)
 })
