@@ -38,15 +38,16 @@ import type { ReportTable } from './report_table.js'
 
 /*
 | The one registry of exportable reports: how each kind's ReportTable is
-| built, beside the permission it needs (report_permissions.ts); its filters are the list page's
-| own query string, validated at the edge by the page's validator (see
-| reportFiltersValidators in #validators/finance/export_validator). The HTTP
+| built, beside the permission it needs (report_permissions.ts); its
+| filters are the list page's own query string, validated at the edge by
+| the page's validator (see reportFiltersValidators in
+| #validators/finance/export_validator). The HTTP
 | export, the `exports.run` job, the `report:export` command and scheduled
 | statements all go through it.
 */
 export { REPORT_KINDS, REPORT_PERMISSIONS, type ReportKind }
 
-/** The filters kept with an export (paging anchors dropped). */
+/** The filters kept with an export (paging and sorting dropped). */
 export interface ReportFiltersOf {
   ledger: Omit<LedgerFilters, 'before' | 'after'>
   orders: OrderReportFilters
@@ -111,7 +112,8 @@ export function isReportKind(value: string): value is ReportKind {
 
 /**
  * The filters kept with an export: the validated page filters without
- * paging and sorting (a report reads the whole list oldest first); a period whose start is after its end is refused.
+ * paging and sorting (a report reads the whole list oldest first); a
+ * period whose start is after its end is refused.
  */
 export function reportFilters<Kind extends ReportKind>(
   validated: PagedReportFilters<Kind>
