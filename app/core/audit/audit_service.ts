@@ -41,6 +41,12 @@ export interface AuditEntry {
   reason?: string | null
 }
 
+/** The row of a project a change is recorded against (a plan, a package, a coupon batch …). */
+export interface AuditedRow {
+  id: number
+  projectId: number | null
+}
+
 export interface AuditRecordRef {
   id: number
   chainSeq: number
@@ -182,6 +188,21 @@ export default class AuditService {
         actor: tenant.origin.actor,
         request: tenant.origin.request,
       },
+      trx
+    )
+  }
+
+  /** A change to one row of a project, named by its type and id, in the work's transaction. */
+  recordRowChange(
+    tenant: AuditedWork,
+    trx: TransactionClientContract,
+    change: { action: string; type: string; row: AuditedRow; before: unknown; after: unknown }
+  ): Promise<AuditRecordRef> {
+    const { action, type, row, before, after } = change
+    const target = { type, id: row.id }
+    return this.recordInContext(
+      tenant,
+      { action, projectId: row.projectId, target, before, after },
       trx
     )
   }

@@ -256,20 +256,16 @@ export default class RepairTicketService {
   #record(
     trx: TransactionClientContract,
     action: string,
-    ticket: RepairTicket,
+    row: RepairTicket,
     before: unknown,
-    after: Record<string, unknown>
+    after: object
   ) {
-    return this.audit.recordInContext(
-      this.tenant,
-      {
-        action,
-        projectId: ticket.projectId,
-        target: { type: 'repair_ticket', id: ticket.id },
-        before,
-        after,
-      },
-      trx
-    )
+    return this.audit.recordRowChange(this.tenant, trx, {
+      action,
+      type: 'repair_ticket',
+      row,
+      before,
+      after,
+    })
   }
 }

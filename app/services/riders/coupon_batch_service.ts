@@ -237,20 +237,16 @@ export default class CouponBatchService {
   #record(
     trx: TransactionClientContract,
     action: string,
-    batch: CouponBatch,
+    row: CouponBatch,
     before: unknown,
-    after: Record<string, unknown>
+    after: object
   ) {
-    return this.audit.recordInContext(
-      this.tenant,
-      {
-        action,
-        projectId: batch.projectId,
-        target: { type: 'coupon_batch', id: batch.id },
-        before,
-        after,
-      },
-      trx
-    )
+    return this.audit.recordRowChange(this.tenant, trx, {
+      action,
+      type: 'coupon_batch',
+      row,
+      before,
+      after,
+    })
   }
 }

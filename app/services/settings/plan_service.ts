@@ -80,18 +80,9 @@ export default class PlanService {
     return this.tenant.limitToProjects(this.tenant.query(Plan, trx)).where('id', id).firstOrFail()
   }
 
-  #audit(action: string, plan: Plan, before: unknown, trx: TransactionClientContract) {
-    return this.audit.recordInContext(
-      this.tenant,
-      {
-        action,
-        projectId: plan.projectId,
-        target: { type: 'plan', id: plan.id },
-        before,
-        after: plan.serialize(),
-      },
-      trx
-    )
+  #audit(action: string, row: Plan, before: unknown, trx: TransactionClientContract) {
+    const change = { action, type: 'plan', row, before, after: row.serialize() }
+    return this.audit.recordRowChange(this.tenant, trx, change)
   }
 }
 

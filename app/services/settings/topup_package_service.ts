@@ -86,22 +86,14 @@ export default class TopupPackageService {
       .firstOrFail()
   }
 
-  #audit(
-    action: string,
-    topupPackage: TopupPackage,
-    before: unknown,
-    trx: TransactionClientContract
-  ) {
-    return this.audit.recordInContext(
-      this.tenant,
-      {
-        action,
-        projectId: topupPackage.projectId,
-        target: { type: 'topup_package', id: topupPackage.id },
-        before,
-        after: action.endsWith('.delete') ? null : topupPackage.serialize(),
-      },
-      trx
-    )
+  #audit(action: string, row: TopupPackage, before: unknown, trx: TransactionClientContract) {
+    const after = action.endsWith('.delete') ? null : row.serialize()
+    return this.audit.recordRowChange(this.tenant, trx, {
+      action,
+      type: 'topup_package',
+      row,
+      before,
+      after,
+    })
   }
 }
