@@ -1,10 +1,10 @@
 import { inject } from '@adonisjs/core'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Plan, { type PlanKind } from '#models/plan'
-import Project from '#models/project'
 import AuditService from '#core/audit/audit_service'
 import TenantContext from '#core/tenancy/tenant_context'
 import PlanRefusal from '#services/riders/plan_refusal'
+import { manageableProjects, projectOptions } from '#services/settings/project_choice'
 
 /** A plan as the 套餐 page sends it; price in fen. */
 export interface PlanInput {
@@ -33,11 +33,7 @@ export default class PlanService {
         .limitToProjects(this.tenant.query(Plan, trx))
         .orderBy('project_id')
         .orderBy('id'),
-      projects: await this.tenant
-        .limitToProjects(this.tenant.query(Project, trx), 'id')
-        .where('status', 'active')
-        .orderBy('id')
-        .select('id', 'name'),
+      projects: await projectOptions(this.tenant, trx),
     }))
   }
 
@@ -66,8 +62,7 @@ export default class PlanService {
   }
 
   async #checkProject(input: PlanInput, trx: TransactionClientContract) {
-    const project = await this.tenant
-      .limitToProjects(this.tenant.query(Project, trx), 'id')
+    const project = await manageableProjects(this.tenant, trx)
       .where('id', input.projectId)
       .select('id', 'topup_max')
       .first()

@@ -1,10 +1,10 @@
 import { inject } from '@adonisjs/core'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import Project from '#models/project'
 import TopupPackage from '#models/topup_package'
 import AuditService from '#core/audit/audit_service'
 import TenantContext from '#core/tenancy/tenant_context'
 import TopupRefusal from '#services/riders/topup_refusal'
+import { manageableProjects, projectOptions } from '#services/settings/project_choice'
 
 /** A top-up package as the 充值套餐 page sends it; amounts in fen. */
 export interface TopupPackageInput {
@@ -30,11 +30,7 @@ export default class TopupPackageService {
         .orderBy('project_id')
         .orderBy('sort_order')
         .orderBy('id'),
-      projects: await this.tenant
-        .limitToProjects(this.tenant.query(Project, trx), 'id')
-        .where('status', 'active')
-        .orderBy('id')
-        .select('id', 'name'),
+      projects: await projectOptions(this.tenant, trx),
     }))
   }
 
@@ -72,10 +68,7 @@ export default class TopupPackageService {
   }
 
   async #checkProject(projectId: number, trx: TransactionClientContract) {
-    const project = await this.tenant
-      .limitToProjects(this.tenant.query(Project, trx), 'id')
-      .where('id', projectId)
-      .first()
+    const project = await manageableProjects(this.tenant, trx).where('id', projectId).first()
     if (!project) throw new TopupRefusal('projectNotFound')
   }
 
