@@ -1,13 +1,12 @@
-import type { HttpContext } from '@adonisjs/core/http'
 import type { ApiRequest } from '@adonisjs/ally'
 import type {
-  AllyUserContract,
   ApiRequestContract,
   Oauth2AccessToken,
   Oauth2DriverConfig,
   RedirectRequestContract,
 } from '@adonisjs/ally/types'
 import { SsoOauth2Driver } from '#services/auth/sso/sso_oauth2_driver'
+import { allyUser } from '#services/auth/tenant_oauth2_driver'
 
 export interface DingTalkDriverConfig extends Oauth2DriverConfig {
   /** GET https://api.dingtalk.com/v1.0/contact/users/me unless set. */
@@ -38,20 +37,18 @@ interface DingTalkUser {
  */
 export type DingTalkScopes = 'openid' | 'corpid'
 
-export class DingTalkDriver extends SsoOauth2Driver<DingTalkToken, DingTalkScopes> {
+export class DingTalkDriver extends SsoOauth2Driver<
+  DingTalkToken,
+  DingTalkScopes,
+  DingTalkDriverConfig
+> {
   protected authorizeUrl = 'https://login.dingtalk.com/oauth2/auth'
   protected accessTokenUrl = 'https://api.dingtalk.com/v1.0/oauth2/userAccessToken'
   protected userInfoUrl = 'https://api.dingtalk.com/v1.0/contact/users/me'
 
   protected codeParamName = 'authCode'
-  protected stateCookieName = 'dingtalk_oauth_state'
-
-  constructor(
-    ctx: HttpContext,
-    public config: DingTalkDriverConfig
-  ) {
-    super(ctx, config)
-    this.loadState()
+  protected get stateCookieName() {
+    return 'dingtalk_oauth_state'
   }
 
   protected configureRedirectRequest(request: RedirectRequestContract<DingTalkScopes>) {
@@ -92,33 +89,26 @@ export class DingTalkDriver extends SsoOauth2Driver<DingTalkToken, DingTalkScope
 
   async user(callback?: (request: ApiRequestContract) => void) {
     const token = await this.accessToken(callback)
-    return { ...(await this.#profile(token.token, callback)), token }
+    return this.#user(token, await this.#profile(token.token, callback))
   }
 
   async userFromToken(token: string, callback?: (request: ApiRequestContract) => void) {
-    return {
-      ...(await this.#profile(token, callback)),
-      token: { token, type: 'bearer' as const },
-    }
+    return this.#user({ token, type: 'bearer' as const }, await this.#profile(token, callback))
   }
 
   async #profile(
     token: string,
     callback?: (request: ApiRequestContract) => void
-  ): Promise<Omit<AllyUserContract<DingTalkToken>, 'token'>> {
+  ): Promise<DingTalkUser> {
     const request = this.httpClient(this.config.userInfoUrl ?? this.userInfoUrl)
     request.header('x-acs-dingtalk-access-token', token)
     request.parseAs('json')
     callback?.(request)
-    const body: DingTalkUser = await request.get()
-    return {
-      id: body.unionId,
-      nickName: body.nick ?? '',
-      name: body.nick ?? '',
-      email: body.email ?? null,
-      emailVerificationState: 'unsupported',
-      avatarUrl: body.avatarUrl ?? null,
-      original: body,
-    }
+    return request.get()
+  }
+
+  #user<Token>(token: Token, body: DingTalkUser) {
+    const profile = { name: body.nick, email: body.email, avatarUrl: body.avatarUrl }
+    return allyUser(body.unionId, token, body, profile)
   }
 }

@@ -1,4 +1,3 @@
-import type { HttpContext } from '@adonisjs/core/http'
 import { errors } from '@adonisjs/ally'
 import type {
   ApiRequestContract,
@@ -7,6 +6,7 @@ import type {
   RedirectRequestContract,
 } from '@adonisjs/ally/types'
 import { SsoOauth2Driver } from '#services/auth/sso/sso_oauth2_driver'
+import { allyUser } from '#services/auth/tenant_oauth2_driver'
 
 export interface WeComDriverConfig extends Oauth2DriverConfig {
   /** The AgentId of the tenant's self-built app (clientId is the CorpID). */
@@ -41,20 +41,14 @@ class WeComApiError extends Error {
  *
  * The external id is the userid: unique within the corp.
  */
-export class WeComDriver extends SsoOauth2Driver<Oauth2AccessToken, never> {
+export class WeComDriver extends SsoOauth2Driver<Oauth2AccessToken, never, WeComDriverConfig> {
   protected authorizeUrl = 'https://login.work.weixin.qq.com/wwlogin/sso/login'
   protected accessTokenUrl = 'https://qyapi.weixin.qq.com/cgi-bin/gettoken'
   protected userInfoUrl = 'https://qyapi.weixin.qq.com/cgi-bin/auth/getuserinfo'
 
   protected codeParamName = 'code'
-  protected stateCookieName = 'wecom_oauth_state'
-
-  constructor(
-    ctx: HttpContext,
-    public config: WeComDriverConfig
-  ) {
-    super(ctx, config)
-    this.loadState()
+  protected get stateCookieName() {
+    return 'wecom_oauth_state'
   }
 
   protected configureRedirectRequest(request: RedirectRequestContract<never>) {
@@ -94,16 +88,7 @@ export class WeComDriver extends SsoOauth2Driver<Oauth2AccessToken, never> {
     if (typeof body.userid !== 'string' || body.userid === '') {
       throw new WeComApiError(body.errcode, 'not a member of the corp')
     }
-    return {
-      id: body.userid,
-      nickName: body.userid,
-      name: body.userid,
-      email: null,
-      emailVerificationState: 'unsupported' as const,
-      avatarUrl: null,
-      token,
-      original: body,
-    }
+    return allyUser(body.userid, token, body, { name: body.userid })
   }
 
   /** WeCom ties a user to a one-time code, not to a token. */

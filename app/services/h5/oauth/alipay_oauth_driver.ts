@@ -1,23 +1,15 @@
-import type {
-  Oauth2AccessToken,
-  Oauth2DriverConfig,
-  RedirectRequestContract,
-} from '@adonisjs/ally/types'
+import type { Oauth2AccessToken, RedirectRequestContract } from '@adonisjs/ally/types'
 import { AlipaySdk } from 'alipay-sdk'
 import { DateTime } from 'luxon'
-import { RiderOauth2Driver } from '#services/h5/oauth/rider_oauth2_driver'
-import {
-  allowedEndpoint,
-  PROVIDER_TIMEOUT_MS,
-  type RiderOauthEndpoints,
-} from '#services/h5/oauth/endpoints'
+import { allyUser } from '#services/auth/tenant_oauth2_driver'
+import { RiderOauth2Driver, type RiderDriverConfig } from '#services/h5/oauth/rider_oauth2_driver'
+import { allowedEndpoint, PROVIDER_TIMEOUT_MS } from '#services/h5/oauth/endpoints'
 import { RiderOauthProviderError, type ProvenAccount } from '#services/h5/oauth/provider_error'
 import { alipayPrivateKeyPem, alipayPublicKeyPem } from '#services/h5/oauth/alipay_keys'
 
-export interface AlipayOauthDriverConfig extends Oauth2DriverConfig {
+export type AlipayOauthDriverConfig = RiderDriverConfig<'alipay'> & {
   /** The Alipay public key the gateway's answers are checked against. */
   alipayPublicKey: string
-  endpoints: RiderOauthEndpoints['alipay']
 }
 
 type AlipayToken = Oauth2AccessToken & { userId: string }
@@ -45,10 +37,6 @@ export class AlipayOauthDriver extends RiderOauth2Driver<
     request.param('redirect_uri', this.config.callbackUrl)
     callback?.(request)
     return request.makeUrl()
-  }
-
-  accessDenied() {
-    return !this.hasCode()
   }
 
   async accessToken(): Promise<AlipayToken> {
@@ -98,16 +86,7 @@ export class AlipayOauthDriver extends RiderOauth2Driver<
   async user() {
     const token = await this.accessToken()
     const original: ProvenAccount = { unionId: null, nickname: null }
-    return {
-      id: token.userId,
-      nickName: '',
-      name: '',
-      email: null,
-      emailVerificationState: 'unsupported' as const,
-      avatarUrl: null,
-      token,
-      original,
-    }
+    return allyUser(token.userId, token, original)
   }
 
   async userFromToken(): Promise<never> {

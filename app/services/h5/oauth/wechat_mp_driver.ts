@@ -1,21 +1,12 @@
-import type {
-  Oauth2AccessToken,
-  Oauth2DriverConfig,
-  RedirectRequestContract,
-} from '@adonisjs/ally/types'
-import { RiderOauth2Driver } from '#services/h5/oauth/rider_oauth2_driver'
-import {
-  allowedEndpoint,
-  PROVIDER_TIMEOUT_MS,
-  type RiderOauthEndpoints,
-} from '#services/h5/oauth/endpoints'
+import type { Oauth2AccessToken, RedirectRequestContract } from '@adonisjs/ally/types'
+import { allyUser } from '#services/auth/tenant_oauth2_driver'
+import { RiderOauth2Driver, type RiderDriverConfig } from '#services/h5/oauth/rider_oauth2_driver'
+import { allowedEndpoint, PROVIDER_TIMEOUT_MS } from '#services/h5/oauth/endpoints'
 import { RiderOauthProviderError, type ProvenAccount } from '#services/h5/oauth/provider_error'
 
 export type WechatScope = 'snsapi_base' | 'snsapi_userinfo'
 
-export interface WechatMpDriverConfig extends Oauth2DriverConfig {
-  endpoints: RiderOauthEndpoints['wechat']
-}
+export type WechatMpDriverConfig = RiderDriverConfig<'wechat'>
 
 type WechatToken = Oauth2AccessToken & { openid: string; unionid: string | null; scope: string }
 
@@ -43,10 +34,6 @@ export class WechatMpDriver extends RiderOauth2Driver<
     // The caller sets the scope, then the state: WeChat wants them in that order, and once.
     callback?.(request)
     return `${request.makeUrl()}#wechat_redirect`
-  }
-
-  accessDenied() {
-    return !this.hasCode()
   }
 
   /** Trades the code for the openid (and a token for userinfo). */
@@ -82,16 +69,7 @@ export class WechatMpDriver extends RiderOauth2Driver<
       nickname = typeof info.nickname === 'string' && info.nickname.trim() ? info.nickname : null
     }
     const original: ProvenAccount = { unionId: token.unionid, nickname }
-    return {
-      id: token.openid,
-      nickName: nickname ?? '',
-      name: nickname ?? '',
-      email: null,
-      emailVerificationState: 'unsupported' as const,
-      avatarUrl: null,
-      token,
-      original,
-    }
+    return allyUser(token.openid, token, original, { name: nickname })
   }
 
   async userFromToken(): Promise<never> {
