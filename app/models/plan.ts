@@ -6,8 +6,11 @@ export const PLAN_KINDS = ['monthly', 'count'] as const
 /** 包月 (monthly) or 次卡 (count card). */
 export type PlanKind = (typeof PLAN_KINDS)[number]
 
-/** A plan (套餐) a project sells: 包月 or 次卡; price in fen. */
-export default class Plan extends compose(BaseModel, TenantOwned, ProjectOwned, Timestamps) {
+/**
+ * A project's row carrying what a plan sells: a plan, and a rider's purchase
+ * of one (rider_plans), where the terms are copied as sold.
+ */
+export class PlanTermsRow extends compose(BaseModel, TenantOwned, ProjectOwned, Timestamps) {
   @column()
   declare kind: PlanKind
 
@@ -32,7 +35,10 @@ export default class Plan extends compose(BaseModel, TenantOwned, ProjectOwned, 
   /** Longest a charge on the plan may last. */
   @column()
   declare maxHours: number
+}
 
+/** A plan (套餐) a project sells: 包月 or 次卡; price in fen. */
+export default class Plan extends PlanTermsRow {
   @column()
   declare enabled: boolean
 }

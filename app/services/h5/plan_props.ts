@@ -1,5 +1,5 @@
 import type { H5Me } from '#services/h5/h5_types'
-import type { RiderPlanView } from '#services/settings/plan_props'
+import type { PlanTermsView, RiderPlanView } from '#services/settings/plan_props'
 
 /*
  * The rider H5's 套餐 page: what the service returns and the page imports
@@ -7,16 +7,7 @@ import type { RiderPlanView } from '#services/settings/plan_props'
  */
 
 /** A plan on offer, as the H5 套餐 page lists it. */
-export type H5PlanOffer = {
-  id: number
-  kind: 'monthly' | 'count'
-  name: string
-  priceFen: number
-  days: number
-  chargesPerDay: number | null
-  charges: number | null
-  maxHours: number
-}
+export type H5PlanOffer = PlanTermsView & { id: number }
 
 export type H5PlansPageProps = {
   offers: H5PlanOffer[]

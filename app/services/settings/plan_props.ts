@@ -5,17 +5,21 @@ import type { PlanPaidBy } from '#models/rider_plan'
 | Props of the plan pages (配置 → 套餐, 用户管理 → 套餐), typed on the server.
 */
 
-/** A rider's plan as 用户管理 and the H5 show it. */
-export type RiderPlanView = {
-  id: number
-  projectId: number
+/** What a plan sells, as every plan page shows it. */
+export type PlanTermsView = {
+  kind: PlanKind
   name: string
-  kind: 'monthly' | 'count'
   priceFen: number
   days: number
   chargesPerDay: number | null
   charges: number | null
   maxHours: number
+}
+
+/** A rider's plan as 用户管理 and the H5 show it. */
+export type RiderPlanView = PlanTermsView & {
+  id: number
+  projectId: number
   startsAt: string
   endsAt: string
   status: 'active' | 'expired' | 'refunded'
@@ -27,18 +31,7 @@ export type RiderPlanView = {
   paidBy: PlanPaidBy
 }
 
-export type PlanRow = {
-  id: number
-  projectId: number
-  kind: PlanKind
-  name: string
-  priceFen: number
-  days: number
-  chargesPerDay: number | null
-  charges: number | null
-  maxHours: number
-  enabled: boolean
-}
+export type PlanRow = PlanTermsView & { id: number; projectId: number; enabled: boolean }
 
 export type PlansPageProps = {
   plans: PlanRow[]
