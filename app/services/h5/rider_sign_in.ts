@@ -6,6 +6,7 @@ import VerificationCodeService, {
 } from '#core/sms/verification_code_service'
 import TenantContext from '#core/tenancy/tenant_context'
 import { isUniqueViolation, type H5Place, type H5Rider } from '#services/h5/h5_types'
+import { insertOnlineRider } from '#services/h5/online_rider'
 import RiderSignInGuard, { type SendAttempt } from '#services/h5/rider_sign_in_guard'
 import { grantSignUpCoupons } from '#services/riders/coupon_issuing'
 
@@ -96,22 +97,10 @@ export default class RiderSignIn {
     })
     try {
       const riderId = await tenant.run(async (trx) => {
-        const [row] = await trx
-          .insertQuery()
-          .table('riders')
-          .insert({
-            tenant_id: place.tenantId,
-            name: input.name,
-            phone: input.phone,
-            status: 'normal',
-            source: 'online',
-            registered_at: new Date(),
-            created_at: new Date(),
-            updated_at: new Date(),
-          })
-          .returning('id')
-        const id = Number(row.id)
-        await trx.table('wallets').insert({ tenant_id: place.tenantId, rider_id: id })
+        const id = await insertOnlineRider(trx, place.tenantId, {
+          name: input.name!,
+          phone: input.phone,
+        })
         await grantSignUpCoupons(tenant, trx, id, place.projectId)
         await this.audit.recordInContext(
           tenant,

@@ -4,6 +4,7 @@ import TenantContext from '#core/tenancy/tenant_context'
 import RiderOauthApp from '#models/rider_oauth_app'
 import type { RiderIdentityProvider } from '#models/rider_identity'
 import { isUniqueViolation } from '#services/h5/h5_types'
+import { insertOnlineRider } from '#services/h5/online_rider'
 import type { ProvenAccount } from '#services/h5/oauth/provider_error'
 
 /** How a guest is shown until named: 游客 and their short number, four digits at least. */
@@ -106,23 +107,7 @@ export default class RiderOauthSignIn {
       const guestNo = Number(next?.last ?? 0) + 1
       const name = this.#nickname(input.account) ?? guestName(guestNo)
       const tenant = this.#asRider(input.tenantId, name, request)
-      const [row] = await trx
-        .insertQuery()
-        .table('riders')
-        .insert({
-          tenant_id: input.tenantId,
-          name,
-          phone: null,
-          guest_no: guestNo,
-          status: 'normal',
-          source: 'online',
-          registered_at: new Date(),
-          created_at: new Date(),
-          updated_at: new Date(),
-        })
-        .returning('id')
-      const riderId = Number(row.id)
-      await trx.table('wallets').insert({ tenant_id: input.tenantId, rider_id: riderId })
+      const riderId = await insertOnlineRider(trx, input.tenantId, { name, phone: null, guestNo })
       await trx.table('rider_identities').insert({
         tenant_id: input.tenantId,
         rider_id: riderId,
