@@ -43,7 +43,7 @@ export interface AuditEntry {
 
 /** The row of a project a change is recorded against (a plan, a package, a coupon batch …). */
 export interface AuditedRow {
-  id: number
+  id: string | number
   projectId: number | null
 }
 

@@ -93,17 +93,14 @@ export default class RiderBalance {
             updated_at: new Date(),
           })
           .returning('id')
-        await this.audit.recordInContext(
-          tenant,
-          {
-            action: 'refund_requests.create',
-            projectId: rider.projectId,
-            target: { type: 'rider_refund_request', id: row.id },
-            before: null,
-            after: { riderId: rider.riderId, amount: input.amount, reason: input.reason },
-          },
-          trx
-        )
+        const { riderId, projectId } = rider
+        await this.audit.recordRowChange(tenant, trx, {
+          action: 'refund_requests.create',
+          type: 'rider_refund_request',
+          row: { id: row.id, projectId },
+          before: null,
+          after: { riderId, amount: input.amount, reason: input.reason },
+        })
         return Number(row.id)
       })
     } catch (error) {

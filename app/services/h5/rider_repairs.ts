@@ -58,22 +58,14 @@ export default class RiderRepairs {
           },
           { client: trx }
         )
-        await this.audit.recordInContext(
-          tenant,
-          {
-            action: 'repairs.report',
-            projectId: place.projectId,
-            target: { type: 'repair_ticket', id: ticket.id },
-            before: null,
-            after: {
-              pileId: place.pileId,
-              portNo: place.portNo,
-              category: ticket.category,
-              description: ticket.description,
-            },
-          },
-          trx
-        )
+        const { pileId, portNo, category, description } = ticket
+        await this.audit.recordRowChange(tenant, trx, {
+          action: 'repairs.report',
+          type: 'repair_ticket',
+          row: ticket,
+          before: null,
+          after: { pileId, portNo, category, description },
+        })
         return ticket.id
       })
     } catch (error) {
