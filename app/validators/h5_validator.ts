@@ -1,41 +1,23 @@
 import vine from '@vinejs/vine'
-
-const phone = () =>
-  vine
-    .string()
-    .trim()
-    .regex(/^1[3-9]\d{9}$/)
+import { mobilePhone, smsCode, wholeNumberWhen } from '#validators/rules/fields'
 
 /** H5 sign-in: the code sent to the phone (an image captcha once an IP has asked a few), and a name when the phone is new (开户). */
 export const h5CodeValidator = vine.create({
-  phone: phone(),
+  phone: mobilePhone(),
   captcha: vine.string().trim().maxLength(16).optional(),
 })
 
 export const h5LoginValidator = vine.create({
-  phone: phone(),
-  code: vine
-    .string()
-    .trim()
-    .regex(/^\d{6}$/),
+  phone: mobilePhone(),
+  code: smsCode(),
   name: vine.string().trim().maxLength(64).optional(),
 })
 
 /** 开始充电: 充满自停, fixed hours, or a fixed amount (fen). */
 export const h5StartValidator = vine.create({
   durationType: vine.enum(['full', 'hours', 'amount'] as const),
-  hours: vine
-    .number()
-    .withoutDecimals()
-    .range([1, 24])
-    .optional()
-    .requiredWhen('durationType', '=', 'hours'),
-  amount: vine
-    .number()
-    .withoutDecimals()
-    .range([1, 100_000])
-    .optional()
-    .requiredWhen('durationType', '=', 'amount'),
+  hours: wholeNumberWhen('durationType', 'hours', [1, 24]),
+  amount: wholeNumberWhen('durationType', 'amount', [1, 100_000]),
 })
 
 /** 申请退款: real money in fen. */

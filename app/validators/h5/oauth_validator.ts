@@ -1,4 +1,5 @@
 import vine from '@vinejs/vine'
+import { mobilePhone, smsCode } from '#validators/rules/fields'
 
 /*
 | What WeChat (`code`) or Alipay (`auth_code`, with `app_id` and `scope`)
@@ -29,22 +30,13 @@ export const h5OauthRedirectValidator = vine.create(
   })
 )
 
-const phone = () =>
-  vine
-    .string()
-    .trim()
-    .regex(/^1[3-9]\d{9}$/)
-
 /** 绑定手机号: the code sent to the phone (an image captcha once an IP has asked a few). */
 export const h5BindCodeValidator = vine.create({
-  phone: phone(),
+  phone: mobilePhone(),
   captcha: vine.string().trim().maxLength(16).optional(),
 })
 
 export const h5BindPhoneValidator = vine.create({
-  phone: phone(),
-  code: vine
-    .string()
-    .trim()
-    .regex(/^\d{6}$/),
+  phone: mobilePhone(),
+  code: smsCode(),
 })
