@@ -1,7 +1,7 @@
 import { test } from '@japa/runner'
 import type { Browser, Locator } from 'playwright'
 import { resetLoginLimits } from '#tests/helpers/login'
-import { logIn } from '#tests/helpers/browser'
+import { logIn, signInRider } from '#tests/helpers/browser'
 import {
   charging,
   chargingFixture,
@@ -11,7 +11,6 @@ import {
   realBalance,
   startSeen,
 } from '#tests/functional/charging/helpers'
-import { inboxCode } from '#tests/functional/h5/helpers'
 import { batchInput, couponsAs } from '#tests/functional/coupons/helpers'
 
 /*
@@ -49,12 +48,7 @@ test.group('优惠券 in a phone browser', (group) => {
     const phone = await visit(`/h5/p/${pile.public_code}/1`)
     await phone.setViewportSize({ width: 390, height: 844 })
 
-    await phone.getByLabel('手机号').fill(fixture.rider.phone)
-    await phone.getByRole('button', { name: '获取验证码' }).click()
-    await phone.assertTextContains(phone.locator('body'), '验证码已发送')
-    const code = await inboxCode(fixture, fixture.rider.phone)
-    await phone.getByLabel('验证码', { exact: true }).fill(code)
-    await phone.getByRole('button', { name: '登录', exact: true }).click()
+    await signInRider(phone, fixture, fixture.rider.phone)
     await phone.assertText(phone.getByTestId('h5-real-balance'), '¥10.00')
 
     // 我的优惠券 before the charge: unused.

@@ -11,8 +11,8 @@ import {
   realBalance,
   startSeen,
 } from '#tests/functional/charging/helpers'
-import { inboxCode } from '#tests/functional/h5/helpers'
 import { refundsOf, startPaymentWorker } from '#tests/functional/payments/helpers'
+import { signInRider } from '#tests/helpers/browser'
 
 /*
 | 扫码即充 on a phone-sized screen: sign in by SMS, pay ¥5.00 on the
@@ -46,12 +46,7 @@ test.group('扫码即充 in a phone browser', (group) => {
       const page = await visit(`/h5/p/${pile.public_code}/1`)
       await page.setViewportSize({ width: 390, height: 844 })
 
-      await page.getByLabel('手机号').fill(fixture.rider.phone)
-      await page.getByRole('button', { name: '获取验证码' }).click()
-      await page.assertTextContains(page.locator('body'), '验证码已发送')
-      const code = await inboxCode(fixture, fixture.rider.phone)
-      await page.getByLabel('验证码', { exact: true }).fill(code)
-      await page.getByRole('button', { name: '登录', exact: true }).click()
+      await signInRider(page, fixture, fixture.rider.phone)
       await page.assertText(page.getByTestId('h5-real-balance'), '¥0.00')
 
       // 扫码即充: 充满自停 with ¥5.00 prepaid, the rest back to the payment (the defaults).

@@ -10,8 +10,8 @@ import {
   realBalance,
   startSeen,
 } from '#tests/functional/charging/helpers'
-import { inboxCode } from '#tests/functional/h5/helpers'
 import { MONTHLY, definePlan } from '#tests/functional/plans/helpers'
+import { signInRider } from '#tests/helpers/browser'
 
 /** Waits for a text the page gets by its 3 s poll. */
 function polled(locator: Locator, text: string) {
@@ -31,13 +31,7 @@ test.group('Rider H5: plans in a phone browser', (group) => {
     const page = await visit(`/h5/p/${pile.public_code}/1`)
     await page.setViewportSize({ width: 390, height: 844 })
 
-    await page.getByLabel('手机号').fill(fixture.rider.phone)
-    await page.getByRole('button', { name: '获取验证码' }).click()
-    await page.assertTextContains(page.locator('body'), '验证码已发送')
-    await page
-      .getByLabel('验证码', { exact: true })
-      .fill(await inboxCode(fixture, fixture.rider.phone))
-    await page.getByRole('button', { name: '登录', exact: true }).click()
+    await signInRider(page, fixture, fixture.rider.phone)
     await page.assertText(page.getByTestId('h5-real-balance'), '¥50.00')
 
     // 套餐 in the bottom bar: the project's plan, bought from the balance.

@@ -5,8 +5,8 @@ import TenantPluginService from '#plugins/tenant_plugins'
 import TenantContext from '#core/tenancy/tenant_context'
 import { resetLoginLimits } from '#tests/helpers/login'
 import { chargingFixture, owner } from '#tests/functional/charging/helpers'
-import { inboxCode } from '#tests/functional/h5/helpers'
 import { startPaymentWorker } from '#tests/functional/payments/helpers'
+import { signInRider } from '#tests/helpers/browser'
 
 test.group('H5 充值 on the phone', (group) => {
   group.each.setup(() => resetLoginLimits())
@@ -45,13 +45,7 @@ test.group('H5 充值 on the phone', (group) => {
     const phone = await visit(`/h5/p/${pile.public_code}/1`)
     await phone.setViewportSize({ width: 390, height: 844 })
 
-    await phone.getByLabel('手机号').fill(fixture.rider.phone)
-    await phone.getByRole('button', { name: '获取验证码' }).click()
-    await phone.assertTextContains(phone.locator('body'), '验证码已发送')
-    await phone
-      .getByLabel('验证码', { exact: true })
-      .fill(await inboxCode(fixture, fixture.rider.phone))
-    await phone.getByRole('button', { name: '登录', exact: true }).click()
+    await signInRider(phone, fixture, fixture.rider.phone)
     await phone.assertTextContains(phone.getByTestId('h5-me'), '您好')
 
     // 充值: the packages as staff set them, the 可用余额.

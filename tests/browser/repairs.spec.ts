@@ -1,9 +1,8 @@
 import { test } from '@japa/runner'
 import type { Browser } from 'playwright'
 import { resetLoginLimits } from '#tests/helpers/login'
-import { logIn } from '#tests/helpers/browser'
+import { logIn, signInRider } from '#tests/helpers/browser'
 import { chargingFixture, owner } from '#tests/functional/charging/helpers'
-import { inboxCode } from '#tests/functional/h5/helpers'
 
 /** The staff member's own browser (its own cookies), as @japa/browser-client makes the first one. */
 function staffBrowser(browser: Browser) {
@@ -29,13 +28,7 @@ test.group('报修 reaching staff', (group) => {
     await phone.setViewportSize({ width: 390, height: 844 })
 
     // Signed in by SMS code at the port's page, as the H5 test does.
-    await phone.getByLabel('手机号').fill(fixture.rider.phone)
-    await phone.getByRole('button', { name: '获取验证码' }).click()
-    await phone.assertTextContains(phone.locator('body'), '验证码已发送')
-    await phone
-      .getByLabel('验证码', { exact: true })
-      .fill(await inboxCode(fixture, fixture.rider.phone))
-    await phone.getByRole('button', { name: '登录', exact: true }).click()
+    await signInRider(phone, fixture, fixture.rider.phone)
     await phone.assertTextContains(phone.getByTestId('h5-me'), '您好')
 
     // 报修 → the form → submitted → 我的报修 with the report 待处理.

@@ -2,7 +2,6 @@ import { test } from '@japa/runner'
 import type QueueManager from '#core/queue/queue_manager'
 import { resetLoginLimits } from '#tests/helpers/login'
 import { chargingFixture, owner } from '#tests/functional/charging/helpers'
-import { inboxCode } from '#tests/functional/h5/helpers'
 import { eventually } from '#tests/functional/payments/helpers'
 import {
   chargeFor,
@@ -15,6 +14,7 @@ import {
   startFakeWechatMp,
   type FakeWechatMp,
 } from '../../plugins/notify-wechat/tests/fake_wechat_mp.js'
+import { signInRider } from '#tests/helpers/browser'
 
 test.group('H5 消息', (group) => {
   let fake: FakeWechatMp
@@ -42,13 +42,7 @@ test.group('H5 消息', (group) => {
     const pile = await owner().from('piles').where('id', fixture.pile.id).firstOrFail()
     const phone = await visit(`/h5/p/${pile.public_code}/1`)
     await phone.setViewportSize({ width: 390, height: 844 })
-    await phone.getByLabel('手机号').fill(fixture.rider.phone)
-    await phone.getByRole('button', { name: '获取验证码' }).click()
-    await phone.assertTextContains(phone.locator('body'), '验证码已发送')
-    await phone
-      .getByLabel('验证码', { exact: true })
-      .fill(await inboxCode(fixture, fixture.rider.phone))
-    await phone.getByRole('button', { name: '登录', exact: true }).click()
+    await signInRider(phone, fixture, fixture.rider.phone)
     await phone.assertTextContains(phone.getByTestId('h5-me'), '您好')
 
     await phone.getByTestId('h5-nav-messages').click()

@@ -1,4 +1,5 @@
-import type { Browser, Page } from 'playwright'
+import type { Browser, Locator, Page } from 'playwright'
+import { inboxCode } from '#tests/functional/h5/helpers'
 
 /** As much of the page's document as the waits below read (tests compile without the DOM types). */
 interface PageDocument {
@@ -72,4 +73,24 @@ export function phoneContext(browser: Browser, userAgent?: string) {
     isMobile: true,
     ...(userAgent ? { userAgent } : {}),
   })
+}
+
+/** A page the browser client decorated with its text assertions. */
+type AssertingPage = Page & { assertTextContains(locator: Locator, text: string): Promise<void> }
+
+/**
+ * Signs a rider in on the H5 page open in `page` (a port's or a sign-in
+ * page) by SMS code, the code read from the sms-log inbox as the rider
+ * reads their texts. Resolves once 登录 is clicked.
+ */
+export async function signInRider(
+  page: AssertingPage,
+  fixture: { tenant: { id: number } },
+  phone: string
+) {
+  await page.getByLabel('手机号').fill(phone)
+  await page.getByRole('button', { name: '获取验证码' }).click()
+  await page.assertTextContains(page.locator('body'), '验证码已发送')
+  await page.getByLabel('验证码', { exact: true }).fill(await inboxCode(fixture, phone))
+  await page.getByRole('button', { name: '登录', exact: true }).click()
 }
