@@ -59,8 +59,12 @@ export const NAVIGATION: NavigationSection[] = [
     piles: ['/operations/piles', 'devices.view'],
     vendors: ['/operations/vendors', 'devices.manage'],
     repairs: ['/operations/repairs', 'repairs.manage'],
+    owners: ['/operations/owners', 'owners.manage'],
   }),
-  section('data', { charts: ['/data', 'data.view'] }),
+  section('data', {
+    charts: ['/data', 'data.view'],
+    owners: ['/data/owners', 'owners.statement'],
+  }),
   section('permissions', {
     staff: ['/permissions/staff', 'staff.manage'],
     roles: ['/permissions/roles', 'roles.manage'],

@@ -39,6 +39,9 @@ export const PERMISSIONS = [
   'settings.manage',
   'audit.view',
   ...LIST_EXPORTS,
+  // Property owners: managing them and their shares; reading statements (an owner account: its own).
+  'owners.manage',
+  'owners.statement',
 ] as const
 
 /** The permissions that start an export of some list; any of them opens 下载中心. */
@@ -56,6 +59,7 @@ export const BUILTIN_ROLE_KEYS = [
   'finance',
   'maintenance',
   'support',
+  'owner',
 ] as const
 export type BuiltinRoleKey = (typeof BUILTIN_ROLE_KEYS)[number]
 
@@ -99,6 +103,7 @@ export const BUILTIN_ROLES: Record<
       'finance.reconcile',
       'data.view',
       'orders.export',
+      'owners.statement',
     ],
   },
   maintenance: {
@@ -128,4 +133,6 @@ export const BUILTIN_ROLES: Record<
       'orders.export',
     ],
   },
+  // A staff member tied to one owner (staff.owner_id): that owner's statement, nothing else.
+  owner: { name: '业主', permissions: ['owners.statement'] },
 }
