@@ -49,6 +49,8 @@ const OrdersController = () => import('#controllers/orders/orders_controller')
 const TariffsController = () => import('#controllers/settings/tariffs_controller')
 const ExportsController = () => import('#controllers/finance/exports_controller')
 const StatisticsController = () => import('#controllers/data/statistics_controller')
+const OwnersController = () => import('#controllers/operations/owners_controller')
+const OwnerStatementsController = () => import('#controllers/data/owner_statements_controller')
 const LiveController = () => import('#controllers/live_controller')
 const HealthController = () => import('#controllers/health_controller')
 const TransmitStreamController = () =>
@@ -238,6 +240,22 @@ router
       .put('/operations/stations/:id', [DevicesController, 'updateStation'])
       .where('id', router.matchers.number())
       .as('stations.update')
+    // 业主: owners, owner accounts, a station's share and electricity price; 数据 → 业主对账.
+    router.get('/operations/owners', [OwnersController, 'index']).as('owners.index')
+    router.post('/operations/owners', [OwnersController, 'store']).as('owners.store')
+    router
+      .put('/operations/owners/:id', [OwnersController, 'update'])
+      .where('id', router.matchers.number())
+      .as('owners.update')
+    router
+      .put('/operations/owners/:id/account', [OwnersController, 'account'])
+      .where('id', router.matchers.number())
+      .as('owners.account')
+    router
+      .put('/operations/stations/:id/money', [OwnersController, 'stationMoney'])
+      .where('id', router.matchers.number())
+      .as('stations.money')
+    router.get('/data/owners', [OwnerStatementsController, 'index']).as('ownerStatements.index')
     router.get('/operations/piles', [DevicesController, 'piles']).as('piles.index')
     router.post('/operations/piles', [DevicesController, 'storePile']).as('piles.store')
     router.post('/operations/piles/claim', [DevicesController, 'claimPile']).as('piles.claim')

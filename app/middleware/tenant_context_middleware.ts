@@ -2,6 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import type { NextFn } from '@adonisjs/core/types/http'
 import TenantContext from '#core/tenancy/tenant_context'
 import AccessControlService from '#core/access/access_control_service'
+import { BUILTIN_ROLES } from '#core/access/permissions'
 import { actorOf, requestDetails } from '#core/audit/audit_service'
 
 /**
@@ -18,12 +19,14 @@ export default class TenantContextMiddleware {
       const { rows } = await trx.rawQuery(
         `SELECT (SELECT status FROM tenants WHERE id = :tenantId) AS tenant_status,
                 (SELECT status FROM staff WHERE id = :staffId) AS staff_status,
+                (SELECT owner_id FROM staff WHERE id = :staffId) AS owner_id,
                 ARRAY(SELECT project_id FROM staff_projects WHERE staff_id = :staffId) AS project_ids`,
         { tenantId: staff.tenantId, staffId: staff.id }
       )
       const [row] = rows as {
         tenant_status: string | null
         staff_status: string | null
+        owner_id: string | number | null
         project_ids: (string | number)[]
       }[]
       return {
@@ -31,6 +34,7 @@ export default class TenantContextMiddleware {
         suspended: row.tenant_status !== 'active',
         projectIds: row.project_ids.length === 0 ? null : row.project_ids.map(Number),
         permissions: await new AccessControlService().permissionsOf(staff.id, trx),
+        ownerAccount: row.owner_id !== null,
       }
     })
 
@@ -44,7 +48,12 @@ export default class TenantContextMiddleware {
       return ctx.response.redirect('/login')
     }
 
-    const { projectIds, permissions } = standing
+    const { projectIds } = standing
+    // An owner account (tied to one owner) holds at most the 业主 role's rights, whatever its roles.
+    const ownerRights = new Set(BUILTIN_ROLES.owner.permissions)
+    const permissions = standing.ownerAccount
+      ? new Set([...standing.permissions].filter((permission) => ownerRights.has(permission)))
+      : standing.permissions
     const tenant = new TenantContext(staff.tenantId, staff.id, projectIds, permissions, {
       actor: actorOf(ctx),
       request: requestDetails(ctx),

@@ -1,6 +1,7 @@
 import { compose } from '@adonisjs/core/helpers'
 import { TenantOwned, ProjectOwned, Timestamps } from '#models/mixins/tenant_owned'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
+import type { ElectricityTariff, OwnerShare } from '#services/data/electricity_cost'
 
 export const STATION_STATUSES = ['active', 'disabled'] as const
 export type StationStatus = (typeof STATION_STATUSES)[number]
@@ -9,6 +10,9 @@ export type StationStatus = (typeof STATION_STATUSES)[number]
 const coordinate = {
   consume: (value: string | number | null) => (value === null ? null : Number(value)),
 }
+
+/** jsonb: written as JSON text. */
+const json = { prepare: (value: unknown) => (value === null ? null : JSON.stringify(value)) }
 
 /** A site (站点) of a project, where piles stand. */
 export default class Station extends compose(BaseModel, TenantOwned, ProjectOwned, Timestamps) {
@@ -26,4 +30,18 @@ export default class Station extends compose(BaseModel, TenantOwned, ProjectOwne
 
   @column()
   declare status: StationStatus
+
+  /** The owner (业主) sharing in this station's money, and how (see electricity_cost.ts). */
+  @column()
+  declare ownerId: number | null
+
+  @column()
+  declare ownerShareKind: OwnerShare['kind'] | null
+
+  @column()
+  declare ownerShareValue: number | null
+
+  /** Null: no electricity cost recorded. */
+  @column(json)
+  declare electricityTariff: ElectricityTariff | null
 }

@@ -16,6 +16,11 @@ export default class ExportPolicy extends BasePolicy {
     return EXPORT_PERMISSIONS.some((permission) => this.tenant.can(permission))
   }
 
+  /** Following and downloading exports: also an owner account, its own statements (ExportService). */
+  follow() {
+    return this.export() || this.tenant.can('owners.statement')
+  }
+
   /** Starting an export of one report kind: the permission its registry entry names. */
   exportReport(_user: unknown, kind: ReportKind) {
     return this.tenant.can(REPORT_PERMISSIONS[kind])

@@ -20,4 +20,5 @@ export const policies = {
   StatisticsPolicy: () => import('#policies/statistics_policy'),
   RepairTicketPolicy: () => import('#policies/repair_ticket_policy'),
   CouponPolicy: () => import('#policies/coupon_policy'),
+  OwnerPolicy: () => import('#policies/owner_policy'),
 }

@@ -42,7 +42,7 @@ export default class ExportsController {
   }
 
   async show({ request, response, bouncer }: HttpContext) {
-    await bouncer.with(ExportPolicy).authorize('export')
+    await bouncer.with(ExportPolicy).authorize('follow')
     const { params } = await request.validateUsing(exportIdValidator)
     return response.json(await this.exports.find(params.id))
   }
@@ -56,7 +56,7 @@ export default class ExportsController {
   }
 
   async download({ request, response, bouncer }: HttpContext) {
-    await bouncer.with(ExportPolicy).authorize('export')
+    await bouncer.with(ExportPolicy).authorize('follow')
     const { params } = await request.validateUsing(exportIdValidator)
     const file = await this.exports.file(params.id)
     response.header('Content-Type', CONTENT_TYPES[file.format])

@@ -16,6 +16,7 @@ import { pileListValidator, stationListValidator } from '#validators/operations/
 import { orderFiltersValidator } from '#validators/orders/order_validator'
 import { ledgerFilterValidator } from '#validators/riders/ledger_validator'
 import { riderListValidator } from '#validators/riders/rider_validator'
+import { ownerStatementValidator } from '#validators/data/owner_statement_validator'
 
 // Calendar days, read in Asia/Shanghai by the reports.
 const day = () =>
@@ -63,6 +64,7 @@ const reportFiltersValidators: {
   stations: stationListValidator,
   piles: pileListValidator,
   staff: staffReportValidator,
+  owner_statement: ownerStatementValidator,
 }
 
 /**

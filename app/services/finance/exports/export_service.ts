@@ -161,6 +161,12 @@ export default class ExportService {
         exportableKinds((permission) => this.tenant.can(permission))
       )
       .select('x.*', 's.name as staff_name')
+    // 业主对账单 name one owner: without finance.export (an owner account), only one's own.
+    if (!this.tenant.can('finance.export')) {
+      query.where((own) =>
+        own.whereNot('x.kind', 'owner_statement').orWhere('x.requested_by', this.tenant.staffId!)
+      )
+    }
     const projectIds = this.tenant.projectIds
     if (projectIds !== null) {
       query.where((visible) => {

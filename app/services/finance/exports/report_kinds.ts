@@ -33,6 +33,7 @@ import {
   type StationReportFilters,
 } from './back_office_reports.js'
 import { monthlyReport, type MonthlyReportFilters } from './monthly_report.js'
+import { ownerStatementReport, type OwnerStatementFilters } from './owner_statement_report.js'
 import type { ReportOrigin } from './report_origin.js'
 import type { ReportTable } from './report_table.js'
 
@@ -65,6 +66,7 @@ export interface ReportFiltersOf {
   stations: StationReportFilters
   piles: PileReportFilters
   staff: StaffReportFilters
+  owner_statement: OwnerStatementFilters
 }
 export type ReportFilters = ReportFiltersOf[ReportKind]
 
@@ -99,6 +101,8 @@ export const REPORTS: { [Kind in ReportKind]: ReportBuilder<ReportFiltersOf[Kind
   operationLogs: operationLogsReport,
   loginLogs: loginLogsReport,
   staff: staffReport,
+  // An owner account exports its own statement only (the report refuses any other owner).
+  owner_statement: ownerStatementReport,
 }
 
 /** The kinds a staff member may export (and see in 下载中心). */
