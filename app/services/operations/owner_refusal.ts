@@ -1,13 +1,7 @@
 import DomainRefusal from '#exceptions/domain_refusal'
 
 export type OwnerRefusalReason =
-  | 'ownerNotFound'
-  | 'ownerNameTaken'
-  | 'stationNotFound'
-  | 'shareNeedsOwner'
-  | 'periodsOverlap'
-  | 'notYourOwner'
-  | 'staffNotFound'
+  'ownerNameTaken' | 'shareNeedsOwner' | 'periodsOverlap' | 'notYourOwner' | 'staffNotFound'
 
 /** An owner change or statement refused; nothing was written. Messages: resources/lang/<locale>/owners.json. */
 export default class OwnerRefusal extends DomainRefusal<OwnerRefusalReason> {

@@ -108,8 +108,7 @@ export default class OwnerService {
         .limitToProjects(this.tenant.query(Station, trx))
         .where('id', stationId)
         .forUpdate()
-        .first()
-      if (!station) throw new OwnerRefusal('stationNotFound')
+        .firstOrFail()
       if (ownerId !== null) await this.#owner(trx, ownerId)
       const money = (row: Station) => ({
         ownerId: row.ownerId,
@@ -185,9 +184,8 @@ export default class OwnerService {
   }
 
   async #owner(trx: TransactionClientContract, id: number) {
-    const owner = await this.tenant.query(Owner, trx).where('id', id).forUpdate().first()
-    if (!owner) throw new OwnerRefusal('ownerNotFound')
-    return owner
+    // Another tenant's owner, like a missing one: a 404.
+    return this.tenant.query(Owner, trx).where('id', id).forUpdate().firstOrFail()
   }
 
   #fields(input: OwnerInput) {

@@ -27,6 +27,7 @@ type Victim = Awaited<ReturnType<typeof createTenantWithStaff>> & {
   repairTicketId: number
   couponBatchId: number
   plans: { planId: number; riderPlanId: number }
+  ownerId: number
 }
 
 /**
@@ -171,6 +172,21 @@ const TENANT_ID_ROUTES: Record<
     id: (victim) => victim.devices.stationId,
     body: (victim) => ({ projectId: victim.project.id, name: '被改名', status: 'disabled' }),
     unchanged: (victim) => ownerColumn('stations', victim.devices.stationId, 'name'),
+  },
+  'PUT /operations/owners/:id': {
+    id: (victim) => victim.ownerId,
+    body: () => ({ name: '被改名' }),
+    unchanged: (victim) => ownerColumn('owners', victim.ownerId, 'name'),
+  },
+  'PUT /operations/owners/:id/account': {
+    id: (victim) => victim.ownerId,
+    body: (victim) => ({ staffId: victim.staff.id, linked: true }),
+    unchanged: (victim) => ownerColumn('staff', victim.staff.id, 'owner_id'),
+  },
+  'PUT /operations/stations/:id/money': {
+    id: (victim) => victim.devices.stationId,
+    body: () => ({ ownerId: null, share: null, electricityTariff: { flat: 1, periods: [] } }),
+    unchanged: (victim) => ownerColumn('stations', victim.devices.stationId, 'electricity_tariff'),
   },
   'GET /operations/piles/:id': {
     id: (victim) => victim.devices.pileId,
@@ -596,6 +612,20 @@ async function victimPlans(tenantId: number, projectId: number, riderId: number)
 }
 
 /** A column of a row as committed, read through the owner connection. */
+async function victimOwner(tenantId: number) {
+  const [row] = await db
+    .connection('owner')
+    .table('owners')
+    .insert({
+      tenant_id: tenantId,
+      name: '别家业主',
+      created_at: new Date(),
+      updated_at: new Date(),
+    })
+    .returning('id')
+  return Number(row.id)
+}
+
 async function auditCount(tenantId: number, action: string) {
   const row = await db
     .connection('owner')
@@ -730,6 +760,7 @@ test.group('Tenant walls: routes', (group) => {
       }),
       couponBatchId: await victimCouponBatch(victimBase.tenant.id, victimBase.project.id),
       plans: await victimPlans(victimBase.tenant.id, victimBase.project.id, rider.id),
+      ownerId: await victimOwner(victimBase.tenant.id),
     }
 
     const browser = new BrowserSession()

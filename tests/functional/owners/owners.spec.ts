@@ -1,0 +1,435 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { test } from '@japa/runner'
+import db from '@adonisjs/lucid/services/db'
+import ExcelJS from 'exceljs'
+import { runExport } from '#services/finance/exports/export_runner'
+import { createTenantWithStaff } from '#tests/helpers/tenants'
+import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
+
+/*
+| Owners (业主): managed on 运维 → 业主管理, their stations' month on
+| 数据 → 业主对账 and as a statement export, and owner accounts that see
+| only their own owner. Data is committed through the owner connection (no
+| global transaction), so the test server's requests see it.
+*/
+
+const owner = () => db.connection('owner')
+let sequence = 0
+
+async function session(account: string, password: string) {
+  const browser = new BrowserSession()
+  await browser.login({ account, password })
+  return browser
+}
+
+/** A tenant with a vendor, two stations (one pile each) and an admin. */
+async function ownersFixture() {
+  const base = await createTenantWithStaff({ roles: ['super_admin'] })
+  const now = new Date()
+  const [vendor] = await owner()
+    .table('vendors')
+    .insert({
+      tenant_id: base.tenant.id,
+      name: '科爵',
+      plugin_id: 'vendor-dny',
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+  const stations: { id: number; pileId: number }[] = []
+  for (const name of ['东门站', '西门站']) {
+    const [station] = await owner()
+      .table('stations')
+      .insert({
+        tenant_id: base.tenant.id,
+        project_id: base.project.id,
+        name,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning('id')
+    sequence += 1
+    const [pile] = await owner()
+      .table('piles')
+      .insert({
+        tenant_id: base.tenant.id,
+        project_id: base.project.id,
+        station_id: station.id,
+        vendor_id: vendor.id,
+        plugin_id: 'vendor-dny',
+        device_key: `0B${((process.pid * 10 + sequence) % 0xffffff).toString(16).toUpperCase().padStart(6, '0')}`,
+        name: `${name}1号桩`,
+        port_count: 2,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning('id')
+    stations.push({ id: Number(station.id), pileId: Number(pile.id) })
+  }
+  const admin = await session(base.staff.account, base.password)
+
+  /** A settled (or refunded) order, its times in Shanghai. */
+  async function order(
+    station: { id: number; pileId: number },
+    values: {
+      startedAt: string
+      endedAt: string
+      settledAt: string
+      energyWh: number
+      amountFen: number
+      couponFen?: number
+      status?: 'settled' | 'refunded'
+    }
+  ) {
+    sequence += 1
+    const at = (time: string) => new Date(`${time}+08:00`)
+    await owner()
+      .table('charging_orders')
+      .insert({
+        tenant_id: base.tenant.id,
+        order_no: `W${process.pid % 10000}${sequence}${Date.now() % 100000}`.slice(0, 16),
+        project_id: base.project.id,
+        station_id: station.id,
+        pile_id: station.pileId,
+        port_no: 1,
+        vendor_id: vendor.id,
+        vendor_name: '科爵',
+        device_key: 'OWNERS',
+        channel: 'card',
+        duration_type: 'full',
+        tariff: JSON.stringify({ mode: 'per_use', fenPerUse: 100 }),
+        status: values.status ?? 'settled',
+        max_duration_seconds: 36000,
+        started_at: at(values.startedAt),
+        ended_at: at(values.endedAt),
+        settled_at: at(values.settledAt),
+        energy_wh: values.energyWh,
+        amount_fen: values.amountFen,
+        coupon_discount_fen: values.couponFen ?? 0,
+        created_at: at(values.startedAt),
+        updated_at: now,
+      })
+  }
+
+  async function createOwner(name: string) {
+    const response = await admin.send('POST', '/operations/owners', {
+      name,
+      contact: '王经理',
+      phone: '13800000000',
+    })
+    if (response.status >= 400) throw new Error(`owner: ${response.status}`)
+    const row = await owner().from('owners').where({ tenant_id: base.tenant.id, name }).first()
+    return Number(row.id)
+  }
+
+  return { ...base, stations, admin, order, createOwner }
+}
+
+/**
+ * November 2026 (Shanghai): 东门站 (15% of net, ¥0.50 flat with a ¥1.00
+ * peak 18:00–21:00) and 西门站 (¥0.08/kWh, no tariff), with orders just
+ * inside and just outside the month.
+ */
+async function novemberFixture() {
+  const fixture = await ownersFixture()
+  const ownerId = await fixture.createOwner('阳光物业')
+  const [east, west] = fixture.stations
+  const money = async (stationId: number, body: Record<string, unknown>) => {
+    const response = await fixture.admin.send('PUT', `/operations/stations/${stationId}/money`, {
+      ownerId,
+      ...body,
+    })
+    if (response.status >= 400) throw new Error(`money: ${response.status} ${response.text}`)
+  }
+  await money(east.id, {
+    share: { kind: 'percent', value: 1500 },
+    electricityTariff: { flat: 5000, periods: [{ from: '18:00', to: '21:00', price: 10000 }] },
+  })
+  await money(west.id, { share: { kind: 'per_kwh', value: 8 }, electricityTariff: null })
+  // 东门站: across the peak boundary: 1.5 kWh flat + 1.5 kWh peak = ¥2.25 of electricity.
+  await fixture.order(east, {
+    startedAt: '2026-11-03T17:00:00',
+    endedAt: '2026-11-03T19:00:00',
+    settledAt: '2026-11-03T19:00:05',
+    energyWh: 3000,
+    amountFen: 650,
+    couponFen: 50,
+  })
+  // Refunded: its revenue comes back out; 1 kWh flat = ¥0.50.
+  await fixture.order(east, {
+    startedAt: '2026-11-10T10:00:00',
+    endedAt: '2026-11-10T11:00:00',
+    settledAt: '2026-11-10T11:00:05',
+    energyWh: 1000,
+    amountFen: 200,
+    status: 'refunded',
+  })
+  // October's last minute in Shanghai: out.
+  await fixture.order(east, {
+    startedAt: '2026-10-31T22:00:00',
+    endedAt: '2026-10-31T23:59:00',
+    settledAt: '2026-10-31T23:59:30',
+    energyWh: 9999,
+    amountFen: 9999,
+  })
+  // 西门站: the month's last second counts, the next month's first does not.
+  await fixture.order(west, {
+    startedAt: '2026-11-30T20:00:00',
+    endedAt: '2026-11-30T23:59:00',
+    settledAt: '2026-11-30T23:59:59',
+    energyWh: 12_500,
+    amountFen: 1000,
+  })
+  await fixture.order(west, {
+    startedAt: '2026-11-30T23:00:00',
+    endedAt: '2026-12-01T00:00:00',
+    settledAt: '2026-12-01T00:00:00',
+    energyWh: 7777,
+    amountFen: 7777,
+  })
+  return { ...fixture, ownerId, east, west }
+}
+
+/** A staff member with the 业主 role, tied to `ownerId` by the admin. */
+async function ownerAccount(fixture: Awaited<ReturnType<typeof ownersFixture>>, ownerId: number) {
+  sequence += 1
+  const account = `owner_${process.pid}_${sequence}`
+  const created = await fixture.admin.send('POST', '/permissions/staff', {
+    account,
+    name: `业主账号${sequence}`,
+    password: 'owner-pass-2026!',
+    roleIds: [fixture.roles.get('owner')!.id],
+    projectIds: [],
+  })
+  if (created.status >= 400) throw new Error(`staff: ${created.status}`)
+  const staff = await owner().from('staff').where({ account }).first()
+  await owner().from('staff').where('id', staff.id).update({ must_change_password: false })
+  const linked = await fixture.admin.send('PUT', `/operations/owners/${ownerId}/account`, {
+    staffId: Number(staff.id),
+    linked: true,
+  })
+  if (linked.status >= 400) throw new Error(`link: ${linked.status} ${linked.text}`)
+  return { staffId: Number(staff.id), browser: await session(account, 'owner-pass-2026!') }
+}
+
+/** The refusal the next page shows (a refused form flashes its reason). */
+async function flashed(browser: BrowserSession) {
+  const props = await browser.props('/operations/owners')
+  return props.flash.error as string | undefined
+}
+
+async function pdfText(bytes: Uint8Array) {
+  const folder = await mkdtemp(join(tmpdir(), 'pilehub-owner-'))
+  try {
+    await writeFile(join(folder, 'statement.pdf'), bytes)
+    const { stdout } = await promisify(execFile)('pdftotext', [
+      '-layout',
+      join(folder, 'statement.pdf'),
+      '-',
+    ])
+    return stdout.replace(/\s+/g, ' ')
+  } finally {
+    await rm(folder, { recursive: true, force: true })
+  }
+}
+
+test.group('Owners: 业主管理 and station shares', (group) => {
+  group.each.setup(() => resetLoginLimits())
+
+  test('owners are validated, unique by name and audited', async ({ assert }) => {
+    const fixture = await ownersFixture()
+    const blank = await fixture.admin.send('POST', '/operations/owners', { name: ' ' })
+    assert.notEqual(blank.status, 200)
+    const badPhone = await fixture.admin.send('POST', '/operations/owners', {
+      name: '某物业',
+      phone: 'call me',
+    })
+    assert.notEqual(badPhone.status, 200)
+    assert.lengthOf(await owner().from('owners').where('tenant_id', fixture.tenant.id), 0)
+
+    const ownerId = await fixture.createOwner('阳光物业')
+    await fixture.admin.send('POST', '/operations/owners', { name: '阳光物业' })
+    assert.equal(await flashed(fixture.admin), '已有同名业主')
+    await fixture.admin.send('PUT', `/operations/owners/${ownerId}`, { name: '阳光物业二期' })
+    const row = await owner().from('owners').where('id', ownerId).first()
+    assert.equal(row.name, '阳光物业二期')
+    const actions = await owner()
+      .from('audit_logs')
+      .where('tenant_id', fixture.tenant.id)
+      .whereIn('action', ['owners.create', 'owners.update'])
+      .select('action')
+    assert.sameMembers(
+      actions.map((action) => action.action),
+      ['owners.create', 'owners.update']
+    )
+  })
+
+  test('a station share needs an owner, and price periods may not overlap', async ({ assert }) => {
+    const fixture = await ownersFixture()
+    const ownerId = await fixture.createOwner('阳光物业')
+    const [east] = fixture.stations
+    const path = `/operations/stations/${east.id}/money`
+    await fixture.admin.send('PUT', path, { share: { kind: 'percent', value: 1000 } })
+    assert.equal(await flashed(fixture.admin), '请同时选择业主并填写分成')
+    const overlapping = {
+      flat: 5000,
+      periods: [
+        { from: '08:00', to: '12:00', price: 1 },
+        { from: '11:00', to: '13:00', price: 1 },
+      ],
+    }
+    await fixture.admin.send('PUT', path, { electricityTariff: overlapping })
+    assert.equal(await flashed(fixture.admin), '电价时段不能重叠，且须在一天之内（开始早于结束）')
+    const tooMuch = await fixture.admin.send('PUT', path, {
+      ownerId,
+      share: { kind: 'percent', value: 10_001 },
+    })
+    assert.notEqual(tooMuch.status, 200)
+    let station = await owner().from('stations').where('id', east.id).first()
+    assert.isNull(station.owner_id)
+    assert.isNull(station.electricity_tariff)
+
+    await fixture.admin.send('PUT', path, {
+      ownerId,
+      share: { kind: 'per_kwh', value: 8 },
+      electricityTariff: { flat: 6523, periods: [] },
+    })
+    station = await owner().from('stations').where('id', east.id).first()
+    assert.equal(Number(station.owner_id), ownerId)
+    assert.equal(station.owner_share_kind, 'per_kwh')
+    assert.deepEqual(station.electricity_tariff, { flat: 6523, periods: [] })
+    const audit = await owner()
+      .from('audit_logs')
+      .where({ tenant_id: fixture.tenant.id, action: 'owners.station_money' })
+      .first()
+    assert.exists(audit)
+  })
+})
+
+test.group('Owners: statements, cost and profit', (group) => {
+  group.each.setup(() => resetLoginLimits())
+
+  test('the month of each station to the fen, with cost and profit', async ({ assert }) => {
+    const fixture = await novemberFixture()
+    const props = await fixture.admin.props(`/data/owners?month=2026-11&ownerId=${fixture.ownerId}`)
+    const [east, west] = props.stations
+    assert.deepInclude(east, {
+      orders: 2,
+      energyWh: 4000,
+      revenue: 800,
+      refunds: 200,
+      net: 600,
+      ownerShare: 90,
+      electricityCost: 275,
+      profit: 235,
+    })
+    assert.deepInclude(west, {
+      orders: 1,
+      energyWh: 12_500,
+      revenue: 1000,
+      refunds: 0,
+      net: 1000,
+      ownerShare: 100,
+      electricityCost: 0,
+      profit: 900,
+    })
+  })
+
+  test('an owner account sees only its owner, no cost or profit, and no other menu', async ({
+    assert,
+  }) => {
+    const fixture = await novemberFixture()
+    const otherOwnerId = await fixture.createOwner('另一家物业')
+    const { browser } = await ownerAccount(fixture, fixture.ownerId)
+
+    const props = await browser.props('/data/owners?month=2026-11')
+    assert.isTrue(props.ownerAccount)
+    assert.deepEqual(props.ownerOptions, [{ id: fixture.ownerId, name: '阳光物业' }])
+    assert.deepEqual(
+      props.stations.map((station: any) => [station.stationName, station.ownerShare]),
+      [
+        ['东门站', 90],
+        ['西门站', 100],
+      ]
+    )
+    assert.isTrue(props.stations.every((s: any) => s.electricityCost === 0 && s.profit === 0))
+
+    const other = await browser.get(`/data/owners?month=2026-11&ownerId=${otherOwnerId}`)
+    assert.equal(other.status, 404)
+    for (const path of ['/data', '/operations/stations', '/operations/owners', '/orders']) {
+      const response = await browser.get(path)
+      assert.equal(response.status, 403, path)
+    }
+    const paths = props.navigation.flatMap((section: any) =>
+      section.items.map((item: any) => item.path)
+    )
+    assert.deepEqual(paths, ['/', '/data/owners'])
+  })
+
+  test('the statement export: xlsx rows and PDF totals match; another owner is refused', async ({
+    assert,
+  }) => {
+    const fixture = await novemberFixture()
+    const otherOwnerId = await fixture.createOwner('另一家物业')
+    const { browser } = await ownerAccount(fixture, fixture.ownerId)
+
+    const exported = async (format: 'xlsx' | 'pdf', ownerId: number) => {
+      const started = await browser.send('POST', '/finance/exports/owner_statement', {
+        format,
+        filters: { ownerId, month: '2026-11' },
+      })
+      assert.equal(started.status, 200, started.text)
+      const id = JSON.parse(started.text).id
+      await runExport(fixture.tenant.id, id)
+      return { id, row: await owner().from('exports').where('id', id).first() }
+    }
+
+    const xlsx = await exported('xlsx', fixture.ownerId)
+    assert.equal(xlsx.row.status, 'done')
+    const file = await browser.download(`/finance/exports/${xlsx.id}/download`)
+    const workbook = new ExcelJS.Workbook()
+    await workbook.xlsx.load(file.bytes as any)
+    const sheet = workbook.worksheets[0]
+    const headers = (sheet.getRow(1).values as unknown[]).slice(1).map(String)
+    const rows: Record<string, unknown>[] = []
+    sheet.eachRow((row, index) => {
+      if (index === 1) return
+      rows.push(Object.fromEntries(headers.map((header, i) => [header, row.getCell(i + 1).value])))
+    })
+    const fen = (value: unknown) => Math.round(Number(value) * 100)
+    assert.deepEqual(
+      rows.map((row) => [
+        row['站点'],
+        String(row['订单数'] ?? ''),
+        String(row['电量(kWh)'] ?? ''),
+        fen(row['充电收入']),
+        fen(row['退款']),
+        fen(row['净收入']),
+        fen(row['应付业主']),
+      ]),
+      [
+        ['东门站', '2', '4.000', 800, 200, 600, 90],
+        ['西门站', '1', '12.500', 1000, 0, 1000, 100],
+        [null, '', '', 1800, 200, 1600, 190],
+      ]
+    )
+    assert.equal(rows[2]['项目'], '合计')
+
+    const pdf = await exported('pdf', fixture.ownerId)
+    assert.equal(pdf.row.status, 'done')
+    const pdfFile = await browser.download(`/finance/exports/${pdf.id}/download`)
+    const text = await pdfText(pdfFile.bytes)
+    assert.include(text, '业主对账单')
+    assert.include(text, '阳光物业')
+    // The totals row: revenue, refunds, net and the amount due.
+    assert.match(text, /合计.*18\.00.*2\.00.*16\.00.*1\.90/)
+
+    const refused = await exported('xlsx', otherOwnerId)
+    assert.equal(refused.row.status, 'failed')
+    assert.isNull(refused.row.file_path)
+  })
+})
