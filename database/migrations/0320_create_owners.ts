@@ -1,5 +1,21 @@
 import { BaseSchema } from '@adonisjs/lucid/schema'
+import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import { enableTenantIsolation } from '#database/tenant_isolation'
+
+/** Rewrites the check on exports.kind from the kinds it lists now, so other migrations' kinds stay. */
+async function editExportKinds(db: QueryClientContract, edit: (kinds: string[]) => string[]) {
+  const { rows } = await db.rawQuery(
+    `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'exports_kind_check'`
+  )
+  const kinds = [...String(rows[0]?.def ?? '').matchAll(/'([a-z_]+)'/g)].map((match) => match[1])
+  await db.rawQuery(`ALTER TABLE exports DROP CONSTRAINT IF EXISTS exports_kind_check`)
+  await db.rawQuery(
+    `ALTER TABLE exports ADD CONSTRAINT exports_kind_check
+       CHECK (kind IN (${edit(kinds)
+         .map((kind) => `'${kind}'`)
+         .join(', ')}))`
+  )
+}
 
 /**
  * owners: a tenant's property owners (业主/物业). A station belongs to at
@@ -43,18 +59,7 @@ export default class extends BaseSchema {
       table.bigInteger('owner_id').nullable().references('owners.id').onDelete('RESTRICT')
     })
     this.defer(async (db) => {
-      // Extends whatever kinds the check lists now, so other migrations' kinds stay.
-      const { rows } = await db.rawQuery(
-        `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint
-          WHERE conname = 'exports_kind_check'`
-      )
-      const kinds = [...String(rows[0]?.def ?? '').matchAll(/'([a-z_]+)'/g)].map((m) => m[1])
-      const all = [...new Set([...kinds, 'owner_statement'])]
-      await db.rawQuery(`ALTER TABLE exports DROP CONSTRAINT IF EXISTS exports_kind_check`)
-      await db.rawQuery(
-        `ALTER TABLE exports ADD CONSTRAINT exports_kind_check
-           CHECK (kind IN (${all.map((kind) => `'${kind}'`).join(', ')}))`
-      )
+      await editExportKinds(db, (kinds) => [...new Set([...kinds, 'owner_statement'])])
       await db.rawQuery(
         `INSERT INTO roles (tenant_id, builtin_key, name, created_at, updated_at)
          SELECT id, 'owner', '业主', now(), now() FROM tenants
@@ -81,18 +86,7 @@ export default class extends BaseSchema {
       )
       await db.rawQuery(`DELETE FROM roles WHERE builtin_key = 'owner'`)
       await db.rawQuery(`DELETE FROM exports WHERE kind = 'owner_statement'`)
-      const { rows } = await db.rawQuery(
-        `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint
-          WHERE conname = 'exports_kind_check'`
-      )
-      const kinds = [...String(rows[0]?.def ?? '').matchAll(/'([a-z_]+)'/g)]
-        .map((m) => m[1])
-        .filter((kind) => kind !== 'owner_statement')
-      await db.rawQuery(`ALTER TABLE exports DROP CONSTRAINT IF EXISTS exports_kind_check`)
-      await db.rawQuery(
-        `ALTER TABLE exports ADD CONSTRAINT exports_kind_check
-           CHECK (kind IN (${kinds.map((kind) => `'${kind}'`).join(', ')}))`
-      )
+      await editExportKinds(db, (kinds) => kinds.filter((kind) => kind !== 'owner_statement'))
     })
     this.schema.alterTable('staff', (table) => {
       table.dropColumn('owner_id')

@@ -1,6 +1,8 @@
 import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import DevicePolicy from '#policies/device_policy'
+import OwnerPolicy from '#policies/owner_policy'
+import OwnerService from '#services/operations/owner_service'
 import DeviceCredentialService from '#services/operations/device_credential_service'
 import DeviceCommandService from '#services/operations/device_command_service'
 import PileQueryService from '#services/operations/pile_query_service'
@@ -43,7 +45,8 @@ export default class DevicesController {
     protected pileQueries: PileQueryService,
     protected commands: DeviceCommandService,
     protected credentials: DeviceCredentialService,
-    protected ports: PortStatusService
+    protected ports: PortStatusService,
+    protected owners: OwnerService
   ) {}
 
   async vendors({ inertia, bouncer }: HttpContext) {
@@ -91,6 +94,9 @@ export default class DevicesController {
         status: filters.status ?? null,
       },
       projectOptions,
+      ownerOptions: (await bouncer.with(OwnerPolicy).allows('manage'))
+        ? await this.owners.options()
+        : [],
     } satisfies StationsPageProps)
   }
 

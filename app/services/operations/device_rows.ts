@@ -3,6 +3,7 @@ import type Pile from '#models/pile'
 import type PilePort from '#models/pile_port'
 import type Station from '#models/station'
 import type { Option, Pagination } from '#services/page_props'
+import type { ElectricityTariff, OwnerShare } from '#services/data/electricity_cost'
 
 /*
  * 厂商管理, 站点管理 and 设备管理 rows and page props, as the pages receive them: the services return them and the
@@ -19,6 +20,11 @@ export type StationRow = {
   longitude: number | null
   status: Station['status']
   pileCount: number
+  /** 业主 and share; electricity tariff in 0.01 fen per kWh (see electricity_cost.ts). */
+  ownerId: number | null
+  ownerName: string | null
+  share: OwnerShare | null
+  electricityTariff: ElectricityTariff | null
 }
 
 export type PileRow = {
@@ -97,6 +103,8 @@ export type StationsPageProps = {
   pagination: Pagination
   filters: { name: string | null; projectId: number | null; status: Station['status'] | null }
   projectOptions: Option[]
+  /** Owners to choose from; empty without owners.manage. */
+  ownerOptions: Option[]
 }
 
 export type PilesPageProps = DeviceOptions & {

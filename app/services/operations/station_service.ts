@@ -55,6 +55,7 @@ export default class StationService {
     const query = trx
       .from('stations as s')
       .join('projects as p', 'p.id', 's.project_id')
+      .leftJoin('owners as w', 'w.id', 's.owner_id')
       .where('s.tenant_id', this.tenant.tenantId)
     this.tenant.limitToProjects(query, 's.project_id')
     if (filters.name) query.whereILike('s.name', `%${escapeLike(filters.name)}%`)
@@ -73,6 +74,7 @@ export default class StationService {
         .select(
           's.*',
           'p.name as project_name',
+          'w.name as owner_name',
           trx.raw('(SELECT count(*) FROM piles WHERE piles.station_id = s.id) AS pile_count')
         )
         .orderBy('s.id', 'desc')
@@ -89,6 +91,12 @@ export default class StationService {
           longitude: row.longitude === null ? null : Number(row.longitude),
           status: row.status,
           pileCount: Number(row.pile_count),
+          ownerId: row.owner_id === null ? null : Number(row.owner_id),
+          ownerName: row.owner_name,
+          share: row.owner_share_kind
+            ? { kind: row.owner_share_kind, value: row.owner_share_value }
+            : null,
+          electricityTariff: row.electricity_tariff,
         })),
         pagination: { page, perPage, total: Number(total) },
       }
