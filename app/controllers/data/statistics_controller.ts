@@ -5,6 +5,7 @@ import { chartTables } from '#services/data/chart_tables'
 import { chartXlsx } from '#services/data/chart_xlsx'
 import ExportRefusal from '#services/finance/exports/export_refusal'
 import StatisticsService from '#services/data/statistics_service'
+import OwnerFigures, { dayBounds } from '#services/data/owner_figures'
 import TenantContext from '#core/tenancy/tenant_context'
 import {
   chartValidator,
@@ -18,7 +19,8 @@ import type { ChartsPageProps } from '#services/data/statistics_rows'
 export default class StatisticsController {
   constructor(
     protected statistics: StatisticsService,
-    protected tenant: TenantContext
+    protected tenant: TenantContext,
+    protected figures: OwnerFigures
   ) {}
 
   async index({ request, inertia, bouncer }: HttpContext) {
@@ -30,6 +32,11 @@ export default class StatisticsController {
       chartTables: chartTables(statistics),
       filterOptions: await this.statistics.options(),
       maxDays: MAX_RANGE_DAYS,
+      profit: await this.figures.profit({
+        period: dayBounds(statistics.range.from, statistics.range.to),
+        projectId: statistics.range.projectId,
+        stationId: statistics.range.stationId,
+      }),
     } satisfies ChartsPageProps)
   }
 

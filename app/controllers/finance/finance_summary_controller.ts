@@ -3,6 +3,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import { DateTime } from 'luxon'
 import FinancePolicy from '#policies/finance_policy'
 import SummaryService from '#services/finance/summary_service'
+import OwnerFigures, { dayBounds } from '#services/data/owner_figures'
 import ProjectService from '#services/settings/project_service'
 import { financeSummaryValidator } from '#validators/finance/finance_summary_validator'
 import type { SummaryPageProps } from '#services/finance/finance_props'
@@ -15,7 +16,8 @@ const MAX_DAYS = 366
 export default class FinanceSummaryController {
   constructor(
     protected summary: SummaryService,
-    protected projects: ProjectService
+    protected projects: ProjectService,
+    protected figures: OwnerFigures
   ) {}
 
   async show({ request, inertia, bouncer }: HttpContext) {
@@ -37,6 +39,10 @@ export default class FinanceSummaryController {
       }),
       projectOptions: projects.map(({ id, name }) => ({ id, name })),
       filters: { from, to, granularity, projectId: filters.projectId ?? null },
+      profit: await this.figures.profit({
+        period: dayBounds(from, to),
+        projectId: filters.projectId,
+      }),
     } satisfies SummaryPageProps)
   }
 }

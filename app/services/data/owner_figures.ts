@@ -30,18 +30,68 @@ export type StationFigures = {
   profit: number
 }
 
+/** A project's figures: the sums of its stations'. */
+export type ProjectFigures = Omit<
+  StationFigures,
+  'stationId' | 'stationName' | 'ownerId' | 'ownerName' | 'share'
+>
+
+/** 利润 as 数据 and 财务汇总 show it: per project and per station. */
+export type ProfitFigures = { projects: ProjectFigures[]; stations: StationFigures[] }
+
 export type FiguresQuery = {
-  /** `yyyy-MM`, a Shanghai calendar month. */
-  month: string
+  /** The period [start, end), see monthBounds and dayBounds. */
+  period: { start: Date; end: Date }
   ownerId?: number | null
   projectId?: number | null
+  stationId?: number | null
 }
 
-/** The Shanghai month [start, end) in UTC. */
+/** The Shanghai month (`yyyy-MM`) as [start, end) in UTC. */
 export function monthBounds(month: string) {
   const start = DateTime.fromFormat(month, 'yyyy-MM', { zone: ZONE }).startOf('month')
   return { start: start.toUTC().toJSDate(), end: start.plus({ months: 1 }).toUTC().toJSDate() }
 }
+
+/** Shanghai calendar days `from`..`to` (both included) as [start, end) in UTC. */
+export function dayBounds(from: string, to: string) {
+  const start = DateTime.fromISO(from, { zone: ZONE }).startOf('day')
+  const end = DateTime.fromISO(to, { zone: ZONE }).plus({ days: 1 }).startOf('day')
+  return { start: start.toUTC().toJSDate(), end: end.toUTC().toJSDate() }
+}
+
+/** Station figures summed per project, in the stations' order. */
+export function projectFigures(stations: StationFigures[]): ProjectFigures[] {
+  const projects = new Map<number, ProjectFigures>()
+  for (const station of stations) {
+    const sum = projects.get(station.projectId) ?? {
+      projectId: station.projectId,
+      projectName: station.projectName,
+      orders: 0,
+      energyWh: 0,
+      revenue: 0,
+      refunds: 0,
+      net: 0,
+      electricityCost: 0,
+      ownerShare: 0,
+      profit: 0,
+    }
+    for (const key of FIGURES) sum[key] += station[key]
+    projects.set(station.projectId, sum)
+  }
+  return [...projects.values()]
+}
+
+const FIGURES = [
+  'orders',
+  'energyWh',
+  'revenue',
+  'refunds',
+  'net',
+  'electricityCost',
+  'ownerShare',
+  'profit',
+] as const
 
 /**
  * The owner a staff member is tied to (staff.owner_id): an owner account sees
@@ -54,11 +104,11 @@ export async function ownerScopeOf(tenant: TenantContext, trx: TransactionClient
 }
 
 /**
- * Per station and month, from its orders: an order counts in the month it
- * was settled (Shanghai), if settled or later refunded. Revenue is what the
+ * Per station and period, from its orders: an order counts in the period it
+ * was settled in (Shanghai days or months), if settled or later refunded. Revenue is what the
  * rider paid (billed amount less the coupon); a refunded order's amount is
  * also a refund; net = revenue − refunds. Energy counts every such order.
- * The owner's share is figured on the station's month (percent of net, or
+ * The owner's share is figured on the station's period (percent of net, or
  * per kWh), the electricity cost per order (electricity_cost.ts), and
  * profit = net − electricity cost − owner share.
  */
@@ -66,12 +116,17 @@ export async function ownerScopeOf(tenant: TenantContext, trx: TransactionClient
 export default class OwnerFigures {
   constructor(protected tenant: TenantContext) {}
 
-  stations(query: FiguresQuery): Promise<StationFigures[]> {
-    return this.tenant.run((trx) => this.stationsWithin(trx, query))
+  /** 利润 of a period: stations with any order, and their projects. */
+  profit(query: FiguresQuery): Promise<ProfitFigures> {
+    return this.tenant.run(async (trx) => {
+      const figures = await this.stationsWithin(trx, query)
+      const stations = figures.filter((row) => row.orders > 0)
+      return { projects: projectFigures(stations), stations }
+    })
   }
 
   async stationsWithin(trx: TransactionClientContract, query: FiguresQuery) {
-    const { start, end } = monthBounds(query.month)
+    const { start, end } = query.period
     const tenantId = this.tenant.tenantId
     const scope = await ownerScopeOf(this.tenant, trx)
     const stations = trx
@@ -83,6 +138,7 @@ export default class OwnerFigures {
     if (scope !== null) stations.where('s.owner_id', scope)
     if (query.ownerId) stations.where('s.owner_id', query.ownerId)
     if (query.projectId) stations.where('s.project_id', query.projectId)
+    if (query.stationId) stations.where('s.id', query.stationId)
     const rows = await stations
       .orderBy('s.id')
       .select(

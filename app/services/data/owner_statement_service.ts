@@ -1,7 +1,11 @@
 import { inject } from '@adonisjs/core'
 import { errors } from '@adonisjs/lucid'
 import TenantContext from '#core/tenancy/tenant_context'
-import OwnerFigures, { ownerScopeOf, type StationFigures } from '#services/data/owner_figures'
+import OwnerFigures, {
+  monthBounds,
+  ownerScopeOf,
+  type StationFigures,
+} from '#services/data/owner_figures'
 
 /**
  * 数据 → 业主对账: the owners a staff member may read and one owner's month.
@@ -32,7 +36,10 @@ export default class OwnerStatementService {
       const figures =
         chosen === null
           ? []
-          : await new OwnerFigures(this.tenant).stationsWithin(trx, { month, ownerId: chosen })
+          : await new OwnerFigures(this.tenant).stationsWithin(trx, {
+              period: monthBounds(month),
+              ownerId: chosen,
+            })
       const stations = scope === null ? figures : figures.map(withoutOperatorMoney)
       return { ownerId: chosen, ownerOptions, ownerAccount: scope !== null, stations }
     })

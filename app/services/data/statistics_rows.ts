@@ -1,4 +1,5 @@
 import type { Option } from '#services/page_props'
+import type { ProfitFigures } from '#services/data/owner_figures'
 
 /*
  * 数据: the statistics, the tables behind its charts and the page's props, as
@@ -72,4 +73,6 @@ export type ChartsPageProps = {
     vendors: Option[]
   }
   maxDays: number
+  /** 利润 of the range, per project and station (owner_figures.ts). */
+  profit: ProfitFigures
 }

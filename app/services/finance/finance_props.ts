@@ -1,5 +1,6 @@
 import type { Option } from '#services/page_props'
 import type { PaymentRecord, RefundRecord } from '#services/finance/finance_rows'
+import type { ProfitFigures } from '#services/data/owner_figures'
 
 /*
  * The props of the 财务 pages (汇总, 对账, 退款申请, 下载中心 …), built by the
@@ -52,6 +53,8 @@ export type SummaryPageProps = {
   summary: FinanceSummary
   projectOptions: Option[]
   filters: { from: string; to: string; granularity: SummaryGranularity; projectId: number | null }
+  /** 利润 of the period from its orders (owner_figures.ts). */
+  profit: ProfitFigures
 }
 
 export type RefundRequestRow = {

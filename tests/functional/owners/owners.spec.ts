@@ -339,6 +339,30 @@ test.group('Owners: statements, cost and profit', (group) => {
     })
   })
 
+  test('profit per project and station in 数据 and 财务汇总', async ({ assert }) => {
+    const fixture = await novemberFixture()
+    const period = 'from=2026-11-01&to=2026-11-30'
+    for (const path of [`/data?${period}`, `/finance/summary?${period}`]) {
+      const { profit } = await fixture.admin.props(path)
+      assert.deepEqual(
+        profit.stations.map((station: any) => [station.stationName, station.profit]),
+        [
+          ['东门站', 235],
+          ['西门站', 900],
+        ],
+        path
+      )
+      assert.lengthOf(profit.projects, 1)
+      assert.deepInclude(profit.projects[0], {
+        revenue: 1800,
+        refunds: 200,
+        electricityCost: 275,
+        ownerShare: 190,
+        profit: 1135,
+      })
+    }
+  })
+
   test('an owner account sees only its owner, no cost or profit, and no other menu', async ({
     assert,
   }) => {

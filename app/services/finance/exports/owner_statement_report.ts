@@ -1,5 +1,9 @@
 import { DateTime } from 'luxon'
-import OwnerFigures, { ownerScopeOf, type StationFigures } from '#services/data/owner_figures'
+import OwnerFigures, {
+  monthBounds,
+  ownerScopeOf,
+  type StationFigures,
+} from '#services/data/owner_figures'
 import OwnerRefusal from '#services/operations/owner_refusal'
 import { reportHeading, reportTable, type ReportOrigin } from './report_origin.js'
 import type { ReportCell, ReportTable } from './report_table.js'
@@ -45,7 +49,7 @@ export async function ownerStatementReport(
       throw new OwnerRefusal('notYourOwner')
     }
     const figures = await new OwnerFigures(tenant).stationsWithin(trx, {
-      month: filters.month,
+      period: monthBounds(filters.month),
       ownerId: filters.ownerId,
     })
     return { owner: found, stations: figures }
