@@ -363,6 +363,30 @@ test.group('Owners: statements, cost and profit', (group) => {
     }
   })
 
+  test('月度汇总 export carries electricity, owner share and profit per project', async ({
+    assert,
+  }) => {
+    const fixture = await novemberFixture()
+    const started = await fixture.admin.send('POST', '/finance/exports/monthly', {
+      format: 'xlsx',
+      filters: { from: '2026-11-01', to: '2026-11-30' },
+    })
+    assert.equal(started.status, 200, started.text)
+    const id = JSON.parse(started.text).id
+    await runExport(fixture.tenant.id, id)
+    const file = await fixture.admin.download(`/finance/exports/${id}/download`)
+    const workbook = new ExcelJS.Workbook()
+    await workbook.xlsx.load(file.bytes as any)
+    const sheet = workbook.worksheets[0]
+    const headers = (sheet.getRow(1).values as unknown[]).slice(1).map(String)
+    const totals = sheet.getRow(sheet.rowCount)
+    const total = (header: string) =>
+      Math.round(Number(totals.getCell(headers.indexOf(header) + 1).value) * 100)
+    assert.equal(total('电费'), 275)
+    assert.equal(total('业主分成'), 190)
+    assert.equal(total('充电利润'), 1135)
+  })
+
   test('an owner account sees only its owner, no cost or profit, and no other menu', async ({
     assert,
   }) => {
