@@ -95,12 +95,21 @@ const FIGURES = [
 
 /**
  * The owner a staff member is tied to (staff.owner_id): an owner account sees
- * only that owner's stations. Null for everyone else and for system work.
+ * only that owner's stations. A holder of the 业主 role not tied to any owner
+ * sees none (0 matches no owner). Null for everyone else and for system work.
  */
 export async function ownerScopeOf(tenant: TenantContext, trx: TransactionClientContract) {
   if (tenant.staffId === null) return null
-  const row = await trx.from('staff').where('id', tenant.staffId).select('owner_id').first()
-  return row?.owner_id ? Number(row.owner_id) : null
+  const { rows } = await trx.rawQuery(
+    `SELECT s.owner_id,
+            EXISTS (SELECT 1 FROM staff_roles sr JOIN roles r ON r.id = sr.role_id
+                     WHERE sr.staff_id = s.id AND r.builtin_key = 'owner') AS owner_role
+       FROM staff s WHERE s.id = ?`,
+    [tenant.staffId]
+  )
+  const row = rows[0] as { owner_id: string | number | null; owner_role: boolean } | undefined
+  if (row?.owner_id) return Number(row.owner_id)
+  return row?.owner_role ? 0 : null
 }
 
 /**

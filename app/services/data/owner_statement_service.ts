@@ -28,7 +28,7 @@ export default class OwnerStatementService {
       if (scope !== null) owners.where('id', scope)
       const ownerRows = await owners
       const ownerOptions = ownerRows.map((row) => ({ id: Number(row.id), name: row.name }))
-      const chosen = ownerId ?? scope ?? ownerOptions[0]?.id ?? null
+      const chosen = ownerId ?? ownerOptions[0]?.id ?? null
       if (chosen !== null && !ownerOptions.some((option) => option.id === chosen)) {
         // Not theirs, or another tenant's: as if it did not exist.
         throw new errors.E_ROW_NOT_FOUND()

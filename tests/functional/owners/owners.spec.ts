@@ -211,6 +211,18 @@ test.group('Owners: statements, cost and profit', (group) => {
 
     const other = await browser.get(`/data/owners?month=2026-11&ownerId=${otherOwnerId}`)
     assert.equal(other.status, 404)
+
+    // The 业主 role without an owner tied to it reads no owner at all.
+    const { browser: untied, staffId } = await ownerAccount(fixture, fixture.ownerId)
+    await fixture.admin.send('PUT', `/operations/owners/${fixture.ownerId}/account`, {
+      staffId,
+      linked: false,
+    })
+    const nothing = await untied.props('/data/owners?month=2026-11')
+    assert.deepEqual(nothing.ownerOptions, [])
+    assert.deepEqual(nothing.stations, [])
+    const untiedOther = await untied.get(`/data/owners?month=2026-11&ownerId=${fixture.ownerId}`)
+    assert.equal(untiedOther.status, 404)
     for (const path of ['/data', '/operations/stations', '/operations/owners', '/orders']) {
       const response = await browser.get(path)
       assert.equal(response.status, 403, path)
