@@ -17,6 +17,8 @@ const KINDS = [
   'stations',
   'piles',
   'staff',
+  // 业主对账单 (0320): this check replaces the whole list, so it names that kind too.
+  'owner_statement',
 ]
 
 // The export permissions each built-in role gains (app/core/access/permissions.ts).
