@@ -18,7 +18,7 @@ export default class ExportPolicy extends BasePolicy {
 
   /** Following and downloading exports: also an owner account, its own statements (ExportService). */
   follow() {
-    return this.export() || this.tenant.can('owners.statement')
+    return this.export() || this.tenant.can('owners.export')
   }
 
   /** Starting an export of one report kind: the permission its registry entry names. */

@@ -25,7 +25,7 @@ async function editExportKinds(db: QueryClientContract, edit: (kinds: string[]) 
  * 0.01 fen (¥0.0001) per kWh: a flat price and optional day periods
  * (尖峰平谷) each with its own price (see electricity_cost.ts).
  * staff.owner_id ties a staff member to one owner: an owner account (built-in
- * role 业主, permission owners.statement) that sees only that owner's figures.
+ * role 业主: owners.statement and owners.export) that sees only that owner's figures.
  */
 export default class extends BaseSchema {
   async up() {
@@ -67,7 +67,8 @@ export default class extends BaseSchema {
       )
       await db.rawQuery(
         `INSERT INTO role_permissions (tenant_id, role_id, permission)
-         SELECT tenant_id, id, 'owners.statement' FROM roles
+         SELECT tenant_id, id, permission FROM roles
+          CROSS JOIN unnest(ARRAY['owners.statement', 'owners.export']) AS granted(permission)
           WHERE builtin_key IN ('super_admin', 'owner', 'finance')
          UNION ALL
          SELECT tenant_id, id, 'owners.manage' FROM roles WHERE builtin_key = 'super_admin'
@@ -79,7 +80,8 @@ export default class extends BaseSchema {
   async down() {
     this.defer(async (db) => {
       await db.rawQuery(
-        `DELETE FROM role_permissions WHERE permission IN ('owners.statement', 'owners.manage')`
+        `DELETE FROM role_permissions
+          WHERE permission IN ('owners.statement', 'owners.export', 'owners.manage')`
       )
       await db.rawQuery(
         `DELETE FROM staff_roles WHERE role_id IN (SELECT id FROM roles WHERE builtin_key = 'owner')`

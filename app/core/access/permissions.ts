@@ -39,9 +39,11 @@ export const PERMISSIONS = [
   'settings.manage',
   'audit.view',
   ...LIST_EXPORTS,
-  // Property owners: managing them and their shares; reading statements (an owner account: its own).
+  // Property owners: managing them and their shares; reading and exporting statements
+  // (an owner account: its own).
   'owners.manage',
   'owners.statement',
+  'owners.export',
 ] as const
 
 /** The permissions that start an export of some list; any of them opens 下载中心. */
@@ -104,6 +106,7 @@ export const BUILTIN_ROLES: Record<
       'data.view',
       'orders.export',
       'owners.statement',
+      'owners.export',
     ],
   },
   maintenance: {
@@ -134,5 +137,5 @@ export const BUILTIN_ROLES: Record<
     ],
   },
   // A staff member tied to one owner (staff.owner_id): that owner's statement, nothing else.
-  owner: { name: '业主', permissions: ['owners.statement'] },
+  owner: { name: '业主', permissions: ['owners.statement', 'owners.export'] },
 }

@@ -22,7 +22,7 @@ export const REPORT_PERMISSIONS = {
   operationLogs: 'logs.export',
   loginLogs: 'logs.export',
   staff: 'permissions.export',
-  owner_statement: 'owners.statement',
+  owner_statement: 'owners.export',
 } as const satisfies Record<string, Permission>
 
 export type ReportKind = keyof typeof REPORT_PERMISSIONS
