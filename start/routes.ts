@@ -23,6 +23,8 @@ const LedgerController = () => import('#controllers/riders/ledger_controller')
 const TopupController = () => import('#controllers/riders/topup_controller')
 const TopupPackagesController = () => import('#controllers/settings/topup_packages_controller')
 const PaymentSettingsController = () => import('#controllers/settings/payment_settings_controller')
+const SmsSettingsController = () => import('#controllers/settings/sms_settings_controller')
+const SsoSettingsController = () => import('#controllers/permissions/sso_settings_controller')
 const RiderOauthSettingsController = () => import('#controllers/settings/rider_oauth_controller')
 const RidersController = () => import('#controllers/riders/riders_controller')
 const RiderRefundsController = () => import('#controllers/finance/rider_refunds_controller')
@@ -206,6 +208,30 @@ router
     router
       .post('/settings/rider-sign-in', [RiderOauthSettingsController, 'store'])
       .as('riderOauth.store')
+
+    router.get('/settings/sms', [SmsSettingsController, 'index']).as('smsSettings.index')
+    router.post('/settings/sms', [SmsSettingsController, 'store']).as('smsSettings.store')
+    router
+      .put('/settings/sms/:id', [SmsSettingsController, 'update'])
+      .where('id', router.matchers.number())
+      .as('smsSettings.update')
+    router
+      .put('/settings/sms/:id/enabled', [SmsSettingsController, 'enabled'])
+      .where('id', router.matchers.number())
+      .as('smsSettings.enabled')
+    router
+      .delete('/settings/sms/:id', [SmsSettingsController, 'destroy'])
+      .where('id', router.matchers.number())
+      .as('smsSettings.destroy')
+    router
+      .post('/settings/sms/:id/test', [SmsSettingsController, 'testSend'])
+      .where('id', router.matchers.number())
+      .as('smsSettings.test')
+    router.get('/permissions/sso', [SsoSettingsController, 'index']).as('ssoSettings.index')
+    router
+      .delete('/sso/identities/:id', [SsoSettingsController, 'unlinkIdentity'])
+      .where('id', router.matchers.number())
+      .as('sso.identities.unlink')
 
     router.get('/cards', [CardsController, 'inventory']).as('cards.inventory')
     router

@@ -68,6 +68,7 @@ export const NAVIGATION: NavigationSection[] = [
   section('permissions', {
     staff: ['/permissions/staff', 'staff.manage'],
     roles: ['/permissions/roles', 'roles.manage'],
+    sso: ['/permissions/sso', 'settings.manage'],
   }),
   section('settings', {
     projects: ['/settings/projects', 'settings.manage'],
@@ -75,6 +76,7 @@ export const NAVIGATION: NavigationSection[] = [
     plans: ['/settings/plans', 'settings.manage'],
     tariffs: ['/settings/tariffs', 'settings.manage'],
     payment: ['/settings/payment', 'settings.manage'],
+    sms: ['/settings/sms', 'settings.manage'],
     riderSignIn: ['/settings/rider-sign-in', 'settings.manage'],
   }),
   section('logs', {

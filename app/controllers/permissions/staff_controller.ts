@@ -3,6 +3,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import StaffService from '#services/permissions/staff_service'
 import RoleService from '#services/permissions/role_service'
 import ProjectService from '#services/settings/project_service'
+import StaffIdentityService from '#services/auth/sso/staff_identity_service'
 import StaffPolicy from '#policies/staff_policy'
 import { holdsPermissions } from '#services/permissions/grant_rules'
 import {
@@ -18,7 +19,8 @@ export default class StaffController {
   constructor(
     protected staff: StaffService,
     protected roles: RoleService,
-    protected projects: ProjectService
+    protected projects: ProjectService,
+    protected identities: StaffIdentityService
   ) {}
 
   async index({ inertia, bouncer, tenant }: HttpContext) {
@@ -40,6 +42,7 @@ export default class StaffController {
       // Already limited to the admin's own projects; "all projects" only for a tenant-wide admin.
       projects: projects.map((project) => ({ id: project.id, name: project.name })),
       allProjectsGrantable: tenant.projectIds === null,
+      ssoIdentities: await this.identities.identities(tenant),
     } satisfies StaffPageProps)
   }
 

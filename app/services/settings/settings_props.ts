@@ -39,20 +39,21 @@ export type TariffsPageProps = {
   defaults: Tariff
 }
 
-export type PaymentPluginField = {
+export type PluginField = {
   name: string
   type: 'string' | 'number' | 'boolean' | 'list' | 'other'
   optional: boolean
 }
-export type PaymentPlugin = {
+export type PluginChoice = {
   id: string
-  fields: readonly PaymentPluginField[]
+  fields: readonly PluginField[]
   secrets: readonly string[]
   protected: readonly string[]
 }
-export type PaymentSettingRow = {
+export type PluginSettingRow = {
   id: number
   pluginId: string
+  kind: string
   projectId: number | null
   enabled: boolean
   config: Record<string, unknown>
@@ -60,10 +61,12 @@ export type PaymentSettingRow = {
   /** Notifications refused before they could be trusted, or null when none were. */
   webhookRefusals: { lastHour: number; lastDay: number } | null
 }
-export type PaymentSettingsPageProps = {
-  paymentSettings: PaymentSettingRow[]
+/** 支付配置 and 短信配置: one page, the section telling its titles and extra parts. */
+export type PluginSettingsPageProps = {
+  section: 'payment' | 'sms'
+  pluginSettings: PluginSettingRow[]
   /** Each active project with the setting that applies to it. */
-  paymentProjects: (Option & { settingId: number | null })[]
-  paymentPlugins: PaymentPlugin[]
-  paymentTenantWide: boolean
+  pluginProjects: (Option & { settingId: number | null })[]
+  pluginChoices: PluginChoice[]
+  pluginTenantWide: boolean
 }

@@ -4,7 +4,7 @@ import { ledgerFixture } from '#tests/functional/ledger/helpers'
 import { resetLoginLimits } from '#tests/helpers/login'
 
 /*
-| 配置: the notify plugin's settings on the plugin settings page, over real
+| 配置 → 短信配置: the notify plugin's settings beside the SMS senders, over real
 | HTTP as the admin's browser sends them.
 */
 
@@ -25,17 +25,17 @@ test.group('配置: the notify plugin', (group) => {
   }) => {
     const fixture = await ledgerFixture()
     const browser = await fixture.adminSession()
-    const before = await browser.get('/settings/payment')
-    const offered = before.page!.props.paymentPlugins.find(
+    const before = await browser.get('/settings/sms')
+    const offered = before.page!.props.pluginChoices.find(
       (plugin: { id: string }) => plugin.id === 'notify-wechat'
     )
     assert.deepEqual(offered?.secrets, ['appSecret'])
 
     await browser.send(
       'POST',
-      '/settings/payment',
+      '/settings/sms',
       { pluginId: 'notify-wechat', projectId: null, enabled: true, config: config() },
-      '/settings/payment'
+      '/settings/sms'
     )
     const row = await db
       .connection('owner')
@@ -46,8 +46,8 @@ test.group('配置: the notify plugin', (group) => {
     assert.notProperty(row.settings, 'appSecret')
     assert.notInclude(row.secrets_encrypted, SECRET)
 
-    const page = await browser.get('/settings/payment')
-    const shown = page.page!.props.paymentSettings.find(
+    const page = await browser.get('/settings/sms')
+    const shown = page.page!.props.pluginSettings.find(
       (setting: { pluginId: string }) => setting.pluginId === 'notify-wechat'
     )
     assert.equal(shown.config.appSecret, `******${SECRET.slice(-4)}`)
@@ -60,16 +60,16 @@ test.group('配置: the notify plugin', (group) => {
     const browser = await fixture.adminSession()
     await browser.send(
       'POST',
-      '/settings/payment',
+      '/settings/sms',
       {
         pluginId: 'notify-wechat',
         projectId: null,
         enabled: true,
         config: config('https://collector.example.com'),
       },
-      '/settings/payment'
+      '/settings/sms'
     )
-    const page = await browser.get('/settings/payment')
+    const page = await browser.get('/settings/sms')
     assert.isString(page.page!.props.errors?.['config.endpoint'])
     const rows = await db
       .connection('owner')

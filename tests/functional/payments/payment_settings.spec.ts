@@ -99,28 +99,29 @@ test.group('配置 → 支付 (payment settings)', (group) => {
     assert.notProperty(wechatRow.settings, 'apiV3Key')
 
     const page = await browser.get('/settings/payment')
-    assert.equal(page.page?.component, 'settings/payment')
+    assert.equal(page.page?.component, 'settings/plugins')
+    assert.equal(page.page?.props.section, 'payment')
     const props = page.page!.props
     assert.equal(props.flash.success, '支付配置已保存')
     assert.deepEqual(
-      props.paymentSettings.map((setting: any) => [setting.pluginId, setting.projectId]),
+      props.pluginSettings.map((setting: any) => [setting.pluginId, setting.projectId]),
       [
         ['payment-sandbox', null],
         ['payment-wechatpay', fixture.projectB.id],
       ]
     )
-    const shown = props.paymentSettings[1].config
+    const shown = props.pluginSettings[1].config
     assert.equal(shown.apiV3Key, `******${wechat.apiV3Key.slice(-4)}`)
     assert.match(shown.merchantPrivateKey, /^\*{6}/)
     assert.equal(shown.mchId, wechat.mchId)
-    assert.equal(props.paymentSettings[0].config.signingKey, '******abcd')
+    assert.equal(props.pluginSettings[0].config.signingKey, '******abcd')
     assert.notInclude(page.text, wechat.apiV3Key)
     assert.notInclude(page.text, pemCore(wechat.merchantPrivateKey))
     assert.notInclude(page.text, SANDBOX.signingKey)
 
     // Project A falls back to the tenant-wide sandbox; project B has its own WeChat Pay.
     assert.deepEqual(
-      props.paymentProjects.map((project: any) => [project.id, project.settingId]),
+      props.pluginProjects.map((project: any) => [project.id, project.settingId]),
       [
         [fixture.projectA.id, sandbox.id],
         [fixture.projectB.id, wechatRow.id],
@@ -133,8 +134,13 @@ test.group('配置 → 支付 (payment settings)', (group) => {
     assert.equal(forA?.settingId, sandbox.id)
     assert.equal(forB?.settingId, wechatRow.id)
     assert.includeMembers(
-      props.paymentPlugins.map((plugin: any) => plugin.id),
+      props.pluginChoices.map((plugin: any) => plugin.id),
       ['payment-sandbox', 'payment-wechatpay', 'payment-alipay']
+    )
+    // 支付配置 offers payment providers only: notify and SMS plugins have 短信配置.
+    assert.notIncludeMembers(
+      props.pluginChoices.map((plugin: any) => plugin.id),
+      ['notify-wechat', 'sms-aliyun', 'sms-log']
     )
 
     const audits = await auditsOf(fixture.tenant.id)
@@ -261,7 +267,7 @@ test.group('配置 → 支付 (payment settings)', (group) => {
 
     let props = await browser.props('/settings/payment')
     assert.deepEqual(
-      props.paymentSettings.map((setting: any) => [setting.id, setting.inUse]),
+      props.pluginSettings.map((setting: any) => [setting.id, setting.inUse]),
       [
         [used.id, true],
         [unused.id, false],
@@ -275,10 +281,10 @@ test.group('配置 → 支付 (payment settings)', (group) => {
     await browser.send('PUT', `/settings/payment/${used.id}/enabled`, { enabled: false })
     props = await browser.props('/settings/payment')
     assert.equal(props.flash.success, '支付配置已停用')
-    assert.isFalse(props.paymentSettings[0].enabled)
+    assert.isFalse(props.pluginSettings[0].enabled)
     // Project B has no setting of its own and the tenant-wide one is off.
     assert.deepEqual(
-      props.paymentProjects.map((project: any) => project.settingId),
+      props.pluginProjects.map((project: any) => project.settingId),
       [unused.id, null]
     )
 
@@ -335,12 +341,12 @@ test.group('配置 → 支付 (payment settings)', (group) => {
     const { browser } = await fixture.staffSession('super_admin', [fixture.projectA.id])
     const props = await browser.props('/settings/payment')
     assert.deepEqual(
-      props.paymentSettings.map((setting: any) => setting.id),
+      props.pluginSettings.map((setting: any) => setting.id),
       [tenantWide.id]
     )
-    assert.isFalse(props.paymentTenantWide)
+    assert.isFalse(props.pluginTenantWide)
     assert.deepEqual(
-      props.paymentProjects.map((project: any) => project.id),
+      props.pluginProjects.map((project: any) => project.id),
       [fixture.projectA.id]
     )
 
@@ -387,7 +393,7 @@ test.group('配置 → 支付 (payment settings)', (group) => {
     const stranger = await ledgerFixture()
     const browser = await stranger.adminSession()
     const props = await browser.props('/settings/payment')
-    assert.lengthOf(props.paymentSettings, 0)
+    assert.lengthOf(props.pluginSettings, 0)
     const edit = await browser.send('PUT', `/settings/payment/${row.id}`, {
       enabled: false,
       config: { merchantId: 'stolen', signingKey: 'stolen-signing-key-0001' },

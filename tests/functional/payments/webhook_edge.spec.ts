@@ -97,7 +97,7 @@ test.group('payment webhooks: forged notifications and the per-IP limit', (group
 
     const browser = await adminBrowser(fixture)
     const page = await browser.get('/settings/payment')
-    const shown = page.page!.props.paymentSettings.find(
+    const shown = page.page!.props.pluginSettings.find(
       (setting: any) => setting.id === fixture.settingId
     )
     assert.include(shown.webhookRefusals, { lastHour: 45, lastDay: 45 })

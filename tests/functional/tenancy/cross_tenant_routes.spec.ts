@@ -28,6 +28,7 @@ type Victim = Awaited<ReturnType<typeof createTenantWithStaff>> & {
   couponBatchId: number
   plans: { planId: number; riderPlanId: number }
   ownerId: number
+  credentials: { smsSettingId: number; ssoIdentityId: number }
 }
 
 /**
@@ -123,6 +124,32 @@ const TENANT_ID_ROUTES: Record<
   'DELETE /settings/payment/:id': {
     id: (victim) => victim.paymentSettingId,
     unchanged: (victim) => ownerColumn('tenant_plugins', victim.paymentSettingId, 'id'),
+  },
+  'PUT /settings/sms/:id': {
+    id: (victim) => victim.credentials.smsSettingId,
+    body: () => ({ enabled: false, config: {} }),
+    unchanged: (victim) =>
+      ownerColumn('tenant_plugins', victim.credentials.smsSettingId, 'enabled'),
+  },
+  'PUT /settings/sms/:id/enabled': {
+    id: (victim) => victim.credentials.smsSettingId,
+    body: () => ({ enabled: false }),
+    unchanged: (victim) =>
+      ownerColumn('tenant_plugins', victim.credentials.smsSettingId, 'enabled'),
+  },
+  'DELETE /settings/sms/:id': {
+    id: (victim) => victim.credentials.smsSettingId,
+    unchanged: (victim) => ownerColumn('tenant_plugins', victim.credentials.smsSettingId, 'id'),
+  },
+  'POST /settings/sms/:id/test': {
+    id: (victim) => victim.credentials.smsSettingId,
+    body: () => ({ phone: '13600000001' }),
+    unchanged: (victim) => auditCount(victim.tenant.id, 'sms_settings.test_send'),
+  },
+  'DELETE /sso/identities/:id': {
+    id: (victim) => victim.credentials.ssoIdentityId,
+    unchanged: (victim) =>
+      ownerColumn('staff_identities', victim.credentials.ssoIdentityId, 'external_id'),
   },
   'POST /riders/cards/:id/replace': {
     id: (victim) => victim.cardId,
@@ -467,6 +494,36 @@ async function victimPaymentSetting(tenantId: number) {
   return row.id as number
 }
 
+/** An SMS setting of the victim (the development sender) and a staff member's linked DingTalk account. */
+async function victimCredentials(tenantId: number, staffId: number) {
+  const owner = db.connection('owner')
+  const now = new Date()
+  const [sms] = await owner
+    .table('tenant_plugins')
+    .insert({
+      tenant_id: tenantId,
+      plugin_id: 'sms-log',
+      kind: 'sms',
+      settings: {},
+      enabled: true,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+  const [identity] = await owner
+    .table('staff_identities')
+    .insert({
+      tenant_id: tenantId,
+      staff_id: staffId,
+      provider: 'dingtalk',
+      external_id: 'victim-union-id',
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+  return { smsSettingId: sms.id as number, ssoIdentityId: identity.id as number }
+}
+
 /** A refund of the victim's payment that failed at the provider. */
 async function victimRefund(tenantId: number, projectId: number, paymentId: number) {
   const now = new Date()
@@ -761,6 +818,7 @@ test.group('Tenant walls: routes', (group) => {
       couponBatchId: await victimCouponBatch(victimBase.tenant.id, victimBase.project.id),
       plans: await victimPlans(victimBase.tenant.id, victimBase.project.id, rider.id),
       ownerId: await victimOwner(victimBase.tenant.id),
+      credentials: await victimCredentials(victimBase.tenant.id, victimBase.staff.id),
     }
 
     const browser = new BrowserSession()

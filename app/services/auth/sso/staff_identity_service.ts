@@ -50,7 +50,7 @@ export interface SsoAppSettings {
 }
 
 interface SsoAuditEntry {
-  action: 'sso.link_identity' | 'sso.configure_app' | 'sso.protected_change'
+  action: 'sso.link_identity' | 'sso.unlink_identity' | 'sso.configure_app' | 'sso.protected_change'
   target: { type: string; id: number }
   before: unknown
   after: unknown
@@ -118,6 +118,60 @@ export default class StaffIdentityService {
         after: { provider, externalId },
       })
       return identity
+    })
+  }
+
+  /**
+   * Unlinks an identity: its account no longer signs in as the staff
+   * member. Needs the same rights over them as linking.
+   */
+  async unlinkIdentity(tenant: TenantContext, identityId: number, request?: HttpContext) {
+    return this.grants.run(tenant, async (trx) => {
+      const identity = await tenant
+        .query(StaffIdentity, trx)
+        .where('id', identityId)
+        .forUpdate()
+        .firstOrFail()
+      const target = { type: 'staff', id: identity.staffId }
+      await this.grants.assertCovers(
+        tenant,
+        identity.staffId,
+        { action: 'sso.unlink_identity', target },
+        trx
+      )
+      await identity.useTransaction(trx).delete()
+      await this.#audit(tenant, trx, request, {
+        action: 'sso.unlink_identity',
+        target,
+        before: { provider: identity.provider, externalId: identity.externalId },
+        after: null,
+      })
+    })
+  }
+
+  /** The staff members' linked accounts, for 管理员. */
+  identities(tenant: TenantContext) {
+    return tenant.run(async (trx) => {
+      const rows = await tenant.query(StaffIdentity, trx).orderBy('id')
+      return rows.map((row) => ({
+        id: row.id,
+        staffId: row.staffId,
+        provider: row.provider,
+        externalId: row.externalId,
+      }))
+    })
+  }
+
+  /** The tenant's apps as 单点登录 shows them: never the secret. */
+  apps(tenant: TenantContext) {
+    return tenant.run(async (trx) => {
+      const rows = await tenant.query(TenantSsoProvider, trx).orderBy('id')
+      return rows.map((row) => ({
+        provider: row.provider,
+        clientId: row.clientId,
+        agentId: row.agentId,
+        enabled: row.enabled,
+      }))
     })
   }
 

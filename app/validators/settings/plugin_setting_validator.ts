@@ -3,7 +3,7 @@ import type { FieldContext, MessagesProviderContact } from '@vinejs/vine/types'
 import type { I18n } from '@adonisjs/i18n'
 
 /*
-| 配置 → 支付. The page sends the plugin's config as an object of raw values;
+| 配置 → 支付配置 and 短信配置 (plugin settings). The page sends the plugin's config as an object of raw values;
 | the plugin's own schema checks them (TenantPluginService), so here it is
 | only an object.
 */
@@ -11,10 +11,10 @@ import type { I18n } from '@adonisjs/i18n'
 const config = vine.record(vine.any().optional())
 
 /**
- * A new payment setting: which plugin, for the whole tenant or one project.
+ * A new plugin setting: which plugin, for the whole tenant or one project.
  * `confirm` repeats the value of each protected field given.
  */
-export const paymentSettingCreateValidator = vine.create({
+export const pluginSettingCreateValidator = vine.create({
   pluginId: vine.string().trim().maxLength(64),
   projectId: vine.number({ strict: true }).withoutDecimals().min(1).nullable(),
   enabled: vine.boolean({ strict: true }),
@@ -26,19 +26,27 @@ export const paymentSettingCreateValidator = vine.create({
  * An edit: plugin and scope stay; a secret left empty keeps the stored one.
  * `confirm` repeats the new value of each protected field changed.
  */
-export const paymentSettingUpdateValidator = vine.create({
+export const pluginSettingUpdateValidator = vine.create({
   enabled: vine.boolean({ strict: true }),
   config,
   confirm: config.clone().optional(),
 })
 
-export const paymentSettingEnabledValidator = vine.create({
+export const pluginSettingEnabledValidator = vine.create({
   enabled: vine.boolean({ strict: true }),
 })
 
+/** 短信配置's test send: one mainland mobile number. */
+export const smsTestSendValidator = vine.create({
+  phone: vine
+    .string()
+    .trim()
+    .regex(/^1[3-9]\d{9}$/),
+})
+
 /**
- * Messages of a payment plugin's config schema in the staff's language:
- * rule messages from `payment_settings.validation` (then the app's shared
+ * Messages of a plugin's config schema in the staff's language:
+ * rule messages from `plugins.validation` (then the app's shared
  * ones), field names from the page's labels of that plugin's fields.
  */
 export class PluginConfigMessages implements MessagesProviderContact {
@@ -58,10 +66,7 @@ export class PluginConfigMessages implements MessagesProviderContact {
       field: this.#label(field.name),
       ...(meta?.otherField ? { otherField: this.#label(meta.otherField) } : {}),
     }
-    for (const key of [
-      `payment_settings.validation.${rule}`,
-      `validator.shared.messages.${rule}`,
-    ]) {
+    for (const key of [`plugins.validation.${rule}`, `validator.shared.messages.${rule}`]) {
       if (this.i18n.resolveIdentifier(key)) return this.i18n.t(key, data)
     }
     return defaultMessage.replace(/\{\{?\s*(\w+)\s*\}?\}/g, (text, name) =>
@@ -70,7 +75,7 @@ export class PluginConfigMessages implements MessagesProviderContact {
   }
 
   #label(name: string | number) {
-    const key = `ui.paymentSettings.fields.${this.pluginId}.${name}`
+    const key = `ui.pluginSettings.fields.${this.pluginId}.${name}`
     return this.i18n.resolveIdentifier(key) ? this.i18n.t(key) : String(name)
   }
 }

@@ -6,7 +6,7 @@ import type { MessagesProviderContact } from '@vinejs/vine/types'
 import DomainRefusal from '#exceptions/domain_refusal'
 import Project from '#models/project'
 import TenantPlugin from '#models/tenant_plugin'
-import type { PluginDefinition } from '#sdk/contracts/plugin'
+import type { PluginDefinition, PluginKind } from '#sdk/contracts/plugin'
 import TenantPluginService, { PluginSettingRefused } from '#plugins/tenant_plugins'
 import AuditService from '#core/audit/audit_service'
 import GrantGuard, { type GrantAttempt } from '#services/permissions/grant_guard'
@@ -15,10 +15,10 @@ import WebhookRefusals from '#services/finance/webhook_refusals'
 import TenantContext from '#core/tenancy/tenant_context'
 
 /**
- * A new payment setting: the plugin, the whole tenant (null) or one project,
+ * A new plugin setting: the plugin, the whole tenant (null) or one project,
  * its raw config; `confirm` repeats each protected field given.
  */
-export interface PaymentSettingCreateInput {
+export interface PluginSettingCreateInput {
   pluginId: string
   projectId: number | null
   enabled: boolean
@@ -27,7 +27,7 @@ export interface PaymentSettingCreateInput {
 }
 
 /** An edit: a secret left empty keeps the stored one; `confirm` repeats each protected field changed. */
-export interface PaymentSettingUpdateInput {
+export interface PluginSettingUpdateInput {
   enabled: boolean
   config: Record<string, unknown>
   confirm?: Record<string, unknown>
@@ -46,17 +46,24 @@ const PROTECTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
 }
 
 /**
- * The plugin kinds this page configures: payment providers, and the notify
- * plugins that message riders (their secrets kept the same way).
+ * The 配置 pages built on plugin settings, each the plugin kinds it
+ * configures (the first one is what each project is shown to use) and its
+ * name in audit records and i18n keys: 支付配置 the payment providers;
+ * 短信配置 the SMS senders and the notify plugins that also message riders.
  */
-const SETTING_KINDS = ['payment', 'notify'] as const
+export const PLUGIN_SETTINGS_SECTIONS = {
+  payment: { kinds: ['payment'], name: 'payment_settings' },
+  sms: { kinds: ['sms', 'notify'], name: 'sms_settings' },
+} as const satisfies Record<string, { kinds: readonly PluginKind[]; name: string }>
 
-/** A refused change of a payment setting; the reason is an i18n key under `payment_settings.` */
-class PaymentSettingRefused extends DomainRefusal<
+export type PluginSettingsSection = keyof typeof PLUGIN_SETTINGS_SECTIONS
+
+/** A refused change of a setting; the reason is an i18n key under the section's name. */
+class SectionSettingRefused extends DomainRefusal<
   'alreadyConfigured' | 'inUse' | 'projectNotFound'
 > {
-  constructor(reason: PaymentSettingRefused['reason']) {
-    super('payment_settings', reason)
+  constructor(section: PluginSettingsSection, reason: SectionSettingRefused['reason']) {
+    super(PLUGIN_SETTINGS_SECTIONS[section].name, reason)
   }
 }
 
@@ -70,7 +77,7 @@ interface SettingRow {
 }
 
 /**
- * The setting that pays a project's QR payments, in TenantPluginService.resolve's
+ * The setting a project uses (pays its QR payments, sends its texts), in TenantPluginService.resolve's
  * order: the project's own enabled setting first, then a tenant-wide one,
  * the latest changed first; null when none applies.
  */
@@ -91,13 +98,13 @@ function appliedSetting<Row extends SettingRow>(
 }
 
 /**
- * 配置 → 支付: the tenant's payment providers, tenant-wide or per project.
- * Config goes through TenantPluginService (the plugin's schema, secrets
+ * A 配置 page of plugin settings (PLUGIN_SETTINGS_SECTIONS), tenant-wide or
+ * per project. Config goes through TenantPluginService (the plugin's schema, secrets
  * encrypted); pages and audit records only ever get it masked. Staff
  * limited to projects see tenant-wide settings and their projects' own.
  */
 @inject()
-export default class PaymentSettingsService {
+export default class PluginSettingsService {
   constructor(
     protected tenant: TenantContext,
     protected audit: AuditService,
@@ -105,11 +112,12 @@ export default class PaymentSettingsService {
     protected protectedFields: ProtectedFields
   ) {}
 
-  async overview() {
+  async overview(section: PluginSettingsSection) {
+    const { kinds } = PLUGIN_SETTINGS_SECTIONS[section]
     const registry = await app.container.make('plugins')
     const plugins = new TenantPluginService(registry)
     return this.tenant.run(async (trx) => {
-      const rows = await this.#visible(trx).orderByRaw('project_id NULLS FIRST, id')
+      const rows = await this.#visible(trx, section).orderByRaw('project_id NULLS FIRST, id')
       const projects = await this.tenant
         .limitToProjects(this.tenant.query(Project, trx), 'id')
         .where('status', 'active')
@@ -136,7 +144,7 @@ export default class PaymentSettingsService {
         // Notifications refused before they could be trusted (forged or broken), counted per hour.
         webhookRefusals: refused.get(row.id) ?? null,
       }))
-      const known = (pluginId: string) => registry.find(pluginId, 'payment') !== null
+      const known = (pluginId: string) => registry.find(pluginId, kinds[0]) !== null
       return {
         settings: settings.map(({ updatedAt: _, ...setting }) => setting),
         projects: projects.map((project) => ({
@@ -144,28 +152,35 @@ export default class PaymentSettingsService {
           name: project.name,
           settingId: appliedSetting(settings, project.id, known)?.id ?? null,
         })),
-        plugins: SETTING_KINDS.flatMap((kind) => registry.list(kind)).map((plugin) => ({
-          id: plugin.id,
-          fields: plugin.configSchema,
-          secrets: plugin.secrets,
-          protected: PROTECTED_FIELDS[plugin.id] ?? [],
-        })),
+        plugins: kinds
+          .flatMap((kind) => registry.list(kind))
+          .map((plugin) => ({
+            id: plugin.id,
+            fields: plugin.configSchema,
+            secrets: plugin.secrets,
+            protected: PROTECTED_FIELDS[plugin.id] ?? [],
+          })),
       }
     })
   }
 
   /** A visible setting (404 otherwise), for the controller to authorize its scope. */
-  find(id: number) {
-    return this.tenant.run((trx) => this.#find(trx, id))
+  find(section: PluginSettingsSection, id: number) {
+    return this.tenant.run((trx) => this.#find(trx, section, id))
   }
 
   /** A new setting; its protected fields, set for the first time, follow the rules of a change. */
-  async create(input: PaymentSettingCreateInput, messagesProvider?: MessagesProviderContact) {
-    const { plugin, plugins } = await this.#plugin(input.pluginId)
+  async create(
+    section: PluginSettingsSection,
+    input: PluginSettingCreateInput,
+    messagesProvider?: MessagesProviderContact
+  ) {
+    const { name } = PLUGIN_SETTINGS_SECTIONS[section]
+    const { plugin, plugins } = await this.#plugin(section, input.pluginId)
     return this.grants.run(this.tenant, async (trx) => {
-      if (input.projectId !== null) await this.#checkProject(trx, input.projectId)
+      if (input.projectId !== null) await this.#checkProject(trx, section, input.projectId)
       const taken = await this.#scoped(trx, input.projectId).where('plugin_id', plugin.id).first()
-      if (taken) throw new PaymentSettingRefused('alreadyConfigured')
+      if (taken) throw new SectionSettingRefused(section, 'alreadyConfigured')
       const config = configInput(plugin, input.config)
       const saved = await plugins
         .save(
@@ -176,23 +191,26 @@ export default class PaymentSettingsService {
         .catch(underConfig)
       // Checked once the schema accepted the config; a refusal rolls the save back.
       const changed = await this.#protectedChanges(plugin, {}, config, input.confirm ?? {}, {
+        action: `${name}.create`,
         target: null,
         messagesProvider,
       })
-      await this.#record(trx, 'payment_settings.create', saved, null, saved)
-      await this.#recordProtected(trx, saved, plugin, changed)
+      await this.#record(trx, `${name}.create`, saved, null, saved)
+      await this.#recordProtected(trx, name, saved, plugin, changed)
       return saved
     })
   }
 
   async update(
+    section: PluginSettingsSection,
     id: number,
-    input: PaymentSettingUpdateInput,
+    input: PluginSettingUpdateInput,
     messagesProvider?: MessagesProviderContact
   ) {
+    const { name } = PLUGIN_SETTINGS_SECTIONS[section]
     return this.grants.run(this.tenant, async (trx) => {
-      const row = await this.#find(trx, id)
-      const { plugin, plugins } = await this.#plugin(row.pluginId)
+      const row = await this.#find(trx, section, id)
+      const { plugin, plugins } = await this.#plugin(section, row.pluginId)
       const before = plugins.describe(row)
       const stored = { ...row.settings }
       const config = configInput(plugin, input.config)
@@ -205,39 +223,42 @@ export default class PaymentSettingsService {
         .catch(underConfig)
       // Checked once the schema accepted the config; a refusal rolls the save back.
       const changed = await this.#protectedChanges(plugin, stored, config, input.confirm ?? {}, {
+        action: `${name}.update`,
         target: { type: 'tenant_plugin', id: row.id },
         messagesProvider,
       })
-      await this.#record(trx, 'payment_settings.update', saved, before, saved)
-      await this.#recordProtected(trx, saved, plugin, changed)
+      await this.#record(trx, `${name}.update`, saved, before, saved)
+      await this.#recordProtected(trx, name, saved, plugin, changed)
       return saved
     })
   }
 
   /** Switches a setting on or off; its config is not touched (nor re-checked). */
-  async setEnabled(id: number, enabled: boolean) {
+  async setEnabled(section: PluginSettingsSection, id: number, enabled: boolean) {
+    const { name } = PLUGIN_SETTINGS_SECTIONS[section]
     const plugins = new TenantPluginService(await app.container.make('plugins'))
     return this.tenant.run(async (trx) => {
-      const row = await this.#find(trx, id)
+      const row = await this.#find(trx, section, id)
       const before = plugins.describe(row)
       row.enabled = enabled
       await row.save()
       const after = { id: row.id, ...plugins.describe(row) }
-      const action = enabled ? 'payment_settings.enable' : 'payment_settings.disable'
+      const action = enabled ? `${name}.enable` : `${name}.disable`
       await this.#record(trx, action, after, before, after)
     })
   }
 
   /** Deletes a setting no payment or reconciliation refers to; those can only be disabled. */
-  async destroy(id: number) {
+  async destroy(section: PluginSettingsSection, id: number) {
+    const { name } = PLUGIN_SETTINGS_SECTIONS[section]
     const plugins = new TenantPluginService(await app.container.make('plugins'))
     return this.tenant.run(async (trx) => {
-      const row = await this.#find(trx, id)
+      const row = await this.#find(trx, section, id)
       const used = await this.#usedIds(trx, [row.id])
-      if (used.length) throw new PaymentSettingRefused('inUse')
+      if (used.length) throw new SectionSettingRefused(section, 'inUse')
       const before = { id: row.id, ...plugins.describe(row) }
       await row.delete()
-      await this.#record(trx, 'payment_settings.delete', before, before, null)
+      await this.#record(trx, `${name}.delete`, before, before, null)
     })
   }
 
@@ -252,17 +273,18 @@ export default class PaymentSettingsService {
     stored: Record<string, unknown>,
     config: Record<string, unknown>,
     confirm: Record<string, unknown>,
-    context: { target: GrantAttempt['target']; messagesProvider?: MessagesProviderContact }
+    context: {
+      action: string
+      target: GrantAttempt['target']
+      messagesProvider?: MessagesProviderContact
+    }
   ) {
     return this.protectedFields.changed(this.tenant, {
       fields: PROTECTED_FIELDS[plugin.id] ?? [],
       stored,
       given: config,
       confirm: configInput(plugin, confirm),
-      attempt: {
-        action: context.target ? 'payment_settings.update' : 'payment_settings.create',
-        target: context.target,
-      },
+      attempt: { action: context.action, target: context.target },
       same: sameValue,
       messagesProvider: context.messagesProvider,
     })
@@ -271,33 +293,38 @@ export default class PaymentSettingsService {
   /** The audit record of protected fields set: their names, never their values. */
   async #recordProtected(
     trx: TransactionClientContract,
+    name: string,
     saved: { id: number; projectId: number | null },
     plugin: PluginDefinition,
     fields: string[]
   ) {
     if (!fields.length) return
-    await this.#record(trx, 'payment_settings.protected_change', saved, null, {
+    await this.#record(trx, `${name}.protected_change`, saved, null, {
       pluginId: plugin.id,
       fields,
     })
   }
 
-  async #plugin(pluginId: string) {
+  async #plugin(section: PluginSettingsSection, pluginId: string) {
     const registry = await app.container.make('plugins')
-    const plugin = SETTING_KINDS.map((kind) => registry.find(pluginId, kind)).find(Boolean)
+    const plugin = PLUGIN_SETTINGS_SECTIONS[section].kinds
+      .map((kind) => registry.find(pluginId, kind))
+      .find(Boolean)
     if (!plugin) throw new PluginSettingRefused('unknownPlugin')
     return { plugin, plugins: new TenantPluginService(registry) }
   }
 
-  #visible(trx: TransactionClientContract) {
-    const query = this.tenant.query(TenantPlugin, trx).whereIn('kind', [...SETTING_KINDS])
+  #visible(trx: TransactionClientContract, section: PluginSettingsSection) {
+    const query = this.tenant
+      .query(TenantPlugin, trx)
+      .whereIn('kind', [...PLUGIN_SETTINGS_SECTIONS[section].kinds])
     const projectIds = this.tenant.projectIds
     if (projectIds === null) return query
     return query.where((scope) => scope.whereNull('project_id').orWhereIn('project_id', projectIds))
   }
 
-  #find(trx: TransactionClientContract, id: number) {
-    return this.#visible(trx).where('id', id).forUpdate().firstOrFail()
+  #find(trx: TransactionClientContract, section: PluginSettingsSection, id: number) {
+    return this.#visible(trx, section).where('id', id).forUpdate().firstOrFail()
   }
 
   #scoped(trx: TransactionClientContract, projectId: number | null) {
@@ -305,13 +332,17 @@ export default class PaymentSettingsService {
     return projectId === null ? query.whereNull('project_id') : query.where('project_id', projectId)
   }
 
-  async #checkProject(trx: TransactionClientContract, projectId: number) {
+  async #checkProject(
+    trx: TransactionClientContract,
+    section: PluginSettingsSection,
+    projectId: number
+  ) {
     const project = await this.tenant
       .limitToProjects(this.tenant.query(Project, trx), 'id')
       .where('id', projectId)
       .where('status', 'active')
       .first()
-    if (!project) throw new PaymentSettingRefused('projectNotFound')
+    if (!project) throw new SectionSettingRefused(section, 'projectNotFound')
   }
 
   /** Which of `ids` payments or reconciliations refer to (the database forbids deleting those). */
