@@ -17,10 +17,15 @@ export default class SsoSettingsController {
     await bouncer.with(SsoPolicy).authorize('configureApp')
     const apps = await this.identities.apps(tenant)
     return inertia.render('permissions/sso', {
-      ssoApps: SSO_PROVIDERS.map((provider) => ({
-        provider,
-        app: apps.find((app) => app.provider === provider) ?? null,
-      })),
+      ssoApps: SSO_PROVIDERS.map((provider) => {
+        const found = apps.find((app) => app.provider === provider)
+        const app = found && {
+          clientId: found.clientId,
+          agentId: found.agentId,
+          enabled: found.enabled,
+        }
+        return { provider, app: app ?? null }
+      }),
       // The apps serve every project: only a tenant-wide admin changes them.
       ssoTenantWide: tenant.projectIds === null,
     } satisfies SsoPageProps)
