@@ -19,6 +19,9 @@ export default class ProjectsController {
         name: project.name,
         status: project.status,
         cardFee: project.cardFee,
+        overdraftLimit: project.overdraftLimit,
+        deductionOrder: project.deductionOrder,
+        topupMax: project.topupMax,
       })),
     } satisfies ProjectsPageProps)
   }

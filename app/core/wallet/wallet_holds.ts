@@ -2,6 +2,7 @@ import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type TenantContext from '#core/tenancy/tenant_context'
 import WalletRefusal from '#core/wallet/wallet_refusal'
 import WalletHold from '#models/wallet_hold'
+import type { DeductionOrder } from '#core/wallet/deduction_order'
 
 /*
 | Wallet holds (冻结): a wallet-paid order reserves its cap when it opens,
@@ -21,7 +22,7 @@ export interface LockedWallet {
 }
 
 export interface SpendingRules {
-  deductionOrder: 'bonus_first' | 'real_first'
+  deductionOrder: DeductionOrder
   overdraftLimit: number
 }
 

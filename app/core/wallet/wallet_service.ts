@@ -4,6 +4,7 @@ import LedgerEntry, { type LedgerDetailType } from '#models/ledger_entry'
 import AuditService from '#core/audit/audit_service'
 import type TenantContext from '#core/tenancy/tenant_context'
 import WalletRefusal from '#core/wallet/wallet_refusal'
+import type { DeductionOrder } from '#core/wallet/deduction_order'
 import { checkPosting, type Posting, type PostingTarget } from '#core/wallet/posting_rules'
 import {
   heldOf,
@@ -27,7 +28,7 @@ interface Split {
 }
 
 interface ProjectRules {
-  deductionOrder: 'bonus_first' | 'real_first'
+  deductionOrder: DeductionOrder
   overdraftLimit: number
   topupMax: number
 }

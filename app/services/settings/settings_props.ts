@@ -1,4 +1,5 @@
 import type { Tariff } from '#core/billing/tariff'
+import type { DeductionOrder } from '#core/wallet/deduction_order'
 import type { Option } from '#services/page_props'
 
 /*
@@ -12,6 +13,9 @@ export type ProjectRow = {
   name: string
   status: 'active' | 'archived'
   cardFee: number
+  overdraftLimit: number
+  deductionOrder: DeductionOrder
+  topupMax: number
 }
 export type ProjectsPageProps = { projects: ProjectRow[] }
 
