@@ -119,6 +119,10 @@ export default class ChargingOrder extends compose(
   @column()
   declare riderPlanId: number | null
 
+  /** 免费测试: staff's test charge, no rider and no money (migration 0335). */
+  @column()
+  declare freeTest: boolean
+
   @column()
   declare tariffId: number | null
 

@@ -85,6 +85,8 @@ export type NewOrder = {
   confirmedAt?: Date | null
   /** 扫码即充: the payment that prepaid the cap. */
   paymentOrderId?: number | null
+  /** 免费测试: staff's test charge without a rider, capped at nothing. */
+  freeTest?: boolean
 }
 
 export async function createOrder(
@@ -135,6 +137,7 @@ export async function createOrder(
         transaction_ref: input.transactionRef ?? null,
         meter_start_wh: input.meterStartWattHours ?? null,
         payment_order_id: input.paymentOrderId ?? null,
+        free_test: input.freeTest ?? false,
         created_at: input.at,
         updated_at: new Date(),
       })

@@ -67,6 +67,7 @@ function toRecord(order: ChargingOrder): OrderRecord {
     amountFen: order.amountFen,
     couponDiscountFen: order.couponDiscountFen,
     paidByPlan: order.riderPlanId !== null,
+    freeTest: order.freeTest,
     vendorName: order.vendorName,
     stopReason: order.stopReason,
     open: order.isOpen,

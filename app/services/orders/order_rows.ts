@@ -45,6 +45,8 @@ export type OrderRecord = {
   couponDiscountFen: number
   /** 套餐支付: a plan of the rider paid it (it bills 0). */
   paidByPlan: boolean
+  /** 免费测试: staff's test charge, no rider and no money. */
+  freeTest: boolean
   vendorName: string
   stopReason: string | null
   /** Still charging at the pile: staff may stop it. */

@@ -8,17 +8,25 @@ import ChargingRefusal from '#services/orders/charging_refusal'
 import { findPile, lockPort, portTaken, type ChargingPile } from '#services/orders/charging_ports'
 import { authorisedDecision } from '#services/orders/charging_rules'
 import { recordOrderAction } from '#services/orders/order_audit'
-import { chargeCap, createOrder, projectTariff } from '#services/orders/order_opening'
+import {
+  chargeCap,
+  createOrder,
+  projectTariff,
+  type ProjectTariff,
+} from '#services/orders/order_opening'
 import { dispatchDeviceCommand } from '#services/operations/gateway/device_command_queue'
 
 export type RemoteStart = {
   pileId: number
   portNo: number
-  riderId: number
+  /** The rider who pays; null only for staff's free test charge (免费测试), which bills nothing. */
+  riderId: number | null
   durationType: ChargeDuration
   channel: 'app' | 'staff'
   /** 扫码即充: the payment whose amount is this order's cap (at most what the wallet allows). */
   prepaid?: { paymentOrderId: number; fen: number }
+  /** Why staff started it, kept in the audit record of the start. */
+  reason?: string
 }
 
 /**
@@ -62,39 +70,26 @@ export default class RemoteControl {
     if (port.state === 'charging' || (await portTaken(tenant, trx, pile.id, input.portNo))) {
       throw new ChargingRefusal('portBusy')
     }
-    const rider = await trx
-      .from('riders')
-      .where({ tenant_id: tenant.tenantId, id: input.riderId })
-      .first()
-    if (!rider) throw new ChargingRefusal('riderNotFound')
-    if (rider.status === 'frozen') throw new ChargingRefusal('riderFrozen')
+    const freeTest = input.riderId === null
+    if (freeTest && (input.channel !== 'staff' || input.prepaid)) {
+      throw new ChargingRefusal('riderNotFound')
+    }
     const tariff = await projectTariff(tenant, trx, pile.project_id)
-    const allowed = await chargeCap(
-      tenant,
-      trx,
-      rider.id,
-      pile.project_id,
-      tariff,
-      input.durationType
-    )
-    if (allowed === null) throw new ChargingRefusal('insufficientBalance')
-    const cap =
-      input.prepaid === undefined
-        ? allowed.cap
-        : Math.min(input.prepaid.fen, allowed.wallet.spendable)
+    const payer = freeTest ? null : await this.#payer(tenant, trx, input, pile, tariff)
     const order = await createOrder(tenant, trx, {
       pile,
       portNo: input.portNo,
-      riderId: rider.id,
+      riderId: input.riderId,
       cardNo: null,
       channel: input.channel,
       duration: input.durationType,
-      cap,
-      wallet: allowed.wallet,
+      cap: payer?.cap ?? 0,
+      wallet: payer?.wallet ?? null,
       tariff,
       status: 'authorised',
       at: new Date(),
       paymentOrderId: input.prepaid?.paymentOrderId ?? null,
+      freeTest,
     })
     const decision = authorisedDecision(order)
     const commandId = await this.#command(tenant, trx, pile, input.portNo, 'start', {
@@ -109,10 +104,42 @@ export default class RemoteControl {
       await recordOrderAction(this.audit, tenant, trx, 'orders.remote_start', order, {
         commandId,
         duration: input.durationType,
-        capFen: cap,
+        capFen: payer?.cap ?? 0,
+        ...(freeTest ? { freeTest } : {}),
+        ...(input.reason === undefined ? {} : { reason: input.reason }),
       })
     }
     return { orderNo: order.orderNo, commandId }
+  }
+
+  /** The rider's wallet or plan: the cap it allows, the wallet locked (chargeCap). */
+  async #payer(
+    tenant: TenantContext,
+    trx: TransactionClientContract,
+    input: RemoteStart,
+    pile: ChargingPile,
+    tariff: ProjectTariff
+  ) {
+    const rider = await trx
+      .from('riders')
+      .where({ tenant_id: tenant.tenantId, id: input.riderId! })
+      .first()
+    if (!rider) throw new ChargingRefusal('riderNotFound')
+    if (rider.status === 'frozen') throw new ChargingRefusal('riderFrozen')
+    const allowed = await chargeCap(
+      tenant,
+      trx,
+      rider.id,
+      pile.project_id,
+      tariff,
+      input.durationType
+    )
+    if (allowed === null) throw new ChargingRefusal('insufficientBalance')
+    const cap =
+      input.prepaid === undefined
+        ? allowed.cap
+        : Math.min(input.prepaid.fen, allowed.wallet.spendable)
+    return { cap, wallet: allowed.wallet }
   }
 
   /** Stops an open order's charge at the pile; the end record then settles it. */

@@ -102,8 +102,10 @@ export default class SessionEnds {
         bill.amountFen > 0 &&
         usage.energyWattHours <= 0 &&
         usage.maxPowerDeciwatts < IDLE_POWER_DECIWATTS
-      // Unknown riders and phantoms wait for staff; a capped order settles and is listed for review.
-      const blocking = order.riderId === null ? 'unknown_rider' : phantom ? 'phantom' : null
+      // Unknown riders and phantoms wait for staff (a free test has no rider by design);
+      // a capped order settles and is listed for review.
+      const unknownRider = order.riderId === null && !order.freeTest
+      const blocking = unknownRider ? 'unknown_rider' : phantom ? 'phantom' : null
       const reason = blocking ?? end.capped[0] ?? null
       const corrected = end.capped.length > 0 || end.endMoved
       order.merge({

@@ -267,6 +267,12 @@ const TENANT_ID_ROUTES: Record<
     id: (victim) => victim.devices.pileId,
     unchanged: (victim) => ownerColumn('piles', victim.devices.pileId, 'bound_iccid'),
   },
+  'POST /operations/piles/:id/ports/:portNo/start': {
+    id: (victim) => victim.devices.pileId,
+    body: () => ({ payer: 'test', reason: '越权启动' }),
+    unchanged: (victim) =>
+      db.connection('owner').from('charging_orders').where('pile_id', victim.devices.pileId),
+  },
   'POST /riders/cards/:id/lost': {
     id: (victim) => victim.cardId,
     unchanged: (victim) => ownerColumn('cards', victim.cardId, 'status'),
