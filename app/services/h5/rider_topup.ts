@@ -6,17 +6,12 @@ import WalletService from '#core/wallet/wallet_service'
 import PaymentOrder from '#models/payment_order'
 import Rider from '#models/rider'
 import TopupPackage from '#models/topup_package'
-import { paymentModes } from '#sdk/contracts/payment'
 import { formatYuan } from '#sdk/money'
-import { paymentSettings } from '#services/finance/payment_orders'
-import QrPaymentService, {
-  mobilePaymentOf,
-  type MobilePaymentFields,
-} from '#services/finance/qr_payment_service'
+import QrPaymentService, { mobilePaymentOf } from '#services/finance/qr_payment_service'
 import H5TopupRefusal from '#services/h5/h5_topup_refusal'
 import type { H5Me, H5Payer, H5Rider } from '#services/h5/h5_types'
 import RiderBalance from '#services/h5/rider_balance'
-import { phoneModeOf } from '#services/h5/topup_modes'
+import { phoneModeFor, phonePaymentFor, type H5PayingBrowser } from '#services/h5/topup_modes'
 import type { H5TopupPageProps } from '#services/h5/topup_props'
 import type { MobilePaymentView } from '#services/finance/mobile_payment_view'
 
@@ -28,9 +23,6 @@ export const OPEN_PER_HOUR = 5
 
 /** What 去支付 sends: a package or whole yuan, and the page's key for this attempt. */
 export type H5TopupInput = { packageId?: number; amountYuan?: number; attempt: string }
-
-/** What h5 mode needs of the rider's browser. */
-export type H5PayingBrowser = { payerIp: string; returnUrl: string }
 
 /** The payment order's key: one rider's attempt, never another rider's nor another channel's. */
 export function topupKey(rider: H5Rider, attempt: string) {
@@ -70,7 +62,7 @@ export default class RiderTopup {
       customYuan: { ...CUSTOM_YUAN },
       availableFen: availableFen(me),
       frozen: me.frozen,
-      payable: (await this.#mode(tenant, rider, payer)) !== null,
+      payable: (await phoneModeFor(tenant, rider.projectId, payer)) !== null,
     }
   }
 
@@ -100,10 +92,8 @@ export default class RiderTopup {
       realAmount,
       bonusAmount: bonusAmount || undefined,
     })
-    const mode = await this.#mode(tenant, rider, payer)
-    if (!mode) throw new H5TopupRefusal('notOnPhone')
-    const payment: MobilePaymentFields =
-      mode === 'jsapi' && payer ? { mode, payerId: payer.payerId } : { mode: 'h5', ...browser }
+    const payment = await phonePaymentFor(tenant, rider.projectId, payer, browser)
+    if (!payment) throw new H5TopupRefusal('notOnPhone')
 
     const order = await this.payments.startMobile(tenant, {
       purpose: 'topup',
@@ -158,13 +148,5 @@ export default class RiderTopup {
     )
     if (!found) throw new H5TopupRefusal('packageNotFound')
     return { realAmount: found.amount, bonusAmount: found.bonus, packageId: found.id }
-  }
-
-  async #mode(tenant: TenantContext, rider: H5Rider, payer: H5Payer | null) {
-    const settings = await paymentSettings()
-    const channel = await settings.resolve(tenant, 'payment', rider.projectId)
-    return channel
-      ? phoneModeOf({ pluginId: channel.pluginId, modes: paymentModes(channel.instance) }, payer)
-      : null
   }
 }
