@@ -1,11 +1,8 @@
 import { inject } from '@adonisjs/core'
 import { errors } from '@adonisjs/lucid'
 import TenantContext from '#core/tenancy/tenant_context'
-import OwnerFigures, {
-  monthBounds,
-  ownerScopeOf,
-  type StationFigures,
-} from '#services/data/owner_figures'
+import OwnerFigures, { monthBounds, ownerScopeOf } from '#services/data/owner_figures'
+import type { StationFigures } from '#services/data/owner_figure_rows'
 
 /**
  * 数据 → 业主对账: the owners a staff member may read and one owner's month.

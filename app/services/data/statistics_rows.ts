@@ -1,5 +1,5 @@
 import type { Option } from '#services/page_props'
-import type { ProfitFigures } from '#services/data/owner_figures'
+import type { ProfitFigures } from '#services/data/owner_figure_rows'
 
 /*
  * 数据: the statistics, the tables behind its charts and the page's props, as

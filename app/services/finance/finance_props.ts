@@ -1,6 +1,6 @@
 import type { Option } from '#services/page_props'
 import type { PaymentRecord, RefundRecord } from '#services/finance/finance_rows'
-import type { ProfitFigures } from '#services/data/owner_figures'
+import type { ProfitFigures } from '#services/data/owner_figure_rows'
 
 /*
  * The props of the 财务 pages (汇总, 对账, 退款申请, 下载中心 …), built by the

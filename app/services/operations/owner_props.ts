@@ -1,8 +1,17 @@
 import type { Option } from '#services/page_props'
-import type { OwnerRow } from '#services/operations/owner_service'
-import type { StationFigures } from '#services/data/owner_figures'
+import type { StationFigures } from '#services/data/owner_figure_rows'
 
-export type { OwnerRow, StationFigures }
+export type { StationFigures }
+
+export type OwnerRow = {
+  id: number
+  name: string
+  contact: string | null
+  phone: string | null
+  stationCount: number
+  /** The owner accounts (staff tied to this owner). */
+  accounts: { id: number; name: string }[]
+}
 
 export type OwnersPageProps = {
   owners: OwnerRow[]

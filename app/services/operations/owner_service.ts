@@ -11,6 +11,7 @@ import {
 } from '#services/data/electricity_cost'
 import OwnerRefusal from '#services/operations/owner_refusal'
 import GrantGuard from '#services/permissions/grant_guard'
+import type { OwnerRow } from '#services/operations/owner_props'
 
 export type OwnerInput = { name: string; contact?: string | null; phone?: string | null }
 
@@ -19,16 +20,6 @@ export type StationMoneyInput = {
   ownerId?: number | null
   share?: OwnerShare | null
   electricityTariff?: ElectricityTariff | null
-}
-
-export type OwnerRow = {
-  id: number
-  name: string
-  contact: string | null
-  phone: string | null
-  stationCount: number
-  /** The owner accounts (staff tied to this owner). */
-  accounts: { id: number; name: string }[]
 }
 
 /** 运维 → 业主管理: a tenant's property owners, and which station shares with whom. Audit-logged. */

@@ -1,9 +1,6 @@
 import { DateTime } from 'luxon'
-import OwnerFigures, {
-  monthBounds,
-  ownerScopeOf,
-  type StationFigures,
-} from '#services/data/owner_figures'
+import OwnerFigures, { monthBounds, ownerScopeOf } from '#services/data/owner_figures'
+import type { StationFigures } from '#services/data/owner_figure_rows'
 import OwnerRefusal from '#services/operations/owner_refusal'
 import { reportHeading, reportTable, type ReportOrigin } from './report_origin.js'
 import type { ReportCell, ReportTable } from './report_table.js'
