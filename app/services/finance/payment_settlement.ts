@@ -4,7 +4,7 @@ import DomainRefusal from '#exceptions/domain_refusal'
 import PaymentOrder from '#models/payment_order'
 import type { PaymentMerchant } from '#sdk/contracts/payment'
 import AuditService from '#core/audit/audit_service'
-import type TenantContext from '#core/tenancy/tenant_context'
+import TenantContext from '#core/tenancy/tenant_context'
 import WalletService from '#core/wallet/wallet_service'
 import CardService from '#services/cards/card_service'
 import RiderPlanService from '#services/riders/rider_plan_service'
@@ -144,8 +144,20 @@ export default class PaymentSettlement {
   ): Promise<ChargeStarted | void> {
     if (order.purpose === 'charge') return this.payPerCharge.fulfilWithin(tenant, trx, order)
     if (order.purpose === 'topup') {
+      // The provider's notice settles it, but a top-up opened at the counter
+      // is that staff member's: they are its 操作人 in 账户流水.
+      const operator =
+        order.operatorStaffId === null
+          ? tenant
+          : new TenantContext(
+              tenant.tenantId,
+              order.operatorStaffId,
+              tenant.projectIds,
+              tenant.permissions,
+              tenant.origin
+            )
       await this.wallet.topUpQr(
-        tenant,
+        operator,
         {
           riderId: order.riderId!,
           projectId: order.projectId,
