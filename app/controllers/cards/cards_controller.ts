@@ -18,7 +18,7 @@ import {
   replaceCardValidator,
 } from '#validators/cards/card_validator'
 import type { BoundCardsPageProps, CardIssuePageProps } from '#services/riders/riders_props'
-import type { CardInventoryPageProps } from '#services/cards/card_rows'
+import type { CardInventoryPageProps, IssueRider } from '#services/cards/card_rows'
 
 /** The largest card file accepted: 10,000 numbers take well under 1 MB. */
 const MAX_IMPORT_FILE = '2mb'
@@ -92,21 +92,25 @@ export default class CardsController {
     const projectOptions = await this.list.projects()
     const projectId = lookup.projectId ?? projectOptions[0]?.id ?? null
     let check: IssueCheck | null = null
+    let rider: IssueRider | null = null
     let lookupError: string | null = null
     const { cardNo, phone } = lookup
-    if (cardNo && phone && projectId) {
-      // A refused lookup is shown on the page itself: a GET has nowhere to go back to.
-      try {
+    // A refused lookup is shown on the page itself: a GET has nowhere to go back to.
+    try {
+      if (cardNo && phone && projectId) {
         check = await this.cards.checkIssuable(tenant, { cardNo, phone, projectId })
-      } catch (error) {
-        if (!(error instanceof CardRefusal)) throw error
-        lookupError = i18n.t(`cards.${error.reason}`)
+      } else if (phone) {
+        rider = await this.cards.findRider(tenant, phone)
       }
+    } catch (error) {
+      if (!(error instanceof CardRefusal)) throw error
+      lookupError = i18n.t(`cards.${error.reason}`)
     }
     const { payment } = await paymentQueryValidator.validate(request.qs())
     return inertia.render('riders/card_issue', {
       lookup: { cardNo: lookup.cardNo ?? null, phone: lookup.phone ?? null, projectId },
       check,
+      rider,
       lookupError,
       projectOptions,
       payment: payment ? await qrPaymentView(await this.payments.find(tenant, payment)) : null,

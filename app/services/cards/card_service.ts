@@ -10,7 +10,13 @@ import { normalizeCardNo } from '#services/cards/card_number'
 import CardRefusal from '#services/cards/card_refusal'
 import type { ImportedRow } from '#services/cards/card_import'
 import TenantContext from '#core/tenancy/tenant_context'
-import type { CardRow, ImportProblem, ImportReport, IssueCheck } from '#services/cards/card_rows'
+import type {
+  CardRow,
+  ImportProblem,
+  ImportReport,
+  IssueCheck,
+  IssueRider,
+} from '#services/cards/card_rows'
 
 export type { ImportReport, IssueCheck }
 
@@ -74,27 +80,41 @@ export default class CardService {
       const cardNo = normalizeCardNo(input.cardNo)
       if (!cardNo) throw new CardRefusal('invalidCardNo')
       const project = await this.#project(tenant, input.projectId, trx)
-      const rider = await tenant.query(Rider, trx).where('phone', input.phone.trim()).first()
-      if (!rider) throw new CardRefusal('riderNotFound')
+      const rider = await this.#riderByPhone(tenant, trx, input.phone)
       const card = await tenant.query(Card, trx).where('card_no', cardNo).first()
       if (!card) throw new CardRefusal('cardNotFound')
       this.#assertInStock(card, project.id)
       if (rider.status === 'frozen') throw new CardRefusal('riderFrozen')
-      const wallet = await tenant.query(Wallet, trx).where('rider_id', rider.id).first()
       return {
         cardNo,
-        rider: {
-          id: rider.id,
-          name: rider.name,
-          // Found by this phone.
-          phone: input.phone.trim(),
-          status: rider.status,
-          realBalance: wallet?.realBalance ?? 0,
-          bonusBalance: wallet?.bonusBalance ?? 0,
-        },
+        rider,
         project: { id: project.id, name: project.name, cardFee: project.cardFee },
       }
     })
+  }
+
+  /** 开卡's 查询 with the phone alone: who the rider is, before a card is typed (or 用户不存在). */
+  findRider(tenant: TenantContext, phone: string): Promise<IssueRider> {
+    return tenant.run((trx) => this.#riderByPhone(tenant, trx, phone))
+  }
+
+  async #riderByPhone(
+    tenant: TenantContext,
+    trx: TransactionClientContract,
+    phone: string
+  ): Promise<IssueRider> {
+    const rider = await tenant.query(Rider, trx).where('phone', phone.trim()).first()
+    if (!rider) throw new CardRefusal('riderNotFound')
+    const wallet = await tenant.query(Wallet, trx).where('rider_id', rider.id).first()
+    return {
+      id: rider.id,
+      name: rider.name,
+      // Found by this phone.
+      phone: phone.trim(),
+      status: rider.status,
+      realBalance: wallet?.realBalance ?? 0,
+      bonusBalance: wallet?.bonusBalance ?? 0,
+    }
   }
 
   /** 开卡 without a fee (the project's fee is 0): bound at once. */

@@ -1,6 +1,6 @@
 import type { RiderStatus } from '#models/rider'
 import type { LedgerRow } from '#core/wallet/ledger_rows'
-import type { CardRow, IssueCheck } from '#services/cards/card_rows'
+import type { CardRow, IssueCheck, IssueRider } from '#services/cards/card_rows'
 import type { QrPaymentView } from '#services/finance/finance_rows'
 import type { RiderRow } from '#services/riders/rider_rows'
 import type { Option, Pagination } from '#services/page_props'
@@ -83,6 +83,8 @@ export type BoundCardsPageProps = {
 export type CardIssuePageProps = {
   lookup: { cardNo: string | null; phone: string | null; projectId: number | null }
   check: IssueCheck | null
+  /** 查询 with the phone alone: the rider found, before a card is typed. */
+  rider: IssueRider | null
   /** Why the looked-up card cannot be issued, in the staff's language. */
   lookupError: string | null
   projectOptions: (Option & { cardFee: number })[]
