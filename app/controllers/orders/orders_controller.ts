@@ -104,6 +104,7 @@ export default class OrdersController {
       // Every filter, null when not chosen, so the page's form starts from them.
       filters: {
         orderNo: filters.orderNo ?? null,
+        name: filters.name ?? null,
         phone: filters.phone ?? null,
         cardNo: filters.cardNo ?? null,
         device: filters.device ?? null,

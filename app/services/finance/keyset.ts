@@ -25,6 +25,18 @@ export function ridersByPhone(
   else riders.whereLike('phone', `${escapeLike(phone)}%`)
 }
 
+/**
+ * Riders of a tenant whose name contains `name` (ILIKE, served by the
+ * riders' trigram index of migration 0040), as the rider list matches names.
+ */
+export function ridersByName(riders: DatabaseQueryBuilderContract, tenantId: number, name: string) {
+  riders
+    .from('riders')
+    .where('tenant_id', tenantId)
+    .whereILike('name', `%${escapeLike(name)}%`)
+    .select('id')
+}
+
 /** Calendar days in Shanghai on a timestamp column; `to` includes its whole day. */
 export function whereShanghaiDays(
   query: ChainableContract,

@@ -3,7 +3,12 @@ import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { normalizeCardNo } from '#services/cards/card_number'
 import type { DateTime } from 'luxon'
 import { CAPPED_REASONS } from '#core/billing/billing_caps'
-import { keysetPage, ridersByPhone, whereShanghaiDays } from '#services/finance/keyset'
+import {
+  keysetPage,
+  ridersByName,
+  ridersByPhone,
+  whereShanghaiDays,
+} from '#services/finance/keyset'
 import TenantContext from '#core/tenancy/tenant_context'
 import type { OrderDetail, OrderRecord } from '#services/orders/order_rows'
 import { prepaidBill } from '#services/orders/pay_per_charge'
@@ -17,6 +22,8 @@ import ChargingOrder, {
 /** 订单管理 and 异常订单: the filters and keyset paging (orderFiltersValidator checks them at the edge). */
 export type OrderFilters = {
   orderNo?: string
+  /** Part of the rider's name (姓名). */
+  name?: string
   phone?: string
   cardNo?: string
   device?: string
@@ -120,6 +127,9 @@ export default class OrderRecords {
       query.where('o.status', filters.status)
     }
     if (filters.orderNo) query.where('o.order_no', filters.orderNo.toUpperCase())
+    if (filters.name) {
+      query.whereIn('o.rider_id', (riders) => ridersByName(riders, tenantId, filters.name!))
+    }
     if (filters.phone) {
       query.whereIn('o.rider_id', (riders) => ridersByPhone(riders, tenantId, filters.phone!))
     }

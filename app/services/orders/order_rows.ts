@@ -56,6 +56,7 @@ export type OrderRecord = {
 /** 订单管理 and 异常订单: every filter, null when not chosen, so the page's form starts from them. */
 export type OrderListFilters = {
   orderNo: string | null
+  name: string | null
   phone: string | null
   cardNo: string | null
   device: string | null

@@ -12,6 +12,7 @@ const day = () =>
 /** 订单管理 and 异常订单: filters and keyset paging (query string). */
 export const orderFiltersValidator = vine.create({
   orderNo: vine.string().trim().maxLength(16).optional(),
+  name: vine.string().trim().maxLength(64).optional(),
   phone: vine.string().trim().maxLength(20).optional(),
   cardNo: vine.string().trim().maxLength(32).optional(),
   device: vine.string().trim().maxLength(64).optional(),
