@@ -3,7 +3,8 @@ import { router } from '@inertiajs/vue3'
 
 export type FilterValue = string | number | boolean | null
 export type Pagination = { page: number; perPage: number; total: number }
-export type Anchor = { before?: number; after?: number }
+/** A keyset page's anchor, with the rows before it for 序号 (see ServerTable). */
+export type Anchor = { before?: number; after?: number; skip?: number; until?: number }
 type SortItem = { key: string; order?: boolean | 'asc' | 'desc' }
 /** What a `v-data-table-server` reports through `update:options`. */
 export type TableOptions = { page: number; itemsPerPage: number; sortBy?: SortItem[] }
