@@ -74,7 +74,7 @@ export default class CounterTopupService {
         projects: projects.map((row): TopupProject => ({
           id: row.id,
           name: row.name,
-          topupMax: Number(row.$extras.topup_max),
+          topupMax: row.topupMax,
         })),
         projectId: project?.id ?? null,
         packages: packages.map((row): TopupPackageOption => ({

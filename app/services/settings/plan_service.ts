@@ -68,7 +68,7 @@ export default class PlanService {
       .first()
     if (!project) throw new PlanRefusal('projectNotFound')
     // A plan costs no more than one top-up may bring in.
-    if (input.priceFen > Number(project.$extras.topup_max)) throw new PlanRefusal('priceAboveCap')
+    if (input.priceFen > project.topupMax) throw new PlanRefusal('priceAboveCap')
   }
 
   #find(id: number, trx: TransactionClientContract) {
