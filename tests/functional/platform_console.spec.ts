@@ -8,6 +8,7 @@ import { BrowserSession, resetLoginLimits } from '#tests/helpers/login'
 import PlatformAdminService from '#services/platform/platform_admin_service'
 import PlatformTenantService from '#services/platform/platform_tenant_service'
 import { PlatformRefusal } from '#services/platform/platform_refusal'
+import { BUILTIN_ROLE_KEYS } from '#core/access/permissions'
 
 let sequence = 0
 function unique(prefix: string) {
@@ -195,7 +196,10 @@ test.group('Platform console: tenants', (group) => {
       ['super_admin']
     )
     const builtinRoles = await owner.from('roles').where('tenant_id', superAdmin.tenantId)
-    assert.lengthOf(builtinRoles, 5)
+    assert.sameMembers(
+      builtinRoles.map((role) => role.builtin_key),
+      [...BUILTIN_ROLE_KEYS]
+    )
 
     const staffBrowser = new BrowserSession()
     const login = await staffBrowser.login({
